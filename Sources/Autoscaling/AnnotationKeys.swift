@@ -1,0 +1,65 @@
+/// Every workload annotation key the operator reads, and the label it writes: the one place
+/// that knows their names (SPEC §1).
+public enum AnnotationKeys {
+    public static let domain = "hpa.autoscaling.banzaicloud.io"
+
+    public static let minReplicas = "\(domain)/minReplicas"
+    public static let maxReplicas = "\(domain)/maxReplicas"
+    public static let scaleUpStabilizationWindow = "\(domain)/scaleUpStabilizationWindowSeconds"
+    public static let scaleDownStabilizationWindow = "\(domain)/scaleDownStabilizationWindowSeconds"
+    public static let behavior = "\(domain)/behavior"
+    static let globalKeys: Set<String> = [minReplicas, maxReplicas, scaleUpStabilizationWindow, scaleDownStabilizationWindow, behavior]
+
+    /// The resources whose targets can be annotated, in the order their metrics are listed.
+    public static let resourceNames = ["cpu", "memory"]
+
+    public enum ResourceField: String, CaseIterable, Sendable {
+        case targetAverageUtilization, targetAverageValue
+    }
+
+    public enum PrometheusField: String, CaseIterable, Sendable {
+        case query, targetValue, targetAverageValue, interval, server
+    }
+
+    public static func resource(_ name: String, _ field: ResourceField) -> String {
+        "\(name).\(domain)/\(field.rawValue)"
+    }
+
+    public static func prometheus(_ metric: String, _ field: PrometheusField) -> String {
+        "prometheus.\(metric).\(domain)/\(field.rawValue)"
+    }
+
+    /// The label every generated HPA carries.
+    public static let managedByLabel = "app.kubernetes.io/managed-by"
+    public static let managedByValue = "hpa-operator"
+
+    /// What a key means to us.
+    enum Meaning: Equatable {
+        /// Not under our domain: ignored whatever its shape.
+        case foreign
+        /// `hpa.autoscaling.banzaicloud.io/<field>`.
+        case global(field: String)
+        /// `<resource>.hpa.autoscaling.banzaicloud.io/<field>`.
+        case resource(name: String, field: String)
+        /// `prometheus.<metric>.hpa.autoscaling.banzaicloud.io/<field>`.
+        case prometheus(metric: String, field: String)
+        /// Under our domain, but no shape we know.
+        case unknown
+    }
+
+    static func meaning(of key: String) -> Meaning {
+        guard let slash = key.firstIndex(of: "/") else { return .foreign }
+        let prefix = key[..<slash]
+        let field = String(key[key.index(after: slash)...])
+        if prefix == domain { return .global(field: field) }
+        guard prefix.hasSuffix("." + domain) else { return .foreign }
+        let parts = prefix.dropLast(domain.count + 1).split(separator: ".", omittingEmptySubsequences: false)
+        if parts.count == 1 { return .resource(name: String(parts[0]), field: field) }
+        if parts[0] == "prometheus" { return .prometheus(metric: parts.dropFirst().joined(separator: "."), field: field) }
+        return .unknown
+    }
+
+    static func isOurs(_ key: String) -> Bool {
+        meaning(of: key) != .foreign
+    }
+}

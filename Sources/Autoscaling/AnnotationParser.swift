@@ -1,0 +1,276 @@
+import KubeModel
+
+/// What a workload's annotations amount to.
+public enum AnnotationReading: Hashable, Sendable {
+    /// None of our keys: the workload is not autoscaled by us.
+    case unannotated
+    case valid(AutoscalingSpec, warnings: [AnnotationProblem])
+    /// At least one error; warnings are listed too. Ordered by key.
+    case invalid([AnnotationProblem])
+}
+
+/// Turns Banzai-style annotations into an `AutoscalingSpec` (SPEC §1), reporting every problem at once.
+public enum AnnotationParser {
+    /// Our annotations are read from `metadata.annotations`; only when none of our keys is there,
+    /// from the pod template's (never merged).
+    public static func annotations(metadata: [String: String]?, template: [String: String]?) -> [String: String] {
+        if let metadata, metadata.keys.contains(where: AnnotationKeys.isOurs) { return metadata }
+        return template ?? [:]
+    }
+
+    public static func parse(_ annotations: [String: String]) -> AnnotationReading {
+        var reader = Reader()
+        reader.collect(annotations)
+        guard reader.sawOurKey else { return .unannotated }
+        let spec = reader.spec()
+        let problems = reader.problems.sortedByKey()
+        if let spec, !problems.contains(where: \.isError) {
+            return .valid(spec, warnings: problems)
+        }
+        return .invalid(problems)
+    }
+}
+
+/// One pass over the annotations: sorts our keys into groups, then checks each group.
+private struct Reader {
+    var problems: [AnnotationProblem] = []
+    var sawOurKey = false
+    var global: [String: String] = [:]
+    var resources: [String: [AnnotationKeys.ResourceField: String]] = [:]
+    var prometheus: [String: [AnnotationKeys.PrometheusField: String]] = [:]
+
+    mutating func collect(_ annotations: [String: String]) {
+        for (key, value) in annotations.sorted(by: { $0.key < $1.key }) {
+            switch AnnotationKeys.meaning(of: key) {
+            case .foreign:
+                continue
+            case .unknown:
+                sawOurKey = true
+                ignore(key)
+            case .global:
+                sawOurKey = true
+                if AnnotationKeys.globalKeys.contains(key) { global[key] = value } else { ignore(key) }
+            case .resource(let name, let field):
+                sawOurKey = true
+                guard AnnotationKeys.resourceNames.contains(name), let field = AnnotationKeys.ResourceField(rawValue: field) else {
+                    ignore(key)
+                    continue
+                }
+                resources[name, default: [:]][field] = value
+            case .prometheus(let metric, let field):
+                sawOurKey = true
+                guard let field = AnnotationKeys.PrometheusField(rawValue: field) else {
+                    ignore(key)
+                    continue
+                }
+                prometheus[metric, default: [:]][field] = value
+            }
+        }
+    }
+
+    mutating func ignore(_ key: String) {
+        problems.append(.warning(key, "is not a known \(AnnotationKeys.domain) annotation; ignored"))
+    }
+
+    mutating func spec() -> AutoscalingSpec? {
+        let minReplicas = replicaCount(AnnotationKeys.minReplicas, role: "the fewest replicas")
+        let maxReplicas = replicaCount(AnnotationKeys.maxReplicas, role: "the most replicas")
+        if let minReplicas, let maxReplicas, minReplicas > maxReplicas {
+            problems.append(.error(AnnotationKeys.maxReplicas, "must be at least minReplicas (\(minReplicas)), got \(maxReplicas)"))
+        }
+        let resourceMetrics = AnnotationKeys.resourceNames.compactMap { name in resources[name].flatMap { resourceMetric(name, $0) } }
+        let prometheusMetrics = prometheus.keys.sorted().compactMap { name in prometheusMetric(name, prometheus[name]!) }
+        if resources.isEmpty && prometheus.isEmpty {
+            problems.append(.error(AnnotationKeys.domain, "no metrics configured: add a cpu, memory or prometheus.<metric> target; no HPA is created"))
+        }
+        let behavior = self.behavior()
+        guard let minReplicas, let maxReplicas else { return nil }
+        return AutoscalingSpec(
+            minReplicas: minReplicas, maxReplicas: maxReplicas, resourceMetrics: resourceMetrics,
+            prometheusMetrics: prometheusMetrics, behavior: behavior)
+    }
+
+    // MARK: Replica counts
+
+    mutating func replicaCount(_ key: String, role: String) -> Int32? {
+        guard let text = global[key] else {
+            problems.append(.error(key, "is required: \(role) to scale to, a whole number of at least 1"))
+            return nil
+        }
+        guard let value = wholeNumber(key, text) else { return nil }
+        guard value >= 1 else {
+            problems.append(.error(key, "must be at least 1, got \(value)"))
+            return nil
+        }
+        return value
+    }
+
+    mutating func wholeNumber(_ key: String, _ text: String) -> Int32? {
+        let trimmed = text.trimmingSpaces
+        guard !trimmed.isEmpty, trimmed.allSatisfy({ $0.isWholeNumber || $0 == "-" || $0 == "+" }), let wide = Int64(trimmed) else {
+            problems.append(.error(key, "'\(text)' is not a whole number"))
+            return nil
+        }
+        guard let value = Int32(exactly: wide) else {
+            problems.append(.error(key, "'\(text)' is out of range (at most \(Int32.max))"))
+            return nil
+        }
+        return value
+    }
+
+    // MARK: Resource metrics
+
+    mutating func resourceMetric(_ name: String, _ fields: [AnnotationKeys.ResourceField: String]) -> ResourceMetric? {
+        let utilizationKey = AnnotationKeys.resource(name, .targetAverageUtilization)
+        let valueKey = AnnotationKeys.resource(name, .targetAverageValue)
+        if let text = fields[.targetAverageUtilization] {
+            if fields[.targetAverageValue] != nil {
+                problems.append(.warning(valueKey, "ignored: \(utilizationKey) is also set and takes precedence"))
+            }
+            guard let percent = wholeNumber(utilizationKey, text) else { return nil }
+            guard percent > 0 else {
+                problems.append(.error(utilizationKey, "must be a percentage greater than 0, got \(percent)"))
+                return nil
+            }
+            return ResourceMetric(name: name, target: .utilization(percent))
+        }
+        guard let text = fields[.targetAverageValue], let quantity = positiveQuantity(valueKey, text) else { return nil }
+        return ResourceMetric(name: name, target: .averageValue(quantity))
+    }
+
+    mutating func positiveQuantity(_ key: String, _ text: String) -> Quantity? {
+        do {
+            let quantity = try Quantity(parsing: text.trimmingSpaces)
+            guard quantity.sign > 0 else {
+                problems.append(.error(key, "must be greater than 0, got '\(text)'"))
+                return nil
+            }
+            return quantity
+        } catch {
+            problems.append(.error(key, error.description))
+            return nil
+        }
+    }
+
+    // MARK: Prometheus metrics
+
+    mutating func prometheusMetric(_ name: String, _ fields: [AnnotationKeys.PrometheusField: String]) -> PrometheusMetric? {
+        func key(_ field: AnnotationKeys.PrometheusField) -> String { AnnotationKeys.prometheus(name, field) }
+        guard MetricName.isValid(name) else {
+            let firstKey = fields.keys.map(key).min()!
+            problems.append(.error(firstKey, "metric name '\(name)' is not valid: use letters, digits and '-' (at most 63, starting and ending with a letter or digit)"))
+            return nil
+        }
+        var target: PrometheusMetric.Target?
+        if let text = fields[.targetValue] {
+            if fields[.targetAverageValue] != nil {
+                problems.append(.warning(key(.targetAverageValue), "ignored: \(key(.targetValue)) is also set and takes precedence"))
+            }
+            target = positiveQuantity(key(.targetValue), text).map(PrometheusMetric.Target.value)
+        } else if let text = fields[.targetAverageValue] {
+            target = positiveQuantity(key(.targetAverageValue), text).map(PrometheusMetric.Target.averageValue)
+        }
+        let query = fields[.query]?.trimmingSpaces
+        let givenTargets = [AnnotationKeys.PrometheusField.targetValue, .targetAverageValue].filter { fields[$0] != nil }
+        if query == nil {
+            let anchor = givenTargets.first.map(key) ?? fields.keys.map(key).min()!
+            problems.append(.error(anchor, "has no query: add \(key(.query))"))
+        } else if query!.isEmpty {
+            problems.append(.error(key(.query), "is empty: give the PromQL query whose value is compared with the target"))
+        } else if givenTargets.isEmpty {
+            problems.append(.error(key(.query), "has no target: add \(key(.targetAverageValue)) (per replica) or \(key(.targetValue)) (total)"))
+        }
+        let interval = fields[.interval].flatMap { checkedInterval(key(.interval), $0) }
+        let server = fields[.server].flatMap { checkedServer(key(.server), $0) }
+        if fields[.interval] != nil && interval == nil || fields[.server] != nil && server == nil { return nil }
+        guard let query, !query.isEmpty, let target else { return nil }
+        return PrometheusMetric(name: name, query: query, target: target, interval: interval, server: server)
+    }
+
+    mutating func checkedInterval(_ key: String, _ text: String) -> String? {
+        let trimmed = text.trimmingSpaces
+        do {
+            let duration = try Duration(parsingGo: trimmed)
+            guard duration >= .seconds(1) else {
+                problems.append(.error(key, "must be at least 1s, got '\(text)'"))
+                return nil
+            }
+            return trimmed
+        } catch {
+            problems.append(.error(key, error.description))
+            return nil
+        }
+    }
+
+    mutating func checkedServer(_ key: String, _ text: String) -> String? {
+        let trimmed = text.trimmingSpaces
+        if PrometheusServer.isURL(trimmed) || PrometheusServer.isAlias(trimmed) { return trimmed }
+        problems.append(.error(key, "'\(text)' is neither an http(s) URL nor a server alias (letters, digits, '-', '_', '.')"))
+        return nil
+    }
+
+    // MARK: Behavior
+
+    mutating func behavior() -> HorizontalPodAutoscalerBehavior? {
+        var behavior: HorizontalPodAutoscalerBehavior?
+        if let text = global[AnnotationKeys.behavior] {
+            switch BehaviorAnnotation.parse(text) {
+            case .success(let parsed): behavior = parsed
+            case .failure(let problem): problems.append(.error(AnnotationKeys.behavior, problem.message))
+            }
+        }
+        if let seconds = window(AnnotationKeys.scaleUpStabilizationWindow) {
+            behavior = behavior ?? HorizontalPodAutoscalerBehavior()
+            behavior!.scaleUp = behavior!.scaleUp ?? HPAScalingRules()
+            behavior!.scaleUp!.stabilizationWindowSeconds = seconds
+        }
+        if let seconds = window(AnnotationKeys.scaleDownStabilizationWindow) {
+            behavior = behavior ?? HorizontalPodAutoscalerBehavior()
+            behavior!.scaleDown = behavior!.scaleDown ?? HPAScalingRules()
+            behavior!.scaleDown!.stabilizationWindowSeconds = seconds
+        }
+        return behavior
+    }
+
+    mutating func window(_ key: String) -> Int32? {
+        guard let text = global[key], let seconds = wholeNumber(key, text) else { return nil }
+        guard BehaviorAnnotation.windowRange.contains(seconds) else {
+            problems.append(.error(key, "must be a number of seconds from 0 to 3600, got \(seconds)"))
+            return nil
+        }
+        return seconds
+    }
+}
+
+/// Metric names taken from annotation keys: RFC 1123 labels, case kept.
+public enum MetricName {
+    public static func isValid(_ name: String) -> Bool {
+        guard (1...63).contains(name.count), let first = name.first, let last = name.last else { return false }
+        return first.isASCIIAlphanumeric && last.isASCIIAlphanumeric && name.allSatisfy { $0.isASCIIAlphanumeric || $0 == "-" }
+    }
+}
+
+/// The accepted forms of a `server` annotation.
+public enum PrometheusServer {
+    public static func isURL(_ text: String) -> Bool {
+        for scheme in ["http://", "https://"] where text.lowercased().hasPrefix(scheme) {
+            let rest = text.dropFirst(scheme.count)
+            return !rest.isEmpty && !rest.hasPrefix("/") && !rest.contains(where: \.isWhitespace)
+        }
+        return false
+    }
+
+    public static func isAlias(_ text: String) -> Bool {
+        !text.isEmpty && text.count <= 63 && text.allSatisfy { $0.isASCIIAlphanumeric || "-_.".contains($0) }
+    }
+}
+
+extension Character {
+    var isASCIIAlphanumeric: Bool { isASCII && (isLetter || isNumber) }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+    }
+}

@@ -1,0 +1,29 @@
+import KubeModel
+
+/// What a workload's annotations ask the operator to do: the single entry point shared by
+/// `render` and the reconcile loop.
+public enum DesiredHPA: Hashable, Sendable {
+    /// Not ours: no HPA should exist for it.
+    case none
+    /// The annotations are wrong; leave any existing HPA unchanged.
+    case invalid([AnnotationProblem])
+    case hpa(HorizontalPodAutoscaler, warnings: [AnnotationProblem])
+
+    public init<Kind>(for workload: AppsWorkload<Kind>, style: MetricStyle) {
+        let annotations = AnnotationParser.annotations(
+            metadata: workload.metadata.annotations, template: workload.spec?.template?.metadata?.annotations)
+        switch AnnotationParser.parse(annotations) {
+        case .unannotated:
+            self = .none
+        case .invalid(let problems):
+            self = .invalid(problems)
+        case .valid(let spec, let warnings):
+            let styleProblems = HPABuilder.problems(spec, style: style)
+            if styleProblems.isEmpty {
+                self = .hpa(HPABuilder.build(spec, for: WorkloadReference(workload), style: style), warnings: warnings)
+            } else {
+                self = .invalid((warnings + styleProblems).sortedByKey())
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import KubeModel
+
+/// Turns an `AutoscalingSpec` into the exact HPA the operator writes (SPEC §2).
+public enum HPABuilder {
+    /// Problems a spec has only in a given style; `build` expects none.
+    public static func problems(_ spec: AutoscalingSpec, style: MetricStyle) -> [AnnotationProblem] {
+        guard style == .external else { return [] }
+        // The Banzai external form keeps all queries under one metric config, whose keys are the
+        // metric names and whose interval and server are shared.
+        var problems: [AnnotationProblem] = []
+        for metric in spec.prometheusMetrics where MetricConfigKey.reservedKeys.contains(metric.name) {
+            problems.append(.error(
+                AnnotationKeys.prometheus(metric.name, .query),
+                "a metric cannot be named '\(metric.name)' with --metric-style external: kube-metrics-adapter reserves that key"))
+        }
+        for (field, value) in [(AnnotationKeys.PrometheusField.interval, \PrometheusMetric.interval), (.server, \PrometheusMetric.server)] {
+            let distinct = Set(spec.prometheusMetrics.compactMap { $0[keyPath: value] })
+            guard distinct.count > 1 || (distinct.count == 1 && spec.prometheusMetrics.contains { $0[keyPath: value] == nil }) else { continue }
+            for metric in spec.prometheusMetrics where metric[keyPath: value] != nil {
+                problems.append(.error(
+                    AnnotationKeys.prometheus(metric.name, field),
+                    "with --metric-style external every prometheus metric of a workload must have the same \(field.rawValue)"))
+            }
+        }
+        return problems
+    }
+
+    public static func build(_ spec: AutoscalingSpec, for workload: WorkloadReference, style: MetricStyle) -> HorizontalPodAutoscaler {
+        var annotations: [String: String] = [:]
+        var metrics = spec.resourceMetrics.map(resourceMetric)
+        for metric in spec.prometheusMetrics {
+            metrics.append(prometheusMetric(metric, workload: workload, style: style, annotations: &annotations))
+        }
+        let owner = workload.uid.map {
+            OwnerReference(apiVersion: WorkloadReference.apiVersion, kind: workload.kind, name: workload.name, uid: $0,
+                           controller: true, blockOwnerDeletion: true)
+        }
+        let metadata = ObjectMeta(
+            name: workload.name, namespace: workload.namespace,
+            labels: [AnnotationKeys.managedByLabel: AnnotationKeys.managedByValue],
+            annotations: annotations.isEmpty ? nil : annotations,
+            ownerReferences: owner.map { [$0] })
+        let scaleTarget = CrossVersionObjectReference(apiVersion: WorkloadReference.apiVersion, kind: workload.kind, name: workload.name)
+        return HorizontalPodAutoscaler(
+            metadata: metadata,
+            spec: HorizontalPodAutoscalerSpec(
+                scaleTargetRef: scaleTarget, minReplicas: spec.minReplicas, maxReplicas: spec.maxReplicas,
+                metrics: metrics, behavior: spec.behavior))
+    }
+
+    private static func resourceMetric(_ metric: ResourceMetric) -> MetricSpec {
+        switch metric.target {
+        case .utilization(let percent): return MetricSpec(resource: ResourceMetricSource(name: metric.name, target: .utilization(percent)))
+        case .averageValue(let quantity): return MetricSpec(resource: ResourceMetricSource(name: metric.name, target: .averageValue(quantity)))
+        }
+    }
+
+    private static func prometheusMetric(
+        _ metric: PrometheusMetric, workload: WorkloadReference, style: MetricStyle, annotations: inout [String: String]
+    ) -> MetricSpec {
+        var target: MetricTarget
+        switch metric.target {
+        case .value(let quantity): target = .value(quantity)
+        case .averageValue(let quantity): target = .averageValue(quantity)
+        }
+        func set(_ type: MetricConfigKey.MetricType, _ name: String, _ key: String, _ value: String?) {
+            if let value { annotations[MetricConfigKey(type: type, metric: name, key: key).description] = value }
+        }
+        switch style {
+        case .object, .pod:
+            set(.object, metric.name, MetricConfigKey.query, metric.query)
+            set(.object, metric.name, MetricConfigKey.interval, metric.interval)
+            set(.object, metric.name, MetricConfigKey.prometheusServer, metric.server)
+            var described = CrossVersionObjectReference(apiVersion: WorkloadReference.apiVersion, kind: workload.kind, name: workload.name)
+            if style == .pod {
+                described = CrossVersionObjectReference(apiVersion: "v1", kind: "Pod", name: "\(workload.name)-\(metric.name)")
+                if case .averageValue(let quantity) = metric.target {
+                    // kube-metrics-adapter divides by the replica count itself.
+                    target = .value(quantity)
+                    set(.object, metric.name, MetricConfigKey.perReplica, "true")
+                }
+            }
+            return MetricSpec(object: ObjectMetricSource(describedObject: described, metric: MetricIdentifier(name: metric.name), target: target))
+        case .external:
+            let shared = ExternalQuery.metricName
+            set(.external, shared, metric.name, metric.query)
+            set(.external, shared, MetricConfigKey.interval, metric.interval)
+            set(.external, shared, MetricConfigKey.prometheusServer, metric.server)
+            let selector = LabelSelector(matchLabels: [ExternalQuery.selectorLabel: metric.name])
+            return MetricSpec(external: ExternalMetricSource(metric: MetricIdentifier(name: shared, selector: selector), target: target))
+        }
+    }
+}
+
+/// Banzai's external metric form: one metric named `prometheus-query`, the query chosen by a label.
+public enum ExternalQuery {
+    public static let metricName = "prometheus-query"
+    public static let selectorLabel = "query-name"
+}

@@ -1,0 +1,59 @@
+/// The kinds of workload the operator autoscales.
+public protocol WorkloadKind: Sendable {
+    static var kind: String { get }
+}
+
+public enum DeploymentKind: WorkloadKind { public static let kind = "Deployment" }
+public enum StatefulSetKind: WorkloadKind { public static let kind = "StatefulSet" }
+
+/// An apps/v1 Deployment or StatefulSet, reduced to what the operator needs.
+public typealias Deployment = AppsWorkload<DeploymentKind>
+public typealias StatefulSet = AppsWorkload<StatefulSetKind>
+
+public struct AppsWorkload<Kind: WorkloadKind>: Codable, Hashable, Sendable {
+    public static var apiVersion: String { "apps/v1" }
+    public static var kind: String { Kind.kind }
+
+    public var apiVersion: String?
+    public var kind: String?
+    public var metadata: ObjectMeta
+    public var spec: WorkloadSpec?
+    public var status: WorkloadStatus?
+
+    public init(metadata: ObjectMeta, spec: WorkloadSpec? = nil, status: WorkloadStatus? = nil) {
+        self.apiVersion = Self.apiVersion
+        self.kind = Self.kind
+        self.metadata = metadata
+        self.spec = spec
+        self.status = status
+    }
+}
+
+public struct WorkloadSpec: Codable, Hashable, Sendable {
+    public var replicas: Int32?
+    public var selector: LabelSelector?
+    public var template: PodTemplate?
+
+    public init(replicas: Int32? = nil, selector: LabelSelector? = nil, template: PodTemplate? = nil) {
+        self.replicas = replicas
+        self.selector = selector
+        self.template = template
+    }
+}
+
+/// The pod template; only its metadata matters here (annotations may live there).
+public struct PodTemplate: Codable, Hashable, Sendable {
+    public var metadata: ObjectMeta?
+
+    public init(metadata: ObjectMeta? = nil) {
+        self.metadata = metadata
+    }
+}
+
+public struct WorkloadStatus: Codable, Hashable, Sendable {
+    public var replicas: Int32?
+
+    public init(replicas: Int32? = nil) {
+        self.replicas = replicas
+    }
+}

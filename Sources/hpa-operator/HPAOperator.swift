@@ -1,0 +1,16 @@
+import ArgumentParser
+
+@main
+struct HPAOperator: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hpa-operator",
+        abstract: "Autoscale annotated Deployments and StatefulSets with HorizontalPodAutoscalers fed by Prometheus queries.",
+        discussion: """
+            Annotate a workload with hpa.autoscaling.banzaicloud.io/minReplicas, .../maxReplicas and one or more
+            targets (cpu, memory, or prometheus.<metric>.hpa.autoscaling.banzaicloud.io/query plus a target);
+            `render` shows the HPA the operator will write for it.
+            """,
+        version: "0.1.0",
+        subcommands: [Render.self]
+    )
+}

@@ -1,0 +1,127 @@
+import Foundation
+import KubeModel
+import Autoscaling
+import Yams
+
+/// A Deployment or StatefulSet read from a manifest.
+enum Workload {
+    case deployment(Deployment)
+    case statefulSet(StatefulSet)
+
+    var kind: String {
+        switch self {
+        case .deployment: return Deployment.kind
+        case .statefulSet: return StatefulSet.kind
+        }
+    }
+
+    var metadata: ObjectMeta {
+        switch self {
+        case .deployment(let workload): return workload.metadata
+        case .statefulSet(let workload): return workload.metadata
+        }
+    }
+
+    func desiredHPA(style: MetricStyle) -> DesiredHPA {
+        switch self {
+        case .deployment(let workload): return DesiredHPA(for: workload, style: style)
+        case .statefulSet(let workload): return DesiredHPA(for: workload, style: style)
+        }
+    }
+}
+
+/// What one manifest document turned out to be.
+enum ManifestItem {
+    case workload(Workload, location: String)
+    /// Read fine, but not something we autoscale: a one-line note.
+    case skipped(String)
+    /// Unreadable: a message naming the file and line.
+    case failed(String)
+}
+
+/// Reads Kubernetes manifests: files, directories (their .yaml, .yml and .json files, not recursing)
+/// or `-` for standard input. YAML may hold several documents and `kind: List` documents.
+enum ManifestReader {
+    static let extensions: Set<String> = ["yaml", "yml", "json"]
+
+    static func read(_ paths: [String]) -> [ManifestItem] {
+        paths.flatMap { path -> [ManifestItem] in
+            if path == "-" {
+                let data = FileHandle.standardInput.readDataToEndOfFile()
+                return items(in: String(decoding: data, as: UTF8.self), file: "<stdin>")
+            }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                return [.failed("\(path): no such file or directory")]
+            }
+            let files: [String]
+            if isDirectory.boolValue {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+                files = names.filter { extensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
+                    .map { (path as NSString).appendingPathComponent($0) }
+            } else {
+                files = [path]
+            }
+            return files.flatMap { file -> [ManifestItem] in
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    return [.failed("\(file): cannot be read (check its permissions)")]
+                }
+                guard let text = String(data: data, encoding: .utf8) else {
+                    return [.failed("\(file): is not UTF-8 text")]
+                }
+                return items(in: text, file: file)
+            }
+        }
+    }
+
+    static func items(in text: String, file: String) -> [ManifestItem] {
+        var documents: YamlSequence<Node>
+        do {
+            documents = try Yams.compose_all(yaml: text)
+        } catch {
+            return [.failed(syntaxError(error, file: file))]
+        }
+        var items: [ManifestItem] = []
+        while let node = documents.next() {
+            items += self.items(in: node, file: file)
+        }
+        if let error = documents.error { items.append(.failed(syntaxError(error, file: file))) }
+        return items
+    }
+
+    private static func syntaxError(_ error: any Error, file: String) -> String {
+        guard let line = YAMLErrorText.line(of: error) else { return "\(file): \(YAMLErrorText.describe(error))" }
+        return "\(file):\(line): \(YAMLErrorText.describe(error))"
+    }
+
+    private static func items(in node: Node, file: String) -> [ManifestItem] {
+        // Empty documents (a trailing `---`, comments only) are not objects.
+        guard node.mapping != nil else { return [] }
+        let location = node.mark.map { "\(file):\($0.line)" } ?? file
+        let decoder = YAMLDecoder()
+        let type = (try? decoder.decode(TypeMeta.self, from: node)) ?? TypeMeta()
+        let kind = type.kind ?? ""
+        if kind == "List" || kind.hasSuffix("List") && node["items"] != nil {
+            return node["items"]?.sequence?.flatMap { items(in: $0, file: file) } ?? []
+        }
+        let name = (try? decoder.decode(NameOnly.self, from: node))?.metadata?.qualifiedName ?? "<unnamed>"
+        guard kind == Deployment.kind || kind == StatefulSet.kind else {
+            return [.skipped("\(location): skipped \(kind.isEmpty ? "document without kind" : kind) \(name): only Deployments and StatefulSets are autoscaled")]
+        }
+        guard type.apiVersion == WorkloadReference.apiVersion else {
+            return [.skipped("\(location): skipped \(kind) \(name): apiVersion \(type.apiVersion ?? "(none)") is not apps/v1")]
+        }
+        do {
+            let workload: Workload = kind == Deployment.kind
+                ? .deployment(try decoder.decode(Deployment.self, from: node))
+                : .statefulSet(try decoder.decode(StatefulSet.self, from: node))
+            return [.workload(workload, location: location)]
+        } catch {
+            return [.failed("\(location): \(kind) \(name): \(DecodingErrorText.describe(error))")]
+        }
+    }
+
+    private struct NameOnly: Decodable {
+        var metadata: ObjectMeta?
+    }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import KubeModel
+import Autoscaling
+import Yams
+
+extension MetricStyle: ExpressibleByArgument {}
+
+enum OutputFormat: String, CaseIterable, ExpressibleByArgument {
+    case yaml, json
+}
+
+struct Render: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the HPAs the operator would write for annotated workloads.",
+        discussion: """
+            Reads Deployments and StatefulSets (YAML with several documents, `kind: List`, or JSON) and prints
+            the HorizontalPodAutoscalers the operator would apply for them, ready for `kubectl apply -f -`.
+            Other kinds and workloads without our annotations are skipped with a note on stderr. Annotation
+            problems are printed as `<namespace>/<name>: <key>: <problem>`; then the exit code is 1, after
+            the valid workloads' HPAs have been printed.
+            ownerReferences are only written when the manifest carries metadata.uid
+            (as `kubectl get -o yaml` output does).
+            """
+    )
+
+    @Option(name: [.customShort("f"), .customLong("filename")], help: ArgumentHelp(
+        "A manifest file, a directory of them (.yaml, .yml, .json), or - for standard input. Repeatable.",
+        valueName: "file|dir|-"))
+    var files: [String]
+
+    @Option(name: [.customShort("o"), .customLong("output")], help: "Output format: yaml (a multi-document stream) or json (a List).")
+    var output: OutputFormat = .yaml
+
+    @Option(help: ArgumentHelp("How prometheus metrics appear in the HPA: object (default), pod (Banzai 0.1.5 / kube-metrics-adapter) or external (Banzai 0.2)."))
+    var metricStyle: MetricStyle = .object
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("give at least one -f FILE|DIR|-") }
+    }
+
+    func run() throws {
+        var hpas: [HorizontalPodAutoscaler] = []
+        var failed = false
+        for item in ManifestReader.read(files) {
+            switch item {
+            case .skipped(let note):
+                printError(note)
+            case .failed(let message):
+                printError("error: \(message)")
+                failed = true
+            case .workload(let workload, let location):
+                let name = workload.metadata.qualifiedName
+                switch workload.desiredHPA(style: metricStyle) {
+                case .none:
+                    printError("\(location): skipped \(workload.kind) \(name): no \(AnnotationKeys.domain) annotations")
+                case .invalid(let problems):
+                    for problem in problems {
+                        printError(problem.isError ? "\(name): \(problem)" : "warning: \(name): \(problem)")
+                    }
+                    failed = true
+                case .hpa(let hpa, let warnings):
+                    for warning in warnings { printError("warning: \(name): \(warning)") }
+                    hpas.append(hpa)
+                }
+            }
+        }
+        print(try HPAFormatter.format(hpas, as: output), terminator: "")
+        if failed { throw ExitCode(1) }
+    }
+}
+
+/// Prints HPAs as kubectl does: keys sorted, YAML documents separated by `---`, JSON as a List.
+enum HPAFormatter {
+    static func format(_ hpas: [HorizontalPodAutoscaler], as format: OutputFormat) throws -> String {
+        switch format {
+        case .yaml:
+            let encoder = YAMLEncoder()
+            encoder.options.sortKeys = true
+            encoder.options.width = -1
+            return try hpas.map { try encoder.encode($0) }.joined(separator: "---\n")
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            return String(decoding: try encoder.encode(ObjectList(metadata: nil, items: hpas)), as: UTF8.self) + "\n"
+        }
+    }
+}
+
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
