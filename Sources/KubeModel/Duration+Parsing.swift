@@ -33,7 +33,7 @@ extension Duration {
         }
         // Go's limit: about 290 years.
         guard seconds * 1e9 < 9.2e18 else { throw DurationParseError(text: text) }
-        self = .nanoseconds(Int64((negative ? -seconds : seconds) * 1e9))
+        self = .nanoseconds(Int64(((negative ? -seconds : seconds) * 1e9).rounded()))
     }
 
     /// The duration in seconds, as a Double.

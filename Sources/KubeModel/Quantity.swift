@@ -43,17 +43,25 @@ public struct Quantity: Sendable, Hashable, Comparable {
         self.init(nanos: Int128(units) * Self.nanosPerUnit, format: format)
     }
 
-    /// The value rounded to the nearest thousandth, as the collector serves sample values:
-    /// `0.2225` → `222m`, `2.5e6` → `2500k`. NaN, infinities and values outside Int64 milli-units
-    /// are errors.
+    /// A sample value as the collector serves it: its decimal text rounded to the nearest thousandth,
+    /// ties to even (`0.2225` → `222m`, `2.5e6` → `2500k`). NaN, infinities and values outside
+    /// Int64 milli-units are errors.
     public init(roundingToMilli value: Double) throws(QuantityError) {
         guard value.isFinite else { throw .notFinite(value) }
-        let milli = (value * 1000).rounded(.toNearestOrAwayFromZero)
-        // Double(Int64.max) rounds up to 2^63, which is already out of range.
-        guard milli >= -9.223372036854775808e18, milli < 9.223372036854775808e18 else {
-            throw .outOfRange(String(value))
+        // Swift prints the shortest text that reads back as the same Double: the number the user meant.
+        self = try Quantity(parsing: "\(value)").roundedToMilli()
+    }
+
+    /// This value rounded to the nearest thousandth, ties to even, printed in decimal SI.
+    public func roundedToMilli() throws(QuantityError) -> Quantity {
+        let (quotient, remainder) = nanos.quotientAndRemainder(dividingBy: 1_000_000)
+        var milli = quotient
+        let twiceRemainder = remainder.magnitude * 2
+        if twiceRemainder > 1_000_000 || (twiceRemainder == 1_000_000 && quotient % 2 != 0) {
+            milli += nanos < 0 ? -1 : 1
         }
-        self.init(milli: Int64(milli))
+        guard let exact = Int64(exactly: milli) else { throw .outOfRange(description) }
+        return Quantity(milli: exact)
     }
 
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.nanos == rhs.nanos }
