@@ -54,8 +54,9 @@ public enum DecodingErrorText {
         case is Bool.Type: return "true or false"
         default:
             let name = String(describing: type)
-            if name.hasPrefix("Array") { return "a list" }
-            if name.hasPrefix("Dictionary") { return "a mapping" }
+            // Yams names its node types Mapping and Sequence.
+            if name.hasPrefix("Array") || name == "Sequence" { return "a list" }
+            if name.hasPrefix("Dictionary") || name == "Mapping" { return "a mapping" }
             return "a \(name) object"
         }
     }

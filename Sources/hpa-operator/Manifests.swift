@@ -104,7 +104,8 @@ enum ManifestReader {
         if kind == "List" || kind.hasSuffix("List") && node["items"] != nil {
             return node["items"]?.sequence?.flatMap { items(in: $0, file: file) } ?? []
         }
-        let name = (try? decoder.decode(NameOnly.self, from: node))?.metadata?.qualifiedName ?? "<unnamed>"
+        let meta = (try? decoder.decode(NameOnly.self, from: node))?.metadata
+        let name = ObjectMeta(name: meta?.name, namespace: meta?.namespace).qualifiedName
         guard kind == Deployment.kind || kind == StatefulSet.kind else {
             return [.skipped("\(location): skipped \(kind.isEmpty ? "document without kind" : kind) \(name): only Deployments and StatefulSets are autoscaled")]
         }
@@ -121,7 +122,12 @@ enum ManifestReader {
         }
     }
 
+    /// Just the name, so a document with other broken fields can still be named in messages.
     private struct NameOnly: Decodable {
-        var metadata: ObjectMeta?
+        struct Meta: Decodable {
+            var name: String?
+            var namespace: String?
+        }
+        var metadata: Meta?
     }
 }

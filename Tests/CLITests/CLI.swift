@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+
+/// Runs the built `hpa-operator` executable from the package root, as a user would.
+enum CLI {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let goldenDirectory = packageRoot.appendingPathComponent("Tests/CLITests/Golden")
+
+    /// Next to the test bundle (same build configuration), or `HPA_OPERATOR_BIN`.
+    static var executable: URL {
+        if let path = ProcessInfo.processInfo.environment["HPA_OPERATOR_BIN"] { return URL(fileURLWithPath: path) }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("hpa-operator")
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var stderrLines: [String] { stderr.split(separator: "\n").map(String.init) }
+    }
+
+    static func run(_ arguments: [String], stdin: String? = nil) throws -> Result {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("hpa-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let files = ["in", "out", "err"].map { scratch.appendingPathComponent($0) }
+        try Data((stdin ?? "").utf8).write(to: files[0])
+        for file in files.dropFirst() { FileManager.default.createFile(atPath: file.path, contents: nil) }
+
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = packageRoot
+        process.standardInput = try FileHandle(forReadingFrom: files[0])
+        process.standardOutput = try FileHandle(forWritingTo: files[1])
+        process.standardError = try FileHandle(forWritingTo: files[2])
+        try process.run()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus,
+            stdout: try String(contentsOf: files[1], encoding: .utf8),
+            stderr: try String(contentsOf: files[2], encoding: .utf8))
+    }
+
+    /// Compares with a golden file; `UPDATE_GOLDEN=1` rewrites it instead.
+    static func expectGolden(_ text: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let url = goldenDirectory.appendingPathComponent(name)
+        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+            try Data(text.utf8).write(to: url)
+            return
+        }
+        let golden = try String(contentsOf: url, encoding: .utf8)
+        #expect(text == golden, "differs from Golden/\(name); review, then rerun with UPDATE_GOLDEN=1", sourceLocation: sourceLocation)
+    }
+
+    /// Writes a scratch manifest and returns its path.
+    static func manifest(_ text: String, name: String = "manifest.yaml") throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hpa-manifest-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let url = directory.appendingPathComponent(name)
+        try Data(text.utf8).write(to: url)
+        return url.path
+    }
+}

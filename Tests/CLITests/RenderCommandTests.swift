@@ -1,0 +1,163 @@
+import Foundation
+import Testing
+
+@Suite("hpa-operator render")
+struct RenderCommandTests {
+    @Test(arguments: ["object", "pod", "external"])
+    func samplesInEveryStyle(style: String) throws {
+        let result = try CLI.run(["render", "-f", "samples/", "--metric-style", style])
+        #expect(result.status == 0)
+        #expect(result.stderr == "")
+        try CLI.expectGolden(result.stdout, "samples.\(style).yaml")
+    }
+
+    @Test func jsonOutputIsAList() throws {
+        let result = try CLI.run(["render", "-f", "samples/", "-o", "json"])
+        #expect(result.status == 0)
+        try CLI.expectGolden(result.stdout, "samples.object.json")
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(list["kind"] as? String == "List")
+        #expect((list["items"] as? [Any])?.count == 5)
+    }
+
+    @Test func invalidSampleReportsEveryProblemAndExits1() throws {
+        let result = try CLI.run(["render", "-f", "samples/invalid/broken-annotations.yaml"])
+        #expect(result.status == 1)
+        #expect(result.stdout == "")
+        #expect(result.stderrLines == [
+            "shop/checkout: hpa.autoscaling.banzaicloud.io/maxReplicas: must be at least minReplicas (5), got 3",
+            "shop/checkout: prometheus.latency.hpa.autoscaling.banzaicloud.io/targetValue: has no query: add prometheus.latency.hpa.autoscaling.banzaicloud.io/query",
+            "shop/checkout: prometheus.rps.hpa.autoscaling.banzaicloud.io/targetAverageValue: '40x' is not a quantity (examples: 40, 500m, 1.5, 10k, 2e3, 512Mi)",
+        ])
+    }
+
+    @Test func validWorkloadsAreRenderedEvenWhenOthersAreInvalid() throws {
+        let result = try CLI.run(["render", "-f", "samples/invalid/", "-f", "samples/flask-admin.yaml"])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("name: flask-admin"))
+        #expect(result.stderrLines.count == 3)
+    }
+
+    @Test func standardInputWithAListSkipsWhatItCannotAutoscale() throws {
+        let list = """
+            {"apiVersion": "v1", "kind": "List", "items": [
+              {"apiVersion": "apps/v1", "kind": "Deployment",
+               "metadata": {"name": "web", "namespace": "prod", "uid": "7c1e-42",
+                            "annotations": {"hpa.autoscaling.banzaicloud.io/minReplicas": "2",
+                                            "hpa.autoscaling.banzaicloud.io/maxReplicas": "6",
+                                            "cpu.hpa.autoscaling.banzaicloud.io/targetAverageUtilization": "75"}}},
+              {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "plain", "namespace": "prod"}},
+              {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "prod"}},
+              {"apiVersion": "extensions/v1beta1", "kind": "Deployment", "metadata": {"name": "old"}}
+            ]}
+            """
+        let result = try CLI.run(["render", "-f", "-"], stdin: list)
+        #expect(result.status == 0)
+        #expect(result.stdout == """
+            apiVersion: autoscaling/v2
+            kind: HorizontalPodAutoscaler
+            metadata:
+              labels:
+                app.kubernetes.io/managed-by: hpa-operator
+              name: web
+              namespace: prod
+              ownerReferences:
+              - apiVersion: apps/v1
+                blockOwnerDeletion: true
+                controller: true
+                kind: Deployment
+                name: web
+                uid: 7c1e-42
+            spec:
+              maxReplicas: 6
+              metrics:
+              - resource:
+                  name: cpu
+                  target:
+                    averageUtilization: 75
+                    type: Utilization
+                type: Resource
+              minReplicas: 2
+              scaleTargetRef:
+                apiVersion: apps/v1
+                kind: Deployment
+                name: web
+
+            """)
+        #expect(result.stderrLines == [
+            "<stdin>:7: skipped Deployment prod/plain: no hpa.autoscaling.banzaicloud.io annotations",
+            "<stdin>:8: skipped Service prod/web: only Deployments and StatefulSets are autoscaled",
+            "<stdin>:9: skipped Deployment old: apiVersion extensions/v1beta1 is not apps/v1",
+        ])
+    }
+
+    @Test func warningsDoNotFailTheRender() throws {
+        let path = try CLI.manifest("""
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: web
+              annotations:
+                hpa.autoscaling.banzaicloud.io/minReplicas: "1"
+                hpa.autoscaling.banzaicloud.io/maxReplicas: "3"
+                hpa.autoscaling.banzaicloud.io/maxReplica: "30"
+                cpu.hpa.autoscaling.banzaicloud.io/targetAverageUtilization: "60"
+            """)
+        let result = try CLI.run(["render", "-f", path])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("averageUtilization: 60"))
+        #expect(result.stderrLines == ["warning: web: hpa.autoscaling.banzaicloud.io/maxReplica: is not a known hpa.autoscaling.banzaicloud.io annotation; ignored"])
+    }
+
+    @Test func yamlSyntaxErrorsNameFileAndLine() throws {
+        let path = try CLI.manifest("""
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: web
+               annotations: broken
+            """)
+        let result = try CLI.run(["render", "-f", path])
+        #expect(result.status == 1)
+        #expect(result.stderrLines == ["error: \(path):5: line 5, column 15: mapping values are not allowed in this context"])
+    }
+
+    @Test func wrongFieldTypesNameTheField() throws {
+        let path = try CLI.manifest("""
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: web
+              namespace: prod
+            spec:
+              replicas: many
+            ---
+            apiVersion: apps/v1
+            kind: StatefulSet
+            metadata:
+              name: db
+              annotations: [a, b]
+            """)
+        let result = try CLI.run(["render", "-f", path])
+        #expect(result.status == 1)
+        #expect(result.stderrLines == [
+            "error: \(path):1: Deployment prod/web: spec.replicas: expected a whole number",
+            "error: \(path):9: StatefulSet db: metadata.annotations: expected a mapping",
+        ])
+    }
+
+    @Test func missingFileIsNamed() throws {
+        let result = try CLI.run(["render", "-f", "no/such/file.yaml"])
+        #expect(result.status == 1)
+        #expect(result.stderrLines == ["error: no/such/file.yaml: no such file or directory"])
+    }
+
+    @Test func usageErrors() throws {
+        let noFile = try CLI.run(["render"])
+        #expect(noFile.status == 64)
+        #expect(noFile.stderr.contains("-f"))
+        let badStyle = try CLI.run(["render", "-f", "samples/", "--metric-style", "pods"])
+        #expect(badStyle.status == 64)
+        #expect(badStyle.stderr.contains("pods"))
+    }
+}
