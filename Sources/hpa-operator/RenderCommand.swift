@@ -14,13 +14,13 @@ struct Render: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the HPAs the operator would write for annotated workloads.",
         discussion: """
-            Reads Deployments and StatefulSets (YAML with several documents, `kind: List`, or JSON) and prints
-            the HorizontalPodAutoscalers the operator would apply for them, ready for `kubectl apply -f -`.
-            Other kinds and workloads without our annotations are skipped with a note on stderr. Annotation
-            problems are printed as `<namespace>/<name>: <key>: <problem>`; then the exit code is 1, after
-            the valid workloads' HPAs have been printed.
-            ownerReferences are only written when the manifest carries metadata.uid
-            (as `kubectl get -o yaml` output does).
+            Reads Deployments and StatefulSets (YAML with several documents, `kind: List`, or JSON) and prints the HorizontalPodAutoscalers the operator would apply for them, ready for `kubectl apply -f -`. Other kinds, and workloads without our annotations, are skipped with a note on stderr.
+
+            Annotation problems are printed on stderr as `<namespace>/<name>: <key>: <problem>`, every problem at once; the exit code is then 1, after the valid workloads' HPAs have been printed.
+
+            ownerReferences are written only when the manifest carries metadata.uid, as `kubectl get -o yaml` output does.
+
+            Example: kubectl get deploy -A -o yaml | hpa-operator render -f -
             """
     )
 
