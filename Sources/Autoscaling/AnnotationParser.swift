@@ -180,11 +180,11 @@ private struct Reader {
         } else if givenTargets.isEmpty {
             problems.append(.error(key(.query), "has no target: add \(key(.targetAverageValue)) (per replica) or \(key(.targetValue)) (total)"))
         }
-        let interval = fields[.interval].flatMap { checkedInterval(key(.interval), $0) }
-        let server = fields[.server].flatMap { checkedServer(key(.server), $0) }
-        if fields[.interval] != nil && interval == nil || fields[.server] != nil && server == nil { return nil }
-        guard let query, !query.isEmpty, let target else { return nil }
-        return PrometheusMetric(name: name, query: query, target: target, interval: interval, server: server)
+        let interval = fields[.interval].map { checkedInterval(key(.interval), $0) }
+        let server = fields[.server].map { checkedServer(key(.server), $0) }
+        // A given but invalid interval or server is reported; the metric is then invalid too.
+        guard let query, !query.isEmpty, let target, interval != .some(nil), server != .some(nil) else { return nil }
+        return PrometheusMetric(name: name, query: query, target: target, interval: interval ?? nil, server: server ?? nil)
     }
 
     mutating func checkedInterval(_ key: String, _ text: String) -> String? {

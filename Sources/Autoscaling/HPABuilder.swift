@@ -14,8 +14,8 @@ public enum HPABuilder {
                 "a metric cannot be named '\(metric.name)' with --metric-style external: kube-metrics-adapter reserves that key"))
         }
         for (field, value) in [(AnnotationKeys.PrometheusField.interval, \PrometheusMetric.interval), (.server, \PrometheusMetric.server)] {
-            let distinct = Set(spec.prometheusMetrics.compactMap { $0[keyPath: value] })
-            guard distinct.count > 1 || (distinct.count == 1 && spec.prometheusMetrics.contains { $0[keyPath: value] == nil }) else { continue }
+            // Set, absent, or set differently: all must agree.
+            guard Set(spec.prometheusMetrics.map { $0[keyPath: value] }).count > 1 else { continue }
             for metric in spec.prometheusMetrics where metric[keyPath: value] != nil {
                 problems.append(.error(
                     AnnotationKeys.prometheus(metric.name, field),
