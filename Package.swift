@@ -10,10 +10,19 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Codable Kubernetes types, Quantity, LabelSelector. No I/O, no dependencies.
         .target(name: "KubeModel"),
+        // libcurl for Swift: typed wrappers around its variadic setters (pkg-config libcurl).
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        // Async HTTP over libcurl: TLS material, bearer tokens, timeouts, cancellation, streams.
+        .target(name: "HTTPTransport", dependencies: ["CCurl"]),
+        // Kubernetes client: kubeconfig / in-cluster config, typed verbs, watches, informers.
+        .target(name: "KubeClient", dependencies: ["HTTPTransport", "KubeModel", "Yams"]),
         // The pure core: annotations -> AutoscalingSpec -> desired HPA.
         .target(name: "Autoscaling", dependencies: ["KubeModel", "Yams"]),
         .executableTarget(
@@ -23,6 +32,19 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Test doubles and fixtures shared by the test targets: certificates, the apiserver double.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "KubeModel",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport", "TestSupport"]),
         .testTarget(name: "KubeModelTests", dependencies: ["KubeModel"], exclude: ["Fixtures"]),
         .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling", "KubeModel"]),
         .testTarget(name: "CLITests", dependencies: ["hpa-operator"], exclude: ["Golden"]),

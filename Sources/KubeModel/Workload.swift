@@ -1,10 +1,19 @@
 /// The kinds of workload the operator autoscales.
 public protocol WorkloadKind: Sendable {
     static var kind: String { get }
+    /// The REST resource name (`deployments`).
+    static var plural: String { get }
 }
 
-public enum DeploymentKind: WorkloadKind { public static let kind = "Deployment" }
-public enum StatefulSetKind: WorkloadKind { public static let kind = "StatefulSet" }
+public enum DeploymentKind: WorkloadKind {
+    public static let kind = "Deployment"
+    public static let plural = "deployments"
+}
+
+public enum StatefulSetKind: WorkloadKind {
+    public static let kind = "StatefulSet"
+    public static let plural = "statefulsets"
+}
 
 /// An apps/v1 Deployment or StatefulSet, reduced to what the operator needs.
 public typealias Deployment = AppsWorkload<DeploymentKind>

@@ -1,0 +1,63 @@
+import Foundation
+import Synchronization
+
+/// An async HTTP client over libcurl: TLS from files or PEM bytes, bearer tokens, timeouts,
+/// cancellation, keep-alive connection reuse, and streamed bodies.
+public final class HTTPClient: Sendable {
+    public let configuration: HTTPClientConfiguration
+    private let tokenFile: TokenFile?
+    private let connections = Atomic<Int>(0)
+
+    public init(configuration: HTTPClientConfiguration = HTTPClientConfiguration()) {
+        self.configuration = configuration
+        if case .file(let path) = configuration.bearerToken { tokenFile = TokenFile(path: path) } else { tokenFile = nil }
+    }
+
+    /// New connections (so TLS handshakes, for https) this client has opened.
+    public var connectionsOpened: Int { connections.load(ordering: .relaxed) }
+
+    /// Sends a request and returns the whole response. Any HTTP status is a response; only a
+    /// failure to get one throws (`HTTPError`, or `CancellationError` when the task is cancelled).
+    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let transfer = try makeTransfer(request)
+        let engine = CurlEngine.shared
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                transfer.waiter = .buffered(continuation)
+                engine.start(transfer)
+            }
+        } onCancel: {
+            engine.cancel(transfer)
+        }
+    }
+
+    /// Sends a request and returns as soon as status and headers are in; the body follows as a
+    /// stream. Stopping the iteration or cancelling the task aborts the transfer.
+    public func stream(_ request: HTTPRequest) async throws -> HTTPStreamResponse {
+        let transfer = try makeTransfer(request)
+        let engine = CurlEngine.shared
+        let body = transfer.streamBody()
+        body.onTermination = { _ in engine.cancel(transfer) }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                transfer.waiter = .streaming(head: continuation, body: body)
+                engine.start(transfer)
+            }
+        } onCancel: {
+            engine.cancel(transfer)
+        }
+    }
+
+    private func makeTransfer(_ request: HTTPRequest) throws(HTTPError) -> Transfer {
+        var bearer: String?
+        switch configuration.bearerToken {
+        case .value(let token): bearer = token
+        case .file: bearer = try tokenFile?.token()
+        case nil: break
+        }
+        let counter = self
+        return try Transfer(request, configuration: configuration, bearer: bearer) { opened in
+            counter.connections.add(opened, ordering: .relaxed)
+        }
+    }
+}

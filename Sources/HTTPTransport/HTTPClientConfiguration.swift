@@ -1,0 +1,71 @@
+import Foundation
+import Synchronization
+
+/// Certificates for TLS, each from a PEM file or PEM bytes.
+public struct TLSOptions: Sendable, Hashable {
+    public enum Source: Sendable, Hashable {
+        case file(String)
+        case pem(Data)
+    }
+
+    /// Trusted CA certificates; nil for the system's.
+    public var certificateAuthority: Source?
+    public var clientCertificate: Source?
+    public var clientKey: Source?
+    /// Accept any server certificate. Only when the user asked for it.
+    public var insecureSkipVerify: Bool
+
+    public init(certificateAuthority: Source? = nil, clientCertificate: Source? = nil, clientKey: Source? = nil, insecureSkipVerify: Bool = false) {
+        self.certificateAuthority = certificateAuthority
+        self.clientCertificate = clientCertificate
+        self.clientKey = clientKey
+        self.insecureSkipVerify = insecureSkipVerify
+    }
+}
+
+/// A bearer token: a fixed value, or a file read again whenever it changes (rotated tokens).
+public enum BearerToken: Sendable, Hashable {
+    case value(String)
+    case file(String)
+}
+
+/// Everything about how a client connects and authenticates.
+public struct HTTPClientConfiguration: Sendable {
+    public var tls: TLSOptions
+    public var bearerToken: BearerToken?
+    public var connectTimeout: Duration
+    /// `http://proxy:3128` and the like; nil for none.
+    public var proxy: String?
+    public var userAgent: String
+
+    public init(tls: TLSOptions = TLSOptions(), bearerToken: BearerToken? = nil, connectTimeout: Duration = .seconds(10), proxy: String? = nil, userAgent: String = "hpa-operator") {
+        self.tls = tls
+        self.bearerToken = bearerToken
+        self.connectTimeout = connectTimeout
+        self.proxy = proxy
+        self.userAgent = userAgent
+    }
+}
+
+/// Reads a token file, again only when its modification time or size changed.
+final class TokenFile: Sendable {
+    let path: String
+    private let cache = Mutex<(stamp: String, token: String)?>(nil)
+
+    init(path: String) {
+        self.path = path
+    }
+
+    func token() throws(HTTPError) -> String {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        let stamp = "\((attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)/\(attributes?[.size] as? Int ?? -1)"
+        if let cached = cache.withLock({ $0 }), cached.stamp == stamp { return cached.token }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .credentials("cannot read bearer token file \(path)")
+        }
+        let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !token.isEmpty else { throw .credentials("bearer token file \(path) is empty") }
+        cache.withLock { $0 = (stamp, token) }
+        return token
+    }
+}

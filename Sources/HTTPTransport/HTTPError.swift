@@ -1,0 +1,30 @@
+/// Why a request got no HTTP response, in words a user can act on.
+public enum HTTPError: Error, Hashable, Sendable, CustomStringConvertible {
+    case invalidURL(String)
+    case connectionRefused(host: String, port: Int, detail: String)
+    case dnsFailure(host: String)
+    case tlsVerificationFailed(host: String, reason: String)
+    case tls(host: String, reason: String)
+    case timeout(seconds: Double, url: String)
+    case connectionLost(reason: String)
+    case credentials(String)
+    case transport(code: Int, reason: String)
+
+    public var description: String {
+        switch self {
+        case .invalidURL(let url): return "invalid URL '\(url)'"
+        case .connectionRefused(let host, let port, let detail): return "connection refused to \(host):\(port) (\(detail))"
+        case .dnsFailure(let host): return "DNS failure: cannot resolve host '\(host)'"
+        case .tlsVerificationFailed(let host, let reason): return "TLS verification of \(host) failed: \(reason)"
+        case .tls(let host, let reason): return "TLS connection to \(host) failed: \(reason)"
+        case .timeout(let seconds, let url): return "timeout after \(Self.format(seconds)) s: \(url)"
+        case .connectionLost(let reason): return "connection lost: \(reason)"
+        case .credentials(let reason): return reason
+        case .transport(let code, let reason): return "HTTP transport error \(code): \(reason)"
+        }
+    }
+
+    private static func format(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import HTTPTransport
+
+/// How to reach and authenticate to an apiserver, resolved from a kubeconfig or the pod's
+/// service account.
+public struct ClientConfig: Sendable {
+    public enum Authentication: Sendable {
+        case none
+        /// A token, or a token file re-read as it rotates.
+        case bearer(BearerToken)
+        /// A credential plugin; its result is cached until it expires.
+        case exec(ExecConfig, directory: String)
+    }
+
+    /// `https://host:port` without a trailing slash.
+    public var server: String
+    public var tls: TLSOptions
+    public var authentication: Authentication
+    public var proxy: String?
+    /// The namespace of the context (or the pod), `default` when none is set.
+    public var namespace: String
+    /// Where this came from, for logs and errors: `kubeconfig /x (context y)`, `in-cluster`.
+    public var origin: String
+
+    public init(server: String, tls: TLSOptions = TLSOptions(), authentication: Authentication = .none, proxy: String? = nil, namespace: String = "default", origin: String = "explicit") {
+        self.server = server.hasSuffix("/") ? String(server.dropLast()) : server
+        self.tls = tls
+        self.authentication = authentication
+        self.proxy = proxy
+        self.namespace = namespace
+        self.origin = origin
+    }
+}
+
+/// A configuration that cannot be used, naming the file, context and field.
+public struct KubeConfigError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Synchronization
+
+/// Runs a kubeconfig `exec` credential plugin and caches its answer until it expires.
+final class ExecCredentialPlugin: Sendable {
+    static let supportedVersions: Set<String> = ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"]
+
+    struct Credential: Sendable, Equatable {
+        var token: String?
+        var clientCertificatePEM: String?
+        var clientKeyPEM: String?
+        var expiration: Date?
+    }
+
+    let config: ExecConfig
+    let directory: String
+    private let cached = Mutex<Credential?>(nil)
+
+    init(config: ExecConfig, directory: String) {
+        self.config = config
+        self.directory = directory
+    }
+
+    /// The cached credential while it is valid (with 10 s to spare), else a fresh one.
+    func credential(now: Date = Date()) async throws(KubeConfigError) -> Credential {
+        if let credential = cached.withLock({ $0 }), credential.expiration.map({ $0.timeIntervalSince(now) > 10 }) ?? true {
+            return credential
+        }
+        let fresh = try await run()
+        cached.withLock { $0 = fresh }
+        return fresh
+    }
+
+    /// Forget the cached credential (after the apiserver answered 401).
+    func invalidate() {
+        cached.withLock { $0 = nil }
+    }
+
+    private func run() async throws(KubeConfigError) -> Credential {
+        let apiVersion = config.apiVersion ?? "client.authentication.k8s.io/v1"
+        let process = Process()
+        let command = config.command.contains("/") && !config.command.hasPrefix("/")
+            ? (directory as NSString).appendingPathComponent(config.command) : config.command
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [command] + (config.args ?? [])
+        var environment = ProcessInfo.processInfo.environment
+        for variable in config.env ?? [] { environment[variable.name] = variable.value }
+        environment["KUBERNETES_EXEC_INFO"] = #"{"kind":"ExecCredential","apiVersion":"\#(apiVersion)","spec":{"interactive":false}}"#
+        process.environment = environment
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.standardInput = FileHandle.nullDevice
+        let hint = config.installHint.map { ": \($0)" } ?? ""
+        let result: (status: Int32, out: Data, err: Data)
+        do {
+            try process.run()
+            result = await withCheckedContinuation { continuation in
+                // Reading the pipes blocks: do it off the cooperative pool.
+                DispatchQueue.global().async {
+                    let out = stdout.fileHandleForReading.readDataToEndOfFile()
+                    let err = stderr.fileHandleForReading.readDataToEndOfFile()
+                    process.waitUntilExit()
+                    continuation.resume(returning: (process.terminationStatus, out, err))
+                }
+            }
+        } catch {
+            throw KubeConfigError("exec credential plugin '\(config.command)' could not be started: \(error.localizedDescription)\(hint)")
+        }
+        guard result.status == 0 else {
+            let message = String(decoding: result.err, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let notFound = result.status == 127 ? " (command not found\(hint))" : ""
+            throw KubeConfigError("exec credential plugin '\(config.command)' exited with status \(result.status)\(notFound)\(message.isEmpty ? "" : ": \(message)")")
+        }
+        return try decode(result.out, expecting: apiVersion)
+    }
+
+    private func decode(_ data: Data, expecting apiVersion: String) throws(KubeConfigError) -> Credential {
+        struct Output: Decodable {
+            struct Status: Decodable {
+                var token: String?
+                var clientCertificateData: String?
+                var clientKeyData: String?
+                var expirationTimestamp: String?
+            }
+            var apiVersion: String?
+            var kind: String?
+            var status: Status?
+        }
+        let name = "exec credential plugin '\(config.command)'"
+        guard let output = try? JSONDecoder().decode(Output.self, from: data), output.kind == "ExecCredential" else {
+            throw KubeConfigError("\(name) did not print an ExecCredential: \(String(decoding: data.prefix(200), as: UTF8.self))")
+        }
+        guard output.apiVersion == apiVersion else {
+            throw KubeConfigError("\(name) answered apiVersion \(output.apiVersion ?? "(none)"), expected \(apiVersion)")
+        }
+        guard let status = output.status, status.token != nil || status.clientCertificateData != nil else {
+            throw KubeConfigError("\(name) returned neither a token nor a client certificate")
+        }
+        var expiration: Date?
+        if let text = status.expirationTimestamp {
+            guard let date = ISO8601DateFormatter().date(from: text) else {
+                throw KubeConfigError("\(name): expirationTimestamp '\(text)' is not RFC 3339")
+            }
+            expiration = date
+        }
+        return Credential(token: status.token, clientCertificatePEM: status.clientCertificateData, clientKeyPEM: status.clientKeyData, expiration: expiration)
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOCore
+import NIOSSL
+
+/// How a test server speaks: plain HTTP, TLS, or TLS requiring a client certificate from a CA.
+public enum TestServerSecurity: Sendable {
+    case plain
+    case tls(certificatePEM: String, keyPEM: String)
+    case mutualTLS(certificatePEM: String, keyPEM: String, clientCAPEM: String)
+}
+
+/// A Hummingbird server on a free loopback port, answering with one handler. Stops on `stop()`.
+public final class TestHTTPServer: Sendable {
+    public typealias Handler = @Sendable (Request, BasicRequestContext) async throws -> Response
+
+    public let port: Int
+    public let scheme: String
+    private let task: Task<Void, any Error>
+
+    public var url: String { "\(scheme)://127.0.0.1:\(port)" }
+
+    public static func start(security: TestServerSecurity = .plain, handler: @escaping Handler) async throws -> TestHTTPServer {
+        let server: HTTPServerBuilder
+        let scheme: String
+        switch security {
+        case .plain:
+            server = .http1()
+            scheme = "http"
+        case .tls(let certificate, let key):
+            server = try .tls(.http1(), tlsConfiguration: try tlsConfiguration(certificate, key, clientCA: nil))
+            scheme = "https"
+        case .mutualTLS(let certificate, let key, let clientCA):
+            server = try .tls(.http1(), tlsConfiguration: try tlsConfiguration(certificate, key, clientCA: clientCA))
+            scheme = "https"
+        }
+        let (ports, portContinuation) = AsyncStream<Int>.makeStream()
+        var logger = Logger(label: "test-server")
+        logger.logLevel = .critical
+        let app = Application(
+            responder: CallbackResponder(callback: handler),
+            server: server,
+            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                portContinuation.yield(channel.localAddress?.port ?? 0)
+                portContinuation.finish()
+            },
+            logger: logger)
+        let task = Task { try await app.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next(), port > 0 else {
+            task.cancel()
+            throw TestServerError.didNotStart
+        }
+        return TestHTTPServer(port: port, scheme: scheme, task: task)
+    }
+
+    private init(port: Int, scheme: String, task: Task<Void, any Error>) {
+        self.port = port
+        self.scheme = scheme
+        self.task = task
+    }
+
+    /// Stops accepting and closes open connections (streams included).
+    public func stop() async {
+        task.cancel()
+        _ = try? await task.value
+    }
+
+    private static func tlsConfiguration(_ certificate: String, _ key: String, clientCA: String?) throws -> TLSConfiguration {
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(certificate.utf8), format: .pem))],
+            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(key.utf8), format: .pem)))
+        if let clientCA {
+            configuration.certificateVerification = .noHostnameVerification
+            configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(clientCA.utf8)))
+        }
+        return configuration
+    }
+}
+
+public enum TestServerError: Error {
+    case didNotStart
+}

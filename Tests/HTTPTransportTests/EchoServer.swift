@@ -1,0 +1,35 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import TestSupport
+
+/// Echoes what it received, or misbehaves on request, so the client's handling can be observed.
+let echoHandler: TestHTTPServer.Handler = { request, context in
+    let body = try await request.body.collect(upTo: 1 << 20)
+    let forever = request.uri.queryParameters["forever"] != nil
+    switch request.uri.path {
+    case "/hang":
+        try await Task.sleep(for: .seconds(30))
+        return Response(status: .ok)
+    case "/stream":
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody { writer in
+            for index in 0..<3 {
+                try await writer.write(ByteBuffer(string: "{\"n\":\(index)}\n"))
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            try await writer.write(ByteBuffer(string: "{\"n\":"))
+            try await Task.sleep(for: .milliseconds(20))
+            try await writer.write(ByteBuffer(string: "3}\n"))
+            if forever {
+                try await Task.sleep(for: .seconds(60))
+            }
+            try await writer.finish(nil)
+        })
+    default:
+        let authorization = request.headers[.authorization] ?? ""
+        let text = "\(request.method) \(request.uri.path) auth=\(authorization) body=\(String(buffer: body))"
+        return Response(status: .init(code: Int(request.uri.queryParameters["status"].flatMap { Int(String($0)) } ?? 200)),
+                        headers: [.contentType: "text/plain", .init("X-Echo")!: "yes"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+}
+
