@@ -45,7 +45,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport", "TestSupport"]),
-        .testTarget(name: "KubeModelTests", dependencies: ["KubeModel"], exclude: ["Fixtures"]),
+        .testTarget(name: "KubeModelTests", dependencies: ["KubeModel"]),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeModel", "HTTPTransport", "TestSupport"]),
         .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling", "KubeModel"]),
         .testTarget(name: "CLITests", dependencies: ["hpa-operator"], exclude: ["Golden"]),
     ]

@@ -1,0 +1,60 @@
+import Foundation
+import HTTPTransport
+import KubeModel
+
+public struct WatchOptions: Sendable {
+    /// Resume after this version; nil (or "0") starts with ADDED events for every current object.
+    public var resourceVersion: String?
+    /// The server ends the stream after this long.
+    public var timeoutSeconds: Int?
+    public var labelSelector: String?
+    public var fieldSelector: String?
+    public var allowBookmarks: Bool
+
+    public init(resourceVersion: String? = nil, timeoutSeconds: Int? = 300, labelSelector: String? = nil, fieldSelector: String? = nil, allowBookmarks: Bool = true) {
+        self.resourceVersion = resourceVersion
+        self.timeoutSeconds = timeoutSeconds
+        self.labelSelector = labelSelector
+        self.fieldSelector = fieldSelector
+        self.allowBookmarks = allowBookmarks
+    }
+}
+
+extension KubeClient {
+    /// Watches a resource. The stream ends when the server ends the watch; an ERROR event is
+    /// thrown as its `KubeError` (`.expired` for 410: relist). Cancelling the task, or ending
+    /// the iteration, closes the connection.
+    public func watch<T: APIObject>(_ type: T.Type = T.self, namespace: String? = nil, options: WatchOptions = WatchOptions()) async throws -> AsyncThrowingStream<WatchEvent<T>, any Error> {
+        let query: [(String, String?)] = [
+            ("watch", "1"), ("resourceVersion", options.resourceVersion), ("allowWatchBookmarks", options.allowBookmarks ? "true" : nil),
+            ("timeoutSeconds", options.timeoutSeconds.map(String.init)), ("labelSelector", options.labelSelector), ("fieldSelector", options.fieldSelector),
+        ]
+        let response = try await stream(T.resource.path(namespace: namespace), query: query)
+        let lines = response.lines
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    let decoder = JSONDecoder()
+                    for try await line in lines {
+                        let event: WatchEvent<T>
+                        do {
+                            event = try decoder.decode(WatchLine<T>.self, from: line).event
+                        } catch {
+                            throw KubeError.decoding("cannot read a \(T.resource) watch event: \(error)")
+                        }
+                        if case .error(let status) = event {
+                            throw KubeError(code: Int(status.code ?? 500), body: (try? JSONEncoder().encode(status)) ?? Data())
+                        }
+                        continuation.yield(event)
+                    }
+                    continuation.finish()
+                } catch let error as HTTPError {
+                    continuation.finish(throwing: KubeError.transport(error))
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+}

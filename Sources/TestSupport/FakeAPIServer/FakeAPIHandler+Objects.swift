@@ -1,0 +1,230 @@
+import Foundation
+import Hummingbird
+import KubeModel
+
+/// Single-object verbs: get, create, update, patch (merge, JSON, apply), delete, scale.
+extension FakeAPIHandler {
+    func objectKey(_ target: Target, name: String) -> FakeAPIState.ObjectKey {
+        .init(namespace: target.resource.namespaced ? (target.namespace ?? "") : "", name: name)
+    }
+
+    func existing(_ target: Target) async throws -> FakeAPIState.Stored {
+        guard let name = target.name, let stored = await state.stored(target.key, objectKey(target, name: name)) else { throw notFound(target) }
+        return stored
+    }
+
+    func decodeObject(_ body: Data) throws -> JSONValue {
+        guard let value = try? JSONDecoder().decode(JSONValue.self, from: body), case .object = value else {
+            throw badRequest("the request body is not a JSON object")
+        }
+        return value
+    }
+
+    func create(_ target: Target, _ body: Data) async throws -> Response {
+        var object = try decodeObject(body)
+        try checkType(object, target)
+        var metadata = object["metadata"] ?? .object([:])
+        if let namespace = metadata["namespace"]?.stringValue, let pathNamespace = target.namespace, namespace != pathNamespace {
+            throw badRequest("the namespace of the provided object does not match the namespace sent on the request")
+        }
+        if metadata["name"]?.stringValue?.isEmpty ?? true {
+            guard let prefix = metadata["generateName"]?.stringValue, !prefix.isEmpty else {
+                throw invalid(target, name: "", [("metadata.name", "Required value: name or generateName is required")])
+            }
+            metadata["name"] = .string(prefix + String(UUID().uuidString.lowercased().prefix(5)))
+        }
+        let name = metadata["name"]!.stringValue!
+        if target.resource.namespaced { metadata["namespace"] = .string(target.namespace ?? "default") }
+        object["metadata"] = metadata
+        var named = target
+        named.name = name
+        named.namespace = target.resource.namespaced ? (target.namespace ?? "default") : nil
+        if await state.stored(target.key, objectKey(named, name: name)) != nil {
+            throw failure(409, "AlreadyExists", "\(target.resource.qualifiedName) \"\(name)\" already exists", target, name: name)
+        }
+        if target.resource.hasStatusSubresource { object["status"] = target.resource.zeroStatus }
+        let stored = try await commit(named, object, old: nil)
+        return json(stored, code: 201)
+    }
+
+    func update(_ target: Target, _ body: Data) async throws -> Response {
+        let incoming = try decodeObject(body)
+        try checkType(incoming, target)
+        let old = try await existing(target)
+        if let name = incoming["metadata"]?["name"]?.stringValue, name != target.name {
+            throw badRequest("the name of the object (\(name)) does not match the name on the URL (\(target.name ?? ""))")
+        }
+        if let version = incoming["metadata"]?["resourceVersion"]?.stringValue, !version.isEmpty,
+           version != old.object["metadata"]?["resourceVersion"]?.stringValue {
+            throw conflict(target, "the object has been modified; please apply your changes to the latest version and try again")
+        }
+        let merged = target.subresource == "status"
+            ? withMember("status", of: incoming, into: old.object)
+            : keepingServerFields(of: old.object, in: incoming, keepStatus: target.resource.hasStatusSubresource)
+        return json(try await commit(target, merged, old: old))
+    }
+
+    func patch(_ target: Target, _ query: [String: String], _ body: Data, contentType: String) async throws -> Response {
+        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        if mediaType == "application/apply-patch+yaml" { return try await apply(target, query, body) }
+        let old = try await existing(target)
+        guard let patch = try? JSONDecoder().decode(JSONValue.self, from: body) else { throw badRequest("the patch body is not JSON") }
+        var patched: JSONValue
+        switch mediaType {
+        case "application/merge-patch+json", "application/strategic-merge-patch+json":
+            // Strategic merge is treated as a JSON merge patch: the double knows no patch strategies.
+            patched = JSONPatching.mergePatch(old.object, patch)
+        case "application/json-patch+json":
+            do { patched = try JSONPatching.jsonPatch(old.object, patch) } catch { throw failure(422, "Invalid", "the JSON patch could not be applied: \(error.message)") }
+        default:
+            throw failure(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml")
+        }
+        patched = target.subresource == "status"
+            ? withMember("status", of: patched, into: old.object)
+            : keepingServerFields(of: old.object, in: patched, keepStatus: target.resource.hasStatusSubresource)
+        return json(try await commit(target, patched, old: old))
+    }
+
+    /// Server-side apply: creates when absent; otherwise removes the fields this manager applied
+    /// before and no longer does, and lays the applied values over the rest. Lists are atomic.
+    private func apply(_ target: Target, _ query: [String: String], _ body: Data) async throws -> Response {
+        guard let manager = query["fieldManager"], !manager.isEmpty else {
+            throw badRequest("PATCH requests with apply content type require fieldManager")
+        }
+        var applied = try decodeObject(body)
+        try checkType(applied, target)
+        if target.resource.hasStatusSubresource && target.subresource != "status" { applied["status"] = nil }
+        var paths = JSONPatching.fieldPaths(applied)
+        paths.subtract([["apiVersion"], ["kind"], ["metadata", "name"], ["metadata", "namespace"]])
+        guard let old = await state.stored(target.key, objectKey(target, name: target.name!)) else {
+            var object = applied
+            object["metadata"]?["name"] = .string(target.name!)
+            if target.resource.namespaced { object["metadata"]?["namespace"] = .string(target.namespace ?? "default") }
+            if target.resource.hasStatusSubresource { object["status"] = target.resource.zeroStatus }
+            // The captured apiserver answers 200 to an apply that creates (shared/k8s-wire/README.md).
+            return json(try await commit(target, object, old: nil, applied: [manager: paths], manager: manager))
+        }
+        var base = old.object
+        for stale in old.appliedFields[manager, default: []].subtracting(paths) { base = JSONPatching.removing(stale, from: base) }
+        var owners = old.appliedFields
+        owners[manager] = paths
+        return json(try await commit(target, JSONPatching.overlay(base, applied), old: old, applied: owners, manager: manager))
+    }
+
+    func delete(_ target: Target, _ body: Data) async throws -> Response {
+        let old = try await existing(target)
+        let uid = old.object["metadata"]?["uid"]?.stringValue ?? ""
+        if let options = try? JSONDecoder().decode(JSONValue.self, from: body), let wanted = options["preconditions"]?["uid"]?.stringValue, wanted != uid {
+            throw conflict(target, "Precondition failed: UID in precondition: \(wanted), UID in object meta: \(uid)")
+        }
+        let revision = await state.nextRevision()
+        var gone = old.object
+        gone["metadata"]?["resourceVersion"] = .string(String(revision))
+        await state.write(target.key, objectKey(target, name: target.name!), nil, eventType: "DELETED", eventObject: gone, revision: revision)
+        return status(200, "", "", details: .object([
+            "name": .string(target.name!), "group": .string(target.resource.group), "kind": .string(target.resource.plural), "uid": .string(uid),
+        ]))
+    }
+
+    /// autoscaling/v1 Scale from spec.replicas, status.replicas and spec.selector.
+    func scale(of object: JSONValue, _ resource: FakeResource) -> JSONValue {
+        let metadata = object["metadata"] ?? .object([:])
+        var scaleMetadata: [String: JSONValue] = [:]
+        for key in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"] { scaleMetadata[key] = metadata[key] }
+        var selectorText = ""
+        if let selector = object["spec"]?["selector"], let data = try? JSONEncoder().encode(selector),
+           let parsed = try? JSONDecoder().decode(LabelSelector.self, from: data) {
+            selectorText = parsed.selector.description
+        }
+        return .object([
+            "kind": .string("Scale"), "apiVersion": .string("autoscaling/v1"), "metadata": .object(scaleMetadata),
+            "spec": .object(["replicas": object["spec"]?["replicas"] ?? .integer(0)]),
+            "status": .object(["replicas": object["status"]?["replicas"] ?? .integer(0), "selector": .string(selectorText)]),
+        ])
+    }
+
+    // MARK: Writing
+
+    /// Stamps server fields, runs admission, and stores with a new resourceVersion — unless nothing
+    /// changed, in which case the stored object is returned untouched (as the apiserver does).
+    private func commit(_ target: Target, _ proposed: JSONValue, old: FakeAPIState.Stored?, applied: [String: Set<[String]>]? = nil, manager: String? = nil) async throws -> JSONValue {
+        var object = proposed
+        object["kind"] = .string(target.resource.kind)
+        object["apiVersion"] = .string(target.resource.apiVersion)
+        do {
+            object = try options.admit(target.resource, object, old?.object)
+        } catch let invalid as FakeAPIServer.Invalid {
+            throw self.invalid(target, name: object["metadata"]?["name"]?.stringValue ?? "", invalid.causes)
+        }
+        let owners = applied ?? old?.appliedFields ?? [:]
+        if let manager, let paths = owners[manager] {
+            object["metadata"]?["managedFields"] = .array([.object([
+                "manager": .string(manager), "operation": .string("Apply"), "apiVersion": .string(target.resource.apiVersion),
+                "time": .string(Self.now()), "fieldsType": .string("FieldsV1"), "fieldsV1": JSONPatching.fieldsV1(paths),
+            ])])
+        }
+        if let old, Self.comparable(old.object) == Self.comparable(object) {
+            return old.object
+        }
+        let revision = await state.nextRevision()
+        var metadata = object["metadata"] ?? .object([:])
+        metadata["resourceVersion"] = .string(String(revision))
+        if let old {
+            let oldMetadata = old.object["metadata"]
+            metadata["uid"] = oldMetadata?["uid"]
+            metadata["creationTimestamp"] = oldMetadata?["creationTimestamp"]
+            let generation: Int64 = { if case .integer(let value)? = oldMetadata?["generation"] { return value } else { return 1 } }()
+            metadata["generation"] = .integer(old.object["spec"] == object["spec"] ? generation : generation + 1)
+        } else {
+            metadata["uid"] = .string(UUID().uuidString.lowercased())
+            metadata["creationTimestamp"] = .string(Self.now())
+            metadata["generation"] = .integer(1)
+        }
+        object["metadata"] = metadata
+        let key = objectKey(target, name: metadata["name"]?.stringValue ?? target.name ?? "")
+        await state.write(target.key, key, .init(object: object, appliedFields: owners), eventType: old == nil ? "ADDED" : "MODIFIED", eventObject: object, revision: revision)
+        return object
+    }
+
+    /// The object without what changes on every write, to detect no-op writes.
+    static func comparable(_ object: JSONValue) -> JSONValue {
+        var copy = object
+        copy["metadata"]?["resourceVersion"] = nil
+        copy["metadata"]?["managedFields"] = nil
+        copy["metadata"]?["generation"] = nil
+        return copy.withoutNullMembers
+    }
+
+    private func keepingServerFields(of old: JSONValue, in incoming: JSONValue, keepStatus: Bool) -> JSONValue {
+        keepStatus ? withMember("status", of: old, into: incoming) : incoming
+    }
+
+    private func withMember(_ member: String, of source: JSONValue, into target: JSONValue) -> JSONValue {
+        var result = target
+        result[member] = source[member]
+        return result
+    }
+
+    private func checkType(_ object: JSONValue, _ target: Target) throws {
+        if let kind = object["kind"]?.stringValue, kind != target.resource.kind {
+            throw badRequest("the object's kind \(kind) does not match the resource \(target.resource.qualifiedName)")
+        }
+        if let apiVersion = object["apiVersion"]?.stringValue, apiVersion != target.resource.apiVersion {
+            throw badRequest("the object's apiVersion \(apiVersion) does not match the resource's \(target.resource.apiVersion)")
+        }
+    }
+
+    func invalid(_ target: Target, name: String, _ causes: [(field: String, message: String)]) -> Failure {
+        let group = target.resource.group.isEmpty ? "" : ".\(target.resource.group)"
+        let summary = causes.map { "\($0.field): \($0.message)" }.joined(separator: ", ")
+        let details: JSONValue = .object([
+            "name": .string(name), "group": .string(target.resource.group), "kind": .string(target.resource.kind),
+            "causes": .array(causes.map { .object(["reason": .string("FieldValueInvalid"), "message": .string($0.message), "field": .string($0.field)]) }),
+        ])
+        return Failure(response: status(422, "Invalid", "\(target.resource.kind)\(group) \"\(name)\" is invalid: [\(summary)]", details: details))
+    }
+
+    static func now() -> String {
+        ISO8601DateFormatter().string(from: Date())
+    }
+}

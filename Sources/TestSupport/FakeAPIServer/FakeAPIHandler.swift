@@ -1,0 +1,149 @@
+import Foundation
+import Hummingbird
+import KubeModel
+import NIOCore
+
+/// Turns HTTP requests into operations on `FakeAPIState`, answering as the apiserver does.
+struct FakeAPIHandler: Sendable {
+    let state: FakeAPIState
+    let options: FakeAPIServer.Options
+
+    struct Target {
+        var resource: FakeResource
+        var key: FakeAPIState.ResourceKey
+        var namespace: String?
+        var name: String?
+        var subresource: String?
+    }
+
+    func respond(to request: Request) async -> Response {
+        let body = (try? await request.body.collect(upTo: 64 << 20)).map { Data(buffer: $0) } ?? Data()
+        var query: [String: String] = [:]
+        for (name, value) in request.uri.queryParameters { query[String(name)] = String(value) }
+        let recorded = RecordedRequest(
+            method: request.method.rawValue, path: request.uri.path, query: query,
+            contentType: request.headers[.contentType], body: body)
+        let fault = await state.record(recorded)
+        let latency = await state.latency
+        if latency > .zero { try? await Task.sleep(for: latency) }
+        if let fault {
+            var response = status(fault.code, fault.reason, fault.code == 409
+                ? "Operation cannot be fulfilled: the object has been modified; please apply your changes to the latest version and try again"
+                : "injected fault: HTTP \(fault.code)")
+            if let seconds = fault.retryAfterSeconds { response.headers[.retryAfter] = String(seconds) }
+            return response
+        }
+        guard let target = route(request.uri.path) else {
+            return status(404, "NotFound", "the server could not find the requested resource")
+        }
+        do {
+            return try await dispatch(request.method, target, query: query, body: body, contentType: recorded.contentType)
+        } catch let failure as Failure {
+            return failure.response
+        } catch {
+            return status(500, "InternalError", "Internal error occurred: \(error)")
+        }
+    }
+
+    /// `/api/v1/...` and `/apis/<group>/<version>/...`, namespaced or not, with an optional name and subresource.
+    func route(_ path: String) -> Target? {
+        var segments = path.split(separator: "/").map(String.init)
+        let group: String
+        let version: String
+        if segments.first == "api", segments.count >= 2 {
+            group = ""
+            version = segments[1]
+            segments.removeFirst(2)
+        } else if segments.first == "apis", segments.count >= 3 {
+            group = segments[1]
+            version = segments[2]
+            segments.removeFirst(3)
+        } else {
+            return nil
+        }
+        var namespace: String?
+        if segments.count >= 3, segments[0] == "namespaces" {
+            namespace = segments[1]
+            segments.removeFirst(2)
+        }
+        guard let plural = segments.first, segments.count <= 3,
+              let resource = options.resources.first(where: { $0.group == group && $0.version == version && $0.plural == plural }),
+              resource.namespaced || namespace == nil
+        else { return nil }
+        return Target(
+            resource: resource, key: .init(group: group, plural: plural), namespace: namespace,
+            name: segments.count > 1 ? segments[1] : nil, subresource: segments.count > 2 ? segments[2] : nil)
+    }
+
+    private func dispatch(_ method: HTTPRequest.Method, _ target: Target, query: [String: String], body: Data, contentType: String?) async throws -> Response {
+        switch (method, target.name, target.subresource) {
+        case (.get, nil, nil):
+            return query["watch"] == "1" || query["watch"] == "true" ? try await watch(target, query) : try await list(target, query)
+        case (.get, _?, nil), (.get, _?, "status"):
+            return json(try await existing(target).object)
+        case (.get, _?, "scale") where target.resource.hasScaleSubresource:
+            return json(scale(of: try await existing(target).object, target.resource))
+        case (.post, nil, nil):
+            return try await create(target, body)
+        case (.put, _?, nil), (.put, _?, "status"):
+            return try await update(target, body)
+        case (.patch, _?, nil), (.patch, _?, "status"):
+            return try await patch(target, query, body, contentType: contentType ?? "")
+        case (.delete, _?, nil):
+            return try await delete(target, body)
+        default:
+            return status(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+        }
+    }
+}
+
+// MARK: - Responses
+
+/// An error answer, thrown from deep inside an operation.
+struct Failure: Error {
+    var response: Response
+}
+
+extension FakeAPIHandler {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    func json(_ value: JSONValue, code: Int = 200) -> Response {
+        let data = (try? Self.encoder.encode(value)) ?? Data("{}".utf8)
+        return Response(status: .init(code: code), headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    func status(_ code: Int, _ reason: String, _ message: String, details: JSONValue? = nil) -> Response {
+        var members: [String: JSONValue] = [
+            "kind": .string("Status"), "apiVersion": .string("v1"), "metadata": .object([:]),
+            "status": .string(code < 300 ? "Success" : "Failure"), "code": .integer(Int64(code)),
+        ]
+        if !message.isEmpty { members["message"] = .string(message) }
+        if !reason.isEmpty { members["reason"] = .string(reason) }
+        if let details { members["details"] = details }
+        return json(.object(members), code: code)
+    }
+
+    func failure(_ code: Int, _ reason: String, _ message: String, _ target: Target? = nil, name: String? = nil) -> Failure {
+        var details: JSONValue?
+        if let target {
+            details = .object(["name": .string(name ?? target.name ?? ""), "group": .string(target.resource.group), "kind": .string(target.resource.plural)])
+        }
+        return Failure(response: status(code, reason, message, details: details))
+    }
+
+    func notFound(_ target: Target, name: String? = nil) -> Failure {
+        failure(404, "NotFound", "\(target.resource.qualifiedName) \"\(name ?? target.name ?? "")\" not found", target, name: name)
+    }
+
+    func conflict(_ target: Target, _ message: String) -> Failure {
+        failure(409, "Conflict", "Operation cannot be fulfilled on \(target.resource.qualifiedName) \"\(target.name ?? "")\": \(message)", target)
+    }
+
+    func badRequest(_ message: String) -> Failure {
+        failure(400, "BadRequest", message)
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import KubeModel
+
+/// A request the double received, for tests to assert on.
+public struct RecordedRequest: Sendable {
+    public var method: String
+    public var path: String
+    public var query: [String: String]
+    public var contentType: String?
+    public var body: Data
+    public var isWatch: Bool { query["watch"] == "1" || query["watch"] == "true" }
+}
+
+/// A watch event as the double sends it.
+struct StoredEvent: Sendable {
+    var resourceVersion: Int
+    var type: String
+    var object: JSONValue
+    var namespace: String
+}
+
+/// The apiserver's storage: every object of every resource, one global resourceVersion counter
+/// (as etcd's revision), a bounded window of past events for watches to resume from, and the
+/// watches that are open.
+actor FakeAPIState {
+    struct ResourceKey: Hashable { var group: String; var plural: String }
+    struct ObjectKey: Hashable, Comparable {
+        var namespace: String
+        var name: String
+        static func < (a: Self, b: Self) -> Bool { (a.namespace, a.name) < (b.namespace, b.name) }
+    }
+    struct Stored {
+        var object: JSONValue
+        /// Fields each server-side-apply manager owns.
+        var appliedFields: [String: Set<[String]>] = [:]
+    }
+    struct Watcher {
+        var namespace: String?
+        var continuation: AsyncStream<StoredEvent>.Continuation
+    }
+    struct Fault {
+        var remaining: Int
+        var code: Int
+        var reason: String
+        var retryAfterSeconds: Int?
+        var matches: @Sendable (RecordedRequest) -> Bool
+    }
+
+    var objects: [ResourceKey: [ObjectKey: Stored]] = [:]
+    var revision = 1000
+    var events: [ResourceKey: [StoredEvent]] = [:]
+    /// Watches from a resourceVersion below this get 410 Expired.
+    var oldestResumable: [ResourceKey: Int] = [:]
+    let eventWindow: Int
+    var watchers: [ResourceKey: [UUID: Watcher]] = [:]
+    var faults: [Fault] = []
+    var requests: [RecordedRequest] = []
+    var dropWatchesAfterEvents: Int?
+    var latency: Duration = .zero
+    var listSnapshots: [String: (revision: Int, items: [JSONValue])] = [:]
+
+    init(eventWindow: Int) {
+        self.eventWindow = eventWindow
+    }
+
+    // MARK: Requests and faults
+
+    func record(_ request: RecordedRequest) -> Fault? {
+        requests.append(request)
+        guard let index = faults.firstIndex(where: { $0.remaining > 0 && $0.matches(request) }) else { return nil }
+        faults[index].remaining -= 1
+        let fault = faults[index]
+        if fault.remaining == 0 { faults.remove(at: index) }
+        return fault
+    }
+
+    func addFault(_ fault: Fault) { faults.append(fault) }
+    func clearRequests() { requests = [] }
+    func setDropWatches(afterEvents count: Int?) { dropWatchesAfterEvents = count }
+    func setLatency(_ duration: Duration) { latency = duration }
+
+    // MARK: Storage
+
+    func nextRevision() -> Int {
+        revision += 1
+        return revision
+    }
+
+    func stored(_ resource: ResourceKey, _ key: ObjectKey) -> Stored? {
+        objects[resource]?[key]
+    }
+
+    func all(_ resource: ResourceKey, namespace: String?) -> [(ObjectKey, Stored)] {
+        (objects[resource] ?? [:]).filter { namespace == nil || $0.key.namespace == namespace }.sorted { $0.key < $1.key }
+    }
+
+    /// Stores (or deletes, with nil) and tells the watches.
+    func write(_ resource: ResourceKey, _ key: ObjectKey, _ stored: Stored?, eventType: String, eventObject: JSONValue, revision: Int) {
+        objects[resource, default: [:]][key] = stored
+        let event = StoredEvent(resourceVersion: revision, type: eventType, object: eventObject, namespace: key.namespace)
+        var log = events[resource, default: []]
+        log.append(event)
+        if log.count > eventWindow {
+            let dropped = log.count - eventWindow
+            oldestResumable[resource] = log[dropped - 1].resourceVersion
+            log.removeFirst(dropped)
+        }
+        events[resource] = log
+        for watcher in (watchers[resource] ?? [:]).values where watcher.namespace == nil || watcher.namespace == key.namespace {
+            watcher.continuation.yield(event)
+        }
+    }
+
+    /// Forgets all past events: every resourceVersion before now is too old to watch from.
+    func compact() {
+        for resource in events.keys { events[resource] = [] }
+        for resource in Set(objects.keys).union(events.keys) { oldestResumable[resource] = revision }
+        listSnapshots = [:]
+    }
+
+    // MARK: Watches
+
+    enum WatchStart {
+        case expired
+        case started(replay: [StoredEvent], live: AsyncStream<StoredEvent>, id: UUID)
+    }
+
+    /// Registers a watch and returns the events it missed, atomically, so none is lost or doubled.
+    /// Without a version, the watch starts with an ADDED event for every current object.
+    func startWatch(_ resource: ResourceKey, namespace: String?, from version: Int?) -> WatchStart {
+        var replay: [StoredEvent]
+        if let version {
+            if version < oldestResumable[resource, default: 0] { return .expired }
+            replay = (events[resource] ?? []).filter { $0.resourceVersion > version && (namespace == nil || $0.namespace == namespace) }
+        } else {
+            replay = all(resource, namespace: namespace).map { key, stored in
+                StoredEvent(resourceVersion: Int(stored.object["metadata"]?["resourceVersion"]?.stringValue ?? "") ?? 0,
+                            type: "ADDED", object: stored.object, namespace: key.namespace)
+            }
+        }
+        replay.sort { $0.resourceVersion < $1.resourceVersion }
+        let (stream, continuation) = AsyncStream<StoredEvent>.makeStream()
+        let id = UUID()
+        watchers[resource, default: [:]][id] = Watcher(namespace: namespace, continuation: continuation)
+        return .started(replay: replay, live: stream, id: id)
+    }
+
+    func stopWatch(_ resource: ResourceKey, id: UUID) {
+        watchers[resource]?.removeValue(forKey: id)?.continuation.finish()
+    }
+
+    var openWatchCount: Int { watchers.values.reduce(0) { $0 + $1.count } }
+
+    func saveSnapshot(_ token: String, revision: Int, items: [JSONValue]) { listSnapshots[token] = (revision, items) }
+    func snapshot(_ token: String) -> (revision: Int, items: [JSONValue])? { listSnapshots[token] }
+}

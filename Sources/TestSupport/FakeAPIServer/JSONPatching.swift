@@ -1,0 +1,141 @@
+import KubeModel
+
+/// JSON object operations the double needs: merge patch (RFC 7386), JSON patch (RFC 6902), and the
+/// field sets of server-side apply.
+enum JSONPatching {
+    /// RFC 7386: objects merge recursively, `null` deletes, everything else replaces.
+    static func mergePatch(_ target: JSONValue, _ patch: JSONValue) -> JSONValue {
+        guard case .object(let changes) = patch else { return patch }
+        var result: [String: JSONValue] = [:]
+        if case .object(let members) = target { result = members }
+        for (key, value) in changes {
+            if value == .null { result.removeValue(forKey: key) } else { result[key] = mergePatch(result[key] ?? .null, value) }
+        }
+        return .object(result)
+    }
+
+    struct PatchError: Error { var message: String }
+
+    /// RFC 6902 add, remove, replace and test.
+    static func jsonPatch(_ target: JSONValue, _ operations: JSONValue) throws(PatchError) -> JSONValue {
+        guard case .array(let list) = operations else { throw PatchError(message: "a JSON patch must be an array of operations") }
+        var document = target
+        for operation in list {
+            guard case .object(let fields) = operation, case .string(let op)? = fields["op"], case .string(let path)? = fields["path"] else {
+                throw PatchError(message: "each JSON patch operation needs op and path")
+            }
+            let pointer = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+                .map { $0.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~") }
+            switch op {
+            case "add", "replace":
+                guard let value = fields["value"] else { throw PatchError(message: "\(op) \(path): value is required") }
+                document = try set(document, pointer[...], value, replace: op == "replace", path: path)
+            case "remove":
+                document = try set(document, pointer[...], nil, replace: true, path: path)
+            case "test":
+                guard get(document, pointer[...]) == fields["value"] else { throw PatchError(message: "test \(path) failed") }
+            default:
+                throw PatchError(message: "unsupported JSON patch op '\(op)'")
+            }
+        }
+        return document
+    }
+
+    private static func get(_ value: JSONValue, _ pointer: ArraySlice<String>) -> JSONValue? {
+        guard let head = pointer.first else { return value }
+        switch value {
+        case .object(let members): return members[head].flatMap { get($0, pointer.dropFirst()) }
+        case .array(let items): return Int(head).flatMap { items.indices.contains($0) ? get(items[$0], pointer.dropFirst()) : nil }
+        default: return nil
+        }
+    }
+
+    private static func set(_ value: JSONValue, _ pointer: ArraySlice<String>, _ newValue: JSONValue?, replace: Bool, path: String) throws(PatchError) -> JSONValue {
+        guard let head = pointer.first else { return newValue ?? .null }
+        let last = pointer.count == 1
+        switch value {
+        case .object(var members):
+            if last {
+                if replace && members[head] == nil { throw PatchError(message: "\(path): no such member") }
+                members[head] = newValue
+            } else {
+                guard let child = members[head] else { throw PatchError(message: "\(path): no such member") }
+                members[head] = try set(child, pointer.dropFirst(), newValue, replace: replace, path: path)
+            }
+            return .object(members)
+        case .array(var items):
+            let index = head == "-" ? items.count : Int(head) ?? -1
+            guard index >= 0, index <= items.count else { throw PatchError(message: "\(path): index out of range") }
+            if last {
+                if let newValue {
+                    if replace { guard index < items.count else { throw PatchError(message: "\(path): index out of range") }; items[index] = newValue } else { items.insert(newValue, at: index) }
+                } else {
+                    guard index < items.count else { throw PatchError(message: "\(path): index out of range") }
+                    items.remove(at: index)
+                }
+            } else {
+                guard index < items.count else { throw PatchError(message: "\(path): index out of range") }
+                items[index] = try set(items[index], pointer.dropFirst(), newValue, replace: replace, path: path)
+            }
+            return .array(items)
+        default:
+            throw PatchError(message: "\(path): parent is not an object or array")
+        }
+    }
+
+    /// The leaf paths of an applied configuration; lists are atomic (as HPA metrics are).
+    static func fieldPaths(_ value: JSONValue, prefix: [String] = []) -> Set<[String]> {
+        guard case .object(let members) = value, !members.isEmpty else { return prefix.isEmpty ? [] : [prefix] }
+        var paths: Set<[String]> = []
+        for (key, child) in members { paths.formUnion(fieldPaths(child, prefix: prefix + [key])) }
+        return paths
+    }
+
+    static func removing(_ path: [String], from value: JSONValue) -> JSONValue {
+        guard let head = path.first, case .object(var members) = value else { return value }
+        if path.count == 1 {
+            members.removeValue(forKey: head)
+        } else if let child = members[head] {
+            let pruned = removing(Array(path.dropFirst()), from: child)
+            // Maps emptied by the removal go too, as the apiserver prunes them.
+            if case .object(let rest) = pruned, rest.isEmpty { members.removeValue(forKey: head) } else { members[head] = pruned }
+        }
+        return .object(members)
+    }
+
+    /// Applied values win; objects merge; lists and scalars replace.
+    static func overlay(_ base: JSONValue, _ applied: JSONValue) -> JSONValue {
+        guard case .object(let top) = applied else { return applied }
+        var result: [String: JSONValue] = [:]
+        if case .object(let members) = base { result = members }
+        for (key, value) in top { result[key] = overlay(result[key] ?? .null, value) }
+        return .object(result)
+    }
+
+    /// A managedFields `fieldsV1` tree (`{"f:spec":{"f:maxReplicas":{}}}`) for a set of paths.
+    static func fieldsV1(_ paths: Set<[String]>) -> JSONValue {
+        var root: [String: JSONValue] = [:]
+        func insert(_ path: ArraySlice<String>, into node: inout [String: JSONValue]) {
+            guard let head = path.first else { return }
+            var child: [String: JSONValue] = [:]
+            if case .object(let existing)? = node["f:\(head)"] { child = existing }
+            insert(path.dropFirst(), into: &child)
+            node["f:\(head)"] = .object(child)
+        }
+        for path in paths { insert(path[...], into: &root) }
+        return .object(root)
+    }
+}
+
+extension JSONValue {
+    subscript(member: String) -> JSONValue? {
+        get { if case .object(let members) = self { return members[member] } else { return nil } }
+        set {
+            guard case .object(var members) = self else { return }
+            members[member] = newValue
+            self = .object(members)
+        }
+    }
+
+    var stringValue: String? { if case .string(let text) = self { return text } else { return nil } }
+}
