@@ -22,13 +22,15 @@ let package = Package(
         // Async HTTP over libcurl: TLS material, bearer tokens, timeouts, cancellation, streams.
         .target(name: "HTTPTransport", dependencies: ["CCurl"]),
         // Kubernetes client: kubeconfig / in-cluster config, typed verbs, watches, informers.
-        .target(name: "KubeClient", dependencies: ["HTTPTransport", "KubeModel", "Yams"]),
+        .target(name: "KubeClient", dependencies: ["HTTPTransport", "KubeModel", "Diagnostics", "Yams"]),
+        // YAML syntax and decoding errors as one-line messages naming line, column or field.
+        .target(name: "Diagnostics", dependencies: ["Yams"]),
         // The pure core: annotations -> AutoscalingSpec -> desired HPA.
-        .target(name: "Autoscaling", dependencies: ["KubeModel", "Yams"]),
+        .target(name: "Autoscaling", dependencies: ["KubeModel", "Diagnostics", "Yams"]),
         .executableTarget(
             name: "hpa-operator",
             dependencies: [
-                "KubeModel", "Autoscaling", "Yams",
+                "KubeModel", "Autoscaling", "Diagnostics", "Yams",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTransport
+import Diagnostics
 import Yams
 
 /// Finds and resolves the client configuration as kubectl does: `--kubeconfig`, else every file in
@@ -39,7 +40,7 @@ public enum KubeConfigLoader {
             do {
                 file = try YAMLDecoder().decode(KubeConfigFile.self, from: String(decoding: data, as: UTF8.self))
             } catch {
-                throw KubeConfigError("kubeconfig \(path): \(ConfigErrorText.describe(error))")
+                throw KubeConfigError("kubeconfig \(path): \(DecodingErrorText.describe(error))")
             }
             merged.add(file, from: path)
         }
@@ -162,33 +163,5 @@ public enum InClusterConfig {
             authentication: .bearer(.file(token)),
             namespace: namespace.flatMap { $0.isEmpty ? nil : $0 } ?? "default",
             origin: "in-cluster")
-    }
-}
-
-enum ConfigErrorText {
-    /// YAML syntax errors with line and column, decoding errors with the field path.
-    static func describe(_ error: any Error) -> String {
-        if let yaml = error as? YamlError {
-            switch yaml {
-            case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
-                return "line \(mark.line), column \(mark.column): \(problem)"
-            default: return "\(yaml)"
-            }
-        }
-        guard let decoding = error as? DecodingError else { return "\(error)" }
-        func path(_ keys: [any CodingKey]) -> String {
-            keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().drop(while: { $0 == "." }).description
-        }
-        switch decoding {
-        case .keyNotFound(let key, let context):
-            let parent = path(context.codingPath)
-            return "\(parent.isEmpty ? "" : parent + ".")\(key.stringValue) is required"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            return "\(path(context.codingPath)): wrong type (\(context.debugDescription))"
-        case .dataCorrupted(let context):
-            return "\(path(context.codingPath)): \(context.debugDescription)"
-        @unknown default:
-            return "\(decoding)"
-        }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KubeModel
 import Autoscaling
+import Diagnostics
 import Yams
 
 extension MetricStyle: ExpressibleByArgument {}

@@ -1,8 +1,11 @@
+/// Error messages a user can act on, for YAML syntax errors and Codable decoding errors: the one
+/// place that turns them into text.
 import Yams
 
 /// A YAML syntax error as one line: `line 3, column 5: <problem>`.
 public enum YAMLErrorText {
     public static func describe(_ error: any Error) -> String {
+        if case DecodingError.dataCorrupted(let context) = error, let underlying = context.underlyingError { return describe(underlying) }
         guard let yamlError = error as? YamlError else { return String(describing: error) }
         switch yamlError {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
@@ -16,6 +19,7 @@ public enum YAMLErrorText {
 
     /// The line a YAML error points at, when it has one.
     public static func line(of error: any Error) -> Int? {
+        if case DecodingError.dataCorrupted(let context) = error, let underlying = context.underlyingError { return line(of: underlying) }
         guard let yamlError = error as? YamlError else { return nil }
         switch yamlError {
         case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): return mark.line
@@ -40,6 +44,7 @@ public enum DecodingErrorText {
         case .valueNotFound(let type, let context):
             return "\(path(context.codingPath)): expected \(typeName(type)), found null"
         case .dataCorrupted(let context):
+            if let underlying = context.underlyingError as? YamlError { return YAMLErrorText.describe(underlying) }
             let where_ = path(context.codingPath)
             return where_.isEmpty ? context.debugDescription : "\(where_): \(context.debugDescription)"
         @unknown default:

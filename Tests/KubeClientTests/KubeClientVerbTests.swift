@@ -1,0 +1,140 @@
+import Foundation
+import HTTPTransport
+import KubeClient
+import KubeModel
+import Testing
+import TestSupport
+
+@Suite("Typed verbs and errors")
+struct KubeClientVerbTests {
+    @Test func crudRoundTrip() async throws {
+        try await withFakeAPI { server, client in
+            let created = try await client.create(deployment("web", replicas: 2))
+            #expect(created.metadata.uid != nil && created.metadata.generation == 1)
+            let fetched = try await client.get(Deployment.self, namespace: "default", name: "web")
+            #expect(fetched.spec?.replicas == 2)
+
+            var changed = fetched
+            changed.spec?.replicas = 3
+            let updated = try await client.update(changed)
+            #expect(updated.metadata.generation == 2)
+            #expect(updated.metadata.resourceVersion != fetched.metadata.resourceVersion)
+
+            let patched = try await client.patch(Deployment.self, namespace: "default", name: "web", .merge(Data(#"{"metadata":{"labels":{"tier":"front"}}}"#.utf8)))
+            #expect(patched.metadata.labels?["tier"] == "front")
+            let jsonPatched = try await client.patch(Deployment.self, namespace: "default", name: "web", .json(Data(#"[{"op":"replace","path":"/spec/replicas","value":5}]"#.utf8)))
+            #expect(jsonPatched.spec?.replicas == 5)
+
+            var status = jsonPatched
+            status.status = WorkloadStatus(replicas: 5)
+            #expect(try await client.updateStatus(status).status?.replicas == 5)
+            let scale = try await client.scale(Deployment.self, namespace: "default", name: "web")
+            #expect(scale.spec?.replicas == 5 && scale.status?.replicas == 5 && scale.status?.selector == "app=web")
+
+            try await client.delete(Deployment.self, namespace: "default", name: "web", uid: created.metadata.uid)
+            await #expect(throws: KubeError.self) { try await client.get(Deployment.self, namespace: "default", name: "web") }
+            #expect(await server.count(group: "apps", plural: "deployments") == 0)
+        }
+    }
+
+    @Test func serverSideApplyIsOneRequest() async throws {
+        try await withFakeAPI { server, client in
+            let hpa = HorizontalPodAutoscaler(
+                metadata: ObjectMeta(name: "web", namespace: "default", labels: ["app.kubernetes.io/managed-by": "hpa-operator"]),
+                spec: HorizontalPodAutoscalerSpec(scaleTargetRef: CrossVersionObjectReference(apiVersion: "apps/v1", kind: "Deployment", name: "web"), minReplicas: 1, maxReplicas: 4))
+            await server.clearRequests()
+            let applied = try await client.apply(hpa, fieldManager: "hpa-operator")
+            #expect(applied.spec.maxReplicas == 4)
+            let requests = await server.requests()
+            #expect(requests.count == 1)
+            #expect(requests.first?.method == "PATCH")
+            #expect(requests.first?.path == "/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/web")
+            #expect(requests.first?.query == ["fieldManager": "hpa-operator", "force": "true"])
+            #expect(requests.first?.contentType == "application/apply-patch+yaml")
+            let again = try await client.apply(hpa, fieldManager: "hpa-operator")
+            #expect(again.metadata.resourceVersion == applied.metadata.resourceVersion)
+        }
+    }
+
+    @Test func listsFollowPagesAndSelectors() async throws {
+        try await withFakeAPI { _, client in
+            for index in 0..<25 {
+                _ = try await client.create(deployment("d\(index)", namespace: index % 2 == 0 ? "even" : "odd", labels: ["tier": index < 10 ? "front" : "back"]))
+            }
+            let all = try await client.list(Deployment.self, options: ListOptions(limit: 4))
+            #expect(all.items.count == 25)
+            #expect(Set(all.items.compactMap(\.metadata.name)).count == 25)
+            #expect(all.metadata?.resourceVersion != nil)
+            #expect(try await client.list(Deployment.self, namespace: "even").items.count == 13)
+            #expect(try await client.list(Deployment.self, options: ListOptions(labelSelector: "tier in (front),app!=d0")).items.count == 9)
+            #expect(try await client.list(Deployment.self, options: ListOptions(fieldSelector: "metadata.name=d3")).items.map(\.metadata.namespace) == ["odd"])
+            await #expect(throws: KubeError.self) { try await client.list(Deployment.self, options: ListOptions(labelSelector: "a in (")) }
+        }
+    }
+
+    @Test func statusErrorsBecomeTypedErrors() async throws {
+        try await withFakeAPI { server, client in
+            do {
+                _ = try await client.get(Deployment.self, namespace: "default", name: "nope")
+                Issue.record("expected NotFound")
+            } catch let error as KubeError {
+                guard case .notFound = error else { Issue.record("\(error)"); return }
+                #expect(error.description == #"deployments.apps "nope" not found (HTTP 404, NotFound)"#)
+            }
+            _ = try await client.create(deployment("web"))
+            await #expect { try await client.create(deployment("web")) } throws: { error in
+                guard case KubeError.alreadyExists = error else { return false }
+                return true
+            }
+            var stale = try await client.get(Deployment.self, namespace: "default", name: "web")
+            stale.metadata.resourceVersion = "1"
+            await #expect { try await client.update(stale) } throws: { error in
+                guard case KubeError.conflict = error else { return false }
+                return true
+            }
+            await #expect { try await client.delete(Deployment.self, namespace: "default", name: "web", uid: "someone-else") } throws: { error in
+                guard case KubeError.conflict(let status) = error else { return false }
+                return status.message?.hasPrefix("Operation cannot be fulfilled on deployments.apps \"web\": Precondition failed: UID in precondition: someone-else") == true
+            }
+            await server.failNext(1, code: 429, retryAfterSeconds: 3)
+            await #expect { try await client.get(Deployment.self, namespace: "default", name: "web") } throws: { error in
+                guard case KubeError.tooManyRequests(_, let retryAfter) = error else { return false }
+                return retryAfter == .seconds(3) && (error as? KubeError)?.isTransient == true
+            }
+            await server.failNext(1, code: 500)
+            await #expect { try await client.get(Deployment.self, namespace: "default", name: "web") } throws: { error in
+                guard case KubeError.serverError = error else { return false }
+                return true
+            }
+            #expect(try await client.get(Deployment.self, namespace: "default", name: "web").metadata.name == "web")
+        }
+    }
+
+    @Test(arguments: [
+        ("status-401-unauthorized.json", "unauthorized"), ("status-404-notfound.json", "forbidden"),
+        ("status-409-alreadyexists.json", "alreadyExists"), ("status-409-conflict.json", "conflict"),
+        ("status-410-list-expired.json", "expired"), ("status-422-invalid-hpa.json", "invalid"),
+    ])
+    func capturedStatusBodiesClassify(file: String, expected: String) throws {
+        let body = try WireFixtures.data(file)
+        let code = Int(try JSONDecoder().decode(Status.self, from: body).code ?? 0)
+        let error = KubeError(code: code, body: body)
+        #expect(String(describing: error).hasPrefix(try JSONDecoder().decode(Status.self, from: body).message ?? "?"))
+        #expect("\(Mirror(reflecting: error).children.first?.label ?? "")" == expected)
+        if case .invalid(let status) = error { #expect(status.details?.causes?.count == 2) }
+    }
+
+    @Test func nonStatusErrorBodiesAreQuoted() {
+        let error = KubeError(code: 502, body: Data("<html>Bad Gateway</html>".utf8))
+        #expect(error.description == "HTTP 502: <html>Bad Gateway</html> (HTTP 502)")
+        guard case .serverError = error else { Issue.record("\(error)"); return }
+    }
+
+    @Test func transportErrorsAreWrapped() async throws {
+        let client = KubeClient(config: ClientConfig(server: "http://127.0.0.1:9"))
+        await #expect { try await client.get(Deployment.self, namespace: "default", name: "x") } throws: { error in
+            guard case KubeError.transport(.connectionRefused(let host, let port, _)) = error else { return false }
+            return host == "127.0.0.1" && port == 9
+        }
+    }
+}
