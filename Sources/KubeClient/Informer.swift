@@ -106,7 +106,14 @@ public final class Informer<Object: APIObject>: Sendable {
         var resourceVersion: String?
         var failures = 0
         var lists = 0
-        defer { state.withLock { $0.subscribers.values.forEach { $0.finish() } } }
+        defer {
+            // Finished outside the lock: a stream's termination handler takes it to unsubscribe.
+            let subscribers = state.withLock { state in
+                defer { state.subscribers = [:] }
+                return Array(state.subscribers.values)
+            }
+            subscribers.forEach { $0.finish() }
+        }
         while !Task.isCancelled {
             do {
                 if resourceVersion == nil {

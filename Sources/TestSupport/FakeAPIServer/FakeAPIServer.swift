@@ -81,6 +81,10 @@ public final class FakeAPIServer: Sendable {
     /// Forgets the event history: watches from any earlier resourceVersion get 410 Expired.
     public func compact() async { await state.compact() }
 
+    /// The next `count` watch requests get the 410 Expired ERROR event, as if their resourceVersion
+    /// had been compacted away (a client that keeps up rarely sees a real one).
+    public func expireNextWatches(_ count: Int = 1) async { await state.expireWatches(count) }
+
     public func setLatency(_ duration: Duration) async { await state.setLatency(duration) }
 
     public var openWatches: Int { get async { await state.openWatchCount } }

@@ -56,6 +56,8 @@ actor FakeAPIState {
     var faults: [Fault] = []
     var requests: [RecordedRequest] = []
     var dropWatchesAfterEvents: Int?
+    /// The next this-many watch requests are answered with 410 Expired, whatever their version.
+    var watchesToExpire = 0
     var latency: Duration = .zero
     var listSnapshots: [String: (revision: Int, items: [JSONValue])] = [:]
 
@@ -78,6 +80,7 @@ actor FakeAPIState {
     func clearRequests() { requests = [] }
     func setDropWatches(afterEvents count: Int?) { dropWatchesAfterEvents = count }
     func setLatency(_ duration: Duration) { latency = duration }
+    func expireWatches(_ count: Int) { watchesToExpire += count }
 
     // MARK: Storage
 
@@ -128,6 +131,10 @@ actor FakeAPIState {
     /// Registers a watch and returns the events it missed, atomically, so none is lost or doubled.
     /// Without a version, the watch starts with an ADDED event for every current object.
     func startWatch(_ resource: ResourceKey, namespace: String?, from version: Int?) -> WatchStart {
+        if watchesToExpire > 0 {
+            watchesToExpire -= 1
+            return .expired
+        }
         var replay: [StoredEvent]
         if let version {
             if version < oldestResumable[resource, default: 0] { return .expired }

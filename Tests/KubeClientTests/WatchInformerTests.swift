@@ -1,0 +1,139 @@
+import Foundation
+import KubeClient
+import KubeModel
+import Synchronization
+import Testing
+import TestSupport
+
+@Suite("Watches and informers")
+struct WatchInformerTests {
+    @Test func watchDeliversEventsBookmarksAndExpiry() async throws {
+        try await withFakeAPI(FakeAPIServer.Options(bookmarkInterval: .milliseconds(50))) { server, client in
+            _ = try await client.create(deployment("a"))
+            let version = try await client.list(Deployment.self).metadata?.resourceVersion
+            var b = try await client.create(deployment("b"))
+            b.spec?.replicas = 4
+            b = try await client.update(b)
+            try await client.delete(Deployment.self, namespace: "default", name: "a")
+
+            var seen: [String] = []
+            for try await event in try await client.watch(Deployment.self, options: WatchOptions(resourceVersion: version, timeoutSeconds: 1)) {
+                switch event {
+                case .added(let object): seen.append("ADDED \(object.metadata.name!)")
+                case .modified(let object): seen.append("MODIFIED \(object.metadata.name!) \(object.spec?.replicas ?? 0)")
+                case .deleted(let object): seen.append("DELETED \(object.metadata.name!)")
+                case .bookmark(let version): seen.append(version.isEmpty ? "BOOKMARK ?" : "BOOKMARK")
+                case .error: seen.append("ERROR")
+                }
+            }
+            #expect(Array(seen.prefix(3)) == ["ADDED b", "MODIFIED b 4", "DELETED a"])
+            #expect(seen.dropFirst(3).allSatisfy { $0 == "BOOKMARK" } && seen.count > 3)
+
+            await server.compact()
+            await #expect { for try await _ in try await client.watch(Deployment.self, options: WatchOptions(resourceVersion: version)) {} } throws: { error in
+                guard case KubeError.expired(let status) = error else { return false }
+                return status.message == "The resourceVersion for the provided watch is too old."
+            }
+        }
+    }
+
+    @Test func informerConvergesThroughDropsAndExpiry() async throws {
+        try await withFakeAPI(FakeAPIServer.Options(eventWindow: 5000, bookmarkInterval: .milliseconds(200))) { server, writer in
+            let relists = Atomic<Int>(0)
+            let informer = Informer<Deployment>(
+                client: KubeClient(config: writer.config), watchTimeoutSeconds: 5,
+                backoff: Backoff(initial: .milliseconds(5), maximum: .milliseconds(100)),
+                onRelist: { relists.add(1, ordering: .relaxed) })
+            let events = informer.events()
+            let lastEvents = Mutex<[String: (type: String, version: String?)]>([:])
+            let recorder = Task {
+                for await event in events {
+                    let (type, object): (String, Deployment) = switch event {
+                    case .added(let object): ("added", object)
+                    case .updated(_, let object): ("updated", object)
+                    case .deleted(let object): ("deleted", object)
+                    }
+                    let key = Informer<Deployment>.key(namespace: object.metadata.namespace, name: object.metadata.name ?? "")
+                    lastEvents.withLock { $0[key] = (type, object.metadata.resourceVersion) }
+                }
+            }
+            await server.dropWatches(afterEvents: 50)
+            let running = Task { await informer.run() }
+            await informer.waitForSync()
+
+            var live: [String] = []
+            var counter = 0
+            var generator = SystemRandomNumberGenerator()
+            for step in 0..<1000 {
+                if step == 500 { await server.expireNextWatches() }
+                let roll = Int.random(in: 0..<10, using: &generator)
+                if live.isEmpty || roll < 4 {
+                    counter += 1
+                    let name = "d\(counter)"
+                    _ = try await writer.create(deployment(name, namespace: ["a", "b", "c"].randomElement(using: &generator)!))
+                    live.append(name)
+                } else if roll < 8 {
+                    let name = live.randomElement(using: &generator)!
+                    let current = try await writer.list(Deployment.self, options: ListOptions(fieldSelector: "metadata.name=\(name)")).items[0]
+                    var changed = current
+                    changed.spec?.replicas = Int32.random(in: 1...50, using: &generator)
+                    changed.metadata.labels?["step"] = String(step)
+                    _ = try await writer.update(changed)
+                } else {
+                    let index = Int.random(in: 0..<live.count, using: &generator)
+                    let name = live.remove(at: index)
+                    let current = try await writer.list(Deployment.self, options: ListOptions(fieldSelector: "metadata.name=\(name)")).items[0]
+                    try await writer.delete(Deployment.self, namespace: current.metadata.namespace, name: name)
+                }
+            }
+            // One more event after the last compaction-era drop, so a rewatch certainly happens.
+            _ = try await writer.create(deployment("final", namespace: "a"))
+
+            let truth = try await writer.list(Deployment.self).items
+            let expected = Dictionary(uniqueKeysWithValues: truth.map { (Informer<Deployment>.key(namespace: $0.metadata.namespace, name: $0.metadata.name!), $0.metadata.resourceVersion) })
+            let deadline = ContinuousClock.now + .seconds(20)
+            func cached() -> [String: String?] {
+                Dictionary(uniqueKeysWithValues: informer.items.map { (Informer<Deployment>.key(namespace: $0.metadata.namespace, name: $0.metadata.name!), $0.metadata.resourceVersion) })
+            }
+            while cached() != expected && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(cached() == expected)
+            #expect(relists.load(ordering: .relaxed) >= 1, "the forced 410 must cause a relist")
+
+            // Every object's last event was seen: live ones at their final version, gone ones deleted.
+            try await Task.sleep(for: .milliseconds(100))
+            let last = lastEvents.withLock { $0 }
+            for (key, version) in expected {
+                #expect(last[key]?.type != "deleted" && last[key]?.version == version, "\(key)")
+            }
+            for (key, event) in last where expected[key] == nil {
+                #expect(event.type == "deleted", "\(key) vanished without a deleted event")
+            }
+            #expect(last.count == counter + 1)
+
+            // Cancelling the informer ends its watch and its event streams promptly.
+            let stopped = ContinuousClock.now
+            running.cancel()
+            await running.value
+            await recorder.value
+            #expect(ContinuousClock.now - stopped < .seconds(1))
+            let watchDeadline = ContinuousClock.now + .seconds(2)
+            while await server.openWatches > 0 && ContinuousClock.now < watchDeadline { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(await server.openWatches == 0)
+        }
+    }
+
+    @Test func informerRetriesThroughServerErrors() async throws {
+        try await withFakeAPI { server, client in
+            _ = try await client.create(deployment("web"))
+            await server.failNext(3, code: 500, where: { _ in true })
+            let informer = Informer<Deployment>(client: client, backoff: Backoff(initial: .milliseconds(5), maximum: .milliseconds(20)))
+            #expect(!informer.hasSynced)
+            let running = Task { await informer.run() }
+            await informer.waitForSync()
+            #expect(informer.hasSynced)
+            #expect(informer.get(namespace: "default", name: "web")?.metadata.name == "web")
+            running.cancel()
+            await running.value
+        }
+    }
+}
