@@ -4,7 +4,7 @@ SWIFT        ?= swift
 BIN          := .build/debug/hpa-operator
 APT_PACKAGES := libcurl4-openssl-dev libssl-dev prometheus
 
-.PHONY: deps build release test demo clean
+.PHONY: deps build release test demo bench-kube clean
 
 # Installs the Debian packages that are missing (apt-get update only when something is).
 deps:
@@ -34,6 +34,11 @@ demo: build
 	@echo
 	@echo "== An invalid workload: every problem at once, exit code 1 (hpa-operator render -f samples/invalid/)"
 	@$(BIN) render -f samples/invalid/; test $$? -eq 1
+
+# Benchmarks (not tests): figures are printed, compare them within one run.
+bench-kube: deps
+	$(SWIFT) build -c release --product KubeBenchmark
+	.build/release/KubeBenchmark
 
 clean:
 	rm -rf .build

@@ -149,7 +149,10 @@ public final class Informer<Object: APIObject>: Sendable {
             } catch {
                 if Task.isCancelled { return }
                 failures += 1
-                try? await Task.sleep(for: backoff.delay(afterFailures: failures))
+                var delay = backoff.delay(afterFailures: failures)
+                // A throttled client waits at least as long as the apiserver asked.
+                if case KubeError.tooManyRequests(_, let retryAfter?) = error { delay = max(delay, retryAfter) }
+                try? await Task.sleep(for: delay)
             }
         }
     }

@@ -122,6 +122,19 @@ struct WatchInformerTests {
         }
     }
 
+    @Test func informerWaitsAsLongAsRetryAfterAsks() async throws {
+        try await withFakeAPI { server, client in
+            await server.failNext(1, code: 429, retryAfterSeconds: 1, where: { _ in true })
+            let informer = Informer<Deployment>(client: client, backoff: Backoff(initial: .milliseconds(1), maximum: .milliseconds(5)))
+            let started = ContinuousClock.now
+            let running = Task { await informer.run() }
+            await informer.waitForSync()
+            #expect(ContinuousClock.now - started >= .seconds(1))
+            running.cancel()
+            await running.value
+        }
+    }
+
     @Test func informerRetriesThroughServerErrors() async throws {
         try await withFakeAPI { server, client in
             _ = try await client.create(deployment("web"))
