@@ -51,4 +51,17 @@ public enum JSONValue: Hashable, Sendable, Codable {
         default: return self
         }
     }
+
+    /// An object member; nil when absent or when this is not an object. Setting nil removes it;
+    /// setting on a non-object does nothing.
+    public subscript(member: String) -> JSONValue? {
+        get { if case .object(let members) = self { return members[member] } else { return nil } }
+        set {
+            guard case .object(var members) = self else { return }
+            members[member] = newValue
+            self = .object(members)
+        }
+    }
+
+    public var stringValue: String? { if case .string(let text) = self { return text } else { return nil } }
 }

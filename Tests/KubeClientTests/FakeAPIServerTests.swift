@@ -133,16 +133,3 @@ struct FakeAPIServerTests {
         #expect(status["message"]?.stringValue?.hasPrefix(#"HorizontalPodAutoscaler.autoscaling "bad" is invalid: [spec.maxReplicas: "#) == true)
     }
 }
-
-extension JSONValue {
-    subscript(_ member: String) -> JSONValue? {
-        get { if case .object(let members) = self { return members[member] } else { return nil } }
-        set {
-            guard case .object(var members) = self else { return }
-            members[member] = newValue
-            self = .object(members)
-        }
-    }
-
-    var stringValue: String? { if case .string(let text) = self { return text } else { return nil } }
-}

@@ -126,16 +126,3 @@ enum JSONPatching {
         return .object(root)
     }
 }
-
-extension JSONValue {
-    subscript(member: String) -> JSONValue? {
-        get { if case .object(let members) = self { return members[member] } else { return nil } }
-        set {
-            guard case .object(var members) = self else { return }
-            members[member] = newValue
-            self = .object(members)
-        }
-    }
-
-    var stringValue: String? { if case .string(let text) = self { return text } else { return nil } }
-}
