@@ -13,6 +13,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Codable Kubernetes types, Quantity, LabelSelector. No I/O, no dependencies.
@@ -34,6 +37,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The reconcile loop: informers, work queue, ownership rules, events, leader election, metrics.
+        .target(
+            name: "Operator",
+            dependencies: [
+                "Autoscaling", "KubeClient", "KubeModel",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         // Test doubles and fixtures shared by the test targets: certificates, the apiserver double.
         .target(
             name: "TestSupport",
@@ -52,6 +66,7 @@ let package = Package(
         .testTarget(name: "KubeModelTests", dependencies: ["KubeModel"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeModel", "HTTPTransport", "TestSupport"]),
         .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling", "KubeModel"]),
+        .testTarget(name: "OperatorTests", dependencies: ["Operator", "Autoscaling", "KubeClient", "KubeModel", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["hpa-operator"], exclude: ["Golden"]),
     ]
 )

@@ -38,7 +38,8 @@ public struct APIResource: Hashable, Sendable, CustomStringConvertible {
     public static let statefulSets = StatefulSet.resource
     public static let horizontalPodAutoscalers = APIResource(group: "autoscaling", version: "v2", plural: "horizontalpodautoscalers", kind: "HorizontalPodAutoscaler")
     public static let configMaps = APIResource(group: "", version: "v1", plural: "configmaps", kind: "ConfigMap")
-    public static let events = APIResource(group: "events.k8s.io", version: "v1", plural: "events", kind: "Event")
+    /// core/v1 Events: what `kubectl describe` lists.
+    public static let events = APIResource(group: "", version: "v1", plural: "events", kind: "Event")
     public static let leases = APIResource(group: "coordination.k8s.io", version: "v1", plural: "leases", kind: "Lease")
 }
 
@@ -56,4 +57,12 @@ extension AppsWorkload: APIObject {
 
 extension HorizontalPodAutoscaler: APIObject {
     public static var resource: APIResource { .horizontalPodAutoscalers }
+}
+
+extension Event: APIObject {
+    public static var resource: APIResource { .events }
+}
+
+extension Lease: APIObject {
+    public static var resource: APIResource { .leases }
 }

@@ -1,0 +1,40 @@
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The plain-HTTP port: `/metrics` (Prometheus text), `/healthz`, `/livez`, `/readyz`.
+struct OperatorHTTPServer {
+    let metrics: OperatorMetrics
+    let isReady: @Sendable () -> Bool
+    let logger: Logger
+
+    /// `:8080`, `0.0.0.0:8080`, `127.0.0.1:0`.
+    static func parse(_ address: String) -> (host: String, port: Int)? {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        let host = String(address[..<colon])
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+
+    /// Serves until cancelled; `onPort` gets the bound port (useful with port 0).
+    func run(host: String, port: Int, onPort: @escaping @Sendable (Int) -> Void) async throws {
+        let router = Router()
+        router.get("metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.text())))
+        }
+        for path in ["healthz", "livez"] {
+            router.get(RouterPath(path)) { _, _ in Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n"))) }
+        }
+        router.get("readyz") { _, _ in
+            isReady()
+                ? Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n")))
+                : Response(status: .serviceUnavailable, body: ResponseBody(byteBuffer: ByteBuffer(string: "informers have not synced yet\n")))
+        }
+        var quiet = logger
+        quiet.logLevel = .warning
+        let app = Application(
+            router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
+            onServerRunning: { onPort($0.localAddress?.port ?? port) }, logger: quiet)
+        try await app.run()
+    }
+}

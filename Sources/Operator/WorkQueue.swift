@@ -1,0 +1,90 @@
+/// client-go's rate-limited work queue: a key waiting is queued once however often it is added;
+/// a key is never handed to two workers at once (added while in progress, it is queued again when
+/// done); failures are retried after a per-key exponential backoff.
+public actor WorkQueue<Key: Hashable & Sendable> {
+    public let baseDelay: Duration
+    public let maximumDelay: Duration
+    private var order: [Key] = []
+    private var queued: Set<Key> = []
+    private var processing: Set<Key> = []
+    private var dirty: Set<Key> = []
+    private var failures: [Key: Int] = [:]
+    private var waiting: [CheckedContinuation<Key?, Never>] = []
+    private var shuttingDown = false
+    private let onDepthChange: @Sendable (Int) -> Void
+
+    public init(baseDelay: Duration = .milliseconds(5), maximumDelay: Duration = .seconds(300), onDepthChange: @escaping @Sendable (Int) -> Void = { _ in }) {
+        self.baseDelay = baseDelay
+        self.maximumDelay = maximumDelay
+        self.onDepthChange = onDepthChange
+    }
+
+    public var depth: Int { order.count }
+
+    public func add(_ key: Key) {
+        guard !shuttingDown else { return }
+        if processing.contains(key) {
+            dirty.insert(key)
+            return
+        }
+        guard queued.insert(key).inserted else { return }
+        if !waiting.isEmpty {
+            queued.remove(key)
+            processing.insert(key)
+            waiting.removeFirst().resume(returning: key)
+        } else {
+            order.append(key)
+            onDepthChange(order.count)
+        }
+    }
+
+    /// Adds the key again after its backoff: 5 ms, doubling per consecutive failure, up to 5 min.
+    public func addRateLimited(_ key: Key) {
+        let attempts = failures[key, default: 0]
+        failures[key] = attempts + 1
+        let delay = min(baseDelay * (1 << min(attempts, 30)), maximumDelay)
+        Task { [weak self] in
+            try? await Task.sleep(for: delay)
+            await self?.add(key)
+        }
+    }
+
+    /// The key succeeded: its next failure starts the backoff afresh.
+    public func forget(_ key: Key) {
+        failures[key] = nil
+    }
+
+    public func failureCount(_ key: Key) -> Int { failures[key, default: 0] }
+
+    /// The next key to work on; nil once the queue is shut down.
+    public func next() async -> Key? {
+        if !order.isEmpty {
+            let key = order.removeFirst()
+            onDepthChange(order.count)
+            queued.remove(key)
+            processing.insert(key)
+            return key
+        }
+        if shuttingDown { return nil }
+        return await withCheckedContinuation { waiting.append($0) }
+    }
+
+    /// The worker finished with the key.
+    public func done(_ key: Key) {
+        processing.remove(key)
+        if dirty.remove(key) != nil { add(key) }
+    }
+
+    /// Stops intake: queued keys are dropped and waiting workers get nil. Keys in progress finish.
+    public func shutDown() {
+        shuttingDown = true
+        order = []
+        queued = []
+        dirty = []
+        onDepthChange(0)
+        for worker in waiting { worker.resume(returning: nil) }
+        waiting = []
+    }
+
+    public var inProgress: Int { processing.count }
+}

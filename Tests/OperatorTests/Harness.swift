@@ -1,0 +1,79 @@
+import Autoscaling
+import Foundation
+import KubeClient
+import KubeModel
+import Logging
+import Operator
+import Testing
+import TestSupport
+
+/// An apiserver double with the real HPA admission, a client, and operators running against it.
+final class Harness: Sendable {
+    let server: FakeAPIServer
+    let client: KubeClient
+
+    static func start() async throws -> Harness {
+        let server = try await FakeAPIServer.start(FakeAPIServer.Options(bookmarkInterval: .milliseconds(200), admit: FakeAPIServer.kubernetesAdmission))
+        return Harness(server: server, client: KubeClient(config: ClientConfig(server: server.url)))
+    }
+
+    private init(server: FakeAPIServer, client: KubeClient) {
+        self.server = server
+        self.client = client
+    }
+
+    /// Starts an operator; the returned task ends when it stops.
+    func startOperator(style: MetricStyle = .object, leaderElection: LeaderElector.Configuration? = nil, releaseLease: @escaping @Sendable () -> Bool = { true }) async -> (Operator, Task<Void, any Error>) {
+        var logger = Logger(label: "operator-test")
+        logger.logLevel = .critical
+        let instance = Operator(
+            client: KubeClient(config: ClientConfig(server: server.url)),
+            configuration: Operator.Configuration(style: style, leaderElection: leaderElection, metricsBindAddress: "127.0.0.1:0",
+                                                  watchTimeoutSeconds: 30, backoff: Backoff(initial: .milliseconds(5), maximum: .milliseconds(100))),
+            logger: logger)
+        let task = Task { try await instance.run(releaseLease: releaseLease) }
+        return (instance, task)
+    }
+
+    func stop() async {
+        await server.stop()
+    }
+
+    /// Polls until `condition` holds (10 s at most).
+    func eventually(_ what: String, timeout: Duration = .seconds(10), sourceLocation: SourceLocation = #_sourceLocation, _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation)
+    }
+
+    func hpa(_ name: String, namespace: String = "shop") async -> HorizontalPodAutoscaler? {
+        try? await client.get(HorizontalPodAutoscaler.self, namespace: namespace, name: name)
+    }
+
+    func events(_ name: String, namespace: String = "shop") async throws -> [Event] {
+        try await client.list(Event.self, namespace: namespace).items.filter { $0.involvedObject.name == name }
+    }
+
+    /// HPA writes in the request log.
+    func hpaWrites() async -> [RecordedRequest] {
+        await server.requests().filter { $0.path.contains("/horizontalpodautoscalers") && $0.method != "GET" }
+    }
+
+    static let annotations = [
+        "hpa.autoscaling.banzaicloud.io/minReplicas": "1",
+        "hpa.autoscaling.banzaicloud.io/maxReplicas": "10",
+        "prometheus.rps.hpa.autoscaling.banzaicloud.io/query": #"sum(rate(http_requests_total{app="shop"}[2m]))"#,
+        "prometheus.rps.hpa.autoscaling.banzaicloud.io/targetAverageValue": "40000m",
+        "cpu.hpa.autoscaling.banzaicloud.io/targetAverageUtilization": "70",
+    ]
+
+    static func deployment(_ name: String, annotations: [String: String]? = Harness.annotations, templateAnnotations: [String: String]? = nil) -> Deployment {
+        Deployment(
+            metadata: ObjectMeta(name: name, namespace: "shop", labels: ["app": name], annotations: annotations),
+            spec: WorkloadSpec(replicas: 2, selector: LabelSelector(matchLabels: ["app": name]),
+                               template: PodTemplate(metadata: ObjectMeta(labels: ["app": name], annotations: templateAnnotations))))
+    }
+}

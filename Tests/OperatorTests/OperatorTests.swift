@@ -1,0 +1,195 @@
+import Autoscaling
+import Foundation
+import HTTPTransport
+import KubeClient
+import KubeModel
+import Operator
+import Testing
+import TestSupport
+
+@Suite("hpa-operator run against the apiserver double")
+struct OperatorTests {
+    @Test(arguments: MetricStyle.allCases)
+    func annotatedDeploymentGetsExactlyTheSpecifiedHPA(style: MetricStyle) async throws {
+        let harness = try await Harness.start()
+        let (_, running) = await harness.startOperator(style: style)
+        let created = try await harness.client.create(Harness.deployment("web"))
+        try await harness.eventually("the HPA") { await harness.hpa("web") != nil }
+        let live = try #require(await harness.hpa("web"))
+        let expected = HPABuilder.build(
+            try #require({ if case .valid(let spec, _) = AnnotationParser.parse(Harness.annotations) { spec } else { nil } }()),
+            for: WorkloadReference(created), style: style)
+        #expect(HPAComparison.differences(desired: expected, live: live, fieldManager: "hpa-operator") == [])
+        #expect(live.metadata.labels?["app.kubernetes.io/managed-by"] == "hpa-operator")
+        #expect(live.metadata.ownerReferences == [OwnerReference(apiVersion: "apps/v1", kind: "Deployment", name: "web", uid: created.metadata.uid!, controller: true, blockOwnerDeletion: true)])
+        #expect(live.metadata.annotations == expected.metadata.annotations)
+        #expect(live.spec.metrics?.map(\.type) == expected.spec.metrics?.map(\.type))
+        let writes = await harness.hpaWrites()
+        #expect(writes.count == 1 && writes.first?.contentType == "application/apply-patch+yaml")
+        try await harness.eventually("the HPACreated event") { try await harness.events("web").map(\.reason) == ["HPACreated"] }
+        running.cancel()
+        await harness.stop()
+    }
+
+    @Test func editsUpdateAndRemovalDeletes() async throws {
+        let harness = try await Harness.start()
+        let (_, running) = await harness.startOperator()
+        _ = try await harness.client.create(Harness.deployment("web"))
+        try await harness.eventually("the HPA") { await harness.hpa("web") != nil }
+
+        var workload = try await harness.client.get(Deployment.self, namespace: "shop", name: "web")
+        workload.metadata.annotations?["hpa.autoscaling.banzaicloud.io/maxReplicas"] = "25"
+        _ = try await harness.client.update(workload)
+        try await harness.eventually("maxReplicas 25") { await harness.hpa("web")?.spec.maxReplicas == 25 }
+        try await harness.eventually("the HPAUpdated event") { try await harness.events("web").contains { $0.reason == "HPAUpdated" && $0.message == "Updated HorizontalPodAutoscaler web: spec.maxReplicas" } }
+
+        workload = try await harness.client.get(Deployment.self, namespace: "shop", name: "web")
+        workload.metadata.annotations = ["deployment.kubernetes.io/revision": "2"]
+        _ = try await harness.client.update(workload)
+        try await harness.eventually("the HPA to go") { await harness.hpa("web") == nil }
+        try await harness.eventually("the HPADeleted event") { try await harness.events("web").contains { $0.reason == "HPADeleted" } }
+        running.cancel()
+        await harness.stop()
+    }
+
+    @Test func statusChurnCausesNoWrites() async throws {
+        let harness = try await Harness.start()
+        let (_, running) = await harness.startOperator()
+        for index in 0..<100 { _ = try await harness.client.create(Harness.deployment("web-\(index)")) }
+        try await harness.eventually("100 HPAs") { await harness.server.count(group: "autoscaling", plural: "horizontalpodautoscalers") == 100 }
+        try await Task.sleep(for: .milliseconds(300))
+        await harness.server.clearRequests()
+        for round in 0..<3 {
+            for index in 0..<100 {
+                var workload = try await harness.client.get(Deployment.self, namespace: "shop", name: "web-\(index)")
+                workload.status = WorkloadStatus(replicas: Int32(round + 2))
+                _ = try await harness.client.updateStatus(workload)
+            }
+        }
+        // Let every status event reach the operator, then count.
+        try await Task.sleep(for: .seconds(1))
+        #expect(await harness.hpaWrites().isEmpty)
+        running.cancel()
+        await harness.stop()
+    }
+
+    @Test func foreignHPAIsLeftAloneWithAConflictEvent() async throws {
+        let harness = try await Harness.start()
+        let foreign = try await harness.client.create(HorizontalPodAutoscaler(
+            metadata: ObjectMeta(name: "web", namespace: "shop"),
+            spec: HorizontalPodAutoscalerSpec(scaleTargetRef: CrossVersionObjectReference(apiVersion: "apps/v1", kind: "Deployment", name: "web"), minReplicas: 3, maxReplicas: 4)))
+        let (_, running) = await harness.startOperator()
+        _ = try await harness.client.create(Harness.deployment("web"))
+        try await harness.eventually("the HPAConflict event") { try await harness.events("web").map(\.reason) == ["HPAConflict"] }
+        #expect(await harness.hpa("web")?.metadata.resourceVersion == foreign.metadata.resourceVersion)
+        #expect(await harness.hpaWrites().filter { $0.method != "POST" }.isEmpty)
+        // Removing our annotations does not delete someone else's HPA.
+        var workload = try await harness.client.get(Deployment.self, namespace: "shop", name: "web")
+        workload.metadata.annotations = nil
+        _ = try await harness.client.update(workload)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(await harness.hpa("web") != nil)
+        running.cancel()
+        await harness.stop()
+    }
+
+    @Test func invalidAnnotationsWarnOnceAndKeepThePriorHPA() async throws {
+        let harness = try await Harness.start()
+        let (_, running) = await harness.startOperator()
+        _ = try await harness.client.create(Harness.deployment("web"))
+        try await harness.eventually("the HPA") { await harness.hpa("web") != nil }
+        let before = try #require(await harness.hpa("web"))
+        var workload = try await harness.client.get(Deployment.self, namespace: "shop", name: "web")
+        workload.metadata.annotations?["hpa.autoscaling.banzaicloud.io/minReplicas"] = "50"
+        _ = try await harness.client.update(workload)
+        try await harness.eventually("the warning") {
+            try await harness.events("web").contains { $0.type == "Warning" && $0.reason == "InvalidHPAAnnotations" && $0.message == "hpa.autoscaling.banzaicloud.io/maxReplicas: must be at least minReplicas (50), got 10" }
+        }
+        // Status churn on the invalid workload does not repeat the event.
+        for replicas in 3...6 {
+            workload = try await harness.client.get(Deployment.self, namespace: "shop", name: "web")
+            workload.status = WorkloadStatus(replicas: Int32(replicas))
+            _ = try await harness.client.updateStatus(workload)
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await harness.events("web").filter { $0.reason == "InvalidHPAAnnotations" }.count == 1)
+        #expect(await harness.hpa("web")?.metadata.resourceVersion == before.metadata.resourceVersion)
+        running.cancel()
+        await harness.stop()
+    }
+
+    @Test func statefulSetWithTemplateAnnotations() async throws {
+        let harness = try await Harness.start()
+        let (_, running) = await harness.startOperator()
+        _ = try await harness.client.create(StatefulSet(
+            metadata: ObjectMeta(name: "db", namespace: "shop", annotations: ["prometheus.io/scrape": "true"]),
+            spec: WorkloadSpec(replicas: 1, template: PodTemplate(metadata: ObjectMeta(annotations: Harness.annotations)))))
+        try await harness.eventually("the HPA") { await harness.hpa("db") != nil }
+        let hpa = try #require(await harness.hpa("db"))
+        #expect(hpa.spec.scaleTargetRef == CrossVersionObjectReference(apiVersion: "apps/v1", kind: "StatefulSet", name: "db"))
+        #expect(hpa.metadata.ownerReferences?.first?.kind == "StatefulSet")
+        running.cancel()
+        await harness.stop()
+    }
+
+    @Test func manualEditsAreRevertedAndDeletedHPAsRecreated() async throws {
+        let harness = try await Harness.start()
+        let (_, running) = await harness.startOperator()
+        _ = try await harness.client.create(Harness.deployment("web"))
+        try await harness.eventually("the HPA") { await harness.hpa("web") != nil }
+        _ = try await harness.client.patch(HorizontalPodAutoscaler.self, namespace: "shop", name: "web", .merge(Data(#"{"spec":{"maxReplicas":99}}"#.utf8)))
+        try await harness.eventually("the edit reverted") { await harness.hpa("web")?.spec.maxReplicas == 10 }
+        try await harness.client.delete(HorizontalPodAutoscaler.self, namespace: "shop", name: "web")
+        try await harness.eventually("the HPA recreated") { await harness.hpa("web") != nil }
+        running.cancel()
+        await harness.stop()
+    }
+
+    @Test func injectedFailuresAreRetriedUntilConverged() async throws {
+        let harness = try await Harness.start()
+        let (_, running) = await harness.startOperator()
+        try await harness.eventually("sync") { await harness.server.openWatches >= 3 }
+        let isApply: @Sendable (RecordedRequest) -> Bool = { $0.method == "PATCH" && $0.path.contains("horizontalpodautoscalers") }
+        await harness.server.failNext(2, code: 500, where: isApply)
+        await harness.server.failNext(1, code: 429, retryAfterSeconds: 0, where: isApply)
+        await harness.server.failNext(1, code: 409, where: isApply)
+        _ = try await harness.client.create(Harness.deployment("web"))
+        try await harness.eventually("the HPA despite failures") { await harness.hpa("web") != nil }
+        #expect(await harness.hpaWrites().count == 5)
+        running.cancel()
+        await harness.stop()
+    }
+
+    @Test func droppedWatchesAndExpiryStillConverge() async throws {
+        let harness = try await Harness.start()
+        await harness.server.dropWatches(afterEvents: 7)
+        let (_, running) = await harness.startOperator()
+        for index in 0..<30 { _ = try await harness.client.create(Harness.deployment("web-\(index)")) }
+        await harness.server.expireNextWatches(3)
+        for index in 30..<40 { _ = try await harness.client.create(Harness.deployment("web-\(index)")) }
+        try await harness.eventually("40 HPAs", timeout: .seconds(20)) { await harness.server.count(group: "autoscaling", plural: "horizontalpodautoscalers") == 40 }
+        running.cancel()
+        await harness.stop()
+    }
+
+    @Test func readinessWaitsForSyncAndMetricsAreServed() async throws {
+        let harness = try await Harness.start()
+        await harness.server.failNext(40, code: 500, where: { $0.path.hasSuffix("/statefulsets") && !$0.isWatch })
+        let (instance, running) = await harness.startOperator()
+        try await harness.eventually("the metrics port") { instance.metricsPort != nil }
+        let http = HTTPClient()
+        let base = "http://127.0.0.1:\(instance.metricsPort!)"
+        #expect(try await http.send(HTTPRequest(url: base + "/readyz")).status == 503)
+        #expect(try await http.send(HTTPRequest(url: base + "/healthz")).status == 200)
+        try await harness.eventually("ready", timeout: .seconds(15)) { try await http.send(HTTPRequest(url: base + "/readyz")).status == 200 }
+        _ = try await harness.client.create(Harness.deployment("web"))
+        try await harness.eventually("the HPA") { await harness.hpa("web") != nil }
+        let text = try await http.send(HTTPRequest(url: base + "/metrics")).bodyText
+        for name in ["hpa_operator_reconcile_total{result=\"success\"}", "hpa_operator_reconcile_duration_seconds_bucket", "hpa_operator_hpa_writes_total{verb=\"apply\"} 1",
+                     "hpa_operator_workqueue_depth", "hpa_operator_informer_relists_total{resource=\"statefulsets\"}", "hpa_operator_is_leader 1"] {
+            #expect(text.contains(name), "\(name)")
+        }
+        running.cancel()
+        await harness.stop()
+    }
+}
