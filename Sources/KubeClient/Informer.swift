@@ -43,6 +43,7 @@ public final class Informer<Object: APIObject>: Sendable {
         var synced = false
         var subscribers: [UUID: AsyncStream<InformerEvent<Object>>.Continuation] = [:]
         var syncWaiters: [CheckedContinuation<Void, Never>] = []
+        var stopped = false
     }
 
     /// - Parameters:
@@ -79,10 +80,11 @@ public final class Informer<Object: APIObject>: Sendable {
     /// True once the first list has been stored.
     public var hasSynced: Bool { state.withLock { $0.synced } }
 
+    /// Returns once synced, or once `run` has ended without syncing (check `hasSynced`).
     public func waitForSync() async {
         await withCheckedContinuation { continuation in
             let ready = state.withLock { state in
-                if state.synced { return true }
+                if state.synced || state.stopped { return true }
                 state.syncWaiters.append(continuation)
                 return false
             }
@@ -113,6 +115,15 @@ public final class Informer<Object: APIObject>: Sendable {
                 return Array(state.subscribers.values)
             }
             subscribers.forEach { $0.finish() }
+            // Nobody waits forever for a sync that will not come.
+            let waiters = state.withLock { state in
+                defer {
+                    state.syncWaiters = []
+                    state.stopped = true
+                }
+                return state.syncWaiters
+            }
+            waiters.forEach { $0.resume() }
         }
         while !Task.isCancelled {
             do {

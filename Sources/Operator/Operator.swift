@@ -99,7 +99,7 @@ public final class Operator: Service, Sendable {
             style: configuration.style, metrics: metrics, logger: logger, isLeader: { [elector] in elector?.isLeader ?? true })
         logger.info("starting", metadata: ["namespace": "\(configuration.namespace ?? "(all)")", "metric-style": "\(configuration.style.rawValue)",
                                            "workers": "\(configuration.workers)", "leader-election": "\(configuration.leaderElection != nil)"])
-        await withGracefulShutdownHandler {
+        await withTaskCancellationOrGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { background in
                 // Informers, event handlers, leader election and the HTTP port: cancelled at the end.
                 background.addTask { await self.deployments.run() }
@@ -128,7 +128,7 @@ public final class Operator: Service, Sendable {
                 }
                 background.cancelAll()
             }
-        } onGracefulShutdown: {
+        } onCancelOrGracefulShutdown: {
             Task { await self.queue.shutDown() }
         }
         logger.info("stopped")

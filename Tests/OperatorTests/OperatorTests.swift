@@ -28,6 +28,7 @@ struct OperatorTests {
         #expect(writes.count == 1 && writes.first?.contentType == "application/apply-patch+yaml")
         try await harness.eventually("the HPACreated event") { try await harness.events("web").map(\.reason) == ["HPACreated"] }
         running.cancel()
+        _ = try? await running.value
         await harness.stop()
     }
 
@@ -49,6 +50,7 @@ struct OperatorTests {
         try await harness.eventually("the HPA to go") { await harness.hpa("web") == nil }
         try await harness.eventually("the HPADeleted event") { try await harness.events("web").contains { $0.reason == "HPADeleted" } }
         running.cancel()
+        _ = try? await running.value
         await harness.stop()
     }
 
@@ -70,6 +72,7 @@ struct OperatorTests {
         try await Task.sleep(for: .seconds(1))
         #expect(await harness.hpaWrites().isEmpty)
         running.cancel()
+        _ = try? await running.value
         await harness.stop()
     }
 
@@ -90,6 +93,7 @@ struct OperatorTests {
         try await Task.sleep(for: .milliseconds(300))
         #expect(await harness.hpa("web") != nil)
         running.cancel()
+        _ = try? await running.value
         await harness.stop()
     }
 
@@ -115,6 +119,7 @@ struct OperatorTests {
         #expect(try await harness.events("web").filter { $0.reason == "InvalidHPAAnnotations" }.count == 1)
         #expect(await harness.hpa("web")?.metadata.resourceVersion == before.metadata.resourceVersion)
         running.cancel()
+        _ = try? await running.value
         await harness.stop()
     }
 
@@ -129,6 +134,7 @@ struct OperatorTests {
         #expect(hpa.spec.scaleTargetRef == CrossVersionObjectReference(apiVersion: "apps/v1", kind: "StatefulSet", name: "db"))
         #expect(hpa.metadata.ownerReferences?.first?.kind == "StatefulSet")
         running.cancel()
+        _ = try? await running.value
         await harness.stop()
     }
 
@@ -142,6 +148,7 @@ struct OperatorTests {
         try await harness.client.delete(HorizontalPodAutoscaler.self, namespace: "shop", name: "web")
         try await harness.eventually("the HPA recreated") { await harness.hpa("web") != nil }
         running.cancel()
+        _ = try? await running.value
         await harness.stop()
     }
 
@@ -157,6 +164,7 @@ struct OperatorTests {
         try await harness.eventually("the HPA despite failures") { await harness.hpa("web") != nil }
         #expect(await harness.hpaWrites().count == 5)
         running.cancel()
+        _ = try? await running.value
         await harness.stop()
     }
 
@@ -169,6 +177,7 @@ struct OperatorTests {
         for index in 30..<40 { _ = try await harness.client.create(Harness.deployment("web-\(index)")) }
         try await harness.eventually("40 HPAs", timeout: .seconds(20)) { await harness.server.count(group: "autoscaling", plural: "horizontalpodautoscalers") == 40 }
         running.cancel()
+        _ = try? await running.value
         await harness.stop()
     }
 
@@ -190,6 +199,7 @@ struct OperatorTests {
             #expect(text.contains(name), "\(name)")
         }
         running.cancel()
+        _ = try? await running.value
         await harness.stop()
     }
 }
