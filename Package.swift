@@ -33,8 +33,10 @@ let package = Package(
         .executableTarget(
             name: "hpa-operator",
             dependencies: [
-                "KubeModel", "Autoscaling", "Diagnostics", "Yams",
+                "KubeModel", "Autoscaling", "Diagnostics", "KubeClient", "Operator", "Yams",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // The reconcile loop: informers, work queue, ownership rules, events, leader election, metrics.
@@ -67,6 +69,6 @@ let package = Package(
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeModel", "HTTPTransport", "TestSupport"]),
         .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling", "KubeModel"]),
         .testTarget(name: "OperatorTests", dependencies: ["Operator", "Autoscaling", "KubeClient", "KubeModel", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["hpa-operator"], exclude: ["Golden"]),
+        .testTarget(name: "CLITests", dependencies: ["hpa-operator", "KubeClient", "KubeModel", "TestSupport"], exclude: ["Golden"]),
     ]
 )

@@ -36,6 +36,7 @@ public final class Informer<Object: APIObject>: Sendable {
     private let watchTimeoutSeconds: Int
     private let backoff: Backoff
     private let onRelist: @Sendable () -> Void
+    private let onError: @Sendable (any Error) -> Void
     private let state = Mutex<State>(State())
 
     private struct State {
@@ -48,9 +49,11 @@ public final class Informer<Object: APIObject>: Sendable {
 
     /// - Parameters:
     ///   - onRelist: called on every list after the first (a 410 or a failure forced it).
+    ///   - onError: called for every failed list or watch, before the backoff.
     public init(
         client: KubeClient, namespace: String? = nil, labelSelector: String? = nil,
-        watchTimeoutSeconds: Int = 300, backoff: Backoff = Backoff(), onRelist: @escaping @Sendable () -> Void = {}
+        watchTimeoutSeconds: Int = 300, backoff: Backoff = Backoff(), onRelist: @escaping @Sendable () -> Void = {},
+        onError: @escaping @Sendable (any Error) -> Void = { _ in }
     ) {
         self.client = client
         self.namespace = namespace
@@ -58,6 +61,7 @@ public final class Informer<Object: APIObject>: Sendable {
         self.watchTimeoutSeconds = watchTimeoutSeconds
         self.backoff = backoff
         self.onRelist = onRelist
+        self.onError = onError
     }
 
     // MARK: Reading the cache
@@ -159,6 +163,7 @@ public final class Informer<Object: APIObject>: Sendable {
                 resourceVersion = nil
             } catch {
                 if Task.isCancelled { return }
+                onError(error)
                 failures += 1
                 var delay = backoff.delay(afterFailures: failures)
                 // A throttled client waits at least as long as the apiserver asked.

@@ -42,7 +42,7 @@ public final class Operator: Service, Sendable {
     let statefulSets: Informer<StatefulSet>
     let hpas: Informer<HorizontalPodAutoscaler>
     let elector: LeaderElector?
-    private let state = Mutex<(ready: Bool, port: Int?, crashed: Bool)>((false, nil, false))
+    private let state = Mutex<(ready: Bool, port: Int?, informers: [Task<Void, Never>])>((false, nil, []))
 
     public init(client: KubeClient, configuration: Configuration, logger: Logger, metrics: OperatorMetrics = OperatorMetrics()) {
         self.client = client
@@ -52,12 +52,15 @@ public final class Operator: Service, Sendable {
         let depth = metrics.queueDepth
         queue = WorkQueue(onDepthChange: { depth.set(to: Double($0)) })
         func relisted(_ resource: String) -> @Sendable () -> Void { { metrics.relisted(resource) } }
+        func failed(_ resource: String) -> @Sendable (any Error) -> Void {
+            { error in logger.warning("list/watch failed; retrying with backoff", metadata: ["resource": "\(resource)", "error": "\(error)"]) }
+        }
         deployments = Informer(client: client, namespace: configuration.namespace, watchTimeoutSeconds: configuration.watchTimeoutSeconds,
-                               backoff: configuration.backoff, onRelist: relisted("deployments"))
+                               backoff: configuration.backoff, onRelist: relisted("deployments"), onError: failed("deployments"))
         statefulSets = Informer(client: client, namespace: configuration.namespace, watchTimeoutSeconds: configuration.watchTimeoutSeconds,
-                                backoff: configuration.backoff, onRelist: relisted("statefulsets"))
+                                backoff: configuration.backoff, onRelist: relisted("statefulsets"), onError: failed("statefulsets"))
         hpas = Informer(client: client, namespace: configuration.namespace, watchTimeoutSeconds: configuration.watchTimeoutSeconds,
-                        backoff: configuration.backoff, onRelist: relisted("horizontalpodautoscalers"))
+                        backoff: configuration.backoff, onRelist: relisted("horizontalpodautoscalers"), onError: failed("horizontalpodautoscalers"))
         if let election = configuration.leaderElection {
             let queue = self.queue
             let deployments = self.deployments
@@ -99,12 +102,16 @@ public final class Operator: Service, Sendable {
             style: configuration.style, metrics: metrics, logger: logger, isLeader: { [elector] in elector?.isLeader ?? true })
         logger.info("starting", metadata: ["namespace": "\(configuration.namespace ?? "(all)")", "metric-style": "\(configuration.style.rawValue)",
                                            "workers": "\(configuration.workers)", "leader-election": "\(configuration.leaderElection != nil)"])
+        // Informers run as their own tasks so that a shutdown can stop them even before they synced.
+        let informers = [
+            Task { await self.deployments.run() },
+            Task { await self.statefulSets.run() },
+            Task { await self.hpas.run() },
+        ]
+        state.withLock { $0.informers = informers }
         await withTaskCancellationOrGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { background in
-                // Informers, event handlers, leader election and the HTTP port: cancelled at the end.
-                background.addTask { await self.deployments.run() }
-                background.addTask { await self.statefulSets.run() }
-                background.addTask { await self.hpas.run() }
+                // Event handlers, leader election and the HTTP port: cancelled at the end.
                 background.addTask { await self.enqueue(self.deployments.events(), kind: Deployment.kind) }
                 background.addTask { await self.enqueue(self.statefulSets.events(), kind: StatefulSet.kind) }
                 background.addTask { await self.enqueueOwners(self.hpas.events()) }
@@ -115,7 +122,7 @@ public final class Operator: Service, Sendable {
                 await deployments.waitForSync()
                 await statefulSets.waitForSync()
                 await hpas.waitForSync()
-                if !Task.isCancelled {
+                if deployments.hasSynced && statefulSets.hasSynced && hpas.hasSynced {
                     state.withLock { $0.ready = true }
                     logger.info("informers synced", metadata: ["deployments": "\(deployments.count)", "statefulsets": "\(statefulSets.count)", "hpas": "\(hpas.count)"])
                     // Workers run until the queue shuts down; they are never cancelled mid-reconcile.
@@ -126,11 +133,15 @@ public final class Operator: Service, Sendable {
                         await workers.waitForAll()
                     }
                 }
+                informers.forEach { $0.cancel() }
                 background.cancelAll()
             }
         } onCancelOrGracefulShutdown: {
+            // Stop intake; reconciles in progress finish; informers stop (a sync may be pending).
             Task { await self.queue.shutDown() }
+            self.state.withLock { $0.informers }.forEach { $0.cancel() }
         }
+        for informer in informers { await informer.value }
         logger.info("stopped")
     }
 

@@ -30,8 +30,9 @@ struct OperatorHTTPServer {
                 ? Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n")))
                 : Response(status: .serviceUnavailable, body: ResponseBody(byteBuffer: ByteBuffer(string: "informers have not synced yet\n")))
         }
+        // Hummingbird reports a cancelled server as errors; our own code logs a failure to bind.
         var quiet = logger
-        quiet.logLevel = .warning
+        quiet.logLevel = .critical
         let app = Application(
             router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { onPort($0.localAddress?.port ?? port) }, logger: quiet)

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Autoscaling
+import Foundation
+import KubeClient
+import Logging
+import Operator
+import ServiceLifecycle
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the operator: keep every annotated Deployment's and StatefulSet's HPA as its annotations say.",
+        discussion: """
+            Watches Deployments, StatefulSets and HorizontalPodAutoscalers and server-side applies the HPA each annotated workload asks for, only when the live one differs. HPAs not controlled by the workload are never touched (a Warning event HPAConflict says so); invalid annotations give a Warning event InvalidHPAAnnotations and leave the HPA as it is.
+
+            Configuration comes from --kubeconfig, $KUBECONFIG, ~/.kube/config, or the pod's service account. SIGTERM or SIGINT stops intake, lets reconciles in progress finish, releases the leader lease and exits 0.
+            """)
+
+    @Option(help: "Path to a kubeconfig file (default: $KUBECONFIG, ~/.kube/config, then in-cluster).")
+    var kubeconfig: String?
+
+    @Option(help: "The kubeconfig context to use (default: its current-context).")
+    var context: String?
+
+    @Option(help: "Only watch this namespace (default: all namespaces).")
+    var namespace: String?
+
+    @Option(help: "How prometheus metrics appear in HPAs: object, pod or external.")
+    var metricStyle: MetricStyle = .object
+
+    @Option(help: "Workloads reconciled at the same time.")
+    var workers: Int = 2
+
+    @Flag(help: "Elect a leader with a coordination.k8s.io/v1 Lease; only the leader writes HPAs.")
+    var leaderElect = false
+
+    @Option(help: "Namespace of the leader election Lease (default: the pod's namespace, else hpa-operator-system).")
+    var leaderElectNamespace: String?
+
+    @Option(help: "Name of the leader election Lease.")
+    var leaderElectId: String = "hpa-operator"
+
+    @Option(help: "Address of the plain-HTTP port for /metrics, /healthz, /livez and /readyz; empty to disable.")
+    var metricsBindAddress: String = ":8080"
+
+    @Option(help: "Log format: text or json (one object per line).")
+    var logFormat: LogFormat = .text
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
+    var logLevel: Logger.Level = .info
+
+    func validate() throws {
+        if workers < 1 { throw ValidationError("--workers must be at least 1") }
+        if !metricsBindAddress.isEmpty, !metricsBindAddress.contains(":") {
+            throw ValidationError("--metrics-bind-address must look like :8080 or 127.0.0.1:8080")
+        }
+    }
+
+    func run() async throws {
+        let format = logFormat
+        let level = logLevel
+        LoggingSystem.bootstrap { label in LineLogHandler(label: label, format: format, logLevel: level) }
+        let logger = Logger(label: "hpa-operator")
+        let config: ClientConfig
+        do {
+            config = try KubeConfigLoader.load(kubeconfig: kubeconfig, context: context)
+        } catch {
+            logger.critical("cannot configure the Kubernetes client", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+        logger.info("Kubernetes API", metadata: ["server": "\(config.server)", "from": "\(config.origin)"])
+        var election: LeaderElector.Configuration?
+        if leaderElect {
+            let identity = "\(ProcessInfo.processInfo.hostName)_\(UUID().uuidString.prefix(8).lowercased())"
+            let podNamespace = config.origin == "in-cluster" ? config.namespace : nil
+            election = LeaderElector.Configuration(namespace: leaderElectNamespace ?? podNamespace ?? "hpa-operator-system", name: leaderElectId, identity: identity)
+        }
+        let instance = Operator(
+            client: KubeClient(config: config),
+            configuration: Operator.Configuration(
+                namespace: namespace, style: metricStyle, workers: workers, leaderElection: election,
+                metricsBindAddress: metricsBindAddress.isEmpty ? nil : metricsBindAddress),
+            logger: logger)
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [.init(service: instance)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}

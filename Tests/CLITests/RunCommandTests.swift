@@ -1,0 +1,99 @@
+import Foundation
+import KubeClient
+import KubeModel
+import Testing
+import TestSupport
+
+@Suite("hpa-operator run")
+struct RunCommandTests {
+    @Test func sigtermReleasesTheLeaseAndExitsZero() async throws {
+        let server = try await FakeAPIServer.start(FakeAPIServer.Options(admit: FakeAPIServer.kubernetesAdmission))
+        defer { Task { await server.stop() } }
+        let client = KubeClient(config: ClientConfig(server: server.url))
+        _ = try await client.create(Deployment(
+            metadata: ObjectMeta(name: "web", namespace: "shop", annotations: [
+                "hpa.autoscaling.banzaicloud.io/minReplicas": "1", "hpa.autoscaling.banzaicloud.io/maxReplicas": "3",
+                "cpu.hpa.autoscaling.banzaicloud.io/targetAverageUtilization": "60",
+            ]),
+            spec: WorkloadSpec(replicas: 1)))
+        let kubeconfig = try CLI.manifest("""
+            apiVersion: v1
+            kind: Config
+            current-context: fake
+            clusters: [{name: fake, cluster: {server: "\(server.url)"}}]
+            contexts: [{name: fake, context: {cluster: fake}}]
+            """, name: "kubeconfig")
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = ["run", "--kubeconfig", kubeconfig, "--leader-elect", "--leader-elect-namespace", "ops",
+                             "--metrics-bind-address", "127.0.0.1:0", "--log-format", "json"]
+        let errors = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: errors)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+
+        // It leads, and writes the HPA.
+        var leader: String?
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            leader = try? await client.get(Lease.self, namespace: "ops", name: "hpa-operator").spec?.holderIdentity
+            if leader?.isEmpty == false, (try? await client.get(HorizontalPodAutoscaler.self, namespace: "shop", name: "web")) != nil { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(leader?.isEmpty == false)
+
+        let signalled = ContinuousClock.now
+        kill(process.processIdentifier, SIGTERM)
+        while process.isRunning && ContinuousClock.now - signalled < .seconds(6) { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(!process.isRunning, "still running 6 s after SIGTERM")
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        #expect(ContinuousClock.now - signalled < .seconds(5))
+        #expect(process.terminationStatus == 0)
+        #expect(try await client.get(Lease.self, namespace: "ops", name: "hpa-operator").spec?.holderIdentity == "")
+
+        // The log is one JSON object per line, with time, level and message.
+        let lines = try String(contentsOf: errors, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count >= 3)
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String]
+            #expect(object?["time"] != nil && object?["level"] != nil && object?["message"] != nil, "\(line)")
+        }
+        #expect(lines.contains { $0.contains("\"message\":\"released the lease\"") })
+    }
+
+    @Test func sigtermBeforeTheInformersSyncedStillExitsPromptly() async throws {
+        let kubeconfig = try CLI.manifest("""
+            clusters: [{name: down, cluster: {server: "http://127.0.0.1:9"}}]
+            contexts: [{name: down, context: {cluster: down}}]
+            current-context: down
+            """, name: "kubeconfig")
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = ["run", "--kubeconfig", kubeconfig, "--metrics-bind-address", "127.0.0.1:0"]
+        let errors = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: errors)
+        try process.run()
+        try await Task.sleep(for: .milliseconds(700))
+        let signalled = ContinuousClock.now
+        kill(process.processIdentifier, SIGTERM)
+        while process.isRunning && ContinuousClock.now - signalled < .seconds(6) { try await Task.sleep(for: .milliseconds(20)) }
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        #expect(ContinuousClock.now - signalled < .seconds(5))
+        #expect(process.terminationStatus == 0)
+        let log = try String(contentsOf: errors, encoding: .utf8)
+        #expect(log.contains("warning hpa-operator: list/watch failed; retrying with backoff error=\"connection refused to 127.0.0.1:9"))
+        #expect(log.contains("resource=deployments"))
+    }
+
+    @Test func aBadKubeconfigIsAClearError() throws {
+        let path = try CLI.manifest("clusters: [", name: "kubeconfig")
+        let result = try CLI.run(["run", "--kubeconfig", path, "--metrics-bind-address", ""])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("cannot configure the Kubernetes client"))
+        #expect(result.stderr.contains("kubeconfig \(path): line "))
+    }
+}
