@@ -4,7 +4,7 @@ SWIFT        ?= swift
 BIN          := .build/debug/hpa-operator
 APT_PACKAGES := libcurl4-openssl-dev libssl-dev prometheus
 
-.PHONY: deps build release test demo bench-kube clean
+.PHONY: deps build release test demo bench-kube bench-operator clean
 
 # Installs the Debian packages that are missing (apt-get update only when something is).
 deps:
@@ -39,6 +39,10 @@ demo: build
 bench-kube: deps
 	$(SWIFT) build -c release --product KubeBenchmark
 	.build/release/KubeBenchmark
+
+bench-operator: deps
+	$(SWIFT) build -c release --product OperatorBenchmark
+	.build/release/OperatorBenchmark
 
 clean:
 	rm -rf .build

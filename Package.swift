@@ -64,6 +64,8 @@ let package = Package(
         ),
         // `make bench-kube`: client throughput against the double over TLS (a benchmark, not a test).
         .executableTarget(name: "KubeBenchmark", dependencies: ["KubeClient", "KubeModel", "HTTPTransport", "TestSupport"]),
+        // `make bench-operator`: start-to-HPAs, edit-to-write latency, churn writes, memory.
+        .executableTarget(name: "OperatorBenchmark", dependencies: ["Operator", "KubeClient", "KubeModel", "HTTPTransport", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport", "TestSupport"]),
         .testTarget(name: "KubeModelTests", dependencies: ["KubeModel"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeModel", "HTTPTransport", "TestSupport"]),

@@ -17,6 +17,11 @@ struct FakeAPIHandler: Sendable {
     }
 
     func respond(to request: Request) async -> Response {
+        if request.uri.path.hasPrefix("/fake/") {
+            var query: [String: String] = [:]
+            for (name, value) in request.uri.queryParameters { query[String(name)] = String(value) }
+            return await control(request.uri.path, query)
+        }
         let body = (try? await request.body.collect(upTo: 64 << 20)).map { Data(buffer: $0) } ?? Data()
         var query: [String: String] = [:]
         for (name, value) in request.uri.queryParameters { query[String(name)] = String(value) }
@@ -42,6 +47,28 @@ struct FakeAPIHandler: Sendable {
             return failure.response
         } catch {
             return status(500, "InternalError", "Internal error occurred: \(error)")
+        }
+    }
+
+    /// Test controls for a double in another process: `/fake/requests` (the log as JSON, wall-clock
+    /// times in seconds), `/fake/clear`, and `/fake/count?group=G&plural=P`.
+    private func control(_ path: String, _ query: [String: String]) async -> Response {
+        switch path {
+        case "/fake/count":
+            let count = await state.all(.init(group: query["group"] ?? "", plural: query["plural"] ?? ""), namespace: nil).count
+            return json(.object(["count": .integer(Int64(count))]))
+        case "/fake/requests":
+            let log = await state.requests.map { request -> JSONValue in
+                .object(["method": .string(request.method), "path": .string(request.path), "watch": .bool(request.isWatch),
+                         "query": .string(request.query.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "&")),
+                         "time": .number(request.time.timeIntervalSince1970)])
+            }
+            return json(.object(["requests": .array(log)]))
+        case "/fake/clear":
+            await state.clearRequests()
+            return status(200, "", "")
+        default:
+            return status(404, "NotFound", "unknown control \(path)")
         }
     }
 

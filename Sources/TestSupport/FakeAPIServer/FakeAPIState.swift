@@ -8,6 +8,8 @@ public struct RecordedRequest: Sendable {
     public var query: [String: String]
     public var contentType: String?
     public var body: Data
+    /// When it arrived (wall clock, so another process can compare).
+    public var time: Date = Date()
     public var isWatch: Bool { query["watch"] == "1" || query["watch"] == "true" }
 }
 

@@ -1,0 +1,124 @@
+import Foundation
+import HTTPTransport
+import KubeClient
+import KubeModel
+import Logging
+import Operator
+import TestSupport
+
+// `make bench-operator`: the operator against the apiserver double, which runs in a child process
+// (this binary with `serve`) so that the peak RSS printed is the operator's own.
+
+if CommandLine.arguments.dropFirst().first == "serve" {
+    let server = try await FakeAPIServer.start(FakeAPIServer.Options(eventWindow: 50_000, admit: FakeAPIServer.kubernetesAdmission))
+    FileHandle.standardOutput.write(Data((server.url + "\n").utf8))
+    while true { try await Task.sleep(for: .seconds(3600)) }
+}
+
+func seconds(_ duration: Duration) -> Double { Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18 }
+func peakRSSMegabytes() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
+struct LoggedRequest: Decodable { var method: String; var path: String; var watch: Bool; var query: String; var time: Double }
+struct RequestLog: Decodable { var requests: [LoggedRequest] }
+
+// The double, in its own process.
+let child = Process()
+child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+child.arguments = ["serve"]
+let pipe = Pipe()
+child.standardOutput = pipe
+try child.run()
+defer { child.terminate() }
+var urlLine = Data()
+while !urlLine.contains(UInt8(ascii: "\n")) { urlLine.append(pipe.fileHandleForReading.availableData) }
+let url = String(decoding: urlLine, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+let http = HTTPClient()
+let client = KubeClient(config: ClientConfig(server: url))
+func requestLog() async throws -> [LoggedRequest] {
+    try JSONDecoder().decode(RequestLog.self, from: try await http.send(HTTPRequest(url: url + "/fake/requests", timeout: .seconds(120))).body).requests
+}
+func clearLog() async throws { _ = try await http.send(HTTPRequest(method: "POST", url: url + "/fake/clear")) }
+struct Count: Decodable { var count: Int }
+func hpaCount() async throws -> Int {
+    try JSONDecoder().decode(Count.self, from: try await http.send(HTTPRequest(url: url + "/fake/count?group=autoscaling&plural=horizontalpodautoscalers")).body).count
+}
+
+let first = Int(ProcessInfo.processInfo.environment["BENCH_DEPLOYMENTS"] ?? "") ?? 5000
+func annotated(_ index: Int, max: Int = 10) -> Deployment {
+    Deployment(
+        metadata: ObjectMeta(name: "web-\(index)", namespace: "ns-\(index % 50)", labels: ["app": "web-\(index)"], annotations: [
+            "hpa.autoscaling.banzaicloud.io/minReplicas": "1", "hpa.autoscaling.banzaicloud.io/maxReplicas": "\(max)",
+            "prometheus.rps.hpa.autoscaling.banzaicloud.io/query": "sum(rate(http_requests_total{app=\"web-\(index)\"}[2m]))",
+            "prometheus.rps.hpa.autoscaling.banzaicloud.io/targetAverageValue": "40",
+        ]),
+        spec: WorkloadSpec(replicas: 2, selector: LabelSelector(matchLabels: ["app": "web-\(index)"])))
+}
+func seed(_ range: Range<Int>) async throws {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for lane in 0..<8 {
+            group.addTask { for index in stride(from: range.lowerBound + lane, to: range.upperBound, by: 8) { _ = try await client.create(annotated(index)) } }
+        }
+        try await group.waitForAll()
+    }
+}
+
+print("hpa-operator bench-operator: apiserver double in a child process (plain HTTP, 127.0.0.1), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+try await seed(0..<first)
+try await clearLog()
+
+// 1. Start to HPAs.
+var logger = Logger(label: "bench")
+logger.logLevel = .critical
+let instance = Operator(client: KubeClient(config: ClientConfig(server: url)),
+                        configuration: Operator.Configuration(metricsBindAddress: nil), logger: logger)
+let started = ContinuousClock.now
+let running = Task { try await instance.run() }
+while try await hpaCount() < first { try await Task.sleep(for: .milliseconds(50)) }
+let toHPAs = seconds(ContinuousClock.now - started)
+var log = try await requestLog().filter { !$0.path.hasPrefix("/fake") }
+let operatorLists = log.filter { $0.method == "GET" && !$0.watch }
+let writes = log.filter { $0.path.contains("horizontalpodautoscalers") && $0.method != "GET" }
+print(String(format: "start to HPAs:   %d HPAs in %.2f s; %d HPA writes (%.2f per HPA) after %d list pages", first, toHPAs, writes.count, Double(writes.count) / Double(first), operatorLists.count))
+
+// 2. Annotation edit to HPA write.
+try await clearLog()
+var edits: [(name: String, at: Double)] = []
+for index in 0..<200 {
+    var workload = try await client.get(Deployment.self, namespace: "ns-\(index % 50)", name: "web-\(index)")
+    workload.metadata.annotations?["hpa.autoscaling.banzaicloud.io/maxReplicas"] = "20"
+    _ = try await client.update(workload)
+    edits.append(("web-\(index)", Date().timeIntervalSince1970))
+    try await Task.sleep(for: .milliseconds(20))
+}
+try await Task.sleep(for: .seconds(1))
+log = try await requestLog()
+let writeLog = log
+let latencies = edits.compactMap { edit in
+    writeLog.first { $0.method == "PATCH" && $0.path.hasSuffix("/horizontalpodautoscalers/\(edit.name)") && $0.time >= edit.at - 0.05 }
+        .map { max(0, $0.time - edit.at) * 1000 }
+}.sorted()
+func percentile(_ values: [Double], _ p: Double) -> Double { values.isEmpty ? .nan : values[min(values.count - 1, Int(Double(values.count) * p))] }
+print(String(format: "edit to write:   p50 %.1f ms, p99 %.1f ms over %d edits (targets: p50 <= 20 ms, p99 <= 100 ms)", percentile(latencies, 0.5), percentile(latencies, 0.99), latencies.count))
+
+// 3. Status-only churn.
+try await clearLog()
+for index in 0..<10_000 {
+    var workload = try await client.get(Deployment.self, namespace: "ns-\(index % first % 50)", name: "web-\(index % first)")
+    workload.status = WorkloadStatus(replicas: Int32(index % 7 + 1))
+    _ = try await client.updateStatus(workload)
+}
+try await Task.sleep(for: .seconds(2))
+let churnWrites = try await requestLog().filter { $0.path.contains("horizontalpodautoscalers") && $0.method != "GET" }.count
+print("status churn:    \(churnWrites) HPA writes after 10000 status-only updates (target: 0)")
+
+// 4. Memory with 10,000 Deployments and HPAs cached.
+try await seed(first..<(2 * first))
+while try await hpaCount() < 2 * first { try await Task.sleep(for: .milliseconds(200)) }
+try await Task.sleep(for: .seconds(1))
+print(String(format: "peak RSS:        %.1f MB with %d Deployments and %d HPAs cached (operator process only; target <= 60 MB)", peakRSSMegabytes(), 2 * first, 2 * first))
+await instance.shutdown()
+_ = try? await running.value
