@@ -13,6 +13,9 @@ public final class HTTPClient: Sendable {
         if case .file(let path) = configuration.bearerToken { tokenFile = TokenFile(path: path) } else { tokenFile = nil }
     }
 
+    /// Requests of any client still holding their curl handle and buffers (for leak checks).
+    public static var transfersAlive: Int { Transfer.live.load(ordering: .relaxed) }
+
     /// New connections (so TLS handshakes, for https) this client has opened.
     public var connectionsOpened: Int { connections.load(ordering: .relaxed) }
 

@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import Synchronization
 
 /// One request in flight: its curl handle, what has arrived, and who is waiting.
 /// After `start`, only the engine thread touches it (callbacks and `finish`).
@@ -38,10 +39,15 @@ final class Transfer: @unchecked Sendable {
         self.timeoutSeconds = request.timeout.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
         self.onConnections = onConnections
         errorBuffer[0] = 0
+        Self.live.add(1, ordering: .relaxed)
         configure(request, configuration, bearer: bearer)
     }
 
+    /// Transfers alive in the process (a leak shows up here).
+    static let live = Atomic<Int>(0)
+
     deinit {
+        Self.live.subtract(1, ordering: .relaxed)
         curl_easy_cleanup(easy)
         curl_slist_free_all(headerList)
         errorBuffer.deallocate()
