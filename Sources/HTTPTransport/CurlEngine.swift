@@ -30,6 +30,7 @@ final class CurlEngine: @unchecked Sendable {
 
     /// Aborts a transfer; it finishes with CancellationError. Safe from any thread, any time.
     func cancel(_ transfer: Transfer) {
+        transfer.cancelRequested.store(true, ordering: .releasing)
         inbox.withLock { $0.cancel.append(transfer) }
         curl_multi_wakeup(multi)
     }
@@ -42,6 +43,10 @@ final class CurlEngine: @unchecked Sendable {
                 return box
             }
             for transfer in starting {
+                if transfer.cancelRequested.load(ordering: .acquiring) {
+                    transfer.finish(CURLE_ABORTED_BY_CALLBACK, cancelled: true)
+                    continue
+                }
                 active[transfer.easy] = transfer
                 curl_multi_add_handle(multi, transfer.easy)
             }

@@ -26,6 +26,9 @@ final class Transfer: @unchecked Sendable {
     private var bodyStream: AsyncThrowingStream<Data, any Error>?
     private var finished = false
     var waiter: Waiter?
+    /// Set by any thread that cancels; the engine checks it before starting, so a cancellation
+    /// that arrives before the start is not lost.
+    let cancelRequested = Atomic<Bool>(false)
 
     init(_ request: HTTPRequest, configuration: HTTPClientConfiguration, bearer: String?, onConnections: @escaping @Sendable (Int) -> Void) throws(HTTPError) {
         guard let components = URLComponents(string: request.url), let scheme = components.scheme?.lowercased(),

@@ -147,6 +147,19 @@ struct HTTPClientTests {
         #expect(ContinuousClock.now - cancelled < .seconds(1))
     }
 
+    @Test func aTaskCancelledBeforeItsRequestDoesNotSendIt() async throws {
+        let server = try await TestHTTPServer.start(handler: echoHandler)
+        defer { Task { await server.stop() } }
+        let client = HTTPClient()
+        for _ in 0..<20 {
+            let request = Task {
+                withUnsafeCurrentTask { $0?.cancel() }
+                return try await client.send(HTTPRequest(url: server.url + "/hang", timeout: nil))
+            }
+            await #expect(throws: CancellationError.self) { try await request.value }
+        }
+    }
+
     @Test func streamedLinesAcrossChunks() async throws {
         let server = try await TestHTTPServer.start(handler: echoHandler)
         defer { Task { await server.stop() } }
