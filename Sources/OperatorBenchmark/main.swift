@@ -23,13 +23,19 @@ if CommandLine.arguments.dropFirst().first == "memory", let url = CommandLine.ar
     let instance = Operator(client: KubeClient(config: ClientConfig(server: url)),
                             configuration: Operator.Configuration(metricsBindAddress: nil), logger: quiet)
     let running = Task { try await instance.run() }
-    while !instance.isReady { try await Task.sleep(for: .milliseconds(100)) }
+    func currentRSS() -> Double {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        return (status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }.flatMap { $0.split(separator: " ").dropFirst().first }.flatMap { Double($0) } ?? 0) / 1024
+    }
+    let baseline = currentRSS()
+    while !instance.isReady { try await Task.sleep(for: .milliseconds(20)) }
+    let synced = currentRSS()
     try await Task.sleep(for: .seconds(3))
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
     let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
     let current = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }.map { $0.split(separator: " ").dropFirst().first.map(String.init) ?? "?" } ?? "?"
-    FileHandle.standardOutput.write(Data("\(Double(usage.ru_maxrss) / 1024) MB peak, \((Double(current) ?? 0) / 1024) MB now\n".utf8))
+    FileHandle.standardOutput.write(Data(String(format: "%.1f MB peak, %.1f MB now (%.1f MB at start, %.1f MB when the caches synced)\n", Double(usage.ru_maxrss) / 1024, (Double(current) ?? 0) / 1024, baseline, synced).utf8))
     await instance.shutdown()
     _ = try? await running.value
     exit(0)
