@@ -41,6 +41,24 @@ if CommandLine.arguments.dropFirst().first == "memory", let url = CommandLine.ar
     exit(0)
 }
 
+// `decode URL`: only lists and holds every Deployment and HPA (what the caches hold, without the
+// informers' event streams), and prints the RSS that costs.
+if CommandLine.arguments.dropFirst().first == "decode", let url = CommandLine.arguments.dropFirst(2).first {
+    func currentRSS() -> Double {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        return (status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }.flatMap { $0.split(separator: " ").dropFirst().first }.flatMap { Double($0) } ?? 0) / 1024
+    }
+    let client = KubeClient(config: ClientConfig(server: url))
+    _ = try await client.list(StatefulSet.self)
+    let before = currentRSS()
+    let deployments = try await client.list(Deployment.self, options: ListOptions(limit: 500)).items
+    let afterDeployments = currentRSS()
+    let hpas = try await client.list(HorizontalPodAutoscaler.self, options: ListOptions(limit: 500)).items
+    let after = currentRSS()
+    FileHandle.standardOutput.write(Data(String(format: "decode only: %.1f MB for %d Deployments, %.1f MB for %d HPAs\n", afterDeployments - before, deployments.count, after - afterDeployments, hpas.count).utf8))
+    exit(0)
+}
+
 func seconds(_ duration: Duration) -> Double { Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18 }
 func peakRSSMegabytes() -> Double {
     var usage = rusage()
@@ -156,3 +174,11 @@ let rss = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as
 fresh.waitUntilExit()
 print("peak RSS:        \(rss) for a fresh operator process with \(2 * first) Deployments and \(2 * first) HPAs cached (target <= 60 MB)")
 print(String(format: "(this benchmark process, which also seeded and read the request log: %.1f MB)", peakRSSMegabytes()))
+let decode = Process()
+decode.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+decode.arguments = ["decode", url]
+let decodeOutput = Pipe()
+decode.standardOutput = decodeOutput
+try decode.run()
+print(String(decoding: decodeOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+decode.waitUntilExit()
