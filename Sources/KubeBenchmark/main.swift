@@ -7,16 +7,6 @@ import TestSupport
 // `make bench-kube`: the Kubernetes client against the apiserver double over TLS, on loopback.
 // The double runs in this process, so the peak RSS counts it too.
 
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-}
-
-func peakRSSMegabytes() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_maxrss) / 1024
-}
-
 let count = Int(ProcessInfo.processInfo.environment["BENCH_DEPLOYMENTS"] ?? "") ?? 10_000
 let ca = try TestCertificateAuthority()
 let serving = try ca.issueServer()
@@ -42,7 +32,7 @@ try await withThrowingTaskGroup(of: Void.self) { group in
     }
     try await group.waitForAll()
 }
-let seed = seconds(ContinuousClock.now - seedStart)
+let seed = Measure.seconds(ContinuousClock.now - seedStart)
 print(String(format: "seed:            %d creates in %.2f s (%.0f/s, 8 writers)", count, seed, Double(count) / seed))
 
 // List + sync: an informer from start to hasSynced (pages of 500).
@@ -50,7 +40,7 @@ let informer = Informer<Deployment>(client: KubeClient(config: config))
 let syncStart = ContinuousClock.now
 let running = Task { await informer.run() }
 await informer.waitForSync()
-let sync = seconds(ContinuousClock.now - syncStart)
+let sync = Measure.seconds(ContinuousClock.now - syncStart)
 print(String(format: "list + sync:     %.3f s for %d Deployments (%d cached)", sync, count, informer.count))
 running.cancel()
 await running.value
@@ -63,7 +53,7 @@ for try await event in try await watcher.watch(Deployment.self, options: WatchOp
     if case .added = event { events += 1 }
     if events == count { break }
 }
-let watch = seconds(ContinuousClock.now - watchStart)
+let watch = Measure.seconds(ContinuousClock.now - watchStart)
 print(String(format: "watch:           %d events in %.3f s (%.0f events/s)", events, watch, Double(events) / watch))
 
 // Keep-alive: handshakes for 1,000 sequential requests with a fresh client. It names the server
@@ -75,7 +65,7 @@ let getStart = ContinuousClock.now
 for index in 0..<1000 {
     _ = try await sequential.get(Deployment.self, namespace: "ns-\(index % 50)", name: "web-\(index)")
 }
-let gets = seconds(ContinuousClock.now - getStart)
+let gets = Measure.seconds(ContinuousClock.now - getStart)
 print(String(format: "sequential GETs: 1000 in %.3f s (%.0f/s), TLS handshakes: %d", gets, 1000 / gets, sequential.connectionsOpened))
-print(String(format: "peak RSS:        %.1f MB (client and in-process apiserver double together)", peakRSSMegabytes()))
+print(String(format: "peak RSS:        %.1f MB (client and in-process apiserver double together)", Measure.peakRSSMegabytes))
 await server.stop()

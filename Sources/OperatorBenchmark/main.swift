@@ -23,19 +23,12 @@ if CommandLine.arguments.dropFirst().first == "memory", let url = CommandLine.ar
     let instance = Operator(client: KubeClient(config: ClientConfig(server: url)),
                             configuration: Operator.Configuration(metricsBindAddress: nil), logger: quiet)
     let running = Task { try await instance.run() }
-    func currentRSS() -> Double {
-        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-        return (status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }.flatMap { $0.split(separator: " ").dropFirst().first }.flatMap { Double($0) } ?? 0) / 1024
-    }
-    let baseline = currentRSS()
+    let baseline = Measure.currentRSSMegabytes
     while !instance.isReady { try await Task.sleep(for: .milliseconds(20)) }
-    let synced = currentRSS()
+    let synced = Measure.currentRSSMegabytes
     try await Task.sleep(for: .seconds(3))
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-    let current = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }.map { $0.split(separator: " ").dropFirst().first.map(String.init) ?? "?" } ?? "?"
-    FileHandle.standardOutput.write(Data(String(format: "%.1f MB peak, %.1f MB now (%.1f MB at start, %.1f MB when the caches synced)\n", Double(usage.ru_maxrss) / 1024, (Double(current) ?? 0) / 1024, baseline, synced).utf8))
+    FileHandle.standardOutput.write(Data(String(format: "%.1f MB peak, %.1f MB now (%.1f MB at start, %.1f MB when the caches synced)\n",
+                                                Measure.peakRSSMegabytes, Measure.currentRSSMegabytes, baseline, synced).utf8))
     await instance.shutdown()
     _ = try? await running.value
     exit(0)
@@ -44,27 +37,17 @@ if CommandLine.arguments.dropFirst().first == "memory", let url = CommandLine.ar
 // `decode URL`: only lists and holds every Deployment and HPA (what the caches hold, without the
 // informers' event streams), and prints the RSS that costs.
 if CommandLine.arguments.dropFirst().first == "decode", let url = CommandLine.arguments.dropFirst(2).first {
-    func currentRSS() -> Double {
-        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-        return (status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }.flatMap { $0.split(separator: " ").dropFirst().first }.flatMap { Double($0) } ?? 0) / 1024
-    }
     let client = KubeClient(config: ClientConfig(server: url))
     _ = try await client.list(StatefulSet.self)
-    let before = currentRSS()
+    let before = Measure.currentRSSMegabytes
     let deployments = try await client.list(Deployment.self, options: ListOptions(limit: 500)).items
-    let afterDeployments = currentRSS()
+    let afterDeployments = Measure.currentRSSMegabytes
     let hpas = try await client.list(HorizontalPodAutoscaler.self, options: ListOptions(limit: 500)).items
-    let after = currentRSS()
+    let after = Measure.currentRSSMegabytes
     FileHandle.standardOutput.write(Data(String(format: "decode only: %.1f MB for %d Deployments, %.1f MB for %d HPAs\n", afterDeployments - before, deployments.count, after - afterDeployments, hpas.count).utf8))
     exit(0)
 }
 
-func seconds(_ duration: Duration) -> Double { Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18 }
-func peakRSSMegabytes() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_maxrss) / 1024
-}
 
 struct LoggedRequest: Decodable { var method: String; var path: String; var watch: Bool; var query: String; var time: Double }
 struct RequestLog: Decodable { var requests: [LoggedRequest] }
@@ -122,7 +105,7 @@ let instance = Operator(client: KubeClient(config: ClientConfig(server: url)),
 let started = ContinuousClock.now
 let running = Task { try await instance.run() }
 while try await hpaCount() < first { try await Task.sleep(for: .milliseconds(50)) }
-let toHPAs = seconds(ContinuousClock.now - started)
+let toHPAs = Measure.seconds(ContinuousClock.now - started)
 var log = try await requestLog().filter { !$0.path.hasPrefix("/fake") }
 let operatorLists = log.filter { $0.method == "GET" && !$0.watch }
 let writes = log.filter { $0.path.contains("horizontalpodautoscalers") && $0.method != "GET" }
@@ -164,21 +147,7 @@ try await seed(first..<(2 * first))
 while try await hpaCount() < 2 * first { try await Task.sleep(for: .milliseconds(200)) }
 await instance.shutdown()
 _ = try? await running.value
-let fresh = Process()
-fresh.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-fresh.arguments = ["memory", url]
-let output = Pipe()
-fresh.standardOutput = output
-try fresh.run()
-let rss = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-fresh.waitUntilExit()
+let rss = try Measure.runSelf(["memory", url])
 print("peak RSS:        \(rss) for a fresh operator process with \(2 * first) Deployments and \(2 * first) HPAs cached (target <= 60 MB)")
-print(String(format: "(this benchmark process, which also seeded and read the request log: %.1f MB)", peakRSSMegabytes()))
-let decode = Process()
-decode.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-decode.arguments = ["decode", url]
-let decodeOutput = Pipe()
-decode.standardOutput = decodeOutput
-try decode.run()
-print(String(decoding: decodeOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
-decode.waitUntilExit()
+print(String(format: "(this benchmark process, which also seeded and read the request log: %.1f MB)", Measure.peakRSSMegabytes))
+print(try Measure.runSelf(["decode", url]))
