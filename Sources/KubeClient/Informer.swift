@@ -151,8 +151,6 @@ public final class Informer<Object: APIObject>: Sendable {
                         resourceVersion = object.metadata.resourceVersion ?? resourceVersion
                     case .bookmark(let version):
                         if !version.isEmpty { resourceVersion = version }
-                    case .error:
-                        break  // thrown by the watch stream, never yielded
                     }
                     failures = 0
                 }

@@ -36,14 +36,17 @@ extension KubeClient {
                 do {
                     let decoder = JSONDecoder()
                     for try await line in lines {
-                        let event: WatchEvent<T>
+                        let decoded: WatchLine<T>
                         do {
-                            event = try decoder.decode(WatchLine<T>.self, from: line).event
+                            decoded = try decoder.decode(WatchLine<T>.self, from: line)
                         } catch {
                             throw KubeError.decoding("cannot read a \(T.resource) watch event: \(error)")
                         }
-                        if case .error(let status) = event {
-                            throw KubeError(code: Int(status.code ?? 500), body: (try? JSONEncoder().encode(status)) ?? Data())
+                        let event: WatchEvent<T>
+                        switch decoded.event {
+                        case .success(let received): event = received
+                        case .failure(let error):
+                            throw KubeError(code: Int(error.status.code ?? 500), body: (try? JSONEncoder().encode(error.status)) ?? Data())
                         }
                         continuation.yield(event)
                     }

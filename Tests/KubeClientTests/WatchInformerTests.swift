@@ -23,7 +23,6 @@ struct WatchInformerTests {
                 case .modified(let object): seen.append("MODIFIED \(object.metadata.name!) \(object.spec?.replicas ?? 0)")
                 case .deleted(let object): seen.append("DELETED \(object.metadata.name!)")
                 case .bookmark(let version): seen.append(version.isEmpty ? "BOOKMARK ?" : "BOOKMARK")
-                case .error: seen.append("ERROR")
                 }
             }
             #expect(Array(seen.prefix(3)) == ["ADDED b", "MODIFIED b 4", "DELETED a"])
