@@ -56,11 +56,12 @@ struct OperatorTests {
 
     @Test func statusChurnCausesNoWrites() async throws {
         let harness = try await Harness.start()
-        let (_, running) = await harness.startOperator()
+        let (instance, running) = await harness.startOperator()
         for index in 0..<100 { _ = try await harness.client.create(Harness.deployment("web-\(index)")) }
         try await harness.eventually("100 HPAs") { await harness.server.count(group: "autoscaling", plural: "horizontalpodautoscalers") == 100 }
         try await Task.sleep(for: .milliseconds(300))
         await harness.server.clearRequests()
+        let reconcilesBefore = reconciles(instance)
         for round in 0..<3 {
             for index in 0..<100 {
                 var workload = try await harness.client.get(Deployment.self, namespace: "shop", name: "web-\(index)")
@@ -71,6 +72,8 @@ struct OperatorTests {
         // Let every status event reach the operator, then count.
         try await Task.sleep(for: .seconds(1))
         #expect(await harness.hpaWrites().isEmpty)
+        // The churn did reach the reconciler (keys are deduplicated, so fewer than 300 reconciles).
+        #expect(reconciles(instance) - reconcilesBefore >= 100)
         running.cancel()
         _ = try? await running.value
         await harness.stop()
@@ -202,4 +205,10 @@ struct OperatorTests {
         _ = try? await running.value
         await harness.stop()
     }
+}
+
+/// Successful reconciles so far, read from the operator's own metrics.
+func reconciles(_ instance: Operator) -> Int {
+    let line = instance.metrics.text().split(separator: "\n").first { $0.hasPrefix("hpa_operator_reconcile_total{result=\"success\"}") }
+    return line.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }.map { Int($0) } ?? 0
 }

@@ -46,7 +46,7 @@ extension FakeAPIHandler {
         var items: [JSONValue]
         var revision: Int
         if let token = query["continue"], !token.isEmpty {
-            guard let snapshot = await state.snapshot(token) else {
+            guard let snapshot = await state.takeSnapshot(token) else {
                 throw failure(410, "Expired", "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.")
             }
             (revision, items) = snapshot

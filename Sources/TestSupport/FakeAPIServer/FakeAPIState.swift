@@ -161,5 +161,6 @@ actor FakeAPIState {
     var openWatchCount: Int { watchers.values.reduce(0) { $0 + $1.count } }
 
     func saveSnapshot(_ token: String, revision: Int, items: [JSONValue]) { listSnapshots[token] = (revision, items) }
-    func snapshot(_ token: String) -> (revision: Int, items: [JSONValue])? { listSnapshots[token] }
+    /// A continue token is good for one page: reading it consumes it (the next page gets a new one).
+    func takeSnapshot(_ token: String) -> (revision: Int, items: [JSONValue])? { listSnapshots.removeValue(forKey: token) }
 }
