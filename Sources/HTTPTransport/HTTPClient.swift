@@ -13,8 +13,10 @@ public final class HTTPClient: Sendable {
         if case .file(let path) = configuration.bearerToken { tokenFile = TokenFile(path: path) } else { tokenFile = nil }
     }
 
-    /// Requests of any client still holding their curl handle and buffers (for leak checks).
-    public static var transfersAlive: Int { Transfer.live.load(ordering: .relaxed) }
+    private let live = LiveCount()
+
+    /// This client's requests still holding their curl handle and buffers (0 when idle: leak checks).
+    public var transfersAlive: Int { live.value.load(ordering: .relaxed) }
 
     /// New connections (so TLS handshakes, for https) this client has opened.
     public var connectionsOpened: Int { connections.load(ordering: .relaxed) }
@@ -59,7 +61,7 @@ public final class HTTPClient: Sendable {
         case nil: break
         }
         let counter = self
-        return try Transfer(request, configuration: configuration, bearer: bearer) { opened in
+        return try Transfer(request, configuration: configuration, bearer: bearer, live: live) { opened in
             counter.connections.add(opened, ordering: .relaxed)
         }
     }

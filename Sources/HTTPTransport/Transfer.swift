@@ -30,7 +30,7 @@ final class Transfer: @unchecked Sendable {
     /// that arrives before the start is not lost.
     let cancelRequested = Atomic<Bool>(false)
 
-    init(_ request: HTTPRequest, configuration: HTTPClientConfiguration, bearer: String?, onConnections: @escaping @Sendable (Int) -> Void) throws(HTTPError) {
+    init(_ request: HTTPRequest, configuration: HTTPClientConfiguration, bearer: String?, live: LiveCount, onConnections: @escaping @Sendable (Int) -> Void) throws(HTTPError) {
         guard let components = URLComponents(string: request.url), let scheme = components.scheme?.lowercased(),
               scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
         else { throw .invalidURL(request.url) }
@@ -42,15 +42,16 @@ final class Transfer: @unchecked Sendable {
         self.timeoutSeconds = request.timeout.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
         self.onConnections = onConnections
         errorBuffer[0] = 0
-        Self.live.add(1, ordering: .relaxed)
+        self.live = live
+        live.value.add(1, ordering: .relaxed)
         configure(request, configuration, bearer: bearer)
     }
 
-    /// Transfers alive in the process (a leak shows up here).
-    static let live = Atomic<Int>(0)
+    /// The owning client's count of transfers alive (a leak shows up there).
+    private let live: LiveCount
 
     deinit {
-        Self.live.subtract(1, ordering: .relaxed)
+        live.value.subtract(1, ordering: .relaxed)
         curl_easy_cleanup(easy)
         curl_slist_free_all(headerList)
         errorBuffer.deallocate()
@@ -202,4 +203,9 @@ final class Transfer: @unchecked Sendable {
         default: return .transport(code: Int(code.rawValue), reason: detail)
         }
     }
+}
+
+/// A counter shared by a client and its transfers.
+final class LiveCount: Sendable {
+    let value = Atomic<Int>(0)
 }
