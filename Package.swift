@@ -25,7 +25,7 @@ let package = Package(
         // Async HTTP over libcurl: TLS material, bearer tokens, timeouts, cancellation, streams.
         .target(name: "HTTPTransport", dependencies: ["CCurl"]),
         // Kubernetes client: kubeconfig / in-cluster config, typed verbs, watches, informers.
-        .target(name: "KubeClient", dependencies: ["HTTPTransport", "KubeModel", "Diagnostics", "Yams"]),
+        .target(name: "KubeClient", dependencies: ["HTTPTransport", "KubeModel", "Diagnostics", "Yams", .product(name: "Logging", package: "swift-log")]),
         // YAML syntax and decoding errors as one-line messages naming line, column or field.
         .target(name: "Diagnostics", dependencies: ["Yams"]),
         // The pure core: annotations -> AutoscalingSpec -> desired HPA.
@@ -33,7 +33,7 @@ let package = Package(
         .executableTarget(
             name: "hpa-operator",
             dependencies: [
-                "KubeModel", "Autoscaling", "Diagnostics", "KubeClient", "Operator", "Yams",
+                "KubeModel", "Autoscaling", "Diagnostics", "KubeClient", "Operator", "Collector", "HTTPTransport", "Yams",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -50,11 +50,20 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
+        // The embedded collector: Prometheus client, metric-config plan, scheduler, interpretation, MetricStore.
+        .target(
+            name: "Collector",
+            dependencies: [
+                "HTTPTransport", "KubeClient", "KubeModel",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Test doubles and fixtures shared by the test targets: certificates, the apiserver double.
         .target(
             name: "TestSupport",
             dependencies: [
-                "KubeModel",
+                "KubeModel", "HTTPTransport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -70,6 +79,7 @@ let package = Package(
         .testTarget(name: "KubeModelTests", dependencies: ["KubeModel"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeModel", "HTTPTransport", "TestSupport"]),
         .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling", "KubeModel"]),
+        .testTarget(name: "CollectorTests", dependencies: ["Collector", "KubeClient", "KubeModel", "HTTPTransport", "TestSupport"]),
         .testTarget(name: "OperatorTests", dependencies: ["Operator", "Autoscaling", "KubeClient", "KubeModel", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["hpa-operator", "KubeClient", "KubeModel", "TestSupport"], exclude: ["Golden"]),
     ]

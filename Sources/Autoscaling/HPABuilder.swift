@@ -91,9 +91,3 @@ public enum HPABuilder {
         }
     }
 }
-
-/// Banzai's external metric form: one metric named `prometheus-query`, the query chosen by a label.
-public enum ExternalQuery {
-    public static let metricName = "prometheus-query"
-    public static let selectorLabel = "query-name"
-}

@@ -5,12 +5,14 @@ import Synchronization
 /// cancellation, keep-alive connection reuse, and streamed bodies.
 public final class HTTPClient: Sendable {
     public let configuration: HTTPClientConfiguration
-    private let tokenFile: TokenFile?
+    private let tokenFile: CredentialFile?
+    private let basicAuthFile: CredentialFile?
     private let connections = Atomic<Int>(0)
 
     public init(configuration: HTTPClientConfiguration = HTTPClientConfiguration()) {
         self.configuration = configuration
-        if case .file(let path) = configuration.bearerToken { tokenFile = TokenFile(path: path) } else { tokenFile = nil }
+        if case .file(let path) = configuration.bearerToken { tokenFile = CredentialFile(path: path, what: "bearer token file") } else { tokenFile = nil }
+        basicAuthFile = configuration.basicAuthFile.map { CredentialFile(path: $0, what: "basic auth file") }
     }
 
     private let live = LiveCount()
@@ -54,14 +56,19 @@ public final class HTTPClient: Sendable {
     }
 
     private func makeTransfer(_ request: HTTPRequest) throws(HTTPError) -> Transfer {
-        var bearer: String?
+        var authorization: String?
         switch configuration.bearerToken {
-        case .value(let token): bearer = token
-        case .file: bearer = try tokenFile?.token()
+        case .value(let token): authorization = "Bearer \(token)"
+        case .file: if let tokenFile { authorization = "Bearer \(try tokenFile.contents())" }
         case nil: break
         }
+        if let basicAuthFile {
+            let credentials = try basicAuthFile.contents()
+            guard credentials.contains(":") else { throw .credentials("basic auth file \(basicAuthFile.path) must hold user:password on one line") }
+            authorization = "Basic \(Data(credentials.utf8).base64EncodedString())"
+        }
         let counter = self
-        return try Transfer(request, configuration: configuration, bearer: bearer, live: live) { opened in
+        return try Transfer(request, configuration: configuration, authorization: authorization, live: live) { opened in
             counter.connections.add(opened, ordering: .relaxed)
         }
     }

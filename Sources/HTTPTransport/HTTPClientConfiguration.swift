@@ -33,38 +33,45 @@ public enum BearerToken: Sendable, Hashable {
 public struct HTTPClientConfiguration: Sendable {
     public var tls: TLSOptions
     public var bearerToken: BearerToken?
+    /// A file holding `user:password` for HTTP basic auth, read again whenever it changes.
+    public var basicAuthFile: String?
     public var connectTimeout: Duration
     /// `http://proxy:3128` and the like; nil for none.
     public var proxy: String?
     public var userAgent: String
 
-    public init(tls: TLSOptions = TLSOptions(), bearerToken: BearerToken? = nil, connectTimeout: Duration = .seconds(10), proxy: String? = nil, userAgent: String = "hpa-operator") {
+    public init(tls: TLSOptions = TLSOptions(), bearerToken: BearerToken? = nil, basicAuthFile: String? = nil, connectTimeout: Duration = .seconds(10), proxy: String? = nil, userAgent: String = "hpa-operator") {
         self.tls = tls
         self.bearerToken = bearerToken
+        self.basicAuthFile = basicAuthFile
         self.connectTimeout = connectTimeout
         self.proxy = proxy
         self.userAgent = userAgent
     }
 }
 
-/// Reads a token file, again only when its modification time or size changed.
-final class TokenFile: Sendable {
+/// Reads a credential file (a token, `user:password`), again only when its modification time or
+/// size changed, so rotated credentials are picked up.
+final class CredentialFile: Sendable {
     let path: String
+    /// How error messages name the file ("bearer token file").
+    let what: String
     private let cache = Mutex<(stamp: String, token: String)?>(nil)
 
-    init(path: String) {
+    init(path: String, what: String) {
         self.path = path
+        self.what = what
     }
 
-    func token() throws(HTTPError) -> String {
+    func contents() throws(HTTPError) -> String {
         let attributes = try? FileManager.default.attributesOfItem(atPath: path)
         let stamp = "\((attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)/\(attributes?[.size] as? Int ?? -1)"
         if let cached = cache.withLock({ $0 }), cached.stamp == stamp { return cached.token }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw .credentials("cannot read bearer token file \(path)")
+            throw .credentials("cannot read \(what) \(path)")
         }
         let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !token.isEmpty else { throw .credentials("bearer token file \(path) is empty") }
+        guard !token.isEmpty else { throw .credentials("\(what) \(path) is empty") }
         cache.withLock { $0 = (stamp, token) }
         return token
     }

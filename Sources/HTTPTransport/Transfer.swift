@@ -30,7 +30,7 @@ final class Transfer: @unchecked Sendable {
     /// that arrives before the start is not lost.
     let cancelRequested = Atomic<Bool>(false)
 
-    init(_ request: HTTPRequest, configuration: HTTPClientConfiguration, bearer: String?, live: LiveCount, onConnections: @escaping @Sendable (Int) -> Void) throws(HTTPError) {
+    init(_ request: HTTPRequest, configuration: HTTPClientConfiguration, authorization: String?, live: LiveCount, onConnections: @escaping @Sendable (Int) -> Void) throws(HTTPError) {
         guard let components = URLComponents(string: request.url), let scheme = components.scheme?.lowercased(),
               scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
         else { throw .invalidURL(request.url) }
@@ -44,7 +44,7 @@ final class Transfer: @unchecked Sendable {
         errorBuffer[0] = 0
         self.live = live
         live.value.add(1, ordering: .relaxed)
-        configure(request, configuration, bearer: bearer)
+        configure(request, configuration, authorization: authorization)
     }
 
     /// The owning client's count of transfers alive (a leak shows up there).
@@ -57,7 +57,7 @@ final class Transfer: @unchecked Sendable {
         errorBuffer.deallocate()
     }
 
-    private func configure(_ request: HTTPRequest, _ configuration: HTTPClientConfiguration, bearer: String?) {
+    private func configure(_ request: HTTPRequest, _ configuration: HTTPClientConfiguration, authorization: String?) {
         func set(_ option: CURLoption, _ value: Int) { _ = ccurl_easy_setopt_long(easy, option, value) }
         func set(_ option: CURLoption, _ value: String) { _ = ccurl_easy_setopt_string(easy, option, value) }
         set(CURLOPT_URL, request.url)
@@ -79,7 +79,7 @@ final class Transfer: @unchecked Sendable {
             body.withUnsafeBytes { _ = ccurl_easy_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!)) }
         }
         var lines = request.headers.map { "\($0.name): \($0.value)" }
-        if let bearer { lines.append("Authorization: Bearer \(bearer)") }
+        if let authorization { lines.append("Authorization: \(authorization)") }
         lines.append("Expect:")  // no 100-continue round trip for bodies
         for line in lines { headerList = curl_slist_append(headerList, line) }
         _ = ccurl_easy_setopt_pointer(easy, CURLOPT_HTTPHEADER, headerList)

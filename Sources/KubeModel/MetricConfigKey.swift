@@ -47,3 +47,9 @@ public struct MetricConfigKey: Hashable, Sendable, CustomStringConvertible {
         "\(Self.prefix).\(type.rawValue).\(metric).\(collector)/\(key)"
     }
 }
+
+/// Banzai's external metric form: one metric named `prometheus-query`, the query chosen by a label.
+public enum ExternalQuery {
+    public static let metricName = "prometheus-query"
+    public static let selectorLabel = "query-name"
+}

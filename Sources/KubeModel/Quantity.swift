@@ -54,10 +54,18 @@ public struct Quantity: Sendable, Hashable, Comparable {
 
     /// This value rounded to the nearest thousandth, ties to even, printed in decimal SI.
     public func roundedToMilli() throws(QuantityError) -> Quantity {
-        let (quotient, remainder) = nanos.quotientAndRemainder(dividingBy: 1_000_000)
+        try roundedToMilli(dividingBy: 1)
+    }
+
+    /// This value divided by `divisor` (> 0), rounded once, exactly, to the nearest thousandth,
+    /// ties to even (per-replica values).
+    public func roundedToMilli(dividingBy divisor: Int) throws(QuantityError) -> Quantity {
+        precondition(divisor > 0, "divisor must be positive")
+        let unit = 1_000_000 * Int128(divisor)
+        let (quotient, remainder) = nanos.quotientAndRemainder(dividingBy: unit)
         var milli = quotient
         let twiceRemainder = remainder.magnitude * 2
-        if twiceRemainder > 1_000_000 || (twiceRemainder == 1_000_000 && quotient % 2 != 0) {
+        if twiceRemainder > unit.magnitude || (twiceRemainder == unit.magnitude && quotient % 2 != 0) {
             milli += nanos < 0 ? -1 : 1
         }
         guard let exact = Int64(exactly: milli) else { throw .outOfRange(description) }

@@ -1,11 +1,10 @@
 import Foundation
-import KubeClient
 import KubeModel
 import Logging
 import Synchronization
 
-/// Writes core/v1 Events on workloads, and not the same one twice in a row for a workload while its
-/// state is unchanged.
+/// Writes core/v1 Events on objects (workloads, HPAs), and not the same one twice in a row for an
+/// object while its state is unchanged.
 public final class EventRecorder: Sendable {
     public static let component = "hpa-operator"
 

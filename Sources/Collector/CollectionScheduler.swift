@@ -1,0 +1,164 @@
+import Foundation
+import KubeModel
+import Logging
+
+/// Reads a scale target's current replicas (`status.replicas` of its scale subresource).
+public typealias ReplicaCounter = @Sendable (ScaleTarget) async throws -> Int
+
+/// Runs each distinct (server, query) once per interval, however many HPAs ask for it, and fans
+/// the answer out to every metric key that uses it. Changing one HPA's plan touches only its jobs.
+actor CollectionScheduler {
+    struct QueryID: Hashable, CustomStringConvertible {
+        var server: PrometheusServer
+        var query: String
+        var description: String { "\(server.url) \(query)" }
+    }
+
+    private struct Job {
+        /// The metrics fed by this query, per HPA (namespace/name).
+        var subscribers: [String: [PlannedMetric]] = [:]
+        var task: Task<Void, Never>?
+        var lastError: String?
+
+        var metrics: [PlannedMetric] { subscribers.values.flatMap { $0 } }
+        /// Shared queries run as often as the most demanding HPA asks, and wait as long as the most patient.
+        var interval: Duration { metrics.map(\.interval).min() ?? .seconds(30) }
+        var timeout: Duration { metrics.map(\.timeout).max() ?? .seconds(10) }
+    }
+
+    private let store: MetricStore
+    private let limit: ConcurrencyLimit
+    private let replicas: ReplicaCounter
+    private let logger: Logger
+    private let now: @Sendable () -> Date
+    private var plans: [String: [PlannedMetric]] = [:]
+    private var jobs: [QueryID: Job] = [:]
+    private var clients: [PrometheusServer: PrometheusClient] = [:]
+    private var stopped = false
+
+    init(store: MetricStore, maxConcurrentQueries: Int, replicas: @escaping ReplicaCounter, logger: Logger, now: @escaping @Sendable () -> Date) {
+        self.store = store
+        self.limit = ConcurrencyLimit(maxConcurrentQueries)
+        self.replicas = replicas
+        self.logger = logger
+        self.now = now
+    }
+
+    /// Distinct queries running now.
+    var jobCount: Int { jobs.count }
+
+    /// Sets what one HPA needs (empty: nothing, as when it is deleted).
+    func apply(_ hpa: String, _ metrics: [PlannedMetric]) async {
+        let old = plans[hpa] ?? []
+        guard old != metrics, !stopped else { return }
+        plans[hpa] = metrics.isEmpty ? nil : metrics
+        for id in Set((old + metrics).map(Self.id)) {
+            let mine = metrics.filter { Self.id($0) == id }
+            var job = jobs[id] ?? Job()
+            job.subscribers[hpa] = mine.isEmpty ? nil : mine
+            if job.subscribers.isEmpty {
+                job.task?.cancel()
+                jobs[id] = nil
+            } else {
+                if job.task == nil { job.task = Task { await self.loop(id) } }
+                jobs[id] = job
+            }
+        }
+        let claimed = Set(plans.values.flatMap { $0 }.map(\.key))
+        for gone in Set(old.map(\.key)).subtracting(claimed) { await store.remove(gone) }
+        let time = now()
+        for metric in metrics { await store.expect(metric.key, source: Self.id(metric).description, maxAge: metric.maxAge, now: time) }
+    }
+
+    /// Cancels every job; later `apply` calls are ignored.
+    func stop() {
+        stopped = true
+        for job in jobs.values { job.task?.cancel() }
+        jobs = [:]
+    }
+
+    private static func id(_ metric: PlannedMetric) -> QueryID {
+        QueryID(server: metric.server, query: metric.query)
+    }
+
+    private func client(for server: PrometheusServer) -> PrometheusClient {
+        if let client = clients[server] { return client }
+        let client = PrometheusClient(server: server)
+        clients[server] = client
+        return client
+    }
+
+    /// One query's life: a first run soon after it appears, then every interval plus up to 10 %
+    /// jitter, so queries added together spread out.
+    private func loop(_ id: QueryID) async {
+        var first = true
+        while !Task.isCancelled, let job = jobs[id] {
+            let interval = job.interval
+            let wait = first ? min(interval * Double.random(in: 0...0.1), .seconds(1)) : interval * Double.random(in: 1.0...1.1)
+            first = false
+            do { try await Task.sleep(for: wait) } catch { return }
+            guard let job = jobs[id] else { return }
+            let client = client(for: id.server)
+            let timeout = job.timeout
+            let outcome = await limit.run { () async -> Result<QueryResponse, PrometheusError> in
+                do throws(PrometheusError) {
+                    return .success(try await client.query(id.query, at: nil, timeout: timeout))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            guard !Task.isCancelled else { return }
+            await deliver(id, outcome, at: now())
+        }
+    }
+
+    /// Interprets one answer for every metric that uses it and stores the results.
+    private func deliver(_ id: QueryID, _ outcome: Result<QueryResponse, PrometheusError>, at time: Date) async {
+        guard let job = jobs[id] else { return }
+        note(id, outcome)
+        for metric in job.metrics {
+            let collected: Result<Collected, MetricError>
+            switch outcome {
+            case .failure(let error):
+                collected = .failure(.prometheus(error))
+            case .success(let response):
+                collected = await interpret(response.result, for: metric)
+            }
+            await store.record(metric.key, collected, source: id.description, at: time)
+        }
+    }
+
+    private func interpret(_ result: QueryResult, for metric: PlannedMetric) async -> Result<Collected, MetricError> {
+        if case .pods = metric.key {
+            return Interpretation.pods(result).map { .pods($0.mapValues(\.value)) }
+        }
+        var count: Int?
+        if let target = metric.perReplica {
+            do {
+                count = try await replicas(target)
+            } catch {
+                return .failure(.replicasUnavailable(target: target.description, reason: "\(error)"))
+            }
+        }
+        return Interpretation.single(result, perReplica: count, target: metric.perReplica?.description ?? "").map { .value($0.value) }
+    }
+
+    /// Logs a query's errors and warnings when they change, not every interval.
+    private func note(_ id: QueryID, _ outcome: Result<QueryResponse, PrometheusError>) {
+        var problem: (message: String, detail: String)?
+        switch outcome {
+        case .failure(let error): problem = ("query failed", error.description)
+        case .success(let response) where !response.warnings.isEmpty: problem = ("query answered with warnings", response.warnings.joined(separator: "; "))
+        case .success: break
+        }
+        guard jobs[id]?.lastError != problem?.detail else { return }
+        jobs[id]?.lastError = problem?.detail
+        var metadata: Logger.Metadata = ["server": "\(id.server.url)", "query": "\(id.query)"]
+        if let problem {
+            metadata["detail"] = "\(problem.detail)"
+            logger.warning("\(problem.message)", metadata: metadata)
+        } else {
+            logger.info("query answers again", metadata: metadata)
+        }
+    }
+}

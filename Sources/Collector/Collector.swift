@@ -1,0 +1,140 @@
+import Foundation
+import KubeClient
+import KubeModel
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The embedded collector (SPEC §3, §4): watches every HPA, runs the Prometheus queries their
+/// `metric-config.*` annotations name, and keeps the interpreted results in `store`.
+public final class Collector: Service, Sendable {
+    public struct Configuration: Sendable {
+        /// nil: all namespaces.
+        public var namespace: String?
+        public var servers: PrometheusServers
+        public var settings: CollectionSettings
+        public var maxConcurrentQueries: Int
+        public var watchTimeoutSeconds: Int
+        public var backoff: Backoff
+
+        public init(namespace: String? = nil, servers: PrometheusServers, settings: CollectionSettings = CollectionSettings(),
+                    maxConcurrentQueries: Int = 8, watchTimeoutSeconds: Int = 300, backoff: Backoff = Backoff()) {
+            self.namespace = namespace
+            self.servers = servers
+            self.settings = settings
+            self.maxConcurrentQueries = maxConcurrentQueries
+            self.watchTimeoutSeconds = watchTimeoutSeconds
+            self.backoff = backoff
+        }
+    }
+
+    public static let invalidConfigReason = "InvalidMetricConfig"
+
+    public let configuration: Configuration
+    public let store: MetricStore
+    let hpas: Informer<HorizontalPodAutoscaler>
+    private let scheduler: CollectionScheduler
+    private let events: EventRecorder
+    private let logger: Logger
+    /// The problems last reported per HPA, so each change is reported once.
+    private let reported = Mutex<[String: [PlanProblem]]>([:])
+
+    /// - Parameters:
+    ///   - replicas: reads a scale target's replicas for per-replica metrics (default: its scale subresource).
+    ///   - now: the clock for collection times.
+    public init(client: KubeClient, configuration: Configuration, logger: Logger, store: MetricStore = MetricStore(),
+                replicas: ReplicaCounter? = nil, now: @escaping @Sendable () -> Date = Date.init) {
+        self.configuration = configuration
+        self.store = store
+        self.logger = logger
+        hpas = Informer(client: client, namespace: configuration.namespace, watchTimeoutSeconds: configuration.watchTimeoutSeconds,
+                        backoff: configuration.backoff,
+                        onError: { error in logger.warning("HPA list/watch failed; retrying with backoff", metadata: ["error": "\(error)"]) })
+        events = EventRecorder(client: client, instance: ProcessInfo.processInfo.hostName, logger: logger)
+        scheduler = CollectionScheduler(
+            store: store, maxConcurrentQueries: configuration.maxConcurrentQueries,
+            replicas: replicas ?? Self.scaleReplicas(client), logger: logger, now: now)
+    }
+
+    /// True once the HPA informer has synced.
+    public var hasSynced: Bool { hpas.hasSynced }
+
+    /// Distinct (server, query) pairs being collected.
+    public var queryCount: Int {
+        get async { await scheduler.jobCount }
+    }
+
+    /// Runs until cancelled or shut down; then every query stops.
+    public func run() async throws {
+        let changes = hpas.events()
+        let informer = Task { await hpas.run() }
+        await withTaskCancellationOrGracefulShutdownHandler {
+            for await change in changes {
+                switch change {
+                case .added(let hpa), .updated(_, let hpa): await plan(hpa)
+                case .deleted(let hpa): await forget(hpa)
+                }
+            }
+        } onCancelOrGracefulShutdown: {
+            informer.cancel()
+        }
+        informer.cancel()
+        await scheduler.stop()
+    }
+
+    private func plan(_ hpa: HorizontalPodAutoscaler) async {
+        let plan = MetricPlanner.plan(hpa, servers: configuration.servers, settings: configuration.settings)
+        await scheduler.apply(Self.key(hpa), plan.metrics)
+        await report(plan.problems, on: hpa)
+    }
+
+    private func forget(_ hpa: HorizontalPodAutoscaler) async {
+        await scheduler.apply(Self.key(hpa), [])
+        _ = reported.withLock { $0.removeValue(forKey: Self.key(hpa)) }
+        events.forget(kind: HorizontalPodAutoscaler.kind, namespace: hpa.metadata.namespace, name: hpa.metadata.name ?? "")
+    }
+
+    /// A Warning Event and a log line when an HPA's problems change; nothing while they stay.
+    private func report(_ problems: [PlanProblem], on hpa: HorizontalPodAutoscaler) async {
+        let key = Self.key(hpa)
+        let changed = reported.withLock { reported in
+            guard reported[key, default: []] != problems else { return false }
+            reported[key] = problems.isEmpty ? nil : problems
+            return true
+        }
+        guard changed else { return }
+        if problems.isEmpty {
+            events.forget(kind: HorizontalPodAutoscaler.kind, namespace: hpa.metadata.namespace, name: hpa.metadata.name ?? "")
+            logger.info("metric config valid again", metadata: ["hpa": "\(key)"])
+            return
+        }
+        let message = problems.map(\.description).joined(separator: "; ")
+        logger.warning("invalid metric config; those metrics are not collected", metadata: ["hpa": "\(key)", "problems": "\(message)"])
+        let reference = ObjectReference(apiVersion: HorizontalPodAutoscaler.apiVersion, kind: HorizontalPodAutoscaler.kind,
+                                        namespace: hpa.metadata.namespace, name: hpa.metadata.name, uid: hpa.metadata.uid)
+        await events.record(.warning, reason: Self.invalidConfigReason, message: message, on: reference)
+    }
+
+    static func key(_ hpa: HorizontalPodAutoscaler) -> String {
+        "\(hpa.metadata.namespace ?? "")/\(hpa.metadata.name ?? "")"
+    }
+
+    /// Replicas from the scale subresource of Deployments and StatefulSets.
+    static func scaleReplicas(_ client: KubeClient) -> ReplicaCounter {
+        { target in
+            let scale: Scale
+            switch target.kind {
+            case Deployment.kind: scale = try await client.scale(Deployment.self, namespace: target.namespace, name: target.name)
+            case StatefulSet.kind: scale = try await client.scale(StatefulSet.self, namespace: target.namespace, name: target.name)
+            default: throw UnsupportedScaleTarget(kind: target.kind)
+            }
+            return Int(scale.status?.replicas ?? 0)
+        }
+    }
+}
+
+/// per-replica needs the replicas of a kind this collector can read.
+struct UnsupportedScaleTarget: Error, CustomStringConvertible {
+    var kind: String
+    var description: String { "per-replica supports Deployment and StatefulSet scale targets, not \(kind)" }
+}

@@ -1,0 +1,178 @@
+import KubeModel
+
+/// Collection defaults from the command line.
+public struct CollectionSettings: Sendable, Hashable {
+    public var defaultInterval: Duration
+    public var queryTimeout: Duration
+    /// nil: three times each query's interval.
+    public var metricsMaxAge: Duration?
+
+    public init(defaultInterval: Duration = .seconds(30), queryTimeout: Duration = .seconds(10), metricsMaxAge: Duration? = nil) {
+        self.defaultInterval = defaultInterval
+        self.queryTimeout = queryTimeout
+        self.metricsMaxAge = metricsMaxAge
+    }
+}
+
+/// The object whose replicas a per-replica value is divided by (the HPA's scale target).
+public struct ScaleTarget: Hashable, Sendable, CustomStringConvertible {
+    public var namespace: String
+    public var kind: String
+    public var name: String
+    public var apiVersion: String?
+
+    public var description: String { "\(kind)/\(name)" }
+}
+
+/// One metric of one HPA to collect: which query, where, how often, and where its value goes.
+public struct PlannedMetric: Hashable, Sendable {
+    public var key: MetricKey
+    public var server: PrometheusServer
+    public var query: String
+    public var interval: Duration
+    public var timeout: Duration
+    /// Values older than this are never served.
+    public var maxAge: Duration
+    /// Divide the value by this target's replicas (`per-replica: "true"`).
+    public var perReplica: ScaleTarget?
+}
+
+/// An annotation the collector cannot use, named by its key.
+public struct PlanProblem: Hashable, Sendable, CustomStringConvertible {
+    public enum Reason: Error, Hashable, Sendable, CustomStringConvertible {
+        case noServer
+        case unknownAlias(String, known: [String])
+        case invalidDuration(String)
+        case tooShort(String, minimum: String)
+        case invalidBool(String)
+        case emptyQuery
+        case perReplicaOnPods
+
+        public var description: String {
+            switch self {
+            case .noServer:
+                return "no Prometheus server: start the collector with --prometheus-server or set the prometheus-server annotation"
+            case .unknownAlias(let name, let known):
+                let list = known.isEmpty ? "none are configured" : "known: \(known.joined(separator: ", "))"
+                return "'\(name)' is neither an http(s) URL nor a --prometheus-server-alias name (\(list))"
+            case .invalidDuration(let text):
+                return "'\(text)' is not a duration (examples: 30s, 1m, 1m30s)"
+            case .tooShort(let text, let minimum):
+                return "'\(text)' is too short (at least \(minimum))"
+            case .invalidBool(let text):
+                return "'\(text)' is not a boolean (true or false)"
+            case .emptyQuery:
+                return "the query is empty"
+            case .perReplicaOnPods:
+                return "per-replica does not apply to pods metrics (each pod already has its own value)"
+            }
+        }
+    }
+
+    /// The annotation key at fault.
+    public var annotation: String
+    public var reason: Reason
+
+    public var description: String { "\(annotation): \(reason)" }
+}
+
+/// What one HPA asks the collector for.
+public struct MetricPlan: Hashable, Sendable {
+    public var metrics: [PlannedMetric]
+    public var problems: [PlanProblem]
+}
+
+/// Reads an HPA's `metric-config.*` annotations against its `spec.metrics` (SPEC §3). Pure.
+public enum MetricPlanner {
+    public static func plan(_ hpa: HorizontalPodAutoscaler, servers: PrometheusServers, settings: CollectionSettings) -> MetricPlan {
+        let namespace = hpa.metadata.namespace ?? "default"
+        var configs: [ConfigName: [String: String]] = [:]
+        for (annotation, value) in hpa.metadata.annotations ?? [:] {
+            guard let key = MetricConfigKey(parsing: annotation), key.collector == MetricConfigKey.prometheusCollector else { continue }
+            configs[ConfigName(type: key.type, metric: key.metric), default: [:]][key.key] = value
+        }
+        var metrics: [PlannedMetric] = []
+        var problems: [PlanProblem] = []
+        let target = hpa.spec.scaleTargetRef
+        let scaleTarget = ScaleTarget(namespace: namespace, kind: target.kind, name: target.name, apiVersion: target.apiVersion)
+        for spec in hpa.spec.metrics ?? [] {
+            let source: (config: ConfigName, queryKey: String, key: MetricKey)
+            if let object = spec.object, spec.type == .object {
+                let described = object.describedObject
+                source = (ConfigName(type: .object, metric: object.metric.name), MetricConfigKey.query, .object(ObjectMetricKey(
+                    namespace: namespace, resource: GroupResource(kind: described.kind, apiVersion: described.apiVersion),
+                    name: described.name, metric: object.metric.name, labels: object.metric.selector?.matchLabels ?? [:])))
+            } else if let pods = spec.pods, spec.type == .pods {
+                source = (ConfigName(type: .pods, metric: pods.metric.name), MetricConfigKey.query,
+                          .pods(PodsMetricKey(namespace: namespace, metric: pods.metric.name)))
+            } else if let external = spec.external, spec.type == .external {
+                let labels = external.metric.selector?.matchLabels ?? [:]
+                let key = MetricKey.external(ExternalMetricKey(namespace: namespace, metric: external.metric.name, labels: labels))
+                if external.metric.name == ExternalQuery.metricName, let name = labels[ExternalQuery.selectorLabel] {
+                    // Banzai 0.2: the query sits under the query name, in the shared prometheus-query config.
+                    source = (ConfigName(type: .external, metric: ExternalQuery.metricName), name, key)
+                } else {
+                    source = (ConfigName(type: .external, metric: external.metric.name), MetricConfigKey.query, key)
+                }
+            } else {
+                continue
+            }
+            guard let config = configs[source.config], let query = config[source.queryKey] else { continue }
+            let annotationKey = { (key: String) in
+                MetricConfigKey(type: source.config.type, metric: source.config.metric, key: key).description
+            }
+            let before = problems.count
+            if query.allSatisfy(\.isWhitespace) { problems.append(PlanProblem(annotation: annotationKey(source.queryKey), reason: .emptyQuery)) }
+            let interval = duration(config[MetricConfigKey.interval], default: settings.defaultInterval, annotation: annotationKey(MetricConfigKey.interval), problems: &problems)
+            let timeout = duration(config[MetricConfigKey.timeout], default: settings.queryTimeout, annotation: annotationKey(MetricConfigKey.timeout), problems: &problems)
+            var perReplica = false
+            if let text = config[MetricConfigKey.perReplica] {
+                if let value = parseBool(text) { perReplica = value } else {
+                    problems.append(PlanProblem(annotation: annotationKey(MetricConfigKey.perReplica), reason: .invalidBool(text)))
+                }
+                if perReplica, case .pods = source.key {
+                    problems.append(PlanProblem(annotation: annotationKey(MetricConfigKey.perReplica), reason: .perReplicaOnPods))
+                }
+            }
+            var server: PrometheusServer?
+            switch servers.resolve(config[MetricConfigKey.prometheusServer]) {
+            case .success(let resolved): server = resolved
+            case .failure(let reason): problems.append(PlanProblem(annotation: annotationKey(MetricConfigKey.prometheusServer), reason: reason))
+            }
+            guard problems.count == before, let server else { continue }
+            metrics.append(PlannedMetric(
+                key: source.key, server: server, query: query, interval: interval, timeout: timeout,
+                maxAge: settings.metricsMaxAge ?? interval * 3, perReplica: perReplica ? scaleTarget : nil))
+        }
+        return MetricPlan(metrics: metrics, problems: problems.sorted { $0.annotation < $1.annotation })
+    }
+
+    static let minimumDuration = Duration.seconds(1)
+
+    private struct ConfigName: Hashable {
+        var type: MetricConfigKey.MetricType
+        var metric: String
+    }
+
+    private static func duration(_ text: String?, default fallback: Duration, annotation: String, problems: inout [PlanProblem]) -> Duration {
+        guard let text else { return fallback }
+        guard let value = try? Duration(parsingGo: text) else {
+            problems.append(PlanProblem(annotation: annotation, reason: .invalidDuration(text)))
+            return fallback
+        }
+        guard value >= minimumDuration else {
+            problems.append(PlanProblem(annotation: annotation, reason: .tooShort(text, minimum: "1s")))
+            return fallback
+        }
+        return value
+    }
+
+    /// Go's `strconv.ParseBool`, which kube-metrics-adapter uses for `per-replica`.
+    static func parseBool(_ text: String) -> Bool? {
+        switch text {
+        case "1", "t", "T", "true", "TRUE", "True": return true
+        case "0", "f", "F", "false", "FALSE", "False": return false
+        default: return nil
+        }
+    }
+}

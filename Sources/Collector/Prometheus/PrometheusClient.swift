@@ -1,0 +1,103 @@
+import Foundation
+import HTTPTransport
+import KubeModel
+import Synchronization
+
+/// Instant queries against one Prometheus server (`/api/v1/query`).
+public final class PrometheusClient: Sendable {
+    public let server: PrometheusServer
+    private let http: HTTPClient
+    /// Set once the server answered 405 to a GET: from then on every query is a POST.
+    private let postOnly = Atomic<Bool>(false)
+    /// Queries longer than this go as a form-encoded POST body (proxies limit URL lengths).
+    static let longQuery = 2048
+
+    public init(server: PrometheusServer) {
+        self.server = server
+        http = HTTPClient(configuration: HTTPClientConfiguration(
+            tls: server.tls, bearerToken: server.bearerTokenFile.map { .file($0) }, basicAuthFile: server.basicAuthFile))
+    }
+
+    /// This client's requests still in flight (0 when idle).
+    public var transfersAlive: Int { http.transfersAlive }
+
+    /// Runs `query` at `time` (nil: Prometheus's now), giving up after `timeout`, which Prometheus is
+    /// told as well so it stops evaluating.
+    public func query(_ query: String, at time: Date? = nil, timeout: Duration) async throws(PrometheusError) -> QueryResponse {
+        var form = [("query", query), ("timeout", Self.goDuration(timeout))]
+        if let time { form.append(("time", String(format: "%.3f", time.timeIntervalSince1970))) }
+        let encoded = form.map { "\($0.0)=\(Self.formEncode($0.1))" }.joined(separator: "&")
+        let endpoint = server.url.hasSuffix("/") ? server.url + "api/v1/query" : server.url + "/api/v1/query"
+        // The client waits a little longer than Prometheus, so Prometheus's own timeout error wins.
+        let deadline = timeout + .milliseconds(500)
+        var response: HTTPResponse
+        if !postOnly.load(ordering: .relaxed), encoded.utf8.count <= Self.longQuery {
+            response = try await send(HTTPRequest(url: endpoint + "?" + encoded, headers: [("Accept", "application/json")], timeout: deadline), timeout: timeout)
+            if response.status == 405 { postOnly.store(true, ordering: .relaxed) } else { return try Self.decode(response) }
+        }
+        response = try await send(HTTPRequest(
+            method: "POST", url: endpoint,
+            headers: [("Accept", "application/json"), ("Content-Type", "application/x-www-form-urlencoded")],
+            body: Data(encoded.utf8), timeout: deadline), timeout: timeout)
+        return try Self.decode(response)
+    }
+
+    private func send(_ request: HTTPRequest, timeout: Duration) async throws(PrometheusError) -> HTTPResponse {
+        do {
+            return try await http.send(request)
+        } catch HTTPError.timeout {
+            throw .timeout(server: server.url, seconds: timeout.seconds)
+        } catch let error as HTTPError {
+            throw .unreachable(server: server.url, reason: error.description)
+        } catch is CancellationError {
+            throw .unreachable(server: server.url, reason: "query cancelled")
+        } catch {
+            throw .unreachable(server: server.url, reason: "\(error)")
+        }
+    }
+
+    /// Reads an answer: Prometheus's error body wins over the HTTP status, which it mirrors.
+    static func decode(_ response: HTTPResponse) throws(PrometheusError) -> QueryResponse {
+        let envelope: QueryEnvelope
+        do {
+            envelope = try JSONDecoder().decode(QueryEnvelope.self, from: response.body)
+        } catch {
+            if !(200..<300).contains(response.status) { throw .http(status: response.status, body: response.bodyText) }
+            throw .undecodable(reason: Self.describe(error))
+        }
+        if envelope.status == "error" {
+            throw .api(errorType: envelope.errorType ?? "unknown", message: envelope.error ?? "no message")
+        }
+        guard (200..<300).contains(response.status) else { throw .http(status: response.status, body: response.bodyText) }
+        guard envelope.status == "success", let data = envelope.data else {
+            throw .undecodable(reason: "status '\(envelope.status)' without data")
+        }
+        return QueryResponse(result: data.result, warnings: envelope.warnings ?? [])
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.dataCorrupted(let context):
+            return context.underlyingError.map { "not JSON (\(($0 as NSError).localizedDescription))" } ?? context.debugDescription
+        case DecodingError.keyNotFound(let key, let context):
+            return "missing '\((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))'"
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            return "unexpected value at '\(context.codingPath.map(\.stringValue).joined(separator: "."))': \(context.debugDescription)"
+        default:
+            return "\(error)"
+        }
+    }
+
+    /// `10s`, `1500ms`: Go's duration syntax, which Prometheus reads.
+    static func goDuration(_ duration: Duration) -> String {
+        let milliseconds = Int((duration.seconds * 1000).rounded())
+        return milliseconds % 1000 == 0 ? "\(milliseconds / 1000)s" : "\(milliseconds)ms"
+    }
+
+    /// `application/x-www-form-urlencoded` value encoding: everything but unreserved characters.
+    static func formEncode(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)..<Unicode.Scalar(128)))
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+}

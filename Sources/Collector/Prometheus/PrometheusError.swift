@@ -1,0 +1,36 @@
+import Foundation
+import HTTPTransport
+
+/// Why Prometheus gave no usable answer, quoting Prometheus where it said something.
+public enum PrometheusError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// `status: error`: Prometheus's own `errorType` and `error` (a PromQL syntax error, a timeout…).
+    case api(errorType: String, message: String)
+    /// A non-2xx answer without Prometheus's error body (a proxy, a wrong URL).
+    case http(status: Int, body: String)
+    /// A 2xx answer that is not a query response.
+    case undecodable(reason: String)
+    /// No answer within the query timeout.
+    case timeout(server: String, seconds: Double)
+    /// No answer at all: refused, DNS, TLS, credentials.
+    case unreachable(server: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .api(let type, let message):
+            return "Prometheus error (\(type)): \(message)"
+        case .http(let status, let body):
+            let excerpt = body.trimmingCharacters(in: .whitespacesAndNewlines)
+            return "Prometheus answered HTTP \(status)" + (excerpt.isEmpty ? "" : ": \(excerpt.prefix(200))")
+        case .undecodable(let reason):
+            return "Prometheus answered with something that is not a query response: \(reason)"
+        case .timeout(let server, let seconds):
+            return "Prometheus \(server) did not answer within \(Self.format(seconds)) s"
+        case .unreachable(let server, let reason):
+            return "Prometheus \(server) is unreachable: \(reason)"
+        }
+    }
+
+    static func format(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+    }
+}

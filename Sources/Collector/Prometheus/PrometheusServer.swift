@@ -1,0 +1,54 @@
+import HTTPTransport
+
+/// A Prometheus server and how to authenticate to it.
+public struct PrometheusServer: Sendable, Hashable {
+    /// Base URL, with any path prefix (`http://prometheus.monitoring:9090`, `https://host/prometheus`).
+    public var url: String
+    public var tls: TLSOptions
+    public var bearerTokenFile: String?
+    /// A file holding `user:password`.
+    public var basicAuthFile: String?
+
+    public init(url: String, tls: TLSOptions = TLSOptions(), bearerTokenFile: String? = nil, basicAuthFile: String? = nil) {
+        self.url = url
+        self.tls = tls
+        self.bearerTokenFile = bearerTokenFile
+        self.basicAuthFile = basicAuthFile
+    }
+
+    /// True when `text` is an http(s) URL with a host (the annotation's URL form).
+    public static func isURL(_ text: String) -> Bool {
+        guard let colon = text.range(of: "://") else { return false }
+        let scheme = text[..<colon.lowerBound].lowercased()
+        return (scheme == "http" || scheme == "https") && !text[colon.upperBound...].isEmpty
+    }
+}
+
+/// The servers the collector knows: the default (`--prometheus-server`) and named aliases
+/// (`--prometheus-server-alias NAME=URL`). Annotations name a server by alias or URL.
+public struct PrometheusServers: Sendable, Hashable {
+    public var defaultServer: PrometheusServer?
+    public var aliases: [String: PrometheusServer]
+
+    public init(defaultServer: PrometheusServer? = nil, aliases: [String: PrometheusServer] = [:]) {
+        self.defaultServer = defaultServer
+        self.aliases = aliases
+    }
+
+    /// The server an annotation value (nil: none given) names, or why there is none.
+    ///
+    /// A URL of a configured server gets that server's credentials; any other URL gets none, so
+    /// an HPA annotation can never send our credentials somewhere else.
+    public func resolve(_ reference: String?) -> Result<PrometheusServer, PlanProblem.Reason> {
+        guard let reference else {
+            if let defaultServer { return .success(defaultServer) }
+            return .failure(.noServer)
+        }
+        if PrometheusServer.isURL(reference) {
+            let configured = ([defaultServer].compactMap { $0 } + aliases.values).first { $0.url == reference }
+            return .success(configured ?? PrometheusServer(url: reference))
+        }
+        if let server = aliases[reference] { return .success(server) }
+        return .failure(.unknownAlias(reference, known: aliases.keys.sorted()))
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import HTTPTransport
+import Synchronization
+
+/// Debian's `prometheus` on a free loopback port, its TSDB filled by `promtool` from OpenMetrics
+/// text, so every instant query at a known time has a known answer. Installs nothing (`make deps`
+/// does). `stop()` (or deinit) ends the process and removes its directory.
+public final class PrometheusFixture: Sendable {
+    public let port: Int
+    public var url: String { "http://127.0.0.1:\(port)" }
+    private let process: Process
+    private let directory: URL
+
+    /// Writes `openMetrics` (OpenMetrics text, timestamps in seconds; `# EOF` is added when
+    /// missing), creates blocks from it, starts Prometheus and waits until it is ready.
+    public static func start(openMetrics: String) async throws -> PrometheusFixture {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("prometheus-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let data = directory.appendingPathComponent("data")
+        if !openMetrics.isEmpty {
+            let text = openMetrics.hasSuffix("# EOF\n") ? openMetrics : openMetrics + (openMetrics.hasSuffix("\n") ? "" : "\n") + "# EOF\n"
+            let source = directory.appendingPathComponent("data.om")
+            try text.write(to: source, atomically: true, encoding: .utf8)
+            let output = try run(try executable("promtool"), ["tsdb", "create-blocks-from", "openmetrics", source.path, data.path])
+            guard output.status == 0 else { throw FixtureError("promtool could not load the test data: \(output.text)") }
+        }
+        let config = directory.appendingPathComponent("prometheus.yml")
+        try "global: {}\n".write(to: config, atomically: true, encoding: .utf8)
+        let port = try freePort()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try executable("prometheus"))
+        process.arguments = [
+            "--config.file=\(config.path)", "--storage.tsdb.path=\(data.path)", "--storage.tsdb.retention.time=100y",
+            "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
+        ]
+        let log = directory.appendingPathComponent("prometheus.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        let fixture = PrometheusFixture(port: port, process: process, directory: directory)
+        let client = HTTPClient()
+        for _ in 0..<300 {
+            if !process.isRunning { break }
+            if let response = try? await client.send(HTTPRequest(url: "\(fixture.url)/-/ready", timeout: .seconds(1))), response.status == 200 {
+                return fixture
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        fixture.stop()
+        throw FixtureError("prometheus did not become ready on port \(port): \(text.suffix(800))")
+    }
+
+    private init(port: Int, process: Process, directory: URL) {
+        self.port = port
+        self.process = process
+        self.directory = directory
+    }
+
+    deinit { stop() }
+
+    public func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Instant queries Prometheus has answered, from its own `prometheus_http_requests_total`
+    /// (handler `/api/v1/query`, all codes).
+    public func queryRequests() async throws -> Int {
+        let response = try await HTTPClient().send(HTTPRequest(url: "\(url)/metrics"))
+        var total = 0.0
+        for line in response.bodyText.split(separator: "\n") where line.hasPrefix("prometheus_http_requests_total{") && line.contains("handler=\"/api/v1/query\"") {
+            total += Double(line.split(separator: " ").last ?? "") ?? 0
+        }
+        return Int(total)
+    }
+
+    // MARK: Helpers
+
+    struct FixtureError: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    static func executable(_ name: String) throws -> String {
+        for directory in ["/usr/bin", "/usr/local/bin", "/bin"] + (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) {
+            let path = "\(directory)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        throw FixtureError("\(name) is not installed: run `make deps` (Debian package prometheus)")
+    }
+
+    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, text: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+}
+
+/// A TCP port that accepts connections (the kernel completes them) and never answers: for timeouts.
+public final class SilentServer: Sendable {
+    public let port: Int
+    private let socket: Int32
+    public var url: String { "http://127.0.0.1:\(port)" }
+
+    public init() throws {
+        (socket, port) = try listeningSocket()
+    }
+
+    deinit { close(socket) }
+}
+
+/// A loopback port nothing listens on (connections are refused).
+public func freePort() throws -> Int {
+    let (socket, port) = try listeningSocket()
+    close(socket)
+    return port
+}
+
+private func listeningSocket() throws -> (Int32, Int) {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw PrometheusFixture.FixtureError("socket() failed: errno \(errno)") }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+    guard bound == 0, listen(fd, 64) == 0 else {
+        close(fd)
+        throw PrometheusFixture.FixtureError("cannot listen on a loopback port: errno \(errno)")
+    }
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return (fd, Int(UInt16(bigEndian: address.sin_port)))
+}
