@@ -63,7 +63,7 @@ public final class PrometheusClient: Sendable {
             envelope = try JSONDecoder().decode(QueryEnvelope.self, from: response.body)
         } catch {
             if !(200..<300).contains(response.status) { throw .http(status: response.status, body: response.bodyText) }
-            throw .undecodable(reason: Self.describe(error))
+            throw .undecodable(reason: Self.describe(error, body: response.bodyText))
         }
         if envelope.status == "error" {
             throw .api(errorType: envelope.errorType ?? "unknown", message: envelope.error ?? "no message")
@@ -75,10 +75,12 @@ public final class PrometheusClient: Sendable {
         return QueryResponse(result: data.result, warnings: envelope.warnings ?? [])
     }
 
-    private static func describe(_ error: any Error) -> String {
+    private static func describe(_ error: any Error, body: String) -> String {
         switch error {
+        case DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty:
+            return "not JSON (it starts with \"\(body.prefix(60))\")"
         case DecodingError.dataCorrupted(let context):
-            return context.underlyingError.map { "not JSON (\(($0 as NSError).localizedDescription))" } ?? context.debugDescription
+            return "unexpected value at '\(context.codingPath.map(\.stringValue).joined(separator: "."))': \(context.debugDescription)"
         case DecodingError.keyNotFound(let key, let context):
             return "missing '\((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))'"
         case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):

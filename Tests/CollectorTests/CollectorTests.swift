@@ -1,0 +1,204 @@
+@testable import Collector
+import Foundation
+import KubeClient
+import KubeModel
+import Logging
+import Testing
+import TestSupport
+
+/// The collector end to end: HPAs in the apiserver double, queries against a real Prometheus
+/// holding data that ends now.
+@Suite struct CollectorTests {
+    final class Harness: Sendable {
+        let server: FakeAPIServer
+        let client: KubeClient
+        let prometheus: PrometheusFixture
+
+        init() async throws {
+            server = try await FakeAPIServer.start(FakeAPIServer.Options(bookmarkInterval: .milliseconds(200), admit: FakeAPIServer.kubernetesAdmission))
+            client = KubeClient(config: ClientConfig(server: server.url))
+            prometheus = try await PrometheusFixture.start(openMetrics: PrometheusData.openMetrics(endingAt: Int(Date().timeIntervalSince1970)))
+        }
+
+        func stop() async {
+            prometheus.stop()
+            await server.stop()
+        }
+
+        func startCollector(now: @escaping @Sendable () -> Date = Date.init) -> (Collector, Task<Void, any Error>) {
+            var logger = Logger(label: "collector-test")
+            logger.logLevel = .critical
+            let collector = Collector(
+                client: KubeClient(config: ClientConfig(server: server.url)),
+                configuration: Collector.Configuration(servers: PrometheusServers(defaultServer: PrometheusServer(url: prometheus.url)),
+                                                       watchTimeoutSeconds: 30, backoff: Backoff(initial: .milliseconds(5), maximum: .milliseconds(100))),
+                logger: logger, now: now)
+            return (collector, Task { try await collector.run() })
+        }
+
+        @discardableResult
+        func createHPA(_ name: String, _ annotations: [String: String], metrics: [MetricSpec]) async throws -> HorizontalPodAutoscaler {
+            try await client.create(HorizontalPodAutoscaler(
+                metadata: ObjectMeta(name: name, namespace: "shop", annotations: annotations),
+                spec: HorizontalPodAutoscalerSpec(scaleTargetRef: CrossVersionObjectReference(apiVersion: "apps/v1", kind: "Deployment", name: name),
+                                                  minReplicas: 1, maxReplicas: 10, metrics: metrics)))
+        }
+
+        /// Polls until `condition` holds.
+        func eventually(_ what: String, timeout: Duration = .seconds(10), sourceLocation: SourceLocation = #_sourceLocation, _ condition: () async throws -> Bool) async throws {
+            let deadline = ContinuousClock.now + timeout
+            while ContinuousClock.now < deadline {
+                if try await condition() { return }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation)
+        }
+    }
+
+    static let rps = #"sum(shop_rps{app="shop"})"#
+
+    static func objectMetric(_ metric: String, on name: String, kind: String = "Deployment", apiVersion: String = "apps/v1") -> MetricSpec {
+        MetricSpec(object: ObjectMetricSource(describedObject: CrossVersionObjectReference(apiVersion: apiVersion, kind: kind, name: name),
+                                              metric: MetricIdentifier(name: metric), target: .value(Quantity(40))))
+    }
+
+    static func objectKey(_ metric: String, on name: String) -> MetricKey {
+        .object(ObjectMetricKey(namespace: "shop", resource: GroupResource(parsing: "deployments.apps"), name: name, metric: metric))
+    }
+
+    static func value(_ store: MetricStore, _ key: MetricKey, now: Date = Date()) async -> Result<String, MetricError>? {
+        await store.reading(key, now: now)?.map { collected in
+            switch collected {
+            case .value(let quantity): return quantity.description
+            case .pods(let values): return values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+            }
+        }
+    }
+
+    @Test func everyMetricFormIsCollectedWithItsMeaning() async throws {
+        let harness = try await Harness()
+        let (collector, task) = harness.startCollector()
+        // The workload the per-replica metric divides by: 3 replicas.
+        let deployment = try await harness.client.create(Deployment(metadata: ObjectMeta(name: "cart", namespace: "shop"), spec: WorkloadSpec(replicas: 3)))
+        var scaled = deployment
+        scaled.status = WorkloadStatus(replicas: 3)
+        _ = try await harness.client.updateStatus(scaled)
+
+        try await harness.createHPA("shop", ["metric-config.object.rps.prometheus/query": Self.rps], metrics: [Self.objectMetric("rps", on: "shop")])
+        try await harness.createHPA("cart", [
+            "metric-config.object.rps.prometheus/query": Self.rps,
+            "metric-config.object.rps.prometheus/per-replica": "true",
+        ], metrics: [Self.objectMetric("rps", on: "cart-rps", kind: "Pod", apiVersion: "v1")])
+        try await harness.createHPA("orders", ["metric-config.external.prometheus-query.prometheus/queue": #"max(queue_depth{queue="orders"})"#],
+                                    metrics: [MetricSpec(external: ExternalMetricSource(
+                                        metric: MetricIdentifier(name: "prometheus-query", selector: LabelSelector(matchLabels: ["query-name": "queue"])),
+                                        target: .averageValue(Quantity(10))))])
+        try await harness.createHPA("pods", ["metric-config.pods.rps.prometheus/query": #"sum by (pod) (shop_rps{app="shop"})"#],
+                                    metrics: [MetricSpec(pods: PodsMetricSource(metric: MetricIdentifier(name: "rps"), target: .averageValue(Quantity(5))))])
+        try await harness.createHPA("split", ["metric-config.object.rps.prometheus/query": "shop_rps"],
+                                    metrics: [Self.objectMetric("rps", on: "split")])
+
+        let store = collector.store
+        let expected: [(MetricKey, Result<String, MetricError>)] = [
+            (Self.objectKey("rps", on: "shop"), .success("9167m")),
+            (.object(ObjectMetricKey(namespace: "shop", resource: GroupResource(resource: "pods"), name: "cart-rps", metric: "rps")), .success("3056m")),
+            (.external(ExternalMetricKey(namespace: "shop", metric: "prometheus-query", labels: ["query-name": "queue"])), .success("45")),
+            (.pods(PodsMetricKey(namespace: "shop", metric: "rps")), .success("shop-1=5833m,shop-2=3333m")),
+            (Self.objectKey("rps", on: "split"), .failure(.tooManySeries(2))),
+        ]
+        for (key, value) in expected {
+            try await harness.eventually("\(key) = \(value)") { await Self.value(store, key) == value }
+            let actual = await Self.value(store, key)
+            #expect(actual == value, "\(String(describing: actual))")
+        }
+        // One Prometheus request serves both HPAs asking for the same query.
+        #expect(await collector.queryCount == 4)
+        task.cancel()
+        _ = try? await task.value
+        await harness.stop()
+    }
+
+    @Test func oneRequestPerIntervalForASharedQueryAndNoneOnceItsHPAsAreGone() async throws {
+        let harness = try await Harness()
+        let (collector, task) = harness.startCollector()
+        let annotations = ["metric-config.object.rps.prometheus/query": Self.rps, "metric-config.object.rps.prometheus/interval": "1s"]
+        try await harness.createHPA("a", annotations, metrics: [Self.objectMetric("rps", on: "a")])
+        try await harness.createHPA("b", annotations, metrics: [Self.objectMetric("rps", on: "b")])
+        try await harness.eventually("both values") {
+            let a = await Self.value(collector.store, Self.objectKey("rps", on: "a"))
+            let b = await Self.value(collector.store, Self.objectKey("rps", on: "b"))
+            return a == .success("9167m") && b == .success("9167m")
+        }
+        let before = try await harness.prometheus.queryRequests()
+        try await Task.sleep(for: .seconds(3.3))
+        let during = try await harness.prometheus.queryRequests() - before
+        // 1 s plus up to 10 % jitter: about 3 requests in 3.3 s, where two jobs would make about 6.
+        #expect((2...4).contains(during), "\(during) requests in 3.3 s")
+
+        try await harness.client.delete(HorizontalPodAutoscaler.self, namespace: "shop", name: "a")
+        try await harness.eventually("a's value dropped") { await collector.store.reading(Self.objectKey("rps", on: "a"), now: Date()) == nil }
+        #expect(await Self.value(collector.store, Self.objectKey("rps", on: "b")) == .success("9167m"))
+        try await harness.client.delete(HorizontalPodAutoscaler.self, namespace: "shop", name: "b")
+        try await harness.eventually("every value dropped") { await collector.store.keys.isEmpty }
+        try await Task.sleep(for: .milliseconds(300))
+        let stopped = try await harness.prometheus.queryRequests()
+        try await Task.sleep(for: .seconds(2))
+        #expect(try await harness.prometheus.queryRequests() == stopped)
+        #expect(await collector.queryCount == 0)
+        task.cancel()
+        _ = try? await task.value
+        await harness.stop()
+    }
+
+    @Test func valuesOlderThanTheMaxAgeAreRefused() async throws {
+        let harness = try await Harness()
+        // The collector's clock is 200 s behind: every value it stores is already too old to serve.
+        let (collector, task) = harness.startCollector(now: { Date().addingTimeInterval(-200) })
+        try await harness.createHPA("shop", ["metric-config.object.rps.prometheus/query": Self.rps, "metric-config.object.rps.prometheus/interval": "1m"],
+                                    metrics: [Self.objectMetric("rps", on: "shop")])
+        let key = Self.objectKey("rps", on: "shop")
+        try await harness.eventually("a stale reading") {
+            if case .failure(.stale) = await collector.store.reading(key, now: Date()) { return true }
+            return false
+        }
+        #expect(await Self.value(collector.store, key, now: Date()) == .failure(.stale(ageSeconds: 200, maxAgeSeconds: 180)))
+        // Read at the collector's own time it is fresh.
+        #expect(await Self.value(collector.store, key, now: Date().addingTimeInterval(-199)) == .success("9167m"))
+        task.cancel()
+        _ = try? await task.value
+        await harness.stop()
+    }
+
+    @Test func invalidConfigGivesOneWarningEventPerChange() async throws {
+        let harness = try await Harness()
+        let (collector, task) = harness.startCollector()
+        var hpa = try await harness.createHPA("shop", [
+            "metric-config.object.rps.prometheus/query": Self.rps,
+            "metric-config.object.rps.prometheus/interval": "soon",
+        ], metrics: [Self.objectMetric("rps", on: "shop")])
+        func warnings() async throws -> [Event] {
+            try await harness.client.list(Event.self, namespace: "shop").items.filter { $0.reason == Collector.invalidConfigReason }
+        }
+        try await harness.eventually("a warning event") { try await warnings().count == 1 }
+        let event = try #require(try await warnings().first)
+        #expect(event.type == "Warning")
+        #expect(event.involvedObject.kind == "HorizontalPodAutoscaler")
+        #expect(event.message == "metric-config.object.rps.prometheus/interval: 'soon' is not a duration (examples: 30s, 1m, 1m30s)")
+        #expect(await collector.store.keys.isEmpty)
+
+        // The HPA controller writes status every 15 s: that is no reason to warn again.
+        hpa.status = HorizontalPodAutoscalerStatus(currentReplicas: 2, desiredReplicas: 2)
+        hpa = try await harness.client.updateStatus(hpa)
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try await warnings().count == 1)
+
+        // Fixed: collected, and no new warning.
+        hpa.metadata.annotations?["metric-config.object.rps.prometheus/interval"] = "30s"
+        _ = try await harness.client.update(hpa)
+        try await harness.eventually("collected") { await Self.value(collector.store, Self.objectKey("rps", on: "shop")) == .success("9167m") }
+        #expect(try await warnings().count == 1)
+        task.cancel()
+        _ = try? await task.value
+        await harness.stop()
+    }
+}
