@@ -4,7 +4,7 @@ SWIFT        ?= swift
 BIN          := .build/debug/hpa-operator
 APT_PACKAGES := libcurl4-openssl-dev libssl-dev prometheus
 
-.PHONY: deps build release test demo bench-kube bench-operator clean
+.PHONY: deps build release test demo bench-kube bench-operator bench-collector clean
 
 # Installs the Debian packages that are missing (apt-get update only when something is).
 deps:
@@ -43,6 +43,10 @@ bench-kube: deps
 bench-operator: deps
 	$(SWIFT) build -c release --product OperatorBenchmark
 	.build/release/OperatorBenchmark
+
+bench-collector: deps
+	$(SWIFT) build -c release --product CollectorBenchmark
+	.build/release/CollectorBenchmark
 
 clean:
 	rm -rf .build

@@ -75,6 +75,8 @@ let package = Package(
         .executableTarget(name: "KubeBenchmark", dependencies: ["KubeClient", "KubeModel", "HTTPTransport", "TestSupport"]),
         // `make bench-operator`: start-to-HPAs, edit-to-write latency, churn writes, memory.
         .executableTarget(name: "OperatorBenchmark", dependencies: ["Operator", "KubeClient", "KubeModel", "HTTPTransport", "TestSupport", .product(name: "Logging", package: "swift-log")]),
+        // `make bench-collector`: one round of 1,000 queries against a real Prometheus, against curl.
+        .executableTarget(name: "CollectorBenchmark", dependencies: ["Collector", "KubeModel", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport", "TestSupport"]),
         .testTarget(name: "KubeModelTests", dependencies: ["KubeModel"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeModel", "HTTPTransport", "TestSupport"]),

@@ -33,11 +33,17 @@ actor CollectionScheduler {
     private let now: @Sendable () -> Date
     private var plans: [String: [PlannedMetric]] = [:]
     private var jobs: [QueryID: Job] = [:]
+    /// How many planned metrics write each key.
+    private var claims: [MetricKey: Int] = [:]
     private var clients: [PrometheusServer: PrometheusClient] = [:]
     private var stopped = false
+    /// false: no loops; queries run only on `collectOnce` (preview, benchmarks).
+    private let periodic: Bool
 
-    init(store: MetricStore, maxConcurrentQueries: Int, replicas: @escaping ReplicaCounter, logger: Logger, now: @escaping @Sendable () -> Date) {
+    init(store: MetricStore, maxConcurrentQueries: Int, replicas: @escaping ReplicaCounter, logger: Logger,
+         now: @escaping @Sendable () -> Date, periodic: Bool = true) {
         self.store = store
+        self.periodic = periodic
         self.limit = ConcurrencyLimit(maxConcurrentQueries)
         self.replicas = replicas
         self.logger = logger
@@ -60,12 +66,17 @@ actor CollectionScheduler {
                 job.task?.cancel()
                 jobs[id] = nil
             } else {
-                if job.task == nil { job.task = Task { await self.loop(id) } }
+                if job.task == nil, periodic { job.task = Task { await self.loop(id) } }
                 jobs[id] = job
             }
         }
-        let claimed = Set(plans.values.flatMap { $0 }.map(\.key))
-        for gone in Set(old.map(\.key)).subtracting(claimed) { await store.remove(gone) }
+        // A key leaves the store when no HPA's plan claims it any more.
+        for metric in old { claims[metric.key, default: 0] -= 1 }
+        for metric in metrics { claims[metric.key, default: 0] += 1 }
+        for key in Set(old.map(\.key)) where claims[key] ?? 0 <= 0 {
+            claims[key] = nil
+            await store.remove(key)
+        }
         let time = now()
         for metric in metrics { await store.expect(metric.key, source: Self.id(metric).description, maxAge: metric.maxAge, now: time) }
     }
@@ -98,17 +109,35 @@ actor CollectionScheduler {
             first = false
             do { try await Task.sleep(for: wait) } catch { return }
             guard let job = jobs[id] else { return }
-            let client = client(for: id.server)
-            let timeout = job.timeout
-            let outcome = await limit.run { () async -> Result<QueryResponse, PrometheusError> in
-                do throws(PrometheusError) {
-                    return .success(try await client.query(id.query, at: nil, timeout: timeout))
-                } catch {
-                    return .failure(error)
-                }
-            }
+            let outcome = await query(id, timeout: job.timeout, at: nil)
             guard !Task.isCancelled else { return }
             await deliver(id, outcome, at: now())
+        }
+    }
+
+    /// Runs every query once, now, evaluated at `time` (nil: Prometheus's present), and returns
+    /// when all answers are stored.
+    func collectOnce(at time: Date?) async {
+        await withTaskGroup(of: Void.self) { group in
+            for (id, job) in jobs {
+                let timeout = job.timeout
+                group.addTask {
+                    let outcome = await self.query(id, timeout: timeout, at: time)
+                    await self.deliver(id, outcome, at: self.now())
+                }
+            }
+        }
+    }
+
+    /// One query, within the concurrency limit.
+    private func query(_ id: QueryID, timeout: Duration, at time: Date?) async -> Result<QueryResponse, PrometheusError> {
+        let client = client(for: id.server)
+        return await limit.run { () async -> Result<QueryResponse, PrometheusError> in
+            do throws(PrometheusError) {
+                return .success(try await client.query(id.query, at: time, timeout: timeout))
+            } catch {
+                return .failure(error)
+            }
         }
     }
 

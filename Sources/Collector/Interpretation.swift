@@ -8,6 +8,8 @@ public enum Interpretation {
         public var value: Quantity
         /// Unix seconds of the sample.
         public var sampleTime: Double
+        /// The sample as Prometheus wrote it, before any division and rounding.
+        public var text: String
     }
 
     /// An Object or External metric: one sample or a scalar, optionally divided per replica.
@@ -26,7 +28,7 @@ public enum Interpretation {
             return .failure(.stringResult(value))
         }
         if replicas == 0 { return .failure(.zeroReplicas(target: target)) }
-        return quantity(sample.value, dividedBy: replicas ?? 1).map { Reading(value: $0, sampleTime: sample.time) }
+        return quantity(sample.value, dividedBy: replicas ?? 1).map { Reading(value: $0, sampleTime: sample.time, text: sample.value) }
     }
 
     /// A Pods metric: one series per pod, each with a `pod` label.
@@ -44,7 +46,7 @@ public enum Interpretation {
             guard let pod = sample.labels["pod"], !pod.isEmpty else { return .failure(.podLabelMissing(labels: sample.labels)) }
             guard readings[pod] == nil else { return .failure(.duplicatePod(pod)) }
             switch quantity(sample.value, dividedBy: 1) {
-            case .success(let value): readings[pod] = Reading(value: value, sampleTime: sample.time)
+            case .success(let value): readings[pod] = Reading(value: value, sampleTime: sample.time, text: sample.value)
             case .failure(let error): return .failure(error)
             }
         }

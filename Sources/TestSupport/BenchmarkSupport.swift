@@ -13,6 +13,14 @@ public enum Measure {
         return Double(usage.ru_maxrss) / 1024
     }
 
+    /// CPU time (user + system) this process has used, in seconds.
+    public static var cpuSeconds: Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+
     /// This process's resident memory now (VmRSS), in MB.
     public static var currentRSSMegabytes: Double {
         let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""

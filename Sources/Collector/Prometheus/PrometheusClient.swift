@@ -91,7 +91,7 @@ public final class PrometheusClient: Sendable {
     }
 
     /// `10s`, `1500ms`: Go's duration syntax, which Prometheus reads.
-    static func goDuration(_ duration: Duration) -> String {
+    public static func goDuration(_ duration: Duration) -> String {
         let milliseconds = Int((duration.seconds * 1000).rounded())
         return milliseconds % 1000 == 0 ? "\(milliseconds / 1000)s" : "\(milliseconds)ms"
     }

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Collector
+import Foundation
+
+struct Query: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run one PromQL query exactly as the collector does and print what it would serve.",
+        discussion: """
+            Prints the value as Prometheus sent it, the Quantity the metrics API serves (rounded to the nearest thousandth) and the sample time. When the collector would refuse the result (no data, more than one series, NaN, a Prometheus error, a timeout), prints that error, word for word as `kubectl describe hpa` would show it, and exits 1.
+
+            This answers "why does my HPA show <unknown>?": copy the query from the HPA's metric-config annotation.
+
+            Example: hpa-operator query --prometheus-server http://localhost:9090 'sum(rate(http_requests_total{app="shop"}[2m]))'
+            """
+    )
+
+    @OptionGroup var prometheus: PrometheusOptions
+
+    @Option(help: ArgumentHelp("Evaluate at this instant (RFC 3339 or Unix seconds) instead of now.", valueName: "time"))
+    var time: String?
+
+    @Option(help: ArgumentHelp("Divide by this many replicas, as per-replica: \"true\" does.", valueName: "n"))
+    var perReplica: Int?
+
+    @Flag(help: "Read the result as a pods metric: one series per pod, by its pod label.")
+    var pods = false
+
+    @Option(help: "Give up after this long (Prometheus is told as well).")
+    var timeout = GoDuration(.seconds(10))
+
+    @Argument(help: "The PromQL query.")
+    var query: String
+
+    func validate() throws {
+        if prometheus.prometheusServer == nil { throw ValidationError("give --prometheus-server URL") }
+        if let time, Self.instant(time) == nil { throw ValidationError("--time: '\(time)' is neither RFC 3339 (2024-05-01T12:00:00Z) nor Unix seconds") }
+        if let perReplica, perReplica < 0 { throw ValidationError("--per-replica must not be negative") }
+        if pods, perReplica != nil { throw ValidationError("--per-replica does not apply to --pods") }
+    }
+
+    func run() async throws {
+        guard let server = try prometheus.servers().defaultServer else { throw ExitCode(2) }
+        let client = PrometheusClient(server: server)
+        let response: QueryResponse
+        do {
+            response = try await client.query(query, at: time.flatMap(Self.instant), timeout: timeout.duration)
+        } catch {
+            fail(.prometheus(error))
+        }
+        for warning in response.warnings { printError("warning from Prometheus: \(warning)") }
+        if pods {
+            switch Interpretation.pods(response.result) {
+            case .success(let readings):
+                for (pod, reading) in readings.sorted(by: { $0.key < $1.key }) {
+                    print("\(pod)\t\(reading.value)\t(\(reading.text) at \(Self.format(reading.sampleTime)))")
+                }
+            case .failure(let error):
+                fail(error)
+            }
+            return
+        }
+        switch Interpretation.single(response.result, perReplica: perReplica, target: "the scale target") {
+        case .success(let reading):
+            let division = perReplica.map { " / \($0) replicas" } ?? ""
+            print("value:    \(reading.text)\(division)")
+            print("quantity: \(reading.value)")
+            print("time:     \(Self.format(reading.sampleTime))")
+        case .failure(let error):
+            fail(error)
+        }
+    }
+
+    private func fail(_ error: MetricError) -> Never {
+        printError("error: \(error)")
+        Foundation.exit(1)
+    }
+
+    static func instant(_ text: String) -> Date? {
+        if let seconds = Double(text) { return Date(timeIntervalSince1970: seconds) }
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions.insert(.withFractionalSeconds)
+        return formatter.date(from: text)
+    }
+
+    static func format(_ seconds: Double) -> String {
+        let formatter = ISO8601DateFormatter()
+        if seconds != seconds.rounded() { formatter.formatOptions.insert(.withFractionalSeconds) }
+        let unix = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+        return "\(formatter.string(from: Date(timeIntervalSince1970: seconds))) (\(unix))"
+    }
+}
