@@ -33,6 +33,8 @@ public final class Collector: Service, Sendable {
     public let configuration: Configuration
     public let store: MetricStore
     let hpas: Informer<HorizontalPodAutoscaler>
+    /// False when the informer belongs to someone else (the operator's, in `run`), who runs it.
+    private let runsInformer: Bool
     private let scheduler: CollectionScheduler
     private let events: EventRecorder
     private let logger: Logger
@@ -42,14 +44,19 @@ public final class Collector: Service, Sendable {
     /// - Parameters:
     ///   - replicas: reads a scale target's replicas for per-replica metrics (default: its scale subresource).
     ///   - now: the clock for collection times.
+    ///   - sharing: an HPA informer that another component runs (one cache of HPAs per process);
+    ///     nil: the collector runs its own.
     public init(client: KubeClient, configuration: Configuration, logger: Logger, store: MetricStore = MetricStore(),
-                replicas: ReplicaCounter? = nil, now: @escaping @Sendable () -> Date = Date.init) {
+                replicas: ReplicaCounter? = nil, now: @escaping @Sendable () -> Date = Date.init,
+                sharing informer: Informer<HorizontalPodAutoscaler>? = nil) {
         self.configuration = configuration
         self.store = store
         self.logger = logger
-        hpas = Informer(client: client, namespace: configuration.namespace, watchTimeoutSeconds: configuration.watchTimeoutSeconds,
-                        backoff: configuration.backoff,
-                        onError: { error in logger.warning("HPA list/watch failed; retrying with backoff", metadata: ["error": "\(error)"]) })
+        runsInformer = informer == nil
+        hpas = informer ?? Informer(
+            client: client, namespace: configuration.namespace, watchTimeoutSeconds: configuration.watchTimeoutSeconds,
+            backoff: configuration.backoff,
+            onError: { error in logger.warning("HPA list/watch failed; retrying with backoff", metadata: ["error": "\(error)"]) })
         events = EventRecorder(client: client, instance: ProcessInfo.processInfo.hostName, logger: logger)
         scheduler = CollectionScheduler(
             store: store, maxConcurrentQueries: configuration.maxConcurrentQueries,
@@ -67,18 +74,23 @@ public final class Collector: Service, Sendable {
     /// Runs until cancelled or shut down; then every query stops.
     public func run() async throws {
         let changes = hpas.events()
-        let informer = Task { await hpas.run() }
-        await withTaskCancellationOrGracefulShutdownHandler {
+        let informer = runsInformer ? Task { await hpas.run() } : nil
+        let consumer = Task {
+            // HPAs a shared informer cached before we subscribed (planning one again is a no-op).
+            for hpa in hpas.items { await plan(hpa) }
             for await change in changes {
                 switch change {
                 case .added(let hpa), .updated(_, let hpa): await plan(hpa)
                 case .deleted(let hpa): await forget(hpa)
                 }
             }
-        } onCancelOrGracefulShutdown: {
-            informer.cancel()
         }
-        informer.cancel()
+        await withTaskCancellationOrGracefulShutdownHandler {
+            await consumer.value
+        } onCancelOrGracefulShutdown: {
+            consumer.cancel()
+        }
+        informer?.cancel()
         await scheduler.stop()
     }
 

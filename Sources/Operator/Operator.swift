@@ -40,7 +40,8 @@ public final class Operator: Service, Sendable {
     let queue: WorkQueue<WorkloadKey>
     let deployments: Informer<Deployment>
     let statefulSets: Informer<StatefulSet>
-    let hpas: Informer<HorizontalPodAutoscaler>
+    /// The HPA cache, which the collector shares.
+    public let hpas: Informer<HorizontalPodAutoscaler>
     let elector: LeaderElector?
     private let state = Mutex<(ready: Bool, port: Int?, informers: [Task<Void, Never>])>((false, nil, []))
 

@@ -98,19 +98,20 @@ struct Run: AsyncParsableCommand {
         if servers.defaultServer == nil {
             logger.notice("no --prometheus-server: only metrics whose annotations name a server URL or alias are collected")
         }
-        let collector = Collector(
-            client: KubeClient(config: config),
-            configuration: Collector.Configuration(
-                namespace: namespace, servers: servers,
-                settings: CollectionSettings(defaultInterval: defaultInterval.duration, queryTimeout: queryTimeout.duration, metricsMaxAge: metricsMaxAge?.duration),
-                maxConcurrentQueries: maxConcurrentQueries),
-            logger: logger)
+        let client = KubeClient(config: config)
         let instance = Operator(
-            client: KubeClient(config: config),
+            client: client,
             configuration: Operator.Configuration(
                 namespace: namespace, style: metricStyle, workers: workers, leaderElection: election,
                 metricsBindAddress: metricsBindAddress.isEmpty ? nil : metricsBindAddress),
             logger: logger)
+        let collector = Collector(
+            client: client,
+            configuration: Collector.Configuration(
+                namespace: namespace, servers: servers,
+                settings: CollectionSettings(defaultInterval: defaultInterval.duration, queryTimeout: queryTimeout.duration, metricsMaxAge: metricsMaxAge?.duration),
+                maxConcurrentQueries: maxConcurrentQueries),
+            logger: logger, sharing: instance.hpas)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: instance), .init(service: collector)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

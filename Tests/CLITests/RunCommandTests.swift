@@ -9,11 +9,15 @@ struct RunCommandTests {
     @Test func sigtermReleasesTheLeaseAndExitsZero() async throws {
         let server = try await FakeAPIServer.start(FakeAPIServer.Options(admit: FakeAPIServer.kubernetesAdmission))
         defer { Task { await server.stop() } }
+        let prometheus = try await PrometheusFixture.start(openMetrics: "")
+        defer { prometheus.stop() }
         let client = KubeClient(config: ClientConfig(server: server.url))
         _ = try await client.create(Deployment(
             metadata: ObjectMeta(name: "web", namespace: "shop", annotations: [
                 "hpa.autoscaling.banzaicloud.io/minReplicas": "1", "hpa.autoscaling.banzaicloud.io/maxReplicas": "3",
                 "cpu.hpa.autoscaling.banzaicloud.io/targetAverageUtilization": "60",
+                "prometheus.rps.hpa.autoscaling.banzaicloud.io/query": "vector(3)",
+                "prometheus.rps.hpa.autoscaling.banzaicloud.io/targetValue": "10",
             ]),
             spec: WorkloadSpec(replicas: 1)))
         let kubeconfig = try CLI.manifest("""
@@ -26,7 +30,7 @@ struct RunCommandTests {
         let process = Process()
         process.executableURL = CLI.executable
         process.arguments = ["run", "--kubeconfig", kubeconfig, "--leader-elect", "--leader-elect-namespace", "ops",
-                             "--metrics-bind-address", "127.0.0.1:0", "--log-format", "json"]
+                             "--metrics-bind-address", "127.0.0.1:0", "--log-format", "json", "--prometheus-server", prometheus.url]
         let errors = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: errors.path, contents: nil)
         process.standardError = try FileHandle(forWritingTo: errors)
@@ -42,6 +46,9 @@ struct RunCommandTests {
             try await Task.sleep(for: .milliseconds(50))
         }
         #expect(leader?.isEmpty == false)
+        // The embedded collector runs the query the HPA's annotations name.
+        while ContinuousClock.now < deadline, try await prometheus.queryRequests() == 0 { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(try await prometheus.queryRequests() >= 1)
 
         let signalled = ContinuousClock.now
         kill(process.processIdentifier, SIGTERM)

@@ -25,14 +25,14 @@ import TestSupport
             await server.stop()
         }
 
-        func startCollector(now: @escaping @Sendable () -> Date = Date.init) -> (Collector, Task<Void, any Error>) {
+        func startCollector(now: @escaping @Sendable () -> Date = Date.init, sharing informer: Informer<HorizontalPodAutoscaler>? = nil) -> (Collector, Task<Void, any Error>) {
             var logger = Logger(label: "collector-test")
             logger.logLevel = .critical
             let collector = Collector(
                 client: KubeClient(config: ClientConfig(server: server.url)),
                 configuration: Collector.Configuration(servers: PrometheusServers(defaultServer: PrometheusServer(url: prometheus.url)),
                                                        watchTimeoutSeconds: 30, backoff: Backoff(initial: .milliseconds(5), maximum: .milliseconds(100))),
-                logger: logger, now: now)
+                logger: logger, now: now, sharing: informer)
             return (collector, Task { try await collector.run() })
         }
 
@@ -147,6 +147,28 @@ import TestSupport
         #expect(await collector.queryCount == 0)
         task.cancel()
         _ = try? await task.value
+        await harness.stop()
+    }
+
+    @Test func anInformerRunBySomeoneElseIsShared() async throws {
+        let harness = try await Harness()
+        try await harness.createHPA("early", ["metric-config.object.rps.prometheus/query": Self.rps], metrics: [Self.objectMetric("rps", on: "early")])
+        // The operator's informer, synced before the collector starts.
+        let informer = Informer<HorizontalPodAutoscaler>(client: harness.client, watchTimeoutSeconds: 30)
+        let running = Task { await informer.run() }
+        await informer.waitForSync()
+        let (collector, task) = harness.startCollector(sharing: informer)
+        try await harness.createHPA("late", ["metric-config.object.rps.prometheus/query": Self.rps], metrics: [Self.objectMetric("rps", on: "late")])
+        for name in ["early", "late"] {
+            try await harness.eventually("\(name) collected") { await Self.value(collector.store, Self.objectKey("rps", on: name)) == .success("9167m") }
+        }
+        // Stopping the collector leaves the shared informer running.
+        task.cancel()
+        _ = try? await task.value
+        #expect(await collector.queryCount == 0)
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(informer.hasSynced && informer.count == 2)
+        running.cancel()
         await harness.stop()
     }
 
