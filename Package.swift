@@ -33,7 +33,7 @@ let package = Package(
         .executableTarget(
             name: "hpa-operator",
             dependencies: [
-                "KubeModel", "Autoscaling", "Diagnostics", "KubeClient", "Operator", "Collector", "HTTPTransport", "Yams",
+                "KubeModel", "Autoscaling", "Diagnostics", "KubeClient", "Operator", "Collector", "MetricsServer", "HTTPTransport", "Yams",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -59,11 +59,25 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The custom and external metrics APIs over HTTPS: routes, discovery, TLS, requestheader auth.
+        .target(
+            name: "MetricsServer",
+            dependencies: [
+                "Collector", "KubeClient", "KubeModel",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Test doubles and fixtures shared by the test targets: certificates, the apiserver double.
         .target(
             name: "TestSupport",
             dependencies: [
-                "KubeModel", "HTTPTransport",
+                "KubeModel", "HTTPTransport", "MetricsServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -82,6 +96,7 @@ let package = Package(
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeModel", "HTTPTransport", "TestSupport"]),
         .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling", "KubeModel"]),
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "KubeClient", "KubeModel", "HTTPTransport", "TestSupport"]),
+        .testTarget(name: "MetricsServerTests", dependencies: ["MetricsServer", "Collector", "KubeClient", "KubeModel", "HTTPTransport", "TestSupport", "Operator"]),
         .testTarget(name: "OperatorTests", dependencies: ["Operator", "Autoscaling", "KubeClient", "KubeModel", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["hpa-operator", "KubeClient", "KubeModel", "TestSupport"], exclude: ["Golden"]),
     ]

@@ -81,13 +81,31 @@ public struct ObjectMetricKey: Hashable, Sendable {
     public var metric: String
     /// The metric's selector labels (matchLabels), matched against `metricLabelSelector`.
     public var labels: [String: String]
+    /// The described object's kind and apiVersion as the HPA wrote them, for the API's
+    /// `describedObject` (not part of the key: the resource already says what they name).
+    public var kind: String
+    public var apiVersion: String
 
-    public init(namespace: String, resource: GroupResource, name: String, metric: String, labels: [String: String] = [:]) {
+    public init(namespace: String, resource: GroupResource, name: String, metric: String, labels: [String: String] = [:], kind: String = "", apiVersion: String = "") {
         self.namespace = namespace
         self.resource = resource
         self.name = name
         self.metric = metric
         self.labels = labels
+        self.kind = kind
+        self.apiVersion = apiVersion
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.namespace == rhs.namespace && lhs.resource == rhs.resource && lhs.name == rhs.name && lhs.metric == rhs.metric && lhs.labels == rhs.labels
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(namespace)
+        hasher.combine(resource)
+        hasher.combine(name)
+        hasher.combine(metric)
+        hasher.combine(labels)
     }
 }
 

@@ -101,7 +101,8 @@ public enum MetricPlanner {
                 let described = object.describedObject
                 source = (ConfigName(type: .object, metric: object.metric.name), MetricConfigKey.query, .object(ObjectMetricKey(
                     namespace: namespace, resource: GroupResource(kind: described.kind, apiVersion: described.apiVersion),
-                    name: described.name, metric: object.metric.name, labels: object.metric.selector?.matchLabels ?? [:])))
+                    name: described.name, metric: object.metric.name, labels: object.metric.selector?.matchLabels ?? [:],
+                    kind: described.kind, apiVersion: described.apiVersion ?? "v1")))
             } else if let pods = spec.pods, spec.type == .pods {
                 source = (ConfigName(type: .pods, metric: pods.metric.name), MetricConfigKey.query,
                           .pods(PodsMetricKey(namespace: namespace, metric: pods.metric.name)))

@@ -66,3 +66,7 @@ extension Event: APIObject {
 extension Lease: APIObject {
     public static var resource: APIResource { .leases }
 }
+
+extension ConfigMap: APIObject {
+    public static var resource: APIResource { .configMaps }
+}

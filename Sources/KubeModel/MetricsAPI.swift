@@ -1,0 +1,169 @@
+import Foundation
+
+// The wire types of custom.metrics.k8s.io (v1beta1, v1beta2) and external.metrics.k8s.io (v1beta1),
+// and the discovery documents an aggregated API serves.
+
+public enum MetricsAPIGroup {
+    public static let custom = "custom.metrics.k8s.io"
+    public static let external = "external.metrics.k8s.io"
+    public static let customVersions = ["v1beta2", "v1beta1"]
+    public static let externalVersions = ["v1beta1"]
+}
+
+/// The object a custom metric describes.
+public struct DescribedObject: Codable, Hashable, Sendable {
+    public var kind: String
+    public var namespace: String?
+    public var name: String
+    public var apiVersion: String
+
+    public init(kind: String, namespace: String?, name: String, apiVersion: String) {
+        self.kind = kind
+        self.namespace = namespace
+        self.name = name
+        self.apiVersion = apiVersion
+    }
+}
+
+/// custom.metrics.k8s.io/v1beta2 `MetricValue`.
+public struct MetricValueV1Beta2: Codable, Hashable, Sendable {
+    public struct Identifier: Codable, Hashable, Sendable {
+        public var name: String
+        public var selector: LabelSelector?
+    }
+
+    public var describedObject: DescribedObject
+    public var metric: Identifier
+    public var timestamp: String
+    public var value: Quantity
+
+    public init(describedObject: DescribedObject, metric: String, selector: LabelSelector?, timestamp: String, value: Quantity) {
+        self.describedObject = describedObject
+        self.metric = Identifier(name: metric, selector: selector)
+        self.timestamp = timestamp
+        self.value = value
+    }
+}
+
+/// custom.metrics.k8s.io/v1beta1 `MetricValue`: the metric name flat, and `selector` always present.
+public struct MetricValueV1Beta1: Codable, Hashable, Sendable {
+    public var describedObject: DescribedObject
+    public var metricName: String
+    public var timestamp: String
+    public var value: Quantity
+    public var selector: LabelSelector?
+
+    public init(describedObject: DescribedObject, metricName: String, timestamp: String, value: Quantity, selector: LabelSelector?) {
+        self.describedObject = describedObject
+        self.metricName = metricName
+        self.timestamp = timestamp
+        self.value = value
+        self.selector = selector
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(describedObject, forKey: .describedObject)
+        try container.encode(metricName, forKey: .metricName)
+        try container.encode(timestamp, forKey: .timestamp)
+        try container.encode(value, forKey: .value)
+        // `selector: null` when there is none, as the Kubernetes type has no omitempty there.
+        if let selector { try container.encode(selector, forKey: .selector) } else { try container.encodeNil(forKey: .selector) }
+    }
+}
+
+/// external.metrics.k8s.io/v1beta1 `ExternalMetricValue`.
+public struct ExternalMetricValue: Codable, Hashable, Sendable {
+    public var metricName: String
+    public var metricLabels: [String: String]
+    public var timestamp: String
+    public var value: Quantity
+
+    public init(metricName: String, metricLabels: [String: String], timestamp: String, value: Quantity) {
+        self.metricName = metricName
+        self.metricLabels = metricLabels
+        self.timestamp = timestamp
+        self.value = value
+    }
+}
+
+/// `MetricValueList` / `ExternalMetricValueList`.
+public struct MetricsList<Item: Codable & Hashable & Sendable>: Codable, Hashable, Sendable {
+    public var kind: String
+    public var apiVersion: String
+    public var metadata: ListMeta
+    public var items: [Item]
+
+    public init(kind: String, apiVersion: String, items: [Item]) {
+        self.kind = kind
+        self.apiVersion = apiVersion
+        self.metadata = ListMeta()
+        self.items = items
+    }
+}
+
+/// meta/v1 `APIResourceList` (discovery of one group/version).
+public struct APIResourceList: Codable, Hashable, Sendable {
+    public struct Resource: Codable, Hashable, Sendable {
+        public var name: String
+        public var singularName: String
+        public var namespaced: Bool
+        public var kind: String
+        public var verbs: [String]
+
+        public init(name: String, namespaced: Bool, kind: String, verbs: [String]) {
+            self.name = name
+            self.singularName = ""
+            self.namespaced = namespaced
+            self.kind = kind
+            self.verbs = verbs
+        }
+    }
+
+    public var kind = "APIResourceList"
+    public var apiVersion = "v1"
+    public var groupVersion: String
+    public var resources: [Resource]
+
+    public init(groupVersion: String, resources: [Resource]) {
+        self.groupVersion = groupVersion
+        self.resources = resources
+    }
+}
+
+/// meta/v1 `APIGroup`.
+public struct APIGroup: Codable, Hashable, Sendable {
+    public struct Version: Codable, Hashable, Sendable {
+        public var groupVersion: String
+        public var version: String
+    }
+
+    public var kind: String? = "APIGroup"
+    public var apiVersion: String? = "v1"
+    public var name: String
+    public var versions: [Version]
+    public var preferredVersion: Version
+
+    /// `versions` in order of preference.
+    public init(name: String, versions: [String]) {
+        self.name = name
+        self.versions = versions.map { Version(groupVersion: "\(name)/\($0)", version: $0) }
+        self.preferredVersion = self.versions[0]
+    }
+}
+
+/// meta/v1 `APIGroupList`.
+public struct APIGroupList: Codable, Hashable, Sendable {
+    public var kind = "APIGroupList"
+    public var apiVersion = "v1"
+    public var groups: [APIGroup]
+
+    public init(groups: [APIGroup]) {
+        self.groups = groups.map { group in
+            var listed = group
+            listed.kind = nil
+            listed.apiVersion = nil
+            return listed
+        }
+    }
+}

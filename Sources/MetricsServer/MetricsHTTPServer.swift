@@ -1,0 +1,126 @@
+import Foundation
+import Hummingbird
+import HummingbirdTLS
+import Logging
+import NIOCore
+import NIOSSL
+import ServiceLifecycle
+import Synchronization
+
+/// The metrics API over HTTPS (SPEC §5): health paths open to all; every other path only for
+/// requests the requestheader authentication accepts (unless authentication is skipped).
+public final class MetricsHTTPServer: Service, Sendable {
+    public enum Authentication: Sendable {
+        /// No checks at all: for local use only.
+        case skip
+        /// The kube-aggregator's client certificate, verified against `authorities`, vouches for `X-Remote-*`.
+        case requestHeader(RequestHeaderAuthentication, ClientCertificateAuthorities)
+    }
+
+    public struct Configuration: Sendable {
+        public var host: String
+        public var port: Int
+        public var identity: ServingIdentity
+        public var authentication: Authentication
+
+        public init(host: String = "0.0.0.0", port: Int = 6443, identity: ServingIdentity, authentication: Authentication) {
+            self.host = host
+            self.port = port
+            self.identity = identity
+            self.authentication = authentication
+        }
+    }
+
+    let api: MetricsAPI
+    let configuration: Configuration
+    let metrics: MetricsAPIMetrics?
+    let isReady: @Sendable () -> Bool
+    let logger: Logger
+    private let boundPort = Mutex<Int?>(nil)
+
+    public init(api: MetricsAPI, configuration: Configuration, metrics: MetricsAPIMetrics?, isReady: @escaping @Sendable () -> Bool, logger: Logger) {
+        self.api = api
+        self.configuration = configuration
+        self.metrics = metrics
+        self.isReady = isReady
+        self.logger = logger
+    }
+
+    /// The bound port, once listening (useful with port 0).
+    public var port: Int? { boundPort.withLock { $0 } }
+
+    public func run() async throws {
+        var channel = TLSChannelConfiguration(tlsConfiguration: configuration.identity.tlsConfiguration(verifyClients: false))
+        if case .requestHeader(_, let authorities) = configuration.authentication {
+            channel = TLSChannelConfiguration(
+                tlsConfiguration: configuration.identity.tlsConfiguration(verifyClients: true),
+                customAsyncVerificationCallback: { chain in await authorities.verify(chain) })
+        } else {
+            logger.warning("metrics API authentication is OFF (--authentication-skip): anyone who reaches the secure port can read every metric")
+        }
+        let responder = MetricsResponder(server: self)
+        // Hummingbird reports a cancelled server as errors; failures to bind surface from run().
+        var quiet = logger
+        quiet.logLevel = .critical
+        let app = Application(
+            responder: responder, server: try .tls(.http1(), configuration: channel),
+            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            onServerRunning: { [weak self] channel in self?.boundPort.withLock { $0 = channel.localAddress?.port } },
+            logger: quiet)
+        logger.info("serving the metrics API", metadata: ["address": "\(configuration.host):\(configuration.port)"])
+        try await withGracefulShutdownHandler {
+            try await app.run()
+        } onGracefulShutdown: {
+            // The Application's own group stops with the surrounding task's cancellation.
+        }
+    }
+}
+
+/// Carries the connection, so the responder can read the client certificate.
+struct MetricsRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = CoreRequestContextStorage(source: source)
+        channel = source.channel
+    }
+}
+
+struct MetricsResponder: HTTPResponder {
+    let server: MetricsHTTPServer
+    static let healthPaths: Set<String> = ["/healthz", "/livez", "/readyz"]
+
+    func respond(to request: Request, context: MetricsRequestContext) async throws -> Response {
+        let started = ContinuousClock.now
+        let answer = await answer(request, context)
+        server.metrics?.record(code: answer.status, duration: ContinuousClock.now - started)
+        let contentType = answer.status == 200 && Self.healthPaths.contains(request.uri.path) ? "text/plain" : "application/json"
+        return Response(status: .init(code: answer.status), headers: [.contentType: contentType],
+                        body: request.method == .head ? ResponseBody() : ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+    }
+
+    private func answer(_ request: Request, _ context: MetricsRequestContext) async -> MetricsAPIResponse {
+        let path = request.uri.path
+        if Self.healthPaths.contains(path) {
+            if path == "/readyz", !server.isReady() {
+                return MetricsAPIResponse(status: 503, body: Data("the collector has not synced its HPAs yet\n".utf8))
+            }
+            return MetricsAPIResponse(status: 200, body: Data("ok\n".utf8))
+        }
+        if case .requestHeader(let authentication, _) = server.configuration.authentication {
+            let certificate = try? await context.channel.nioSSL_peerCertificate().get()
+            let headers = request.headers.map { (name: $0.name.rawName, value: $0.value) }
+            switch authentication.authenticate(commonName: certificate.flatMap(ClientCertificateAuthorities.commonName), headers: headers) {
+            case .failure(let refusal):
+                server.logger.debug("refused a metrics API request", metadata: ["path": "\(path)", "reason": "\(refusal)"])
+                return MetricsAPI.status(401, reason: "Unauthorized", refusal.description)
+            case .success:
+                break
+            }
+        }
+        var query: [String: String] = [:]
+        for (name, value) in request.uri.queryParameters { query[String(name)] = String(value) }
+        return await server.api.respond(MetricsAPIRequest(method: request.method.rawValue, path: path, query: query), now: Date())
+    }
+}
