@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
@@ -63,15 +64,45 @@ public final class MetricsHTTPServer: Service, Sendable {
         var quiet = logger
         quiet.logLevel = .critical
         let app = Application(
-            responder: responder, server: try .tls(.http1(), configuration: channel),
+            responder: responder,
+            server: try .tls(.http1(configuration: HTTP1Channel.Configuration(idleTimeout: .seconds(120))), configuration: channel),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { [weak self] channel in self?.boundPort.withLock { $0 = channel.localAddress?.port } },
             logger: quiet)
         logger.info("serving the metrics API", metadata: ["address": "\(configuration.host):\(configuration.port)"])
-        try await withGracefulShutdownHandler {
-            try await app.run()
-        } onGracefulShutdown: {
-            // The Application's own group stops with the surrounding task's cancellation.
+        // Stopping is a graceful shutdown of the server in its own task: it stops accepting at
+        // once, lets requests in flight finish and closes idle keep-alive connections. (Cancelling
+        // it instead waits on connections that clients keep open.) Closing a TLS connection waits
+        // up to 5 s for the client's close_notify, which pooled clients never send, so after one
+        // second we stop waiting: the port is free by then and nothing is being answered.
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [app], logger: quiet))
+        let serving = Task { try await group.run() }
+        let (stop, requestStop) = AsyncStream<Void>.makeStream()
+        let stopRequested = Mutex<Bool>(false)
+        // Unstructured, so the caller's cancellation does not cut the one-second grace short.
+        let grace = Task {
+            for await _ in stop { break }
+            try? await Task.sleep(for: .seconds(1))
+        }
+        await withTaskCancellationOrGracefulShutdownHandler {
+            await Self.first(serving, grace)
+        } onCancelOrGracefulShutdown: {
+            stopRequested.withLock { $0 = true }
+            requestStop.yield()
+            Task { await group.triggerGracefulShutdown() }
+        }
+        grace.cancel()
+        // Ended on its own (a port that cannot be bound): say why.
+        if !stopRequested.withLock({ $0 }) { try await serving.value }
+    }
+
+    /// Waits until either task has finished.
+    private static func first(_ serving: Task<Void, any Error>, _ grace: Task<Void, Never>) async {
+        let resumed = Mutex<Bool>(false)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resume = { @Sendable in if resumed.withLock({ let first = !$0; $0 = true; return first }) { continuation.resume() } }
+            Task { _ = await serving.result; resume() }
+            Task { await grace.value; resume() }
         }
     }
 }

@@ -33,14 +33,14 @@ enum Values {
     static let banzai = MetricKey.external(ExternalMetricKey(namespace: "default", metric: "prometheus-query", labels: ["query-name": "customMetricName"]))
 
     /// A store holding a value for every captured request.
-    static func store() async -> MetricStore {
+    static func store(at time: Date = collected) async -> MetricStore {
         let store = MetricStore()
-        await put(store, podStyle, .value(Quantity(milli: 12_500)))
-        await put(store, pods, .pods(["d-pods-1": Quantity(milli: 2_000), "d-pods-2": Quantity(milli: 3_500)]))
-        await put(store, queue, .value(Quantity(45)))
-        await put(store, deployment, .value(Quantity(milli: 9_167)))
-        await put(store, caseKept, .value(Quantity(1_000)))
-        await put(store, banzai, .value(Quantity(milli: 250)))
+        await put(store, podStyle, .success(.value(Quantity(milli: 12_500))), at: time)
+        await put(store, pods, .success(.pods(["d-pods-1": Quantity(milli: 2_000), "d-pods-2": Quantity(milli: 3_500)])), at: time)
+        await put(store, queue, .success(.value(Quantity(45))), at: time)
+        await put(store, deployment, .success(.value(Quantity(milli: 9_167))), at: time)
+        await put(store, caseKept, .success(.value(Quantity(1_000))), at: time)
+        await put(store, banzai, .success(.value(Quantity(milli: 250))), at: time)
         return store
     }
 

@@ -1,0 +1,172 @@
+import Collector
+import Foundation
+import HTTPTransport
+import KubeModel
+import Logging
+import MetricsServer
+import Prometheus
+import Testing
+import TestSupport
+
+/// The metrics API over real TLS sockets, with the aggregator's client certificate (or not).
+@Suite struct MetricsHTTPServerTests {
+    final class Running: Sendable {
+        let server: MetricsHTTPServer
+        let task: Task<Void, any Error>
+        let servingCA: String
+        let requestheaderCA: TestCertificateAuthority
+        let registry: PrometheusCollectorRegistry
+
+        init(store: MetricStore, authentication skip: Bool = false, allowedNames: [String] = ["front-proxy-client"]) async throws {
+            let (identity, caPEM) = try ServingIdentity.selfSigned(names: ["hpa-operator.hpa-operator-system.svc"])
+            servingCA = caPEM
+            requestheaderCA = try TestCertificateAuthority(commonName: "front-proxy CA")
+            registry = PrometheusCollectorRegistry()
+            let authentication: MetricsHTTPServer.Authentication = skip
+                ? .skip : .requestHeader(RequestHeaderAuthentication(allowedNames: allowedNames), try ClientCertificateAuthorities(pem: try requestheaderCA.certificatePEM))
+            var logger = Logger(label: "metrics-api-test")
+            logger.logLevel = .critical
+            server = MetricsHTTPServer(
+                api: MetricsAPI(store: store),
+                configuration: MetricsHTTPServer.Configuration(host: "127.0.0.1", port: 0, identity: identity, authentication: authentication),
+                metrics: MetricsAPIMetrics(registry: registry), isReady: { true }, logger: logger)
+            let server = self.server
+            task = Task { try await server.run() }
+            for _ in 0..<200 where server.port == nil { try await Task.sleep(for: .milliseconds(10)) }
+        }
+
+        var url: String { "https://127.0.0.1:\(server.port ?? 0)" }
+
+        /// A client trusting the serving CA, presenting `certificate` if given.
+        func client(_ certificate: TestCertificateAuthority.Issued? = nil) -> HTTPClient {
+            HTTPClient(configuration: HTTPClientConfiguration(tls: TLSOptions(
+                certificateAuthority: .pem(Data(servingCA.utf8)),
+                clientCertificate: certificate.map { .pem(Data($0.certificatePEM.utf8)) }, clientKey: certificate.map { .pem(Data($0.keyPEM.utf8)) })))
+        }
+
+        func get(_ client: HTTPClient, _ path: String, headers: [String: String] = [:]) async throws -> HTTPResponse {
+            try await client.send(HTTPRequest(url: url + path, headers: headers.map { ($0.key, $0.value) }, timeout: .seconds(5)))
+        }
+
+        func stop() async {
+            task.cancel()
+            _ = try? await task.value
+        }
+    }
+
+    static let aggregatorHeaders = ["X-Remote-User": "system:kube-aggregator", "X-Remote-Group": "system:masters"]
+
+    @Test func theAggregatorsCertificateIsTheOnlyWayIn() async throws {
+        let running = try await Running(store: await Values.store(at: Date()))
+        let aggregator = try running.requestheaderCA.issueClient(commonName: "front-proxy-client")
+        let path = "/apis/external.metrics.k8s.io/v1beta1/namespaces/default/queue_depth?labelSelector=queue%3Dorders%2Ctype%3Dprometheus"
+
+        // Every captured request, with its path, query and headers, through the aggregator's connection.
+        let trusted = running.client(aggregator)
+        for request in try CapturedRequest.all() {
+            var target = request.path
+            if !request.query.isEmpty {
+                target += "?" + request.flatQuery.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+            }
+            let response = try await running.get(trusted, target, headers: request.headers)
+            #expect(response.status == 200, "\(request.path): \(response.bodyText)")
+        }
+        let answer = try await running.get(trusted, path, headers: Self.aggregatorHeaders)
+        #expect(answer.header("Content-Type") == "application/json")
+        #expect(answer.bodyText.contains(#""value":"45""#))
+
+        // No certificate, even with forged identity headers.
+        let anonymous = running.client()
+        let forged = try await running.get(anonymous, path, headers: Self.aggregatorHeaders)
+        #expect(forged.status == 401)
+        let status = try JSONSerialization.jsonObject(with: forged.body) as? [String: Any]
+        #expect(status?["kind"] as? String == "Status")
+        #expect(status?["reason"] as? String == "Unauthorized")
+        #expect(status?["code"] as? Int == 401)
+        #expect((status?["message"] as? String)?.contains("no client certificate") == true)
+
+        // A certificate from the right CA with a common name that is not allowed.
+        let stranger = try running.requestheaderCA.issueClient(commonName: "someone-else")
+        let wrongName = try await running.get(running.client(stranger), path, headers: Self.aggregatorHeaders)
+        #expect(wrongName.status == 401)
+        #expect(wrongName.bodyText.contains("'someone-else' is not in --requestheader-allowed-names"))
+
+        // The right certificate but no user header.
+        #expect(try await running.get(trusted, path).status == 401)
+
+        // A certificate from another CA: refused during the handshake.
+        let impostor = try TestCertificateAuthority(commonName: "other CA").issueClient(commonName: "front-proxy-client")
+        do {
+            let response = try await running.get(running.client(impostor), path, headers: Self.aggregatorHeaders)
+            #expect(response.status == 401)
+        } catch {
+            #expect(error is HTTPError)
+        }
+
+        // Health stays open.
+        for health in ["/healthz", "/livez", "/readyz"] {
+            #expect(try await running.get(anonymous, health).status == 200)
+        }
+
+        // Requests are counted by code on the plain metrics port's registry.
+        let text = running.registry.emitToString()
+        #expect(text.contains(#"hpa_operator_metrics_api_requests_total{code="200"}"#))
+        #expect(text.contains(#"hpa_operator_metrics_api_requests_total{code="401"}"#))
+        #expect(text.contains("hpa_operator_metrics_api_request_duration_seconds_bucket"))
+        await running.stop()
+    }
+
+    @Test func skippedAuthenticationServesAnyone() async throws {
+        let running = try await Running(store: await Values.store(at: Date()), authentication: true)
+        let response = try await running.get(running.client(), "/apis/custom.metrics.k8s.io/v1beta2")
+        #expect(response.status == 200)
+        #expect(response.bodyText.contains("pods/requests_per_second"))
+        await running.stop()
+    }
+
+    @Test func servingCertificateFilesAreReReadWhenTheyChange() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("serving-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let certificate = directory.appendingPathComponent("tls.crt").path
+        let key = directory.appendingPathComponent("tls.key").path
+        let first = try TestCertificateAuthority(commonName: "first CA")
+        let second = try TestCertificateAuthority(commonName: "second CA")
+        func install(_ authority: TestCertificateAuthority) throws {
+            let issued = try authority.issueServer()
+            try issued.certificatePEM.write(toFile: certificate, atomically: true, encoding: .utf8)
+            try issued.keyPEM.write(toFile: key, atomically: true, encoding: .utf8)
+        }
+        try install(first)
+        var logger = Logger(label: "metrics-api-test")
+        logger.logLevel = .critical
+        let server = MetricsHTTPServer(
+            api: MetricsAPI(store: MetricStore()),
+            configuration: MetricsHTTPServer.Configuration(host: "127.0.0.1", port: 0, identity: try ServingIdentity(certificateFile: certificate, keyFile: key),
+                                                           authentication: .skip),
+            metrics: nil, isReady: { true }, logger: logger)
+        let task = Task { try await server.run() }
+        for _ in 0..<200 where server.port == nil { try await Task.sleep(for: .milliseconds(10)) }
+        func trusting(_ authority: TestCertificateAuthority) throws -> HTTPClient {
+            HTTPClient(configuration: HTTPClientConfiguration(tls: TLSOptions(certificateAuthority: .pem(Data(try authority.certificatePEM.utf8)))))
+        }
+        // Each request on a new connection, so each one sees the certificate served at its handshake.
+        let request = HTTPRequest(url: "https://127.0.0.1:\(server.port ?? 0)/healthz", headers: [("Connection", "close")])
+        #expect(try await trusting(first).send(request).status == 200)
+        try await Task.sleep(for: .milliseconds(1100))  // a new modification time
+        try install(second)
+        #expect(try await trusting(second).send(request).status == 200)
+        await #expect(throws: HTTPError.self) { _ = try await trusting(first).send(request) }
+        task.cancel()
+        _ = try? await task.value
+    }
+
+    @Test func unreadableCertificateFilesAreClearErrors() throws {
+        #expect(throws: (any Error).self) { try ServingIdentity(certificateFile: "/nonexistent/tls.crt", keyFile: "/nonexistent/tls.key") }
+        do {
+            _ = try ServingIdentity(certificateFile: "/etc/hostname", keyFile: "/etc/hostname")
+        } catch {
+            #expect("\(error)" == "--tls-cert-file /etc/hostname holds no PEM certificate")
+        }
+    }
+}
