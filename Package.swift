@@ -97,8 +97,8 @@ let package = Package(
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeModel", "HTTPTransport", "TestSupport"]),
         .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling", "KubeModel"]),
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "KubeClient", "KubeModel", "HTTPTransport", "TestSupport"]),
-        .testTarget(name: "MetricsServerTests", dependencies: ["MetricsServer", "Collector", "KubeClient", "KubeModel", "HTTPTransport", "TestSupport", "Operator"]),
+        .testTarget(name: "MetricsServerTests", dependencies: ["MetricsServer", "Collector", "Autoscaling", "KubeClient", "KubeModel", "HTTPTransport", "TestSupport", "Operator"]),
         .testTarget(name: "OperatorTests", dependencies: ["Operator", "Autoscaling", "KubeClient", "KubeModel", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["hpa-operator", "KubeClient", "KubeModel", "TestSupport"], exclude: ["Golden"]),
+        .testTarget(name: "CLITests", dependencies: ["hpa-operator", "HTTPTransport", "KubeClient", "KubeModel", "TestSupport"], exclude: ["Golden"]),
     ]
 )

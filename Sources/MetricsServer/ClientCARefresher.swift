@@ -53,20 +53,20 @@ public struct ClientCARefresher: Service {
 
     /// Refreshes every `interval` until cancelled or shut down; failures keep the last CA.
     public func run() async throws {
-        var lastError: String?
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
+        try? await cancelWhenGracefulShutdown {
+            var lastError: String?
+            while true {
                 try await Task.sleep(for: interval)
-            } catch {
-                return
-            }
-            do {
-                try await refresh()
-                if lastError != nil { logger.info("requestheader client CA readable again") }
-                lastError = nil
-            } catch {
-                if lastError != "\(error)" { logger.warning("cannot refresh the requestheader client CA; keeping the last one", metadata: ["error": "\(error)"]) }
-                lastError = "\(error)"
+                do {
+                    try await refresh()
+                    if lastError != nil { logger.info("requestheader client CA readable again") }
+                    lastError = nil
+                } catch is CancellationError {
+                    return
+                } catch {
+                    if lastError != "\(error)" { logger.warning("cannot refresh the requestheader client CA; keeping the last one", metadata: ["error": "\(error)"]) }
+                    lastError = "\(error)"
+                }
             }
         }
     }

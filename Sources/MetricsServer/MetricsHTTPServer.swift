@@ -67,9 +67,12 @@ public final class MetricsHTTPServer: Service, Sendable {
             responder: responder,
             server: try .tls(.http1(configuration: HTTP1Channel.Configuration(idleTimeout: .seconds(120))), configuration: channel),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-            onServerRunning: { [weak self] channel in self?.boundPort.withLock { $0 = channel.localAddress?.port } },
+            onServerRunning: { [weak self, logger, host = configuration.host] channel in
+                let port = channel.localAddress?.port
+                self?.boundPort.withLock { $0 = port }
+                logger.info("serving the metrics API", metadata: ["address": "\(host):\(port ?? 0)"])
+            },
             logger: quiet)
-        logger.info("serving the metrics API", metadata: ["address": "\(configuration.host):\(configuration.port)"])
         // Stopping is a graceful shutdown of the server in its own task: it stops accepting at
         // once, lets requests in flight finish and closes idle keep-alive connections. (Cancelling
         // it instead waits on connections that clients keep open.) Closing a TLS connection waits

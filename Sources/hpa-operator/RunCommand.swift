@@ -4,6 +4,7 @@ import Collector
 import Foundation
 import KubeClient
 import Logging
+import MetricsServer
 import Operator
 import ServiceLifecycle
 
@@ -60,6 +61,33 @@ struct Run: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Never serve a value older than this (default: 3 × the query's interval).", valueName: "duration"))
     var metricsMaxAge: GoDuration?
 
+    @Option(help: "Port of the HTTPS metrics API (custom.metrics.k8s.io, external.metrics.k8s.io); 0 picks a free one.")
+    var securePort = 6443
+
+    @Option(help: "Address the metrics API listens on.")
+    var secureBindAddress = "0.0.0.0"
+
+    @Option(help: ArgumentHelp("Serving certificate (PEM chain) for the metrics API, re-read when it changes.", valueName: "path"))
+    var tlsCertFile: String?
+
+    @Option(help: ArgumentHelp("Private key (PEM) of --tls-cert-file.", valueName: "path"))
+    var tlsPrivateKeyFile: String?
+
+    @Option(help: ArgumentHelp("A name for the generated serving certificate (repeatable; default: the hpa-operator Service's DNS names and localhost).", valueName: "name"))
+    var tlsSan: [String] = []
+
+    @Option(help: ArgumentHelp("Write the generated CA here (PEM), for an APIService caBundle.", valueName: "path"))
+    var tlsCaOut: String?
+
+    @Option(help: ArgumentHelp("CA (PEM) that signs the kube-aggregator's client certificate (default: ConfigMap kube-system/extension-apiserver-authentication).", valueName: "path"))
+    var requestheaderClientCaFile: String?
+
+    @Option(help: ArgumentHelp("Common names allowed for that client certificate, comma-separated or repeated (default: the ConfigMap's list; empty allows any).", valueName: "names"))
+    var requestheaderAllowedNames: [String] = []
+
+    @Flag(help: "Serve the metrics API to anyone, without client certificates. For local use only.")
+    var authenticationSkip = false
+
     @Option(help: "Log format: text or json (one object per line).")
     var logFormat: LogFormat = .text
 
@@ -70,6 +98,8 @@ struct Run: AsyncParsableCommand {
         if workers < 1 { throw ValidationError("--workers must be at least 1") }
         if maxConcurrentQueries < 1 { throw ValidationError("--max-concurrent-queries must be at least 1") }
         if defaultInterval.duration < .seconds(1) { throw ValidationError("--default-interval must be at least 1s") }
+        if !(0...65535).contains(securePort) { throw ValidationError("--secure-port must be a port number (0 picks a free one)") }
+        if (tlsCertFile == nil) != (tlsPrivateKeyFile == nil) { throw ValidationError("--tls-cert-file and --tls-private-key-file go together") }
         if !metricsBindAddress.isEmpty, !metricsBindAddress.contains(":") {
             throw ValidationError("--metrics-bind-address must look like :8080 or 127.0.0.1:8080")
         }
@@ -112,8 +142,65 @@ struct Run: AsyncParsableCommand {
                 settings: CollectionSettings(defaultInterval: defaultInterval.duration, queryTimeout: queryTimeout.duration, metricsMaxAge: metricsMaxAge?.duration),
                 maxConcurrentQueries: maxConcurrentQueries),
             logger: logger, sharing: instance.hpas)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: instance), .init(service: collector)]
+        let podNamespace = config.origin == "in-cluster" ? config.namespace : nil
+        do {
+            let (server, refresher) = try await metricsAPI(store: collector.store, client: client, metrics: instance.metrics,
+                                                           namespace: podNamespace ?? "hpa-operator-system", isReady: { collector.hasSynced }, logger: logger)
+            services.append(.init(service: server))
+            if let refresher { services.append(.init(service: refresher)) }
+        } catch {
+            logger.critical("cannot start the metrics API", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(service: instance), .init(service: collector)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    /// The HTTPS metrics API: its serving identity (files, or generated and logged) and its
+    /// client authentication (the requestheader CA, kept fresh by the returned refresher).
+    private func metricsAPI(store: MetricStore, client: KubeClient, metrics: OperatorMetrics, namespace: String,
+                            isReady: @escaping @Sendable () -> Bool, logger: Logger) async throws -> (MetricsHTTPServer, ClientCARefresher?) {
+        let identity: ServingIdentity
+        if let tlsCertFile, let tlsPrivateKeyFile {
+            identity = try ServingIdentity(certificateFile: tlsCertFile, keyFile: tlsPrivateKeyFile)
+        } else {
+            let service = "hpa-operator"
+            let names = tlsSan.isEmpty
+                ? [service, "\(service).\(namespace)", "\(service).\(namespace).svc", "\(service).\(namespace).svc.cluster.local", "localhost"] : tlsSan
+            let (generated, caPEM) = try ServingIdentity.selfSigned(names: names)
+            identity = generated
+            logger.info("generated a serving certificate for the metrics API; put this CA in the APIServices' caBundle",
+                        metadata: ["names": "\(names.joined(separator: ","))", "ca": "\(caPEM)"])
+            if let tlsCaOut {
+                do { try caPEM.write(toFile: tlsCaOut, atomically: true, encoding: .utf8) } catch {
+                    throw ValidationError("--tls-ca-out: cannot write \(tlsCaOut): \(error.localizedDescription)")
+                }
+            }
+        }
+        var authentication = MetricsHTTPServer.Authentication.skip
+        var refresher: ClientCARefresher?
+        if !authenticationSkip {
+            let authorities = try ClientCertificateAuthorities()
+            let source: ClientCARefresher.Source = requestheaderClientCaFile.map { .file($0) } ?? .configMap(client)
+            let caRefresher = ClientCARefresher(source: source, authorities: authorities, logger: logger)
+            var allowed = requestheaderAllowedNames.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+            do {
+                let listed = try await caRefresher.refresh()
+                if allowed.isEmpty { allowed = listed ?? [] }
+            } catch {
+                // Fail closed: every metrics request gets 401 until the CA can be read.
+                logger.error("cannot read the requestheader client CA; the metrics API refuses every request until it can (retried every minute)",
+                             metadata: ["error": "\(error)"])
+            }
+            authentication = .requestHeader(RequestHeaderAuthentication(allowedNames: allowed), authorities)
+            refresher = caRefresher
+        }
+        let server = MetricsHTTPServer(
+            api: MetricsAPI(store: store),
+            configuration: MetricsHTTPServer.Configuration(host: secureBindAddress, port: securePort, identity: identity, authentication: authentication),
+            metrics: MetricsAPIMetrics(registry: metrics.registry), isReady: isReady, logger: logger)
+        return (server, refresher)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTransport
 import KubeClient
 import KubeModel
 import Testing
@@ -27,10 +28,13 @@ struct RunCommandTests {
             clusters: [{name: fake, cluster: {server: "\(server.url)"}}]
             contexts: [{name: fake, context: {cluster: fake}}]
             """, name: "kubeconfig")
+        let caOut = FileManager.default.temporaryDirectory.appendingPathComponent("ca-\(UUID().uuidString.prefix(8)).pem").path
+        defer { try? FileManager.default.removeItem(atPath: caOut) }
         let process = Process()
         process.executableURL = CLI.executable
         process.arguments = ["run", "--kubeconfig", kubeconfig, "--leader-elect", "--leader-elect-namespace", "ops",
-                             "--metrics-bind-address", "127.0.0.1:0", "--log-format", "json", "--prometheus-server", prometheus.url]
+                             "--metrics-bind-address", "127.0.0.1:0", "--log-format", "json", "--prometheus-server", prometheus.url, "--secure-port", "0",
+                             "--secure-bind-address", "127.0.0.1", "--tls-ca-out", caOut, "--authentication-skip"]
         let errors = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: errors.path, contents: nil)
         process.standardError = try FileHandle(forWritingTo: errors)
@@ -49,6 +53,16 @@ struct RunCommandTests {
         // The embedded collector runs the query the HPA's annotations name.
         while ContinuousClock.now < deadline, try await prometheus.queryRequests() == 0 { try await Task.sleep(for: .milliseconds(50)) }
         #expect(try await prometheus.queryRequests() >= 1)
+
+        // The metrics API is served over TLS with the generated certificate, whose CA was written out.
+        let log = try String(contentsOf: errors, encoding: .utf8)
+        let port = try #require(log.split(separator: "\n").first { $0.contains("serving the metrics API") }?
+            .split(separator: "\"").first { $0.hasPrefix("127.0.0.1:") }?.split(separator: ":").last.flatMap { Int($0) })
+        let ca = try String(contentsOfFile: caOut, encoding: .utf8)
+        let api = HTTPClient(configuration: HTTPClientConfiguration(tls: TLSOptions(certificateAuthority: .pem(Data(ca.utf8)))))
+        let discovery = try await api.send(HTTPRequest(url: "https://localhost:\(port)/apis/custom.metrics.k8s.io/v1beta2"))
+        #expect(discovery.status == 200)
+        #expect(discovery.bodyText.contains("deployments.apps/rps"))
 
         let signalled = ContinuousClock.now
         kill(process.processIdentifier, SIGTERM)
@@ -78,7 +92,7 @@ struct RunCommandTests {
             """, name: "kubeconfig")
         let process = Process()
         process.executableURL = CLI.executable
-        process.arguments = ["run", "--kubeconfig", kubeconfig, "--metrics-bind-address", "127.0.0.1:0"]
+        process.arguments = ["run", "--kubeconfig", kubeconfig, "--metrics-bind-address", "127.0.0.1:0", "--secure-port", "0"]
         let errors = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: errors.path, contents: nil)
         process.standardError = try FileHandle(forWritingTo: errors)
