@@ -4,7 +4,7 @@ SWIFT        ?= swift
 BIN          := .build/debug/hpa-operator
 APT_PACKAGES := libcurl4-openssl-dev libssl-dev prometheus
 
-.PHONY: deps build release test demo bench-kube bench-operator bench-collector clean
+.PHONY: deps build release test demo bench-kube bench-operator bench-collector bench-api clean
 
 # Installs the Debian packages that are missing (apt-get update only when something is).
 deps:
@@ -47,6 +47,14 @@ bench-operator: deps
 bench-collector: deps
 	$(SWIFT) build -c release --product CollectorBenchmark
 	.build/release/CollectorBenchmark
+
+# Also needs Debian's wrk (the load generator) and nginx (the reference server).
+bench-api: deps
+	@for p in wrk nginx; do command -v $$p >/dev/null || PATH=$$PATH:/usr/sbin command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends wrk nginx; fi
+	$(SWIFT) build -c release --product APIBenchmark
+	.build/release/APIBenchmark
 
 clean:
 	rm -rf .build
