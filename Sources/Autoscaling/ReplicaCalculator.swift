@@ -1,0 +1,74 @@
+import Foundation
+
+/// The Kubernetes HPA controller's arithmetic for autoscaling/v2 (its replica calculator and
+/// `computeReplicasForMetrics`), on milli-values as the controller uses them. Pure.
+public enum ReplicaCalculator {
+    /// The controller's default `--horizontal-pod-autoscaler-tolerance`.
+    public static let tolerance = 0.1
+
+    /// What one metric reads now, in the form its target type compares it.
+    public enum Reading: Hashable, Sendable {
+        /// Object or External metric with a Value target: the value (External: the items' sum).
+        case value(milli: Int64, targetMilli: Int64)
+        /// Object or External metric with an AverageValue target: the total, compared per replica.
+        case averageValue(totalMilli: Int64, targetMilli: Int64)
+        /// Pods metric, or a Resource AverageValue: the average over the pods.
+        case podAverage(milli: Int64, targetMilli: Int64)
+        /// Resource Utilization: the pods' average percentage of their requests.
+        case utilization(percent: Int64, targetPercent: Int64)
+        /// The metric could not be read.
+        case unknown
+    }
+
+    /// The replicas one metric asks for with `current` replicas running; nil when it is unknown.
+    public static func proposal(_ reading: Reading, current: Int32) -> Int32? {
+        switch reading {
+        case .unknown:
+            return nil
+        case .value(let milli, let target):
+            return usageRatioReplicas(ratio: Double(milli) / Double(target), current: current)
+        case .averageValue(let total, let target):
+            // Compared per replica, but the proposal is the total over the per-pod target.
+            let ratio = Double(total) / (Double(target) * Double(current))
+            if current > 0, abs(1.0 - ratio) <= tolerance { return current }
+            return clampToInt32((Double(total) / Double(target)).rounded(.up))
+        case .podAverage(let milli, let target):
+            return usageRatioReplicas(ratio: Double(milli) / Double(target), current: current)
+        case .utilization(let percent, let target):
+            return usageRatioReplicas(ratio: Double(percent) / Double(target), current: current)
+        }
+    }
+
+    /// The desired replicas over all metrics: the largest proposal, clamped to [min, max], as the
+    /// controller computes it before its rate limits (`behavior`) apply.
+    ///
+    /// - A target at 0 replicas with min > 0 is not scaled (the controller's "scaling is disabled").
+    /// - With no readable metric the replicas stay; with some unreadable ones they never go down.
+    public static func desiredReplicas(_ readings: [Reading], current: Int32, min: Int32, max: Int32) -> Int32 {
+        if current == 0 && min > 0 { return 0 }
+        let proposals = readings.compactMap { proposal($0, current: current) }
+        guard var desired = proposals.max() else { return current }
+        if proposals.count < readings.count && desired < current { desired = current }
+        return Swift.min(Swift.max(desired, min), max)
+    }
+
+    /// The average the controller reports for an AverageValue target (kubectl's TARGETS shows it):
+    /// the total over the replicas, rounded up to the next milli.
+    public static func perReplicaMilli(totalMilli: Int64, replicas: Int32) -> Int64 {
+        let divisor = Int64(Swift.max(replicas, 1))
+        let (quotient, remainder) = totalMilli.quotientAndRemainder(dividingBy: divisor)
+        return remainder > 0 ? quotient + 1 : quotient
+    }
+
+    /// `getUsageRatioReplicaCount`: within tolerance nothing changes; else ratio × current, up.
+    private static func usageRatioReplicas(ratio: Double, current: Int32) -> Int32 {
+        if current == 0 { return clampToInt32(ratio.rounded(.up)) }
+        if abs(1.0 - ratio) <= tolerance { return current }
+        return clampToInt32((ratio * Double(current)).rounded(.up))
+    }
+
+    private static func clampToInt32(_ value: Double) -> Int32 {
+        guard value.isFinite else { return value > 0 ? Int32.max : 0 }
+        return Int32(Swift.min(Swift.max(value, 0), Double(Int32.max)))
+    }
+}

@@ -1,0 +1,88 @@
+import Autoscaling
+import KubeModel
+import Testing
+
+@Suite struct ReplicaCalculatorTests {
+    typealias Reading = ReplicaCalculator.Reading
+
+    /// (reading, current replicas, the HPA controller's proposal)
+    static let proposals: [(Reading, Int32, Int32?)] = [
+        // Object / External Value: ceil(value/target × current)
+        (.value(milli: 250_000, targetMilli: 100_000), 2, 5),
+        (.value(milli: 105_000, targetMilli: 100_000), 4, 4),         // within tolerance
+        (.value(milli: 90_000, targetMilli: 100_000), 4, 4),          // 1 − 0.9 is 0.0999…98 in floating point: within
+        (.value(milli: 110_000, targetMilli: 100_000), 4, 5),         // 1 − 1.1 is −0.1000…09: outside, as in the controller
+        (.value(milli: 0, targetMilli: 100_000), 3, 0),
+        (.value(milli: 250_000, targetMilli: 100_000), 0, 3),         // no replicas: ceil(ratio)
+        (.value(milli: Int64.max / 2, targetMilli: 1), 10, Int32.max),
+        // Object / External AverageValue: tolerance per replica, proposal ceil(total/target)
+        (.averageValue(totalMilli: 105_000, targetMilli: 40_000), 2, 3),
+        (.averageValue(totalMilli: 250_000, targetMilli: 100_000), 3, 3),
+        (.averageValue(totalMilli: 190_000, targetMilli: 100_000), 2, 2), // 0.95 per replica: within
+        (.averageValue(totalMilli: 100_000, targetMilli: 100_000), 4, 1),
+        (.averageValue(totalMilli: 350_000, targetMilli: 100_000), 0, 4),
+        // Pods AverageValue and Resource: ratio × current
+        (.podAverage(milli: 52_500, targetMilli: 40_000), 2, 3),
+        (.podAverage(milli: 20_000, targetMilli: 40_000), 6, 3),
+        (.utilization(percent: 140, targetPercent: 70), 3, 6),
+        (.utilization(percent: 75, targetPercent: 70), 3, 3),
+        (.unknown, 3, nil),
+    ]
+
+    @Test(arguments: proposals.indices)
+    func proposal(_ index: Int) {
+        let (reading, current, expected) = Self.proposals[index]
+        #expect(ReplicaCalculator.proposal(reading, current: current) == expected)
+    }
+
+    @Test func theLargestProposalClampedToTheBounds() {
+        let readings: [Reading] = [.utilization(percent: 35, targetPercent: 70), .value(milli: 300_000, targetMilli: 100_000)]
+        #expect(ReplicaCalculator.desiredReplicas(readings, current: 2, min: 1, max: 10) == 6)
+        #expect(ReplicaCalculator.desiredReplicas(readings, current: 2, min: 1, max: 5) == 5)
+        #expect(ReplicaCalculator.desiredReplicas([.value(milli: 0, targetMilli: 1_000)], current: 4, min: 2, max: 10) == 2)
+        #expect(ReplicaCalculator.desiredReplicas([.value(milli: Int64.max / 2, targetMilli: 1)], current: 4, min: 1, max: 12) == 12)
+    }
+
+    @Test func unreadableMetricsNeverScaleDown() {
+        // All unknown: the replicas stay.
+        #expect(ReplicaCalculator.desiredReplicas([.unknown, .unknown], current: 3, min: 1, max: 10) == 3)
+        // One unknown: up is allowed, down is not.
+        #expect(ReplicaCalculator.desiredReplicas([.unknown, .value(milli: 500, targetMilli: 100)], current: 3, min: 1, max: 20) == 15)
+        #expect(ReplicaCalculator.desiredReplicas([.unknown, .value(milli: 10, targetMilli: 100)], current: 3, min: 1, max: 20) == 3)
+    }
+
+    @Test func aTargetAtZeroReplicasIsNotScaled() {
+        #expect(ReplicaCalculator.desiredReplicas([.value(milli: 500, targetMilli: 100)], current: 0, min: 1, max: 10) == 0)
+    }
+
+    @Test func perReplicaAverageRoundsUpToTheMilli() {
+        #expect(ReplicaCalculator.perReplicaMilli(totalMilli: 250_000, replicas: 3) == 83_334)
+        #expect(ReplicaCalculator.perReplicaMilli(totalMilli: 90_000, replicas: 3) == 30_000)
+        #expect(ReplicaCalculator.perReplicaMilli(totalMilli: 5_000, replicas: 0) == 5_000)
+    }
+}
+
+@Suite struct HPATargetsTests {
+    static func object(_ target: MetricTarget) -> MetricSpec {
+        MetricSpec(object: ObjectMetricSource(describedObject: CrossVersionObjectReference(apiVersion: "apps/v1", kind: "Deployment", name: "web"),
+                                              metric: MetricIdentifier(name: "rps"), target: target))
+    }
+
+    static let cpu = MetricSpec(resource: ResourceMetricSource(name: "cpu", target: .utilization(70)))
+    static let memory = MetricSpec(resource: ResourceMetricSource(name: "memory", target: .averageValue(try! Quantity(parsing: "512Mi"))))
+    static let external = MetricSpec(external: ExternalMetricSource(metric: MetricIdentifier(name: "prometheus-query"), target: .value(Quantity(10_000))))
+    static let pods = MetricSpec(pods: PodsMetricSource(metric: MetricIdentifier(name: "rps"), target: .averageValue(Quantity(10))))
+
+    @Test func asKubectlPrintsThem() {
+        #expect(HPATargets.format([Self.object(.averageValue(Quantity(100)))], current: [Quantity(milli: 83_334)]) == "83334m/100 (avg)")
+        #expect(HPATargets.format([Self.object(.value(Quantity(100)))], current: [Quantity(250)]) == "250/100")
+        #expect(HPATargets.format([Self.object(.averageValue(Quantity(40)))], current: [nil]) == "<unknown>/40 (avg)")
+        #expect(HPATargets.format([Self.external], current: [Quantity(25_000)]) == "25k/10k")
+        #expect(HPATargets.format([Self.pods], current: [Quantity(milli: 5_500)]) == "5500m/10")
+        #expect(HPATargets.format([Self.cpu], current: [nil]) == "cpu: <unknown>/70%")
+        #expect(HPATargets.format([Self.cpu], current: [Quantity(85)]) == "cpu: 85%/70%")
+        #expect(HPATargets.format([Self.memory], current: [nil]) == "memory: <unknown>/512Mi")
+        #expect(HPATargets.format([Self.cpu, Self.memory, Self.object(.value(Quantity(1)))], current: []) == "cpu: <unknown>/70%, memory: <unknown>/512Mi + 1 more...")
+        #expect(HPATargets.format([], current: []) == "<none>")
+    }
+}
