@@ -1,5 +1,6 @@
 # hpa-operator — `make demo` and `make test` do everything on a fresh Debian machine with Swift.
 
+SHELL        := /bin/bash
 SWIFT        ?= swift
 BIN          := .build/debug/hpa-operator
 APT_PACKAGES := libcurl4-openssl-dev libssl-dev prometheus
@@ -27,13 +28,22 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-# Renders the HPAs for every sample workload, then shows how an invalid one is reported.
-demo: build
-	@echo "== HPAs the operator writes for samples/ (hpa-operator render -f samples/)"
-	@$(BIN) render -f samples/
-	@echo
-	@echo "== An invalid workload: every problem at once, exit code 1 (hpa-operator render -f samples/invalid/)"
-	@$(BIN) render -f samples/invalid/; test $$? -eq 1
+# Previews every sample workload against Debian's Prometheus holding samples/prometheus/*.om,
+# at the data's instant: the table `kubectl get hpa` would show. Then an invalid workload's errors.
+DEMO_TIME := 2024-05-01T12:00:00Z
+demo: release
+	@set -e; bin=.build/release/hpa-operator; dir=$$(mktemp -d); pid=""; \
+	trap 'test -n "$$pid" && kill $$pid 2>/dev/null; rm -rf $$dir' EXIT INT TERM; \
+	for f in samples/prometheus/*.om; do promtool tsdb create-blocks-from openmetrics $$f $$dir/data >/dev/null; done; \
+	port=""; for p in $$(seq 19090 19190); do (exec 3<>/dev/tcp/127.0.0.1/$$p) 2>/dev/null || { port=$$p; break; }; done; \
+	: > $$dir/prometheus.yml; \
+	prometheus --config.file=$$dir/prometheus.yml --storage.tsdb.path=$$dir/data --storage.tsdb.retention.time=100y \
+		--web.listen-address=127.0.0.1:$$port --log.level=error >$$dir/prometheus.log 2>&1 & pid=$$!; \
+	for i in $$(seq 100); do $$bin query --prometheus-server http://127.0.0.1:$$port 'vector(1)' >/dev/null 2>&1 && break; sleep 0.1; done; \
+	echo "== hpa-operator preview -f samples/ --prometheus-server http://127.0.0.1:$$port --time $(DEMO_TIME)"; \
+	$$bin preview -f samples/ --prometheus-server http://127.0.0.1:$$port --time $(DEMO_TIME); \
+	echo; echo "== An invalid workload: every problem at once, exit code 1 (hpa-operator preview -f samples/invalid/)"; \
+	status=0; $$bin preview -f samples/invalid/ || status=$$?; test $$status -eq 1
 
 # Benchmarks (not tests): figures are printed, compare them within one run.
 bench-kube: deps

@@ -21,11 +21,20 @@ public struct ScaleTarget: Hashable, Sendable, CustomStringConvertible {
     public var name: String
     public var apiVersion: String?
 
+    public init(namespace: String, kind: String, name: String, apiVersion: String?) {
+        self.namespace = namespace
+        self.kind = kind
+        self.name = name
+        self.apiVersion = apiVersion
+    }
+
     public var description: String { "\(kind)/\(name)" }
 }
 
 /// One metric of one HPA to collect: which query, where, how often, and where its value goes.
 public struct PlannedMetric: Hashable, Sendable {
+    /// Which entry of the HPA's `spec.metrics` this is.
+    public var specIndex: Int
     public var key: MetricKey
     public var server: PrometheusServer
     public var query: String
@@ -80,6 +89,11 @@ public struct PlanProblem: Hashable, Sendable, CustomStringConvertible {
 public struct MetricPlan: Hashable, Sendable {
     public var metrics: [PlannedMetric]
     public var problems: [PlanProblem]
+
+    public init(metrics: [PlannedMetric], problems: [PlanProblem]) {
+        self.metrics = metrics
+        self.problems = problems
+    }
 }
 
 /// Reads an HPA's `metric-config.*` annotations against its `spec.metrics` (SPEC §3). Pure.
@@ -95,7 +109,7 @@ public enum MetricPlanner {
         var problems: [PlanProblem] = []
         let target = hpa.spec.scaleTargetRef
         let scaleTarget = ScaleTarget(namespace: namespace, kind: target.kind, name: target.name, apiVersion: target.apiVersion)
-        for spec in hpa.spec.metrics ?? [] {
+        for (specIndex, spec) in (hpa.spec.metrics ?? []).enumerated() {
             let source: (config: ConfigName, queryKey: String, key: MetricKey)
             if let object = spec.object, spec.type == .object {
                 let described = object.describedObject
@@ -142,7 +156,7 @@ public enum MetricPlanner {
             }
             guard problems.count == before, let server else { continue }
             metrics.append(PlannedMetric(
-                key: source.key, server: server, query: query, interval: interval, timeout: timeout,
+                specIndex: specIndex, key: source.key, server: server, query: query, interval: interval, timeout: timeout,
                 maxAge: settings.metricsMaxAge ?? interval * 3, perReplica: perReplica ? scaleTarget : nil))
         }
         return MetricPlan(metrics: metrics, problems: problems.sorted { $0.annotation < $1.annotation })

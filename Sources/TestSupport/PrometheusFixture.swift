@@ -14,16 +14,37 @@ public final class PrometheusFixture: Sendable {
     /// Writes `openMetrics` (OpenMetrics text, timestamps in seconds; `# EOF` is added when
     /// missing), creates blocks from it, starts Prometheus and waits until it is ready.
     public static func start(openMetrics: String) async throws -> PrometheusFixture {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("prometheus-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let data = directory.appendingPathComponent("data")
+        let directory = try makeDirectory()
         if !openMetrics.isEmpty {
             let text = openMetrics.hasSuffix("# EOF\n") ? openMetrics : openMetrics + (openMetrics.hasSuffix("\n") ? "" : "\n") + "# EOF\n"
             let source = directory.appendingPathComponent("data.om")
             try text.write(to: source, atomically: true, encoding: .utf8)
-            let output = try run(try executable("promtool"), ["tsdb", "create-blocks-from", "openmetrics", source.path, data.path])
-            guard output.status == 0 else { throw FixtureError("promtool could not load the test data: \(output.text)") }
+            try load(source.path, into: directory)
         }
+        return try await start(in: directory)
+    }
+
+    /// The same, with the data of OpenMetrics files (`samples/prometheus/*.om`).
+    public static func start(openMetricsFiles files: [String]) async throws -> PrometheusFixture {
+        let directory = try makeDirectory()
+        for file in files { try load(file, into: directory) }
+        return try await start(in: directory)
+    }
+
+    private static func makeDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("prometheus-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    private static func load(_ file: String, into directory: URL) throws {
+        let data = directory.appendingPathComponent("data")
+        let output = try run(try executable("promtool"), ["tsdb", "create-blocks-from", "openmetrics", file, data.path])
+        guard output.status == 0 else { throw FixtureError("promtool could not load \(file): \(output.text)") }
+    }
+
+    private static func start(in directory: URL) async throws -> PrometheusFixture {
+        let data = directory.appendingPathComponent("data")
         let config = directory.appendingPathComponent("prometheus.yml")
         try "global: {}\n".write(to: config, atomically: true, encoding: .utf8)
         let port = try freePort()

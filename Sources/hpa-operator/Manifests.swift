@@ -23,6 +23,14 @@ enum Workload {
         }
     }
 
+    /// `spec.replicas`, 1 when absent (the apiserver's default).
+    var replicas: Int32 {
+        switch self {
+        case .deployment(let workload): return workload.spec?.replicas ?? 1
+        case .statefulSet(let workload): return workload.spec?.replicas ?? 1
+        }
+    }
+
     func desiredHPA(style: MetricStyle) -> DesiredHPA {
         switch self {
         case .deployment(let workload): return DesiredHPA(for: workload, style: style)

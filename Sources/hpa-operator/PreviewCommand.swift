@@ -1,0 +1,221 @@
+import ArgumentParser
+import Autoscaling
+import Collector
+import Foundation
+import KubeModel
+
+enum PreviewFormat: String, CaseIterable, ExpressibleByArgument {
+    case table, json
+}
+
+struct Preview: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show what `kubectl get hpa` will show for annotated workloads, with today's metrics, before deploying.",
+        discussion: """
+            Renders each annotated Deployment's and StatefulSet's HPA, runs its queries once through the collector's own code (the same fail-closed reading of results), and applies the HPA controller's arithmetic: tolerance 0.1, the largest proposal over the metrics, clamped to the replica bounds. REPLICAS is the manifest's spec.replicas (default 1); DESIRED is what the controller would ask for next, before the rate limits of `behavior`.
+
+            Below the table, one line per metric that could not be read, with the collector's error. cpu and memory come from metrics-server in a cluster and show <unknown> here.
+
+            Annotation problems are printed on stderr and the exit code is 1.
+
+            Example: hpa-operator preview -f deploy/ --prometheus-server http://localhost:9090 --time 2024-05-01T12:00:00Z
+            """
+    )
+
+    @Option(name: [.customShort("f"), .customLong("filename")], help: ArgumentHelp(
+        "A manifest file, a directory of them, or - for standard input. Repeatable.", valueName: "file|dir|-"))
+    var files: [String]
+
+    @OptionGroup var prometheus: PrometheusOptions
+
+    @Option(help: ArgumentHelp("Evaluate every query at this instant (RFC 3339 or Unix seconds) instead of now, for reproducible output.", valueName: "time"))
+    var time: String?
+
+    @Option(name: [.customShort("o"), .customLong("output")], help: "Output format: table (as kubectl prints HPAs) or json.")
+    var output: PreviewFormat = .table
+
+    @Option(help: "How prometheus metrics appear in the HPA: object, pod or external.")
+    var metricStyle: MetricStyle = .object
+
+    @Option(help: "How long each query may take.")
+    var queryTimeout = GoDuration(.seconds(10))
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("give at least one -f FILE|DIR|-") }
+        if let time, Query.instant(time) == nil { throw ValidationError("--time: '\(time)' is neither RFC 3339 (2024-05-01T12:00:00Z) nor Unix seconds") }
+    }
+
+    func run() async throws {
+        var failed = false
+        var workloads: [(hpa: HorizontalPodAutoscaler, replicas: Int32)] = []
+        for item in ManifestReader.read(files) {
+            switch item {
+            case .skipped:
+                break
+            case .failed(let message):
+                printError("error: \(message)")
+                failed = true
+            case .workload(let workload, _):
+                let name = workload.metadata.qualifiedName
+                switch workload.desiredHPA(style: metricStyle) {
+                case .none:
+                    break
+                case .invalid(let problems):
+                    for problem in problems { printError(problem.isError ? "\(name): \(problem)" : "warning: \(name): \(problem)") }
+                    failed = true
+                case .hpa(let hpa, let warnings):
+                    for warning in warnings { printError("warning: \(name): \(warning)") }
+                    workloads.append((hpa, workload.replicas))
+                }
+            }
+        }
+        let instant = time.flatMap(Query.instant)
+        var replicas: [ScaleTarget: Int] = [:]
+        for (hpa, count) in workloads {
+            let target = hpa.spec.scaleTargetRef
+            replicas[ScaleTarget(namespace: hpa.metadata.namespace ?? "default", kind: target.kind, name: target.name, apiVersion: target.apiVersion)] = Int(count)
+        }
+        let known = replicas
+        let collection = OneShotCollection(
+            servers: try prometheus.servers(), settings: CollectionSettings(queryTimeout: queryTimeout.duration),
+            replicas: { target in known[target] ?? 1 })
+        let (plans, store) = await collection.collect(workloads.map(\.hpa), at: instant)
+        var rows: [PreviewRow] = []
+        for (hpa, current) in workloads {
+            let key = "\(hpa.metadata.namespace ?? "")/\(hpa.metadata.name ?? "")"
+            let plan = plans[key] ?? MetricPlan(metrics: [], problems: [])
+            var readings: [Int: Result<Collected, MetricError>] = [:]
+            for metric in plan.metrics {
+                readings[metric.specIndex] = await store.reading(metric.key, now: instant ?? Date())
+            }
+            rows.append(PreviewRow(hpa: hpa, replicas: current, plan: plan, readings: readings))
+        }
+        switch output {
+        case .table where rows.isEmpty:
+            break
+        case .table:
+            print(PreviewRow.table(rows), terminator: "")
+            let notes = rows.flatMap { row in row.notes.map { "\(row.name): \($0)" } }
+            if !notes.isEmpty { print("\n" + notes.joined(separator: "\n")) }
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+        }
+        if failed { throw ExitCode(1) }
+    }
+}
+
+/// One line of the preview: an HPA, what its metrics read, and the replicas the controller would want.
+struct PreviewRow: Encodable {
+    struct Metric: Encodable {
+        var name: String
+        var current: String?
+        var target: String
+        var error: String?
+    }
+
+    var namespace: String
+    var name: String
+    var reference: String
+    var targets: String
+    var minPods: Int32
+    var maxPods: Int32
+    var replicas: Int32
+    var desired: Int32
+    var metrics: [Metric]
+    /// Lines printed under the table: unreadable metrics and why.
+    var notes: [String]
+
+    init(hpa: HorizontalPodAutoscaler, replicas: Int32, plan: MetricPlan, readings: [Int: Result<Collected, MetricError>]) {
+        namespace = hpa.metadata.namespace ?? "default"
+        name = hpa.metadata.name ?? ""
+        reference = "\(hpa.spec.scaleTargetRef.kind)/\(hpa.spec.scaleTargetRef.name)"
+        minPods = hpa.spec.minReplicas ?? 1
+        maxPods = hpa.spec.maxReplicas
+        self.replicas = replicas
+        notes = plan.problems.map(\.description)
+        let specs = hpa.spec.metrics ?? []
+        var currents: [Quantity?] = []
+        var calculator: [ReplicaCalculator.Reading] = []
+        metrics = []
+        for (index, spec) in specs.enumerated() {
+            let (label, target) = Self.describe(spec)
+            var current: Quantity?
+            var reading = ReplicaCalculator.Reading.unknown
+            var error: String?
+            switch (spec.type, readings[index]) {
+            case (.resource, _), (.containerResource, _):
+                error = "resource metrics come from metrics-server in a cluster; not previewed"
+            case (_, nil):
+                // Its config has a problem, already listed.
+                if plan.problems.isEmpty { error = "not collected: no metric-config annotation names it" }
+            case (_, .failure(let failure)?):
+                error = failure.description
+            case (_, .success(let collected)?):
+                (current, reading) = Self.reading(spec, collected, replicas: replicas)
+            }
+            if let error { notes.append("\(label): \(error)") }
+            currents.append(current)
+            calculator.append(reading)
+            metrics.append(Metric(name: label, current: current?.description, target: target, error: error))
+        }
+        targets = HPATargets.format(specs, current: currents)
+        desired = ReplicaCalculator.desiredReplicas(calculator, current: replicas, min: minPods, max: maxPods)
+    }
+
+    /// The value kubectl would show and what the calculator compares, for one collected metric.
+    private static func reading(_ spec: MetricSpec, _ collected: Collected, replicas: Int32) -> (Quantity?, ReplicaCalculator.Reading) {
+        let target = spec.object?.target ?? spec.external?.target ?? spec.pods?.target
+        guard let target else { return (nil, .unknown) }
+        let milli: Int64
+        switch collected {
+        case .value(let quantity):
+            milli = (try? quantity.milliValue()) ?? 0
+        case .pods(let values):
+            // The controller averages the pods' values (integer milli division).
+            guard !values.isEmpty else { return (nil, .unknown) }
+            milli = values.values.reduce(Int64(0)) { $0 + ((try? $1.milliValue()) ?? 0) } / Int64(values.count)
+        }
+        if spec.type == .pods, let average = target.averageValue, let targetMilli = try? average.milliValue() {
+            return (Quantity(milli: milli), .podAverage(milli: milli, targetMilli: targetMilli))
+        }
+        if let average = target.averageValue, let targetMilli = try? average.milliValue() {
+            let perReplica = ReplicaCalculator.perReplicaMilli(totalMilli: milli, replicas: replicas)
+            return (Quantity(milli: perReplica), .averageValue(totalMilli: milli, targetMilli: targetMilli))
+        }
+        if let value = target.value, let targetMilli = try? value.milliValue() {
+            return (Quantity(milli: milli), .value(milli: milli, targetMilli: targetMilli))
+        }
+        return (nil, .unknown)
+    }
+
+    /// The metric's name as users wrote it (Banzai's external form by its query name) and its target.
+    private static func describe(_ spec: MetricSpec) -> (String, String) {
+        func text(_ target: MetricTarget) -> String {
+            target.averageValue.map { "\($0) (avg)" } ?? target.value?.description ?? target.averageUtilization.map { "\($0)%" } ?? "<unknown>"
+        }
+        if let object = spec.object { return (object.metric.name, text(object.target)) }
+        if let pods = spec.pods { return (pods.metric.name, text(pods.target)) }
+        if let external = spec.external {
+            let name = external.metric.name == ExternalQuery.metricName
+                ? external.metric.selector?.matchLabels?[ExternalQuery.selectorLabel] ?? external.metric.name : external.metric.name
+            return (name, text(external.target))
+        }
+        if let resource = spec.resource { return (resource.name, text(resource.target)) }
+        if let container = spec.containerResource { return (container.name, text(container.target)) }
+        return (spec.type.rawValue, "<unknown>")
+    }
+
+    /// kubectl's layout: columns left-aligned, three spaces apart.
+    static func table(_ rows: [PreviewRow]) -> String {
+        let header = ["NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "REPLICAS", "DESIRED"]
+        let cells = [header] + rows.map { [$0.name, $0.reference, $0.targets, "\($0.minPods)", "\($0.maxPods)", "\($0.replicas)", "\($0.desired)"] }
+        let widths = header.indices.map { column in cells.map { $0[column].count }.max() ?? 0 }
+        return cells.map { line in
+            line.enumerated().map { column, cell in
+                column == line.count - 1 ? cell : cell.padding(toLength: widths[column] + 3, withPad: " ", startingAt: 0)
+            }.joined()
+        }.joined(separator: "\n") + "\n"
+    }
+}

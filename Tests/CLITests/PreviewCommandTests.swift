@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+import TestSupport
+
+@Suite struct PreviewCommandTests {
+    static func sampleData() throws -> [String] {
+        let directory = CLI.packageRoot.appendingPathComponent("samples/prometheus")
+        return try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".om") }.sorted()
+            .map { directory.appendingPathComponent($0).path }
+    }
+
+    @Test func theSamplesWithTheirPrometheusData() async throws {
+        let prometheus = try await PrometheusFixture.start(openMetricsFiles: try Self.sampleData())
+        defer { prometheus.stop() }
+        let arguments = ["preview", "-f", "samples/", "--prometheus-server", prometheus.url, "--time", "2024-05-01T12:00:00Z"]
+        let table = try CLI.run(arguments)
+        #expect(table.status == 0, "\(table.stderr)")
+        try CLI.expectGolden(table.stdout, "preview-samples.txt")
+
+        let json = try CLI.run(arguments + ["-o", "json"])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        let desired = Dictionary(uniqueKeysWithValues: rows.map { ($0["name"] as? String ?? "", $0["desired"] as? Int ?? -1) })
+        #expect(desired == ["api": 3, "events-consumer": 4, "flask-admin": 3, "nginx": 8, "orders": 2])
+        let flask = try #require(rows.first { $0["name"] as? String == "flask-admin" })
+        let metric = try #require((flask["metrics"] as? [[String: Any]])?.first)
+        #expect(metric["name"] as? String == "rps")
+        #expect(metric["current"] as? String == "52500m")
+        #expect(metric["target"] as? String == "40 (avg)")
+    }
+
+    @Test func anUnreadableMetricIsExplainedUnderTheTable() async throws {
+        let prometheus = try await PrometheusFixture.start(openMetricsFiles: try Self.sampleData())
+        defer { prometheus.stop() }
+        let manifest = try CLI.manifest("""
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: flask-admin
+              namespace: ms-test
+              annotations:
+                hpa.autoscaling.banzaicloud.io/minReplicas: "1"
+                hpa.autoscaling.banzaicloud.io/maxReplicas: "10"
+                prometheus.rps.hpa.autoscaling.banzaicloud.io/query: sum by (pod) (rate(http_requests_total{namespace="ms-test",pod=~"flask-admin-.*"}[2m]))
+                prometheus.rps.hpa.autoscaling.banzaicloud.io/targetAverageValue: "40"
+            spec:
+              replicas: 4
+            """)
+        let result = try CLI.run(["preview", "-f", manifest, "--prometheus-server", prometheus.url, "--time", "2024-05-01T12:00:00Z"])
+        #expect(result.status == 0)
+        #expect(result.stdout == """
+            NAME          REFERENCE                TARGETS              MINPODS   MAXPODS   REPLICAS   DESIRED
+            flask-admin   Deployment/flask-admin   <unknown>/40 (avg)   1         10        4          4
+
+            flask-admin: rps: query returned 2 series; aggregate with sum() or max()
+
+            """)
+    }
+
+    @Test func theInvalidSamplePrintsItsAnnotationErrorsAndExits1() throws {
+        let result = try CLI.run(["preview", "-f", "samples/invalid/", "--time", "2024-05-01T12:00:00Z"])
+        #expect(result.status == 1)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderrLines.contains("shop/checkout: prometheus.rps.hpa.autoscaling.banzaicloud.io/targetAverageValue: '40x' is not a quantity (examples: 40, 500m, 1.5, 10k, 2e3, 512Mi)"))
+        #expect(result.stderrLines.count == 3)
+    }
+}
