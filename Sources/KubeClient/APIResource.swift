@@ -38,6 +38,8 @@ public struct APIResource: Hashable, Sendable, CustomStringConvertible {
     public static let statefulSets = StatefulSet.resource
     public static let horizontalPodAutoscalers = APIResource(group: "autoscaling", version: "v2", plural: "horizontalpodautoscalers", kind: "HorizontalPodAutoscaler")
     public static let configMaps = APIResource(group: "", version: "v1", plural: "configmaps", kind: "ConfigMap")
+    public static let secrets = APIResource(group: "", version: "v1", plural: "secrets", kind: "Secret")
+    public static let apiServices = APIResource(group: "apiregistration.k8s.io", version: "v1", plural: "apiservices", kind: "APIService", namespaced: false)
     /// core/v1 Events: what `kubectl describe` lists.
     public static let events = APIResource(group: "", version: "v1", plural: "events", kind: "Event")
     public static let leases = APIResource(group: "coordination.k8s.io", version: "v1", plural: "leases", kind: "Lease")
@@ -69,4 +71,12 @@ extension Lease: APIObject {
 
 extension ConfigMap: APIObject {
     public static var resource: APIResource { .configMaps }
+}
+
+extension Secret: APIObject {
+    public static var resource: APIResource { .secrets }
+}
+
+extension APIService: APIObject {
+    public static var resource: APIResource { .apiServices }
 }

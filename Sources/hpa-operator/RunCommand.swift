@@ -79,6 +79,12 @@ struct Run: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Write the generated CA here (PEM), for an APIService caBundle.", valueName: "path"))
     var tlsCaOut: String?
 
+    @Option(help: ArgumentHelp("Keep the generated certificate in this Secret of the pod's namespace, so every replica serves the same one.", valueName: "name"))
+    var tlsSecret: String?
+
+    @Flag(help: "Patch our serving CA into the caBundle of the three metrics APIServices, at start and every minute.")
+    var manageApiserviceCaBundle = false
+
     @Option(help: ArgumentHelp("CA (PEM) that signs the kube-aggregator's client certificate (default: ConfigMap kube-system/extension-apiserver-authentication).", valueName: "path"))
     var requestheaderClientCaFile: String?
 
@@ -100,6 +106,7 @@ struct Run: AsyncParsableCommand {
         if defaultInterval.duration < .seconds(1) { throw ValidationError("--default-interval must be at least 1s") }
         if !(0...65535).contains(securePort) { throw ValidationError("--secure-port must be a port number (0 picks a free one)") }
         if (tlsCertFile == nil) != (tlsPrivateKeyFile == nil) { throw ValidationError("--tls-cert-file and --tls-private-key-file go together") }
+        if tlsCertFile != nil, tlsSecret != nil { throw ValidationError("--tls-secret stores a generated certificate; it does not go with --tls-cert-file") }
         if !metricsBindAddress.isEmpty, !metricsBindAddress.contains(":") {
             throw ValidationError("--metrics-bind-address must look like :8080 or 127.0.0.1:8080")
         }
@@ -145,10 +152,10 @@ struct Run: AsyncParsableCommand {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: instance), .init(service: collector)]
         let podNamespace = config.origin == "in-cluster" ? config.namespace : nil
         do {
-            let (server, refresher) = try await metricsAPI(store: collector.store, client: client, metrics: instance.metrics,
-                                                           namespace: podNamespace ?? "hpa-operator-system", isReady: { collector.hasSynced }, logger: logger)
+            let (server, helpers) = try await metricsAPI(store: collector.store, client: client, metrics: instance.metrics,
+                                                         namespace: podNamespace ?? "hpa-operator-system", isReady: { collector.hasSynced }, logger: logger)
             services.append(.init(service: server))
-            if let refresher { services.append(.init(service: refresher)) }
+            services += helpers.map { .init(service: $0) }
         } catch {
             logger.critical("cannot start the metrics API", metadata: ["error": "\(error)"])
             throw ExitCode(1)
@@ -161,18 +168,27 @@ struct Run: AsyncParsableCommand {
     /// The HTTPS metrics API: its serving identity (files, or generated and logged) and its
     /// client authentication (the requestheader CA, kept fresh by the returned refresher).
     private func metricsAPI(store: MetricStore, client: KubeClient, metrics: OperatorMetrics, namespace: String,
-                            isReady: @escaping @Sendable () -> Bool, logger: Logger) async throws -> (MetricsHTTPServer, ClientCARefresher?) {
+                            isReady: @escaping @Sendable () -> Bool, logger: Logger) async throws -> (MetricsHTTPServer, [any Service]) {
+        var helpers: [any Service] = []
         let identity: ServingIdentity
         if let tlsCertFile, let tlsPrivateKeyFile {
             identity = try ServingIdentity(certificateFile: tlsCertFile, keyFile: tlsPrivateKeyFile)
+            if manageApiserviceCaBundle {
+                logger.notice("--manage-apiservice-ca-bundle applies to generated certificates; with --tls-cert-file the APIServices' caBundle is yours to set")
+            }
         } else {
             let service = "hpa-operator"
             let names = tlsSan.isEmpty
                 ? [service, "\(service).\(namespace)", "\(service).\(namespace).svc", "\(service).\(namespace).svc.cluster.local", "localhost"] : tlsSan
-            let (generated, caPEM) = try ServingIdentity.selfSigned(names: names)
-            identity = generated
-            logger.info("generated a serving certificate for the metrics API; put this CA in the APIServices' caBundle",
-                        metadata: ["names": "\(names.joined(separator: ","))", "ca": "\(caPEM)"])
+            let caPEM: String
+            if let tlsSecret {
+                (identity, caPEM) = try await ServingSecret.loadOrCreate(client: client, namespace: namespace, name: tlsSecret, names: names)
+            } else {
+                (identity, caPEM) = try ServingIdentity.selfSigned(names: names)
+            }
+            logger.info("the metrics API uses a generated certificate; the APIServices' caBundle must hold this CA",
+                        metadata: ["names": "\(names.joined(separator: ","))", "secret": "\(tlsSecret ?? "(none)")", "ca": "\(caPEM)"])
+            if manageApiserviceCaBundle { helpers.append(APIServiceCABundle(client: client, caPEM: caPEM, logger: logger)) }
             if let tlsCaOut {
                 do { try caPEM.write(toFile: tlsCaOut, atomically: true, encoding: .utf8) } catch {
                     throw ValidationError("--tls-ca-out: cannot write \(tlsCaOut): \(error.localizedDescription)")
@@ -180,7 +196,6 @@ struct Run: AsyncParsableCommand {
             }
         }
         var authentication = MetricsHTTPServer.Authentication.skip
-        var refresher: ClientCARefresher?
         if !authenticationSkip {
             let authorities = try ClientCertificateAuthorities()
             let source: ClientCARefresher.Source = requestheaderClientCaFile.map { .file($0) } ?? .configMap(client)
@@ -195,12 +210,12 @@ struct Run: AsyncParsableCommand {
                              metadata: ["error": "\(error)"])
             }
             authentication = .requestHeader(RequestHeaderAuthentication(allowedNames: allowed), authorities)
-            refresher = caRefresher
+            helpers.append(caRefresher)
         }
         let server = MetricsHTTPServer(
             api: MetricsAPI(store: store),
             configuration: MetricsHTTPServer.Configuration(host: secureBindAddress, port: securePort, identity: identity, authentication: authentication),
             metrics: MetricsAPIMetrics(registry: metrics.registry), isReady: isReady, logger: logger)
-        return (server, refresher)
+        return (server, helpers)
     }
 }

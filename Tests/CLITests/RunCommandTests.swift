@@ -55,12 +55,16 @@ struct RunCommandTests {
         #expect(try await prometheus.queryRequests() >= 1)
 
         // The metrics API is served over TLS with the generated certificate, whose CA was written out.
-        let log = try String(contentsOf: errors, encoding: .utf8)
-        let port = try #require(log.split(separator: "\n").first { $0.contains("serving the metrics API") }?
-            .split(separator: "\"").first { $0.hasPrefix("127.0.0.1:") }?.split(separator: ":").last.flatMap { Int($0) })
+        var port: Int?
+        while port == nil, ContinuousClock.now < deadline + .seconds(5) {
+            port = try String(contentsOf: errors, encoding: .utf8).split(separator: "\n").first { $0.contains("\"message\":\"serving the metrics API\"") }?
+                .split(separator: "\"").first { $0.hasPrefix("127.0.0.1:") }?.split(separator: ":").last.flatMap { Int($0) }
+            if port == nil { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        let apiPort = try #require(port)
         let ca = try String(contentsOfFile: caOut, encoding: .utf8)
         let api = HTTPClient(configuration: HTTPClientConfiguration(tls: TLSOptions(certificateAuthority: .pem(Data(ca.utf8)))))
-        let discovery = try await api.send(HTTPRequest(url: "https://localhost:\(port)/apis/custom.metrics.k8s.io/v1beta2"))
+        let discovery = try await api.send(HTTPRequest(url: "https://localhost:\(apiPort)/apis/custom.metrics.k8s.io/v1beta2"))
         #expect(discovery.status == 200)
         #expect(discovery.bodyText.contains("deployments.apps/rps"))
 

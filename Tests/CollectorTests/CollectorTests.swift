@@ -30,7 +30,7 @@ import TestSupport
             logger.logLevel = .critical
             let collector = Collector(
                 client: KubeClient(config: ClientConfig(server: server.url)),
-                configuration: Collector.Configuration(servers: PrometheusServers(defaultServer: PrometheusServer(url: prometheus.url)),
+                configuration: Collector.Configuration(servers: PrometheusServers(defaultServer: PrometheusServer(url: prometheus.url)), settings: CollectionSettings(defaultInterval: .seconds(2)),
                                                        watchTimeoutSeconds: 30, backoff: Backoff(initial: .milliseconds(5), maximum: .milliseconds(100))),
                 logger: logger, now: now, sharing: informer)
             return (collector, Task { try await collector.run() })

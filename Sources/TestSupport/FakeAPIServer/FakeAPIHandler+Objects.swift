@@ -120,7 +120,9 @@ extension FakeAPIHandler {
         let revision = await state.nextRevision()
         var gone = old.object
         gone["metadata"]?["resourceVersion"] = .string(String(revision))
-        await state.write(target.key, objectKey(target, name: target.name!), nil, eventType: "DELETED", eventObject: gone, revision: revision)
+        guard await state.write(target.key, objectKey(target, name: target.name!), nil, expecting: old.object["metadata"]?["resourceVersion"]?.stringValue,
+                                eventType: "DELETED", eventObject: gone, revision: revision)
+        else { throw RaceLost(name: target.name!) }
         return status(200, "", "", details: .object([
             "name": .string(target.name!), "group": .string(target.resource.group), "kind": .string(target.resource.plural), "uid": .string(uid),
         ]))
@@ -182,7 +184,10 @@ extension FakeAPIHandler {
         }
         object["metadata"] = metadata
         let key = objectKey(target, name: metadata["name"]?.stringValue ?? target.name ?? "")
-        await state.write(target.key, key, .init(object: object, appliedFields: owners), eventType: old == nil ? "ADDED" : "MODIFIED", eventObject: object, revision: revision)
+        // Another writer may have got in since `old` was read: then this write loses, as with etcd.
+        guard await state.write(target.key, key, .init(object: object, appliedFields: owners), expecting: old?.object["metadata"]?["resourceVersion"]?.stringValue,
+                                eventType: old == nil ? "ADDED" : "MODIFIED", eventObject: object, revision: revision)
+        else { throw RaceLost(name: key.name) }
         return object
     }
 

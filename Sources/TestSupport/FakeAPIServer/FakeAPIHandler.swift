@@ -111,13 +111,18 @@ struct FakeAPIHandler: Sendable {
         case (.get, _?, "scale") where target.resource.hasScaleSubresource:
             return json(scale(of: try await existing(target).object, target.resource))
         case (.post, nil, nil):
-            return try await create(target, body)
+            do { return try await create(target, body) } catch let lost as RaceLost { throw failure(409, "AlreadyExists", "\(target.resource.qualifiedName) \"\(lost.name)\" already exists", target, name: lost.name) }
         case (.put, _?, nil), (.put, _?, "status"):
-            return try await update(target, body)
+            // An update naming the resourceVersion it read loses a race with 409; one without is retried.
+            let precondition = (try? JSONDecoder().decode(JSONValue.self, from: body))?["metadata"]?["resourceVersion"]?.stringValue.map { !$0.isEmpty } ?? false
+            if precondition {
+                do { return try await update(target, body) } catch is RaceLost { throw conflict(target, "the object has been modified; please apply your changes to the latest version and try again") }
+            }
+            return try await retryingRaces { try await self.update(target, body) }
         case (.patch, _?, nil), (.patch, _?, "status"):
-            return try await patch(target, query, body, contentType: contentType ?? "")
+            return try await retryingRaces { try await self.patch(target, query, body, contentType: contentType ?? "") }
         case (.delete, _?, nil):
-            return try await delete(target, body)
+            return try await retryingRaces { try await self.delete(target, body) }
         default:
             return status(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
         }
@@ -173,4 +178,18 @@ extension FakeAPIHandler {
     func badRequest(_ message: String) -> Failure {
         failure(400, "BadRequest", message)
     }
+
+    /// Patches, deletes and unconditional updates are retried against the newest object when a
+    /// concurrent write got in first, as the apiserver's GuaranteedUpdate does.
+    private func retryingRaces(_ attempt: () async throws -> Response) async throws -> Response {
+        for _ in 0..<10 {
+            do { return try await attempt() } catch is RaceLost { continue }
+        }
+        return try await attempt()
+    }
+}
+
+/// A write lost to a concurrent one between reading the object and storing it.
+struct RaceLost: Error {
+    var name: String
 }

@@ -99,8 +99,11 @@ actor FakeAPIState {
         (objects[resource] ?? [:]).filter { namespace == nil || $0.key.namespace == namespace }.sorted { $0.key < $1.key }
     }
 
-    /// Stores (or deletes, with nil) and tells the watches.
-    func write(_ resource: ResourceKey, _ key: ObjectKey, _ stored: Stored?, eventType: String, eventObject: JSONValue, revision: Int) {
+    /// Stores (or with nil removes) an object, but only if the stored one is still the version the
+    /// writer read (`expecting`: its resourceVersion, nil for "absent"), as etcd's transactions
+    /// guarantee: of two racing writers, one gets a 409. Returns false then; else tells the watches.
+    func write(_ resource: ResourceKey, _ key: ObjectKey, _ stored: Stored?, expecting: String?, eventType: String, eventObject: JSONValue, revision: Int) -> Bool {
+        guard objects[resource]?[key]?.object["metadata"]?["resourceVersion"]?.stringValue == expecting else { return false }
         objects[resource, default: [:]][key] = stored
         let event = StoredEvent(resourceVersion: revision, type: eventType, object: eventObject, namespace: key.namespace)
         var log = events[resource, default: []]
@@ -114,6 +117,7 @@ actor FakeAPIState {
         for watcher in (watchers[resource] ?? [:]).values where watcher.namespace == nil || watcher.namespace == key.namespace {
             watcher.continuation.yield(event)
         }
+        return true
     }
 
     /// Forgets all past events: every resourceVersion before now is too old to watch from.

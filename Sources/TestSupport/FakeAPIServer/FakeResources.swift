@@ -36,6 +36,8 @@ public struct FakeResource: Hashable, Sendable {
         FakeResource(group: "autoscaling", version: "v2", plural: "horizontalpodautoscalers", kind: "HorizontalPodAutoscaler", status: true,
                      zeroStatus: .object(["currentMetrics": .null, "desiredReplicas": .integer(0)])),
         FakeResource(group: "", version: "v1", plural: "configmaps", kind: "ConfigMap"),
+        FakeResource(group: "", version: "v1", plural: "secrets", kind: "Secret"),
+        FakeResource(group: "apiregistration.k8s.io", version: "v1", plural: "apiservices", kind: "APIService", namespaced: false),
         FakeResource(group: "", version: "v1", plural: "events", kind: "Event"),
         FakeResource(group: "", version: "v1", plural: "namespaces", kind: "Namespace", namespaced: false),
         FakeResource(group: "events.k8s.io", version: "v1", plural: "events", kind: "Event"),

@@ -1,0 +1,73 @@
+/// apiregistration.k8s.io/v1 APIService: how the kube-aggregator reaches an extension API. Only
+/// what the operator reads and patches (the CA bundle it must trust).
+public struct APIService: Codable, Hashable, Sendable {
+    public static let apiVersion = "apiregistration.k8s.io/v1"
+    public static let kind = "APIService"
+
+    public var apiVersion: String?
+    public var kind: String?
+    public var metadata: ObjectMeta
+    public var spec: Spec?
+
+    public struct Spec: Codable, Hashable, Sendable {
+        /// PEM bundle, base64 in JSON.
+        public var caBundle: String?
+        public var group: String?
+        public var version: String?
+        public var insecureSkipTLSVerify: Bool?
+        public var groupPriorityMinimum: Int32?
+        public var versionPriority: Int32?
+        public var service: ServiceReference?
+
+        public init(caBundle: String? = nil, group: String? = nil, version: String? = nil, insecureSkipTLSVerify: Bool? = nil,
+                    groupPriorityMinimum: Int32? = nil, versionPriority: Int32? = nil, service: ServiceReference? = nil) {
+            self.caBundle = caBundle
+            self.group = group
+            self.version = version
+            self.insecureSkipTLSVerify = insecureSkipTLSVerify
+            self.groupPriorityMinimum = groupPriorityMinimum
+            self.versionPriority = versionPriority
+            self.service = service
+        }
+    }
+
+    public struct ServiceReference: Codable, Hashable, Sendable {
+        public var namespace: String?
+        public var name: String?
+        public var port: Int32?
+
+        public init(namespace: String? = nil, name: String? = nil, port: Int32? = nil) {
+            self.namespace = namespace
+            self.name = name
+            self.port = port
+        }
+    }
+
+    public init(metadata: ObjectMeta, spec: Spec? = nil) {
+        self.apiVersion = Self.apiVersion
+        self.kind = Self.kind
+        self.metadata = metadata
+        self.spec = spec
+    }
+}
+
+/// core/v1 Secret: the shared serving certificate of the metrics API lives in one.
+public struct Secret: Codable, Hashable, Sendable {
+    public static let apiVersion = "v1"
+    public static let kind = "Secret"
+
+    public var apiVersion: String?
+    public var kind: String?
+    public var metadata: ObjectMeta
+    public var type: String?
+    /// Values base64-encoded, as in JSON.
+    public var data: [String: String]?
+
+    public init(metadata: ObjectMeta, type: String? = nil, data: [String: String]? = nil) {
+        self.apiVersion = Self.apiVersion
+        self.kind = Self.kind
+        self.metadata = metadata
+        self.type = type
+        self.data = data
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import KubeClient
+import KubeModel
+import Logging
+import ServiceLifecycle
+
+/// Keeps the metrics APIServices trusting our serving CA (`--manage-apiservice-ca-bundle`): their
+/// `spec.caBundle` is patched when it differs, at start and every minute after, so an APIService
+/// re-applied from manifests is mended.
+public struct APIServiceCABundle: Service {
+    /// The APIServices this server answers for.
+    public static let names = ["v1beta1.custom.metrics.k8s.io", "v1beta2.custom.metrics.k8s.io", "v1beta1.external.metrics.k8s.io"]
+
+    let client: KubeClient
+    let caPEM: String
+    let interval: Duration
+    let logger: Logger
+
+    public init(client: KubeClient, caPEM: String, interval: Duration = .seconds(60), logger: Logger) {
+        self.client = client
+        self.caPEM = caPEM
+        self.interval = interval
+        self.logger = logger
+    }
+
+    /// Patches every APIService whose bundle differs; returns how many were patched. A missing
+    /// APIService is an error naming it.
+    @discardableResult
+    public func reconcile() async throws -> Int {
+        let bundle = Data(caPEM.utf8).base64EncodedString()
+        var patched = 0
+        var missing: [String] = []
+        for name in Self.names {
+            let service: APIService
+            do {
+                service = try await client.get(APIService.self, namespace: nil, name: name)
+            } catch KubeError.notFound {
+                missing.append(name)
+                continue
+            }
+            guard service.spec?.caBundle != bundle else { continue }
+            let patch = try JSONSerialization.data(withJSONObject: ["spec": ["caBundle": bundle]])
+            let _: APIService = try await client.patch(APIService.self, namespace: nil, name: name, .merge(patch))
+            patched += 1
+            logger.info("set the APIService's caBundle to our serving CA", metadata: ["apiservice": "\(name)"])
+        }
+        if !missing.isEmpty {
+            throw CertificateFileError("APIService \(missing.joined(separator: ", ")) not found; apply config/default, which creates them")
+        }
+        return patched
+    }
+
+    public func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            var lastError: String?
+            while true {
+                do {
+                    try await reconcile()
+                    lastError = nil
+                } catch is CancellationError {
+                    return
+                } catch {
+                    if lastError != "\(error)" { logger.warning("cannot set the APIServices' caBundle; retrying every minute", metadata: ["error": "\(error)"]) }
+                    lastError = "\(error)"
+                }
+                try await Task.sleep(for: interval)
+            }
+        }
+    }
+}
