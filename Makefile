@@ -3,9 +3,9 @@
 SHELL        := /bin/bash
 SWIFT        ?= swift
 BIN          := .build/debug/hpa-operator
-APT_PACKAGES := libcurl4-openssl-dev libssl-dev prometheus
+APT_PACKAGES := libcurl4-openssl-dev libssl-dev prometheus binutils
 
-.PHONY: deps build release test demo bench-kube bench-operator bench-collector bench-api clean
+.PHONY: deps build release image test demo bench-kube bench-operator bench-collector bench-api clean
 
 # Installs the Debian packages that are missing (apt-get update only when something is).
 deps:
@@ -17,12 +17,22 @@ deps:
 		$$sudo apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+	@# kubectl renders config/ in the tests: google-cloud-cli's if present, else Debian's.
+	@command -v kubectl >/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends kubernetes-client; }
 
 build: deps
 	$(SWIFT) build
 
+# The Swift runtime is linked in, so the image needs only Debian's libcurl4 (see Dockerfile).
 release: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib --product hpa-operator
+
+# The container image (no Docker engine runs on our CI machines: this target is how to build it).
+IMAGE ?= ghcr.io/hpa-operator/hpa-operator:0.1.0
+image:
+	@command -v docker >/dev/null || { echo "docker is not installed; on a machine with Docker run: docker build -t $(IMAGE) ."; exit 1; }
+	docker build -t $(IMAGE) .
 
 test: deps
 	$(SWIFT) build --build-tests

@@ -101,6 +101,6 @@ let package = Package(
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "KubeClient", "KubeModel", "HTTPTransport", "TestSupport"]),
         .testTarget(name: "MetricsServerTests", dependencies: ["MetricsServer", "Collector", "Autoscaling", "KubeClient", "KubeModel", "HTTPTransport", "TestSupport", "Operator"]),
         .testTarget(name: "OperatorTests", dependencies: ["Operator", "Autoscaling", "KubeClient", "KubeModel", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["hpa-operator", "HTTPTransport", "KubeClient", "KubeModel", "TestSupport"], exclude: ["Golden"]),
+        .testTarget(name: "CLITests", dependencies: ["hpa-operator", "HTTPTransport", "KubeClient", "KubeModel", "TestSupport", "Yams"], exclude: ["Golden"]),
     ]
 )
