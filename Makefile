@@ -50,8 +50,8 @@ demo: release
 	prometheus --config.file=$$dir/prometheus.yml --storage.tsdb.path=$$dir/data --storage.tsdb.retention.time=100y \
 		--web.listen-address=127.0.0.1:$$port --log.level=error >$$dir/prometheus.log 2>&1 & pid=$$!; \
 	for i in $$(seq 100); do $$bin query --prometheus-server http://127.0.0.1:$$port 'vector(1)' >/dev/null 2>&1 && break; sleep 0.1; done; \
-	echo "== hpa-operator preview -f samples/ --prometheus-server http://127.0.0.1:$$port --time $(DEMO_TIME)"; \
-	$$bin preview -f samples/ --prometheus-server http://127.0.0.1:$$port --time $(DEMO_TIME); \
+	echo "== hpa-operator preview -f samples/ --prometheus-server http://127.0.0.1:$$port --prometheus-server-alias thanos=... --time $(DEMO_TIME)"; \
+	$$bin preview -f samples/ --prometheus-server http://127.0.0.1:$$port --prometheus-server-alias thanos=http://127.0.0.1:$$port --time $(DEMO_TIME); \
 	echo; echo "== An invalid workload: every problem at once, exit code 1 (hpa-operator preview -f samples/invalid/)"; \
 	status=0; $$bin preview -f samples/invalid/ || status=$$?; test $$status -eq 1
 

@@ -12,7 +12,7 @@ import TestSupport
     @Test func theSamplesWithTheirPrometheusData() async throws {
         let prometheus = try await PrometheusFixture.start(openMetricsFiles: try Self.sampleData())
         defer { prometheus.stop() }
-        let arguments = ["preview", "-f", "samples/", "--prometheus-server", prometheus.url, "--time", "2024-05-01T12:00:00Z"]
+        let arguments = ["preview", "-f", "samples/", "--prometheus-server", prometheus.url, "--prometheus-server-alias", "thanos=\(prometheus.url)", "--time", "2024-05-01T12:00:00Z"]
         let table = try CLI.run(arguments)
         #expect(table.status == 0, "\(table.stderr)")
         try CLI.expectGolden(table.stdout, "preview-samples.txt")
@@ -20,7 +20,7 @@ import TestSupport
         let json = try CLI.run(arguments + ["-o", "json"])
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
         let desired = Dictionary(uniqueKeysWithValues: rows.map { ($0["name"] as? String ?? "", $0["desired"] as? Int ?? -1) })
-        #expect(desired == ["api": 3, "events-consumer": 4, "flask-admin": 3, "nginx": 8, "orders": 2])
+        #expect(desired == ["api": 3, "events-consumer": 4, "flask-admin": 3, "nginx": 8, "orders": 2, "payments": 3])
         let flask = try #require(rows.first { $0["name"] as? String == "flask-admin" })
         let metric = try #require((flask["metrics"] as? [[String: Any]])?.first)
         #expect(metric["name"] as? String == "rps")

@@ -17,7 +17,7 @@ struct RenderCommandTests {
         try CLI.expectGolden(result.stdout, "samples.object.json")
         let list = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(list["kind"] as? String == "List")
-        #expect((list["items"] as? [Any])?.count == 5)
+        #expect((list["items"] as? [Any])?.count == 6)
     }
 
     @Test func invalidSampleReportsEveryProblemAndExits1() throws {
