@@ -38,18 +38,22 @@ public final class Collector: Service, Sendable {
     private let scheduler: CollectionScheduler
     private let events: EventRecorder
     private let logger: Logger
-    /// The problems last reported per HPA, so each change is reported once.
+    /// The problems last logged per HPA, so each change is logged once.
     private let reported = Mutex<[String: [PlanProblem]]>([:])
+    /// Whether this replica writes Events (the leader, when there is leader election).
+    private let recordsEvents: @Sendable () -> Bool
 
     /// - Parameters:
     ///   - replicas: reads a scale target's replicas for per-replica metrics (default: its scale subresource).
     ///   - now: the clock for collection times.
     ///   - sharing: an HPA informer that another component runs (one cache of HPAs per process);
     ///     nil: the collector runs its own.
+    ///   - recordsEvents: true on the replica that writes Events (every replica collects, one reports).
     public init(client: KubeClient, configuration: Configuration, logger: Logger, store: MetricStore = MetricStore(),
                 replicas: ReplicaCounter? = nil, now: @escaping @Sendable () -> Date = Date.init,
-                sharing informer: Informer<HorizontalPodAutoscaler>? = nil) {
+                sharing informer: Informer<HorizontalPodAutoscaler>? = nil, recordsEvents: @escaping @Sendable () -> Bool = { true }) {
         self.configuration = configuration
+        self.recordsEvents = recordsEvents
         self.store = store
         self.logger = logger
         runsInformer = informer == nil
@@ -106,7 +110,8 @@ public final class Collector: Service, Sendable {
         events.forget(kind: HorizontalPodAutoscaler.kind, namespace: hpa.metadata.namespace, name: hpa.metadata.name ?? "")
     }
 
-    /// A Warning Event and a log line when an HPA's problems change; nothing while they stay.
+    /// A log line when an HPA's problems change, and a Warning Event from the reporting replica
+    /// (the recorder writes an identical Event only once, however often the HPA is planned).
     private func report(_ problems: [PlanProblem], on hpa: HorizontalPodAutoscaler) async {
         let key = Self.key(hpa)
         let changed = reported.withLock { reported in
@@ -114,14 +119,19 @@ public final class Collector: Service, Sendable {
             reported[key] = problems.isEmpty ? nil : problems
             return true
         }
-        guard changed else { return }
+        let message = problems.map(\.description).joined(separator: "; ")
+        if changed {
+            if problems.isEmpty {
+                logger.info("metric config valid again", metadata: ["hpa": "\(key)"])
+            } else {
+                logger.warning("invalid metric config; those metrics are not collected", metadata: ["hpa": "\(key)", "problems": "\(message)"])
+            }
+        }
         if problems.isEmpty {
-            events.forget(kind: HorizontalPodAutoscaler.kind, namespace: hpa.metadata.namespace, name: hpa.metadata.name ?? "")
-            logger.info("metric config valid again", metadata: ["hpa": "\(key)"])
+            if changed { events.forget(kind: HorizontalPodAutoscaler.kind, namespace: hpa.metadata.namespace, name: hpa.metadata.name ?? "") }
             return
         }
-        let message = problems.map(\.description).joined(separator: "; ")
-        logger.warning("invalid metric config; those metrics are not collected", metadata: ["hpa": "\(key)", "problems": "\(message)"])
+        guard recordsEvents() else { return }
         let reference = ObjectReference(apiVersion: HorizontalPodAutoscaler.apiVersion, kind: HorizontalPodAutoscaler.kind,
                                         namespace: hpa.metadata.namespace, name: hpa.metadata.name, uid: hpa.metadata.uid)
         await events.record(.warning, reason: Self.invalidConfigReason, message: message, on: reference)

@@ -51,20 +51,7 @@ public struct APIServiceCABundle: Service {
     }
 
     public func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            var lastError: String?
-            while true {
-                do {
-                    try await reconcile()
-                    lastError = nil
-                } catch is CancellationError {
-                    return
-                } catch {
-                    if lastError != "\(error)" { logger.warning("cannot set the APIServices' caBundle; retrying every minute", metadata: ["error": "\(error)"]) }
-                    lastError = "\(error)"
-                }
-                try await Task.sleep(for: interval)
-            }
-        }
+        await repeatedly(every: interval, startNow: true, logger: logger,
+                         failure: "cannot set the APIServices' caBundle; retrying every minute") { try await reconcile() }
     }
 }

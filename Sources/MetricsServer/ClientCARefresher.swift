@@ -53,21 +53,8 @@ public struct ClientCARefresher: Service {
 
     /// Refreshes every `interval` until cancelled or shut down; failures keep the last CA.
     public func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            var lastError: String?
-            while true {
-                try await Task.sleep(for: interval)
-                do {
-                    try await refresh()
-                    if lastError != nil { logger.info("requestheader client CA readable again") }
-                    lastError = nil
-                } catch is CancellationError {
-                    return
-                } catch {
-                    if lastError != "\(error)" { logger.warning("cannot refresh the requestheader client CA; keeping the last one", metadata: ["error": "\(error)"]) }
-                    lastError = "\(error)"
-                }
-            }
-        }
+        await repeatedly(every: interval, startNow: false, logger: logger,
+                         failure: "cannot refresh the requestheader client CA; keeping the last one",
+                         recovery: "requestheader client CA readable again") { try await refresh() }
     }
 }

@@ -148,7 +148,7 @@ struct Run: AsyncParsableCommand {
                 namespace: namespace, servers: servers,
                 settings: CollectionSettings(defaultInterval: defaultInterval.duration, queryTimeout: queryTimeout.duration, metricsMaxAge: metricsMaxAge?.duration),
                 maxConcurrentQueries: maxConcurrentQueries),
-            logger: logger, sharing: instance.hpas)
+            logger: logger, sharing: instance.hpas, recordsEvents: { instance.isLeader })
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: instance), .init(service: collector)]
         let podNamespace = config.origin == "in-cluster" ? config.namespace : nil
         do {

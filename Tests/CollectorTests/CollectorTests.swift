@@ -25,14 +25,15 @@ import TestSupport
             await server.stop()
         }
 
-        func startCollector(now: @escaping @Sendable () -> Date = Date.init, sharing informer: Informer<HorizontalPodAutoscaler>? = nil) -> (Collector, Task<Void, any Error>) {
+        func startCollector(now: @escaping @Sendable () -> Date = Date.init, sharing informer: Informer<HorizontalPodAutoscaler>? = nil,
+                            recordsEvents: @escaping @Sendable () -> Bool = { true }) -> (Collector, Task<Void, any Error>) {
             var logger = Logger(label: "collector-test")
             logger.logLevel = .critical
             let collector = Collector(
                 client: KubeClient(config: ClientConfig(server: server.url)),
                 configuration: Collector.Configuration(servers: PrometheusServers(defaultServer: PrometheusServer(url: prometheus.url)), settings: CollectionSettings(defaultInterval: .seconds(2)),
                                                        watchTimeoutSeconds: 30, backoff: Backoff(initial: .milliseconds(5), maximum: .milliseconds(100))),
-                logger: logger, now: now, sharing: informer)
+                logger: logger, now: now, sharing: informer, recordsEvents: recordsEvents)
             return (collector, Task { try await collector.run() })
         }
 
@@ -186,6 +187,20 @@ import TestSupport
         #expect(await Self.value(collector.store, key, now: Date()) == .failure(.stale(ageSeconds: 200, maxAgeSeconds: 180)))
         // Read at the collector's own time it is fresh.
         #expect(await Self.value(collector.store, key, now: Date().addingTimeInterval(-199)) == .success("9167m"))
+        task.cancel()
+        _ = try? await task.value
+        await harness.stop()
+    }
+
+    @Test func onlyTheReportingReplicaWritesEvents() async throws {
+        let harness = try await Harness()
+        let (collector, task) = harness.startCollector(recordsEvents: { false })
+        try await harness.createHPA("shop", ["metric-config.object.rps.prometheus/query": Self.rps, "metric-config.object.rps.prometheus/interval": "soon"],
+                                    metrics: [Self.objectMetric("rps", on: "shop")])
+        try await harness.createHPA("fine", ["metric-config.object.rps.prometheus/query": Self.rps], metrics: [Self.objectMetric("rps", on: "fine")])
+        // It still collects what is valid.
+        try await harness.eventually("fine collected") { await Self.value(collector.store, Self.objectKey("rps", on: "fine")) == .success("9167m") }
+        #expect(try await harness.client.list(Event.self, namespace: "shop").items.isEmpty)
         task.cancel()
         _ = try? await task.value
         await harness.stop()
