@@ -59,7 +59,7 @@ public enum AnnotationKeys {
         return .unknown
     }
 
-    static func isOurs(_ key: String) -> Bool {
+    public static func isOurs(_ key: String) -> Bool {
         meaning(of: key) != .foreign
     }
 }

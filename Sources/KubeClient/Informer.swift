@@ -37,6 +37,7 @@ public final class Informer<Object: APIObject>: Sendable {
     private let backoff: Backoff
     private let onRelist: @Sendable () -> Void
     private let onError: @Sendable (any Error) -> Void
+    private let transform: @Sendable (Object) -> Object
     private let state = Mutex<State>(State())
 
     private struct State {
@@ -50,11 +51,14 @@ public final class Informer<Object: APIObject>: Sendable {
     /// - Parameters:
     ///   - onRelist: called on every list after the first (a 410 or a failure forced it).
     ///   - onError: called for every failed list or watch, before the backoff.
+    ///   - transform: applied to every object before it is cached and reported: drop what no reader
+    ///     needs, and the cache holds only that (client-go's SetTransform).
     public init(
         client: KubeClient, namespace: String? = nil, labelSelector: String? = nil,
         watchTimeoutSeconds: Int = 300, backoff: Backoff = Backoff(), onRelist: @escaping @Sendable () -> Void = {},
-        onError: @escaping @Sendable (any Error) -> Void = { _ in }
+        onError: @escaping @Sendable (any Error) -> Void = { _ in }, transform: @escaping @Sendable (Object) -> Object = { $0 }
     ) {
+        self.transform = transform
         self.client = client
         self.namespace = namespace
         self.labelSelector = labelSelector
@@ -132,7 +136,8 @@ public final class Informer<Object: APIObject>: Sendable {
         while !Task.isCancelled {
             do {
                 if resourceVersion == nil {
-                    let list = try await client.list(Object.self, namespace: namespace, options: ListOptions(labelSelector: labelSelector, limit: 500))
+                    let list = try await client.list(Object.self, namespace: namespace, options: ListOptions(labelSelector: labelSelector, limit: 500),
+                                                     transform: transform)
                     replace(with: list.items)
                     resourceVersion = list.metadata?.resourceVersion
                     lists += 1
@@ -144,10 +149,10 @@ public final class Informer<Object: APIObject>: Sendable {
                 for try await event in events {
                     switch event {
                     case .added(let object), .modified(let object):
-                        upsert(object)
+                        upsert(transform(object))
                         resourceVersion = object.metadata.resourceVersion ?? resourceVersion
                     case .deleted(let object):
-                        remove(object)
+                        remove(transform(object))
                         resourceVersion = object.metadata.resourceVersion ?? resourceVersion
                     case .bookmark(let version):
                         if !version.isEmpty { resourceVersion = version }

@@ -71,7 +71,10 @@ public final class KubeClient: Sendable {
     }
 
     /// Lists every page. The returned list's resourceVersion is the last page's, as client-go uses it.
-    public func list<T: APIObject>(_ type: T.Type = T.self, namespace: String? = nil, options: ListOptions = ListOptions()) async throws -> ObjectList<T> {
+    /// `transform` is applied to each page's items as it arrives (informers keep slim copies, so
+    /// a large list never holds every full object at once).
+    public func list<T: APIObject>(_ type: T.Type = T.self, namespace: String? = nil, options: ListOptions = ListOptions(),
+                                   transform: (T) -> T = { $0 }) async throws -> ObjectList<T> {
         var items: [T] = []
         var continueToken: String?
         while true {
@@ -79,7 +82,7 @@ public final class KubeClient: Sendable {
                          ("limit", options.limit.map(String.init)), ("resourceVersion", options.resourceVersion)]
             query.append(("continue", continueToken))
             let page = try decode(ObjectList<T>.self, from: try await request("GET", T.resource.path(namespace: namespace), query: query))
-            items += page.items
+            items += page.items.map(transform)
             continueToken = page.metadata?.continue
             if continueToken?.isEmpty ?? true {
                 return ObjectList(apiVersion: page.apiVersion, kind: page.kind, metadata: ListMeta(resourceVersion: page.metadata?.resourceVersion), items: items)

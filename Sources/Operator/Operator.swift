@@ -57,11 +57,14 @@ public final class Operator: Service, Sendable {
             { error in logger.warning("list/watch failed; retrying with backoff", metadata: ["resource": "\(resource)", "error": "\(error)"]) }
         }
         deployments = Informer(client: client, namespace: configuration.namespace, watchTimeoutSeconds: configuration.watchTimeoutSeconds,
-                               backoff: configuration.backoff, onRelist: relisted("deployments"), onError: failed("deployments"))
+                               backoff: configuration.backoff, onRelist: relisted("deployments"), onError: failed("deployments"),
+                               transform: CacheSlimming.workload)
         statefulSets = Informer(client: client, namespace: configuration.namespace, watchTimeoutSeconds: configuration.watchTimeoutSeconds,
-                                backoff: configuration.backoff, onRelist: relisted("statefulsets"), onError: failed("statefulsets"))
+                                backoff: configuration.backoff, onRelist: relisted("statefulsets"), onError: failed("statefulsets"),
+                                transform: CacheSlimming.workload)
         hpas = Informer(client: client, namespace: configuration.namespace, watchTimeoutSeconds: configuration.watchTimeoutSeconds,
-                        backoff: configuration.backoff, onRelist: relisted("horizontalpodautoscalers"), onError: failed("horizontalpodautoscalers"))
+                        backoff: configuration.backoff, onRelist: relisted("horizontalpodautoscalers"), onError: failed("horizontalpodautoscalers"),
+                        transform: CacheSlimming.hpa)
         if let election = configuration.leaderElection {
             let queue = self.queue
             let deployments = self.deployments
