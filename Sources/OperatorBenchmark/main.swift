@@ -29,7 +29,7 @@ if CommandLine.arguments.dropFirst().first == "memory", let url = CommandLine.ar
     try await Task.sleep(for: .seconds(3))
     let settled = Measure.currentRSSMegabytes
     // How much of that is memory already freed but kept by malloc (fragmentation, arenas).
-    malloc_trim(0)
+    Measure.returnFreedMemory()
     FileHandle.standardOutput.write(Data(String(format: "%.1f MB peak, %.1f MB now, %.1f MB after malloc_trim (%.1f MB at start, %.1f MB when the caches synced)\n",
                                                 Measure.peakRSSMegabytes, settled, Measure.currentRSSMegabytes, baseline, synced).utf8))
     await instance.shutdown()
