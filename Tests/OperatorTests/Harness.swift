@@ -41,12 +41,7 @@ final class Harness: Sendable {
 
     /// Polls until `condition` holds (10 s at most).
     func eventually(_ what: String, timeout: Duration = .seconds(10), sourceLocation: SourceLocation = #_sourceLocation, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation)
+        if try await !Poll.until(timeout: timeout, condition) { Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation) }
     }
 
     func hpa(_ name: String, namespace: String = "shop") async -> HorizontalPodAutoscaler? {
