@@ -1,3 +1,4 @@
+import Foundation
 import KubeModel
 
 /// Whether a live HPA already is what the operator would apply (SPEC §2: no request at all when it
@@ -57,7 +58,14 @@ struct OwnedFields {
     init(_ managedFields: JSONValue?, manager: String) {
         guard case .array(let entries)? = managedFields else { return }
         for entry in entries where entry["manager"]?.stringValue == manager && entry["operation"]?.stringValue == "Apply" {
-            if let fields = entry["fieldsV1"] { tree = fields }
+            guard let fields = entry["fieldsV1"] else { continue }
+            // A cache may keep the tree as its JSON text (a tree of small dictionaries costs
+            // kilobytes per object): read it back here, where it is needed.
+            if let text = fields.stringValue, let parsed = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) {
+                tree = parsed
+            } else {
+                tree = fields
+            }
         }
     }
 

@@ -40,12 +40,20 @@ import Testing
                                               minReplicas: 1, maxReplicas: 4),
             status: HorizontalPodAutoscalerStatus(currentReplicas: 2, desiredReplicas: 2))
         hpa.metadata.managedFields = .array([
-            .object(["manager": .string("hpa-operator"), "operation": .string("Apply")]),
+            .object(["manager": .string("hpa-operator"), "operation": .string("Apply"),
+                     "fieldsV1": .object(["f:spec": .object(["f:maxReplicas": .object([:])])])]),
             .object(["manager": .string("kube-controller-manager"), "operation": .string("Update")]),
         ])
         let slim = CacheSlimming.hpa(hpa)
         #expect(slim.status == nil)
         #expect(slim.spec == hpa.spec)
-        #expect(slim.metadata.managedFields == .array([.object(["manager": .string("hpa-operator"), "operation": .string("Apply")])]))
+        #expect(slim.metadata.managedFields == .array([.object(["manager": .string("hpa-operator"), "operation": .string("Apply"),
+                                                                "fieldsV1": .string(#"{"f:spec":{"f:maxReplicas":{}}}"#)])]))
+        // The comparison reads the compact form as it reads the tree.
+        var desired = hpa
+        desired.spec.maxReplicas = 9
+        #expect(HPAComparison.differences(desired: desired, live: slim, fieldManager: "hpa-operator")
+                == HPAComparison.differences(desired: desired, live: hpa, fieldManager: "hpa-operator"))
+        #expect(!HPAComparison.differences(desired: desired, live: slim, fieldManager: "hpa-operator").isEmpty)
     }
 }
