@@ -39,8 +39,8 @@ public final class PrometheusFixture: Sendable {
 
     private static func load(_ file: String, into directory: URL) throws {
         let data = directory.appendingPathComponent("data")
-        let output = try run(try executable("promtool"), ["tsdb", "create-blocks-from", "openmetrics", file, data.path])
-        guard output.status == 0 else { throw FixtureError("promtool could not load \(file): \(output.text)") }
+        let output = try Tool.run(try Tool.path("promtool", hint: "Debian package prometheus"), ["tsdb", "create-blocks-from", "openmetrics", file, data.path])
+        guard output.status == 0 else { throw ToolError("promtool could not load \(file): \(output.stdout)\(output.stderr)") }
     }
 
     private static func start(in directory: URL) async throws -> PrometheusFixture {
@@ -49,7 +49,7 @@ public final class PrometheusFixture: Sendable {
         try "global: {}\n".write(to: config, atomically: true, encoding: .utf8)
         let port = try freePort()
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try executable("prometheus"))
+        process.executableURL = URL(fileURLWithPath: try Tool.path("prometheus", hint: "Debian package prometheus"))
         process.arguments = [
             "--config.file=\(config.path)", "--storage.tsdb.path=\(data.path)", "--storage.tsdb.retention.time=100y",
             "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
@@ -71,7 +71,7 @@ public final class PrometheusFixture: Sendable {
         }
         let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         fixture.stop()
-        throw FixtureError("prometheus did not become ready on port \(port): \(text.suffix(800))")
+        throw ToolError("prometheus did not become ready on port \(port): \(text.suffix(800))")
     }
 
     private init(port: Int, process: Process, directory: URL) {
@@ -100,34 +100,6 @@ public final class PrometheusFixture: Sendable {
         }
         return Int(total)
     }
-
-    // MARK: Helpers
-
-    struct FixtureError: Error, CustomStringConvertible {
-        var description: String
-        init(_ description: String) { self.description = description }
-    }
-
-    static func executable(_ name: String) throws -> String {
-        for directory in ["/usr/bin", "/usr/local/bin", "/bin"] + (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) {
-            let path = "\(directory)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        throw FixtureError("\(name) is not installed: run `make deps` (Debian package prometheus)")
-    }
-
-    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, text: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
-    }
 }
 
 /// A TCP port that accepts connections (the kernel completes them) and never answers: for timeouts.
@@ -152,7 +124,7 @@ public func freePort() throws -> Int {
 
 private func listeningSocket() throws -> (Int32, Int) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw PrometheusFixture.FixtureError("socket() failed: errno \(errno)") }
+    guard fd >= 0 else { throw ToolError("socket() failed: errno \(errno)") }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -161,7 +133,7 @@ private func listeningSocket() throws -> (Int32, Int) {
     let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
     guard bound == 0, listen(fd, 64) == 0 else {
         close(fd)
-        throw PrometheusFixture.FixtureError("cannot listen on a loopback port: errno \(errno)")
+        throw ToolError("cannot listen on a loopback port: errno \(errno)")
     }
     _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
     return (fd, Int(UInt16(bigEndian: address.sin_port)))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Yams
 
 /// config/ as `kubectl apply -k` would send it: rendered by kubectl's kustomize, then checked
@@ -129,35 +130,4 @@ import Yams
             }
         }
     }
-}
-
-/// External programs the tests use, found on PATH or in the usual places.
-enum Tool {
-    static func path(_ name: String, hint: String) throws -> String {
-        let directories = ["/usr/bin", "/usr/local/bin", "/bin", "/usr/sbin"] + (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
-        guard let found = directories.map({ "\($0)/\(name)" }).first(where: FileManager.default.isExecutableFile) else {
-            throw ToolError("\(name) is not installed: \(hint) (`make deps` installs it)")
-        }
-        return found
-    }
-
-    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, stdout, stderr)
-    }
-}
-
-struct ToolError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

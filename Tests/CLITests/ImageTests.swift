@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// No Docker engine runs here, so the image is checked from its parts: the Dockerfile's runtime
