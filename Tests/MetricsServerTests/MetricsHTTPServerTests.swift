@@ -165,6 +165,7 @@ import TestSupport
         #expect(throws: (any Error).self) { try ServingIdentity(certificateFile: "/nonexistent/tls.crt", keyFile: "/nonexistent/tls.key") }
         do {
             _ = try ServingIdentity(certificateFile: "/etc/hostname", keyFile: "/etc/hostname")
+            Issue.record("a file without a PEM certificate was accepted")
         } catch {
             #expect("\(error)" == "--tls-cert-file /etc/hostname holds no PEM certificate")
         }
