@@ -32,6 +32,21 @@ public actor MetricStore {
     }
 
     private var entries: [MetricKey: Entry] = [:]
+    /// The keys behind each metrics API list request, so a request reads only its own entries.
+    private var index: [Lookup: Set<MetricKey>] = [:]
+
+    private enum Lookup: Hashable {
+        case object(namespace: String, resource: GroupResource, metric: String)
+        case external(namespace: String, metric: String)
+
+        init?(_ key: MetricKey) {
+            switch key {
+            case .object(let object): self = .object(namespace: object.namespace, resource: object.resource, metric: object.metric)
+            case .external(let external): self = .external(namespace: external.namespace, metric: external.metric)
+            case .pods: return nil
+            }
+        }
+    }
 
     public init() {}
 
@@ -43,6 +58,7 @@ public actor MetricStore {
             entries[key]?.maxAge = maxAge
         } else {
             entries[key] = Entry(outcome: .failure(.pending), collectedAt: now, maxAge: maxAge, source: source)
+            if let lookup = Lookup(key) { index[lookup, default: []].insert(key) }
         }
     }
 
@@ -56,6 +72,10 @@ public actor MetricStore {
     /// Drops a key's value at once (its HPA or annotation is gone).
     public func remove(_ key: MetricKey) {
         entries[key] = nil
+        if let lookup = Lookup(key) {
+            index[lookup]?.remove(key)
+            if index[lookup]?.isEmpty == true { index[lookup] = nil }
+        }
     }
 
     /// Every key with its outcome and collection time, as of `now` (the `query` command, tests).
@@ -77,16 +97,16 @@ public actor MetricStore {
 
     /// Object values of one metric in a namespace, for one resource (any object name).
     public func objects(namespace: String, resource: GroupResource, metric: String, now: Date) -> [(key: ObjectMetricKey, reading: Result<MetricValue, MetricError>)] {
-        entries.compactMap { key, entry in
-            guard case .object(let object) = key, object.namespace == namespace, object.resource == resource, object.metric == metric else { return nil }
+        (index[.object(namespace: namespace, resource: resource, metric: metric)] ?? []).compactMap { key in
+            guard case .object(let object) = key, let entry = entries[key] else { return nil }
             return (object, Self.single(entry, now: now))
         }.sorted { $0.key.name < $1.key.name }
     }
 
     /// External values of one metric in a namespace (every label set).
     public func external(namespace: String, metric: String, now: Date) -> [(key: ExternalMetricKey, reading: Result<MetricValue, MetricError>)] {
-        entries.compactMap { key, entry in
-            guard case .external(let external) = key, external.namespace == namespace, external.metric == metric else { return nil }
+        (index[.external(namespace: namespace, metric: metric)] ?? []).compactMap { key in
+            guard case .external(let external) = key, let entry = entries[key] else { return nil }
             return (external, Self.single(entry, now: now))
         }.sorted { $0.key.labels.sorted { $0.key < $1.key }.description < $1.key.labels.sorted { $0.key < $1.key }.description }
     }
