@@ -84,8 +84,9 @@ public final class Collector: Service, Sendable {
             for hpa in hpas.items { await plan(hpa) }
             for await change in changes {
                 switch change {
-                case .added(let hpa), .updated(_, let hpa): await plan(hpa)
-                case .deleted(let hpa): await forget(hpa)
+                case .added(let hpa), .updated(_, let hpa):
+                    if let hpa = hpas.decode(hpa) { await plan(hpa) }
+                case .deleted(let hpa): await forget(namespace: hpa.namespace, name: hpa.name)
                 }
             }
         }
@@ -104,10 +105,11 @@ public final class Collector: Service, Sendable {
         await report(plan.problems, on: hpa)
     }
 
-    private func forget(_ hpa: HorizontalPodAutoscaler) async {
-        await scheduler.apply(Self.key(hpa), [])
-        _ = reported.withLock { $0.removeValue(forKey: Self.key(hpa)) }
-        events.forget(kind: HorizontalPodAutoscaler.kind, namespace: hpa.metadata.namespace, name: hpa.metadata.name ?? "")
+    private func forget(namespace: String?, name: String) async {
+        let key = Informer<HorizontalPodAutoscaler>.key(namespace: namespace, name: name)
+        await scheduler.apply(key, [])
+        _ = reported.withLock { $0.removeValue(forKey: key) }
+        events.forget(kind: HorizontalPodAutoscaler.kind, namespace: namespace, name: name)
     }
 
     /// A log line when an HPA's problems change, and a Warning Event from the reporting replica
@@ -138,7 +140,7 @@ public final class Collector: Service, Sendable {
     }
 
     static func key(_ hpa: HorizontalPodAutoscaler) -> String {
-        "\(hpa.metadata.namespace ?? "")/\(hpa.metadata.name ?? "")"
+        Informer<HorizontalPodAutoscaler>.key(namespace: hpa.metadata.namespace, name: hpa.metadata.name ?? "")
     }
 
     /// Replicas from the scale subresource of Deployments and StatefulSets.

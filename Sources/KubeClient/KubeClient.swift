@@ -71,22 +71,27 @@ public final class KubeClient: Sendable {
     }
 
     /// Lists every page. The returned list's resourceVersion is the last page's, as client-go uses it.
-    /// `transform` is applied to each page's items as it arrives (informers keep slim copies, so
-    /// a large list never holds every full object at once).
-    public func list<T: APIObject>(_ type: T.Type = T.self, namespace: String? = nil, options: ListOptions = ListOptions(),
-                                   transform: (T) -> T = { $0 }) async throws -> ObjectList<T> {
+    public func list<T: APIObject>(_ type: T.Type = T.self, namespace: String? = nil, options: ListOptions = ListOptions()) async throws -> ObjectList<T> {
         var items: [T] = []
+        let metadata = try await list(T.self, namespace: namespace, options: options) { items += $0 }
+        return ObjectList(apiVersion: T.resource.apiVersion, kind: T.resource.kind + "List", metadata: metadata, items: items)
+    }
+
+    /// Lists every page, handing each page's items to `page` as it arrives (so a large list need
+    /// never be held whole), and returns the last page's metadata: its resourceVersion is the
+    /// list's, as client-go uses it.
+    @discardableResult
+    public func list<T: APIObject>(_ type: T.Type = T.self, namespace: String? = nil, options: ListOptions = ListOptions(),
+                                   page: ([T]) throws -> Void) async throws -> ListMeta? {
         var continueToken: String?
         while true {
             var query = [("labelSelector", options.labelSelector), ("fieldSelector", options.fieldSelector),
                          ("limit", options.limit.map(String.init)), ("resourceVersion", options.resourceVersion)]
             query.append(("continue", continueToken))
-            let page = try decode(ObjectList<T>.self, from: try await request("GET", T.resource.path(namespace: namespace), query: query))
-            items += page.items.map(transform)
-            continueToken = page.metadata?.continue
-            if continueToken?.isEmpty ?? true {
-                return ObjectList(apiVersion: page.apiVersion, kind: page.kind, metadata: ListMeta(resourceVersion: page.metadata?.resourceVersion), items: items)
-            }
+            let list = try decode(ObjectList<T>.self, from: try await request("GET", T.resource.path(namespace: namespace), query: query))
+            try page(list.items)
+            continueToken = list.metadata?.continue
+            if continueToken?.isEmpty ?? true { return ListMeta(resourceVersion: list.metadata?.resourceVersion) }
         }
     }
 

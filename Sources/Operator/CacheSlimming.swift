@@ -16,32 +16,16 @@ enum CacheSlimming {
         return AppsWorkload(metadata: slim, spec: template.map { WorkloadSpec(template: PodTemplate(metadata: ObjectMeta(annotations: $0))) })
     }
 
-    /// An HPA without its status, and with only our field manager's entry of managedFields (the
-    /// comparison reads which fields we own; other managers' entries are never read). That
-    /// entry's `fieldsV1` tree is kept as its JSON text: one string instead of a tree of small
-    /// dictionaries, which cost kilobytes per HPA. The comparison reads either form.
+    /// An HPA without its status, and with managedFields cut down to the ownership the comparison
+    /// reads (other managers' entries and the rest of our field tree are never read).
     static func hpa(_ hpa: HorizontalPodAutoscaler) -> HorizontalPodAutoscaler {
         var slim = hpa
         slim.status = nil
-        if case .array(let entries)? = hpa.metadata.managedFields {
-            let kept = entries.filter { $0["manager"]?.stringValue == Reconciler.fieldManager }.map(compactFields)
-            slim.metadata.managedFields = kept.isEmpty ? nil : .array(kept)
-        }
+        slim.metadata.managedFields = HPAComparison.ownershipEssentials(of: hpa.metadata.managedFields, fieldManager: Reconciler.fieldManager)
+        slim.metadata.creationTimestamp = nil
+        slim.metadata.generation = nil
         return slim
     }
-
-    private static func compactFields(_ entry: JSONValue) -> JSONValue {
-        guard case .object(var members) = entry, let fields = members["fieldsV1"], fields.stringValue == nil,
-              let data = try? encoder.encode(fields) else { return entry }
-        members["fieldsV1"] = .string(String(decoding: data, as: UTF8.self))
-        return .object(members)
-    }
-
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return encoder
-    }()
 
     private static func ours(_ annotations: [String: String]?) -> [String: String]? {
         guard let annotations else { return nil }

@@ -177,24 +177,19 @@ public final class Operator: Service, Sendable {
 
     private func enqueue<T: APIObject>(_ events: AsyncStream<InformerEvent<T>>, kind: String) async {
         for await event in events {
-            let object: T
-            switch event {
-            case .added(let new), .updated(_, let new): object = new
-            case .deleted(let old): object = old
-            }
-            await queue.add(WorkloadKey(kind: kind, namespace: object.metadata.namespace ?? "", name: object.metadata.name ?? ""))
+            await queue.add(WorkloadKey(kind: kind, namespace: event.latest.namespace ?? "", name: event.latest.name))
         }
     }
 
     /// HPA changes go to their workload, so a manual edit is reverted and a deleted HPA recreated.
     private func enqueueOwners(_ events: AsyncStream<InformerEvent<HorizontalPodAutoscaler>>) async {
         for await event in events {
-            switch event {
-            case .added(let hpa), .deleted(let hpa):
-                if let key = WorkloadKey.owning(hpa) { await queue.add(key) }
-            case .updated(let old, let new):
-                for key in Set([WorkloadKey.owning(old), WorkloadKey.owning(new)].compactMap { $0 }) { await queue.add(key) }
+            let changed = switch event {
+            case .added(let hpa), .deleted(let hpa): [hpa]
+            case .updated(let old, let new): [old, new]
             }
+            let owners = Set(changed.compactMap { hpas.decode($0).flatMap(WorkloadKey.owning) })
+            for key in owners { await queue.add(key) }
         }
     }
 

@@ -4,7 +4,10 @@
 public actor WorkQueue<Key: Hashable & Sendable> {
     public let baseDelay: Duration
     public let maximumDelay: Duration
+    /// Keys waiting, oldest first, from `head` on (taking from the front is O(1); the array is
+    /// compacted as it drains, and its memory released once empty).
     private var order: [Key] = []
+    private var head = 0
     private var queued: Set<Key> = []
     private var processing: Set<Key> = []
     private var dirty: Set<Key> = []
@@ -19,7 +22,7 @@ public actor WorkQueue<Key: Hashable & Sendable> {
         self.onDepthChange = onDepthChange
     }
 
-    public var depth: Int { order.count }
+    public var depth: Int { order.count - head }
 
     public func add(_ key: Key) {
         guard !shuttingDown else { return }
@@ -34,7 +37,7 @@ public actor WorkQueue<Key: Hashable & Sendable> {
             waiting.removeFirst().resume(returning: key)
         } else {
             order.append(key)
-            onDepthChange(order.count)
+            onDepthChange(depth)
         }
     }
 
@@ -58,9 +61,19 @@ public actor WorkQueue<Key: Hashable & Sendable> {
 
     /// The next key to work on; nil once the queue is shut down.
     public func next() async -> Key? {
-        if !order.isEmpty {
-            let key = order.removeFirst()
-            onDepthChange(order.count)
+        if head < order.count {
+            let key = order[head]
+            head += 1
+            if head == order.count {
+                // Drained: let go of the storage a burst (the initial sync) grew.
+                order = []
+                queued = []
+                head = 0
+            } else if head >= 1024 && head * 2 >= order.count {
+                order.removeFirst(head)
+                head = 0
+            }
+            onDepthChange(depth)
             queued.remove(key)
             processing.insert(key)
             return key
@@ -79,6 +92,7 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     public func shutDown() {
         shuttingDown = true
         order = []
+        head = 0
         queued = []
         dirty = []
         onDepthChange(0)

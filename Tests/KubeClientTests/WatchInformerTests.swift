@@ -47,13 +47,12 @@ struct WatchInformerTests {
             let lastEvents = Mutex<[String: (type: String, version: String?)]>([:])
             let recorder = Task {
                 for await event in events {
-                    let (type, object): (String, Deployment) = switch event {
-                    case .added(let object): ("added", object)
-                    case .updated(_, let object): ("updated", object)
-                    case .deleted(let object): ("deleted", object)
+                    let type = switch event {
+                    case .added: "added"
+                    case .updated: "updated"
+                    case .deleted: "deleted"
                     }
-                    let key = Informer<Deployment>.key(namespace: object.metadata.namespace, name: object.metadata.name ?? "")
-                    lastEvents.withLock { $0[key] = (type, object.metadata.resourceVersion) }
+                    lastEvents.withLock { $0[event.latest.key] = (type, event.latest.resourceVersion) }
                 }
             }
             await server.dropWatches(afterEvents: 50)

@@ -1,4 +1,5 @@
 import Autoscaling
+import KubeClient
 import KubeModel
 @testable import Operator
 import Testing
@@ -33,27 +34,66 @@ import Testing
         #expect(CacheSlimming.workload(templated).spec?.template?.metadata?.annotations?.count == 3)
     }
 
-    @Test func anHPAKeepsOnlyOurManagedFieldsAndNoStatus() {
+    @Test func anHPAKeepsOnlyTheOwnershipTheComparisonReadsAndNoStatus() throws {
         var hpa = HorizontalPodAutoscaler(
-            metadata: ObjectMeta(name: "web", namespace: "shop"),
+            metadata: ObjectMeta(name: "web", namespace: "shop", annotations: [
+                "metric-config.object.rps.prometheus/query": "vector(1)", "metric-config.object.old.prometheus/query": "vector(2)", "someone.else/note": "x",
+            ]),
             spec: HorizontalPodAutoscalerSpec(scaleTargetRef: CrossVersionObjectReference(apiVersion: "apps/v1", kind: "Deployment", name: "web"),
-                                              minReplicas: 1, maxReplicas: 4),
+                                              minReplicas: 1, maxReplicas: 4, behavior: HorizontalPodAutoscalerBehavior()),
             status: HorizontalPodAutoscalerStatus(currentReplicas: 2, desiredReplicas: 2))
         hpa.metadata.managedFields = .array([
-            .object(["manager": .string("hpa-operator"), "operation": .string("Apply"),
-                     "fieldsV1": .object(["f:spec": .object(["f:maxReplicas": .object([:])])])]),
-            .object(["manager": .string("kube-controller-manager"), "operation": .string("Update")]),
+            .object(["manager": .string("hpa-operator"), "operation": .string("Apply"), "time": .string("2024-05-01T12:00:00Z"),
+                     "fieldsV1": .object([
+                        "f:spec": .object(["f:maxReplicas": .object([:]), "f:behavior": .object(["f:scaleUp": .object([:])])]),
+                        "f:metadata": .object(["f:annotations": .object(["f:metric-config.object.old.prometheus/query": .object([:])])]),
+                     ])]),
+            .object(["manager": .string("kube-controller-manager"), "operation": .string("Update"),
+                     "fieldsV1": .object(["f:spec": .object(["f:metrics": .object([:])])])]),
         ])
         let slim = CacheSlimming.hpa(hpa)
         #expect(slim.status == nil)
         #expect(slim.spec == hpa.spec)
-        #expect(slim.metadata.managedFields == .array([.object(["manager": .string("hpa-operator"), "operation": .string("Apply"),
-                                                                "fieldsV1": .string(#"{"f:spec":{"f:maxReplicas":{}}}"#)])]))
-        // The comparison reads the compact form as it reads the tree.
-        var desired = hpa
-        desired.spec.maxReplicas = 9
-        #expect(HPAComparison.differences(desired: desired, live: slim, fieldManager: "hpa-operator")
-                == HPAComparison.differences(desired: desired, live: hpa, fieldManager: "hpa-operator"))
-        #expect(!HPAComparison.differences(desired: desired, live: slim, fieldManager: "hpa-operator").isEmpty)
+        #expect(slim.metadata.managedFields == .array([.object(["manager": .string("hpa-operator"), "operation": .string("Apply"), "fieldsV1": .object([
+            "f:spec": .object(["f:behavior": .object([:])]),
+            "f:metadata": .object(["f:annotations": .object(["f:metric-config.object.old.prometheus/query": .object([:])])]),
+        ])])]))
+        // The comparison finds the same differences in the slim copy, whatever is desired.
+        var changes: [(inout HorizontalPodAutoscaler) -> Void] = [
+            { _ in }, { $0.spec.maxReplicas = 9 }, { $0.spec.behavior = nil }, { $0.spec.metrics = nil },
+            { $0.metadata.annotations?["metric-config.object.old.prometheus/query"] = nil },
+            { $0.metadata.annotations?["someone.else/note"] = nil },
+        ]
+        changes.append { $0.metadata.annotations = nil }
+        for change in changes {
+            var desired = hpa
+            desired.status = nil
+            change(&desired)
+            #expect(HPAComparison.differences(desired: desired, live: slim, fieldManager: "hpa-operator")
+                    == HPAComparison.differences(desired: desired, live: hpa, fieldManager: "hpa-operator"))
+        }
+        // Owning nothing the comparison reads keeps no entry at all.
+        hpa.metadata.managedFields = .array([.object(["manager": .string("hpa-operator"), "operation": .string("Apply"),
+                                                      "fieldsV1": .object(["f:spec": .object(["f:minReplicas": .object([:])])])])])
+        #expect(CacheSlimming.hpa(hpa).metadata.managedFields == nil)
+    }
+
+    @Test func cachedObjectsReadBackAsTheyWere() throws {
+        // The informer caches JSON: every kind the operator caches must come back equal.
+        let workload = Deployment(
+            metadata: ObjectMeta(name: "web", namespace: "shop", uid: "u1", annotations: [
+                "hpa.autoscaling.banzaicloud.io/minReplicas": "1", "hpa.autoscaling.banzaicloud.io/maxReplicas": "4",
+                "prometheus.rps.hpa.autoscaling.banzaicloud.io/query": "sum(rate(http_requests_total{app=\"web\"}[2m]))",
+                "prometheus.rps.hpa.autoscaling.banzaicloud.io/targetAverageValue": "40", "hpa.autoscaling.banzaicloud.io/scaleDownStabilizationWindowSeconds": "60",
+                "cpu.hpa.autoscaling.banzaicloud.io/targetAverageUtilization": "70",
+            ]))
+        for style in MetricStyle.allCases {
+            guard case .hpa(let hpa, _) = DesiredHPA(for: workload, style: style) else {
+                Issue.record("\(style): no HPA")
+                continue
+            }
+            #expect(try CachedObject(CacheSlimming.hpa(hpa)).decoded() == CacheSlimming.hpa(hpa))
+        }
+        #expect(try CachedObject(CacheSlimming.workload(workload)).decoded() == CacheSlimming.workload(workload))
     }
 }

@@ -1,0 +1,58 @@
+@testable import Operator
+import Testing
+
+@Suite struct WorkQueueTests {
+    @Test func keysComeOutOnceInOrderThroughABurst() async {
+        let queue = WorkQueue<Int>()
+        // A burst as large as an initial sync, added twice over: each key is queued once.
+        for key in 0..<5000 { await queue.add(key) }
+        for key in 0..<5000 { await queue.add(key) }
+        #expect(await queue.depth == 5000)
+        var seen: [Int] = []
+        for _ in 0..<3000 {
+            guard let key = await queue.next() else { break }
+            seen.append(key)
+            await queue.done(key)
+        }
+        // More arrive mid-way (the queue compacts as it drains); order is still first come, first served.
+        for key in 5000..<5100 { await queue.add(key) }
+        while await queue.depth > 0 {
+            guard let key = await queue.next() else { break }
+            seen.append(key)
+            await queue.done(key)
+        }
+        #expect(seen == Array(0..<5100))
+        // Drained and used again.
+        await queue.add(7)
+        #expect(await queue.next() == 7)
+    }
+
+    @Test func aKeyInProgressIsNotHandedOutAgainUntilDone() async {
+        let queue = WorkQueue<String>()
+        await queue.add("a")
+        #expect(await queue.next() == "a")
+        await queue.add("a")
+        await queue.add("b")
+        // "a" is being worked on: only "b" is handed out meanwhile.
+        #expect(await queue.next() == "b")
+        #expect(await queue.depth == 0)
+        await queue.done("a")
+        #expect(await queue.next() == "a")
+    }
+
+    @Test func failuresBackOffExponentially() async throws {
+        let queue = WorkQueue<String>(baseDelay: .milliseconds(20), maximumDelay: .milliseconds(40))
+        for expected in [1, 2, 3] {
+            let started = ContinuousClock.now
+            await queue.addRateLimited("k")
+            #expect(await queue.next() == "k")
+            let waited = ContinuousClock.now - started
+            #expect(await queue.failureCount("k") == expected)
+            // 20 ms, then 40 ms, then capped at 40 ms.
+            #expect(waited >= .milliseconds(min(20 << (expected - 1), 40)))
+            await queue.done("k")
+        }
+        await queue.forget("k")
+        #expect(await queue.failureCount("k") == 0)
+    }
+}
