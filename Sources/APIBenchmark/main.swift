@@ -28,8 +28,8 @@ guard let wrk = executable("wrk"), let nginx = executable("nginx") else {
 let store = MetricStore()
 let key = MetricKey.object(ObjectMetricKey(namespace: "shop", resource: GroupResource(parsing: "deployments.apps"), name: "web", metric: "rps",
                                            kind: "Deployment", apiVersion: "apps/v1"))
-await store.expect(key, source: "bench", maxAge: .seconds(86_400), now: Date())
-await store.record(key, .success(.value(Quantity(milli: 9_167))), source: "bench", at: Date())
+store.expect(key, source: "bench", maxAge: .seconds(86_400), now: Date())
+store.record(key, .success(.value(Quantity(milli: 9_167))), source: "bench", at: Date())
 let authority = try CertificateAuthority()
 let serving = try authority.issueServer()
 var quiet = Logger(label: "bench")
@@ -44,7 +44,7 @@ while server.port == nil { try await Task.sleep(for: .milliseconds(10)) }
 let apiURL = "https://127.0.0.1:\(server.port!)\(path)"
 
 // nginx serving the same bytes from a file, with the same certificate.
-let body = await MetricsAPI(store: store).respond(MetricsAPIRequest(path: path), now: Date()).body
+let body = MetricsAPI(store: store).respond(MetricsAPIRequest(path: path), now: Date()).body
 try body.write(to: scratch.appendingPathComponent("rps.json"))
 try serving.certificatePEM.write(to: scratch.appendingPathComponent("tls.crt"), atomically: true, encoding: .utf8)
 try serving.keyPEM.write(to: scratch.appendingPathComponent("tls.key"), atomically: true, encoding: .utf8)

@@ -75,10 +75,10 @@ actor CollectionScheduler {
         for metric in metrics { claims[metric.key, default: 0] += 1 }
         for key in Set(old.map(\.key)) where claims[key] ?? 0 <= 0 {
             claims[key] = nil
-            await store.remove(key)
+            store.remove(key)
         }
         let time = now()
-        for metric in metrics { await store.expect(metric.key, source: Self.id(metric).description, maxAge: metric.maxAge, now: time) }
+        for metric in metrics { store.expect(metric.key, source: Self.id(metric).description, maxAge: metric.maxAge, now: time) }
     }
 
     /// Cancels every job; later `apply` calls are ignored.
@@ -153,7 +153,7 @@ actor CollectionScheduler {
             case .success(let response):
                 collected = await interpret(response.result, for: metric)
             }
-            await store.record(metric.key, collected, source: id.description, at: time)
+            store.record(metric.key, collected, source: id.description, at: time)
         }
     }
 

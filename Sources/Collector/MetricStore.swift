@@ -1,5 +1,6 @@
 import Foundation
 import KubeModel
+import Synchronization
 
 /// A value ready to serve: the number and when it was collected.
 public struct MetricValue: Sendable, Hashable {
@@ -21,8 +22,9 @@ public enum Collected: Sendable, Hashable {
 
 /// The collector's results, read by the metrics API. Every entry carries its collection time and
 /// max age; reads take `now` and refuse anything older (fail closed). The store is also the source
-/// of truth for discovery: its keys are exactly what is being collected now.
-public actor MetricStore {
+/// of truth for discovery: its keys are exactly what is being collected now. Reads and writes
+/// are short and synchronous under one lock, so the metrics API answers on its event loop.
+public final class MetricStore: Sendable {
     struct Entry {
         var outcome: Result<Collected, MetricError>
         var collectedAt: Date
@@ -31,9 +33,13 @@ public actor MetricStore {
         var source: String
     }
 
-    private var entries: [MetricKey: Entry] = [:]
-    /// The keys behind each metrics API list request, so a request reads only its own entries.
-    private var index: [Lookup: Set<MetricKey>] = [:]
+    private struct State {
+        var entries: [MetricKey: Entry] = [:]
+        /// The keys behind each metrics API list request, so a request reads only its own entries.
+        var index: [Lookup: Set<MetricKey>] = [:]
+    }
+
+    private let state = Mutex(State())
 
     private enum Lookup: Hashable {
         case object(namespace: String, resource: GroupResource, metric: String)
@@ -54,69 +60,82 @@ public actor MetricStore {
 
     /// A key to be filled by the query `source`; until its first answer it reads as pending.
     public func expect(_ key: MetricKey, source: String, maxAge: Duration, now: Date) {
-        if let entry = entries[key], entry.source == source {
-            entries[key]?.maxAge = maxAge
-        } else {
-            entries[key] = Entry(outcome: .failure(.pending), collectedAt: now, maxAge: maxAge, source: source)
-            if let lookup = Lookup(key) { index[lookup, default: []].insert(key) }
+        state.withLock { state in
+            if let entry = state.entries[key], entry.source == source {
+                state.entries[key]?.maxAge = maxAge
+            } else {
+                state.entries[key] = Entry(outcome: .failure(.pending), collectedAt: now, maxAge: maxAge, source: source)
+                if let lookup = Lookup(key) { state.index[lookup, default: []].insert(key) }
+            }
         }
     }
 
     /// Stores an answer of `source`, unless the key is no longer expected from it (removed, or
     /// now filled by another query): a late answer never resurrects a dropped value.
     public func record(_ key: MetricKey, _ outcome: Result<Collected, MetricError>, source: String, at time: Date) {
-        guard let entry = entries[key], entry.source == source else { return }
-        entries[key] = Entry(outcome: outcome, collectedAt: time, maxAge: entry.maxAge, source: source)
+        state.withLock { state in
+            guard let entry = state.entries[key], entry.source == source else { return }
+            state.entries[key] = Entry(outcome: outcome, collectedAt: time, maxAge: entry.maxAge, source: source)
+        }
     }
 
     /// Drops a key's value at once (its HPA or annotation is gone).
     public func remove(_ key: MetricKey) {
-        entries[key] = nil
-        if let lookup = Lookup(key) {
-            index[lookup]?.remove(key)
-            if index[lookup]?.isEmpty == true { index[lookup] = nil }
+        state.withLock { state in
+            state.entries[key] = nil
+            if let lookup = Lookup(key) {
+                state.index[lookup]?.remove(key)
+                if state.index[lookup]?.isEmpty == true { state.index[lookup] = nil }
+            }
         }
     }
 
     /// Every key with its outcome and collection time, as of `now` (the `query` command, tests).
     public func snapshot(now: Date) -> [MetricKey: (outcome: Result<Collected, MetricError>, collectedAt: Date)] {
-        entries.mapValues { (Self.fresh($0, now: now), $0.collectedAt) }
+        state.withLock { $0.entries }.mapValues { (Self.fresh($0, now: now), $0.collectedAt) }
     }
 
     // MARK: Reading (the metrics API)
 
     /// Every key collected now (discovery), in a stable order.
     public var keys: [MetricKey] {
-        entries.keys.sorted { $0.description < $1.description }
+        state.withLock { Array($0.entries.keys) }.sorted { $0.description < $1.description }
     }
 
     /// One key's value, or why there is none; nil when the key is not collected at all.
     public func reading(_ key: MetricKey, now: Date) -> Result<Collected, MetricError>? {
-        entries[key].map { Self.fresh($0, now: now) }
+        state.withLock { $0.entries[key] }.map { Self.fresh($0, now: now) }
     }
 
     /// Object values of one metric in a namespace, for one resource (any object name).
     public func objects(namespace: String, resource: GroupResource, metric: String, now: Date) -> [(key: ObjectMetricKey, reading: Result<MetricValue, MetricError>)] {
-        (index[.object(namespace: namespace, resource: resource, metric: metric)] ?? []).compactMap { key in
-            guard case .object(let object) = key, let entry = entries[key] else { return nil }
+        entries(.object(namespace: namespace, resource: resource, metric: metric)).compactMap { key, entry in
+            guard case .object(let object) = key else { return nil }
             return (object, Self.single(entry, now: now))
         }.sorted { $0.key.name < $1.key.name }
     }
 
     /// External values of one metric in a namespace (every label set).
     public func external(namespace: String, metric: String, now: Date) -> [(key: ExternalMetricKey, reading: Result<MetricValue, MetricError>)] {
-        (index[.external(namespace: namespace, metric: metric)] ?? []).compactMap { key in
-            guard case .external(let external) = key, let entry = entries[key] else { return nil }
+        entries(.external(namespace: namespace, metric: metric)).compactMap { key, entry in
+            guard case .external(let external) = key else { return nil }
             return (external, Self.single(entry, now: now))
         }.sorted { $0.key.labels.sorted { $0.key < $1.key }.description < $1.key.labels.sorted { $0.key < $1.key }.description }
     }
 
     /// Per-pod values of one metric in a namespace; nil when not collected.
     public func pods(namespace: String, metric: String, now: Date) -> Result<[String: MetricValue], MetricError>? {
-        guard let entry = entries[.pods(PodsMetricKey(namespace: namespace, metric: metric))] else { return nil }
+        guard let entry = state.withLock({ $0.entries[.pods(PodsMetricKey(namespace: namespace, metric: metric))] }) else { return nil }
         return Self.fresh(entry, now: now).flatMap { collected in
             guard case .pods(let values) = collected else { return .failure(.noData) }
             return .success(values.mapValues { MetricValue(value: $0, timestamp: entry.collectedAt) })
+        }
+    }
+
+    /// The entries behind one list request.
+    private func entries(_ lookup: Lookup) -> [(key: MetricKey, entry: Entry)] {
+        state.withLock { state in
+            (state.index[lookup] ?? []).compactMap { key in state.entries[key].map { (key, $0) } }
         }
     }
 

@@ -40,7 +40,7 @@ func round() async -> (seconds: Double, cpu: Double, values: Int) {
     let (_, store) = await collection.collect(hpas, at: nil, logger: quiet)
     let seconds = Measure.seconds(ContinuousClock.now - started)
     let cpu = Measure.cpuSeconds - cpuBefore
-    let values = await store.snapshot(now: Date()).values.filter { if case .success = $0.outcome { return true } else { return false } }.count
+    let values = store.snapshot(now: Date()).values.filter { if case .success = $0.outcome { return true } else { return false } }.count
     return (seconds, cpu, values)
 }
 

@@ -107,3 +107,21 @@ extension LabelRequirement: CustomStringConvertible {
         }
     }
 }
+
+extension LabelSelector: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { json in
+            if let matchExpressions {
+                json.key("matchExpressions")
+                json.array(matchExpressions) { json, requirement in
+                    json.object { json in
+                        json.key("key"); json.string(requirement.key)
+                        json.key("operator"); json.string(requirement.operator)
+                        if let values = requirement.values { json.key("values"); json.array(values) { json, value in json.string(value) } }
+                    }
+                }
+            }
+            if let matchLabels { json.key("matchLabels"); json.map(matchLabels) }
+        }
+    }
+}

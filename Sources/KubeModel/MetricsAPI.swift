@@ -11,7 +11,7 @@ public enum MetricsAPIGroup {
 }
 
 /// The object a custom metric describes.
-public struct DescribedObject: Codable, Hashable, Sendable {
+public struct DescribedObject: Decodable, Hashable, Sendable, JSONWritable {
     public var kind: String
     public var namespace: String?
     public var name: String
@@ -23,11 +23,20 @@ public struct DescribedObject: Codable, Hashable, Sendable {
         self.name = name
         self.apiVersion = apiVersion
     }
+
+    public func write(to writer: inout JSONWriter) {
+        writer.object { json in
+            json.key("apiVersion"); json.string(apiVersion)
+            json.key("kind"); json.string(kind)
+            json.key("name"); json.string(name)
+            if let namespace { json.key("namespace"); json.string(namespace) }
+        }
+    }
 }
 
 /// custom.metrics.k8s.io/v1beta2 `MetricValue`.
-public struct MetricValueV1Beta2: Codable, Hashable, Sendable {
-    public struct Identifier: Codable, Hashable, Sendable {
+public struct MetricValueV1Beta2: Decodable, Hashable, Sendable, JSONWritable {
+    public struct Identifier: Decodable, Hashable, Sendable {
         public var name: String
         public var selector: LabelSelector?
     }
@@ -43,10 +52,23 @@ public struct MetricValueV1Beta2: Codable, Hashable, Sendable {
         self.timestamp = timestamp
         self.value = value
     }
+
+    public func write(to writer: inout JSONWriter) {
+        writer.object { json in
+            json.key("describedObject"); json.value(describedObject)
+            json.key("metric")
+            json.object { json in
+                json.key("name"); json.string(metric.name)
+                if let selector = metric.selector { json.key("selector"); json.value(selector) }
+            }
+            json.key("timestamp"); json.string(timestamp)
+            json.key("value"); json.string(value.description)
+        }
+    }
 }
 
 /// custom.metrics.k8s.io/v1beta1 `MetricValue`: the metric name flat, and `selector` always present.
-public struct MetricValueV1Beta1: Codable, Hashable, Sendable {
+public struct MetricValueV1Beta1: Decodable, Hashable, Sendable, JSONWritable {
     public var describedObject: DescribedObject
     public var metricName: String
     public var timestamp: String
@@ -61,19 +83,21 @@ public struct MetricValueV1Beta1: Codable, Hashable, Sendable {
         self.selector = selector
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(describedObject, forKey: .describedObject)
-        try container.encode(metricName, forKey: .metricName)
-        try container.encode(timestamp, forKey: .timestamp)
-        try container.encode(value, forKey: .value)
-        // `selector: null` when there is none, as the Kubernetes type has no omitempty there.
-        if let selector { try container.encode(selector, forKey: .selector) } else { try container.encodeNil(forKey: .selector) }
+    public func write(to writer: inout JSONWriter) {
+        writer.object { json in
+            json.key("describedObject"); json.value(describedObject)
+            json.key("metricName"); json.string(metricName)
+            // `selector: null` when there is none, as the Kubernetes type has no omitempty there.
+            json.key("selector")
+            if let selector { json.value(selector) } else { json.null() }
+            json.key("timestamp"); json.string(timestamp)
+            json.key("value"); json.string(value.description)
+        }
     }
 }
 
 /// external.metrics.k8s.io/v1beta1 `ExternalMetricValue`.
-public struct ExternalMetricValue: Codable, Hashable, Sendable {
+public struct ExternalMetricValue: Decodable, Hashable, Sendable, JSONWritable {
     public var metricName: String
     public var metricLabels: [String: String]
     public var timestamp: String
@@ -85,10 +109,19 @@ public struct ExternalMetricValue: Codable, Hashable, Sendable {
         self.timestamp = timestamp
         self.value = value
     }
+
+    public func write(to writer: inout JSONWriter) {
+        writer.object { json in
+            json.key("metricLabels"); json.map(metricLabels)
+            json.key("metricName"); json.string(metricName)
+            json.key("timestamp"); json.string(timestamp)
+            json.key("value"); json.string(value.description)
+        }
+    }
 }
 
 /// `MetricValueList` / `ExternalMetricValueList`.
-public struct MetricsList<Item: Codable & Hashable & Sendable>: Codable, Hashable, Sendable {
+public struct MetricsList<Item: Decodable & Hashable & Sendable & JSONWritable>: Decodable, Hashable, Sendable, JSONWritable {
     public var kind: String
     public var apiVersion: String
     public var metadata: ListMeta
@@ -99,6 +132,15 @@ public struct MetricsList<Item: Codable & Hashable & Sendable>: Codable, Hashabl
         self.apiVersion = apiVersion
         self.metadata = ListMeta()
         self.items = items
+    }
+
+    public func write(to writer: inout JSONWriter) {
+        writer.object { json in
+            json.key("apiVersion"); json.string(apiVersion)
+            json.key("items"); json.array(items) { json, item in json.value(item) }
+            json.key("kind"); json.string(kind)
+            json.key("metadata"); json.object { _ in }  // a list of values is never paged
+        }
     }
 }
 

@@ -31,22 +31,22 @@ public struct MetricsAPI: Sendable {
         self.store = store
     }
 
-    public func respond(_ request: MetricsAPIRequest, now: Date) async -> MetricsAPIResponse {
+    public func respond(_ request: MetricsAPIRequest, now: Date) -> MetricsAPIResponse {
         guard request.method == "GET" || request.method == "HEAD" else {
             return Self.status(405, reason: "MethodNotAllowed", "the metrics API only serves GET, not \(request.method)")
         }
-        let segments = request.path.split(separator: "/").map { $0.removingPercentEncoding ?? String($0) }
+        let segments = request.path.split(separator: "/").map { PercentDecoding.decode($0) }
         switch segments.first {
         case "openapi" where segments == ["openapi", "v2"]:
             return Self.openAPI
         case "apis":
-            return await apis(Array(segments.dropFirst()), query: request.query, now: now)
+            return apis(Array(segments.dropFirst()), query: request.query, now: now)
         default:
             return Self.status(404, reason: "NotFound", "the server could not find the requested resource")
         }
     }
 
-    private func apis(_ path: [String], query: [String: String], now: Date) async -> MetricsAPIResponse {
+    private func apis(_ path: [String], query: [String: String], now: Date) -> MetricsAPIResponse {
         let custom = MetricsAPIGroup.custom
         let external = MetricsAPIGroup.external
         let groups = [APIGroup(name: custom, versions: MetricsAPIGroup.customVersions), APIGroup(name: external, versions: MetricsAPIGroup.externalVersions)]
@@ -60,7 +60,7 @@ public struct MetricsAPI: Sendable {
             return Self.status(404, reason: "NotFound", "\(group) has no version \(version)")
         }
         let rest = Array(path.dropFirst(2))
-        if rest.isEmpty { return await discovery(group: group, version: version) }
+        if rest.isEmpty { return discovery(group: group, version: version) }
         guard rest.count >= 2, rest[0] == "namespaces" else {
             return Self.status(404, reason: "NotFound", "metrics are served per namespace: /apis/\(group)/\(version)/namespaces/{namespace}/…")
         }
@@ -73,13 +73,13 @@ public struct MetricsAPI: Sendable {
         }
         switch (group, rest.count) {
         case (external, 3):
-            return await externalValues(namespace: namespace, metric: rest[2], selector: selectors.labels, now: now)
+            return externalValues(namespace: namespace, metric: rest[2], selector: selectors.labels, now: now)
         case (custom, 4) where rest[2] == "metrics":
             // A metric describing the Namespace object itself.
-            return await objectValues(version: version, namespace: namespace, resource: GroupResource(resource: "namespaces"),
+            return objectValues(version: version, namespace: namespace, resource: GroupResource(resource: "namespaces"),
                                       name: namespace, metric: rest[3], selector: selectors.metricLabels, now: now)
         case (custom, 5):
-            return await objectValues(version: version, namespace: namespace, resource: GroupResource(parsing: rest[2]),
+            return objectValues(version: version, namespace: namespace, resource: GroupResource(parsing: rest[2]),
                                       name: rest[3], metric: rest[4], selector: selectors.metricLabels, now: now)
         default:
             return Self.status(404, reason: "NotFound", "the server could not find the requested resource")
@@ -89,16 +89,16 @@ public struct MetricsAPI: Sendable {
     // MARK: Values
 
     private func objectValues(version: String, namespace: String, resource: GroupResource, name: String, metric: String,
-                              selector: Selector, now: Date) async -> MetricsAPIResponse {
+                              selector: Selector, now: Date) -> MetricsAPIResponse {
         var found: [(object: DescribedObject, labels: [String: String], reading: Result<MetricValue, MetricError>)] = []
-        for (key, reading) in await store.objects(namespace: namespace, resource: resource, metric: metric, now: now)
+        for (key, reading) in store.objects(namespace: namespace, resource: resource, metric: metric, now: now)
         where (name == "*" || key.name == name) && selector.matches(key.labels) {
             found.append((DescribedObject(kind: key.kind, namespace: namespace, name: key.name, apiVersion: key.apiVersion), key.labels, reading))
         }
         // A pods metric (one value per pod, by the query's pod label) answers the wildcard the HPA
         // controller asks for Pods metrics, and a named pod no object metric describes.
         if resource == GroupResource(resource: "pods"), name == "*" || found.isEmpty,
-           let pods = await store.pods(namespace: namespace, metric: metric, now: now) {
+           let pods = store.pods(namespace: namespace, metric: metric, now: now) {
             switch pods {
             case .failure(let error):
                 return Self.status(404, reason: "NotFound", "\(metric): \(error)")
@@ -137,9 +137,9 @@ public struct MetricsAPI: Sendable {
         }))
     }
 
-    private func externalValues(namespace: String, metric: String, selector: Selector, now: Date) async -> MetricsAPIResponse {
+    private func externalValues(namespace: String, metric: String, selector: Selector, now: Date) -> MetricsAPIResponse {
         var items: [ExternalMetricValue] = []
-        for (key, reading) in await store.external(namespace: namespace, metric: metric, now: now) where selector.matches(key.labels) {
+        for (key, reading) in store.external(namespace: namespace, metric: metric, now: now) where selector.matches(key.labels) {
             switch reading {
             case .failure(let error):
                 return Self.status(404, reason: "NotFound", "\(Self.externalName(metric, key.labels)): \(error)")
@@ -163,10 +163,10 @@ public struct MetricsAPI: Sendable {
     // MARK: Discovery
 
     /// What is collected now, as the aggregator's discovery expects it.
-    private func discovery(group: String, version: String) async -> MetricsAPIResponse {
+    private func discovery(group: String, version: String) -> MetricsAPIResponse {
         var names = Set<String>()
         let external = group == MetricsAPIGroup.external
-        for key in await store.keys {
+        for key in store.keys {
             switch key {
             case .object(let object) where !external: names.insert("\(object.resource)/\(object.metric)")
             case .pods(let pods) where !external: names.insert("pods/\(pods.metric)")
@@ -191,11 +191,19 @@ public struct MetricsAPI: Sendable {
         return try Selector(parsing: text)
     }
 
+    static func json(_ value: some JSONWritable) -> MetricsAPIResponse {
+        MetricsAPIResponse(status: 200, body: Data(JSONWriter.write(value)))
+    }
+
     static func json<T: Encodable>(_ value: T, status: Int = 200) -> MetricsAPIResponse {
+        MetricsAPIResponse(status: status, body: (try? encoder.encode(value)) ?? Data("{}".utf8))
+    }
+
+    private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return MetricsAPIResponse(status: status, body: (try? encoder.encode(value)) ?? Data("{}".utf8))
-    }
+        return encoder
+    }()
 
     /// A `Status` failure, as an apiserver answers.
     public static func status(_ code: Int, reason: String, _ message: String) -> MetricsAPIResponse {
@@ -209,7 +217,57 @@ enum Timestamp {
         var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-                      Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
+        var text = ""
+        text.reserveCapacity(20)
+        func append(_ value: Int32, digits: Int) {
+            let number = String(value)
+            text += String(repeating: "0", count: max(0, digits - number.count)) + number
+        }
+        append(parts.tm_year + 1900, digits: 4)
+        text += "-"
+        append(parts.tm_mon + 1, digits: 2)
+        text += "-"
+        append(parts.tm_mday, digits: 2)
+        text += "T"
+        append(parts.tm_hour, digits: 2)
+        text += ":"
+        append(parts.tm_min, digits: 2)
+        text += ":"
+        append(parts.tm_sec, digits: 2)
+        return text + "Z"
+    }
+}
+
+/// Percent-decoding as Go's URL parsing does it, without Foundation's string bridging (it is on
+/// every request's path): `%XX` is the byte XX; a malformed escape is kept as it is.
+enum PercentDecoding {
+    static func decode(_ text: Substring, plusIsSpace: Bool = false) -> String {
+        let utf8 = text.utf8
+        guard utf8.contains(UInt8(ascii: "%")) || (plusIsSpace && utf8.contains(UInt8(ascii: "+"))) else { return String(text) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(utf8.count)
+        var index = utf8.startIndex
+        while index != utf8.endIndex {
+            let byte = utf8[index]
+            if byte == UInt8(ascii: "%"), let high = utf8.index(index, offsetBy: 1, limitedBy: utf8.endIndex), high != utf8.endIndex,
+               let low = utf8.index(high, offsetBy: 1, limitedBy: utf8.endIndex), low != utf8.endIndex,
+               let value = hex(utf8[high]).flatMap({ h in hex(utf8[low]).map { h << 4 | $0 } }) {
+                bytes.append(value)
+                index = utf8.index(after: low)
+                continue
+            }
+            bytes.append(plusIsSpace && byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
+            index = utf8.index(after: index)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func hex(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 }

@@ -1,9 +1,9 @@
 import Foundation
-import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
+import NIOPosix
 import NIOSSL
 import ServiceLifecycle
 import Synchronization
@@ -59,26 +59,23 @@ public final class MetricsHTTPServer: Service, Sendable {
         } else {
             logger.warning("metrics API authentication is OFF (--authentication-skip): anyone who reaches the secure port can read every metric")
         }
-        let responder = MetricsResponder(server: self)
         // Hummingbird reports a cancelled server as errors; failures to bind surface from run().
         var quiet = logger
         quiet.logLevel = .critical
-        let app = Application(
-            responder: responder,
-            server: try .tls(.http1(configuration: HTTP1Channel.Configuration(idleTimeout: .seconds(120))), configuration: channel),
-            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+        let server = try TLSChannel(MetricsAPIChannel(server: self), configuration: channel).server(
+            configuration: ServerConfiguration(address: .hostname(configuration.host, port: configuration.port)),
             onServerRunning: { [weak self, logger, host = configuration.host] channel in
                 let port = channel.localAddress?.port
                 self?.boundPort.withLock { $0 = port }
                 logger.info("serving the metrics API", metadata: ["address": "\(host):\(port ?? 0)"])
             },
-            logger: quiet)
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: quiet)
         // Stopping is a graceful shutdown of the server in its own task: it stops accepting at
         // once, lets requests in flight finish and closes idle keep-alive connections. (Cancelling
         // it instead waits on connections that clients keep open.) Closing a TLS connection waits
         // up to 5 s for the client's close_notify, which pooled clients never send, so after one
         // second we stop waiting: the port is free by then and nothing is being answered.
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [app], logger: quiet))
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [server], logger: quiet))
         let serving = Task { try await group.run() }
         let (stop, requestStop) = AsyncStream<Void>.makeStream()
         let stopRequested = Mutex<Bool>(false)
@@ -107,54 +104,5 @@ public final class MetricsHTTPServer: Service, Sendable {
             Task { _ = await serving.result; resume() }
             Task { await grace.value; resume() }
         }
-    }
-}
-
-/// Carries the connection, so the responder can read the client certificate.
-struct MetricsRequestContext: RequestContext {
-    var coreContext: CoreRequestContextStorage
-    let channel: any Channel
-
-    init(source: ApplicationRequestContextSource) {
-        coreContext = CoreRequestContextStorage(source: source)
-        channel = source.channel
-    }
-}
-
-struct MetricsResponder: HTTPResponder {
-    let server: MetricsHTTPServer
-    static let healthPaths: Set<String> = ["/healthz", "/livez", "/readyz"]
-
-    func respond(to request: Request, context: MetricsRequestContext) async throws -> Response {
-        let started = ContinuousClock.now
-        let answer = await answer(request, context)
-        server.metrics?.record(code: answer.status, duration: ContinuousClock.now - started)
-        let contentType = answer.status == 200 && Self.healthPaths.contains(request.uri.path) ? "text/plain" : "application/json"
-        return Response(status: .init(code: answer.status), headers: [.contentType: contentType],
-                        body: request.method == .head ? ResponseBody() : ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
-    }
-
-    private func answer(_ request: Request, _ context: MetricsRequestContext) async -> MetricsAPIResponse {
-        let path = request.uri.path
-        if Self.healthPaths.contains(path) {
-            if path == "/readyz", !server.isReady() {
-                return MetricsAPIResponse(status: 503, body: Data("the collector has not synced its HPAs yet\n".utf8))
-            }
-            return MetricsAPIResponse(status: 200, body: Data("ok\n".utf8))
-        }
-        if case .requestHeader(let authentication, _) = server.configuration.authentication {
-            let certificate = try? await context.channel.nioSSL_peerCertificate().get()
-            let headers = request.headers.map { (name: $0.name.rawName, value: $0.value) }
-            switch authentication.authenticate(commonName: certificate.flatMap(ClientCertificateAuthorities.commonName), headers: headers) {
-            case .failure(let refusal):
-                server.logger.debug("refused a metrics API request", metadata: ["path": "\(path)", "reason": "\(refusal)"])
-                return MetricsAPI.status(401, reason: "Unauthorized", refusal.description)
-            case .success:
-                break
-            }
-        }
-        var query: [String: String] = [:]
-        for (name, value) in request.uri.queryParameters { query[String(name)] = String(value) }
-        return await server.api.respond(MetricsAPIRequest(method: request.method.rawValue, path: path, query: query), now: Date())
     }
 }

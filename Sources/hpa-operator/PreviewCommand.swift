@@ -86,7 +86,7 @@ struct Preview: AsyncParsableCommand {
             let plan = plans[key] ?? MetricPlan(metrics: [], problems: [])
             var readings: [Int: Result<Collected, MetricError>] = [:]
             for metric in plan.metrics {
-                readings[metric.specIndex] = await store.reading(metric.key, now: instant ?? Date())
+                readings[metric.specIndex] = store.reading(metric.key, now: instant ?? Date())
             }
             rows.append(PreviewRow(hpa: hpa, replicas: current, plan: plan, readings: readings))
         }

@@ -62,8 +62,8 @@ import TestSupport
         .object(ObjectMetricKey(namespace: "shop", resource: GroupResource(parsing: "deployments.apps"), name: name, metric: metric))
     }
 
-    static func value(_ store: MetricStore, _ key: MetricKey, now: Date = Date()) async -> Result<String, MetricError>? {
-        await store.reading(key, now: now)?.map { collected in
+    static func value(_ store: MetricStore, _ key: MetricKey, now: Date = Date()) -> Result<String, MetricError>? {
+        store.reading(key, now: now)?.map { collected in
             switch collected {
             case .value(let quantity): return quantity.description
             case .pods(let values): return values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
@@ -103,8 +103,8 @@ import TestSupport
             (Self.objectKey("rps", on: "split"), .failure(.tooManySeries(2))),
         ]
         for (key, value) in expected {
-            try await harness.eventually("\(key) = \(value)") { await Self.value(store, key) == value }
-            let actual = await Self.value(store, key)
+            try await harness.eventually("\(key) = \(value)") { Self.value(store, key) == value }
+            let actual = Self.value(store, key)
             #expect(actual == value, "\(String(describing: actual))")
         }
         // One Prometheus request serves both HPAs asking for the same query.
@@ -121,8 +121,8 @@ import TestSupport
         try await harness.createHPA("a", annotations, metrics: [Self.objectMetric("rps", on: "a")])
         try await harness.createHPA("b", annotations, metrics: [Self.objectMetric("rps", on: "b")])
         try await harness.eventually("both values") {
-            let a = await Self.value(collector.store, Self.objectKey("rps", on: "a"))
-            let b = await Self.value(collector.store, Self.objectKey("rps", on: "b"))
+            let a = Self.value(collector.store, Self.objectKey("rps", on: "a"))
+            let b = Self.value(collector.store, Self.objectKey("rps", on: "b"))
             return a == .success("9167m") && b == .success("9167m")
         }
         let before = try await harness.prometheus.queryRequests()
@@ -132,10 +132,10 @@ import TestSupport
         #expect((2...4).contains(during), "\(during) requests in 3.3 s")
 
         try await harness.client.delete(HorizontalPodAutoscaler.self, namespace: "shop", name: "a")
-        try await harness.eventually("a's value dropped") { await collector.store.reading(Self.objectKey("rps", on: "a"), now: Date()) == nil }
-        #expect(await Self.value(collector.store, Self.objectKey("rps", on: "b")) == .success("9167m"))
+        try await harness.eventually("a's value dropped") { collector.store.reading(Self.objectKey("rps", on: "a"), now: Date()) == nil }
+        #expect(Self.value(collector.store, Self.objectKey("rps", on: "b")) == .success("9167m"))
         try await harness.client.delete(HorizontalPodAutoscaler.self, namespace: "shop", name: "b")
-        try await harness.eventually("every value dropped") { await collector.store.keys.isEmpty }
+        try await harness.eventually("every value dropped") { collector.store.keys.isEmpty }
         try await Task.sleep(for: .milliseconds(300))
         let stopped = try await harness.prometheus.queryRequests()
         try await Task.sleep(for: .seconds(2))
@@ -156,7 +156,7 @@ import TestSupport
         let (collector, task) = harness.startCollector(sharing: informer)
         try await harness.createHPA("late", ["metric-config.object.rps.prometheus/query": Self.rps], metrics: [Self.objectMetric("rps", on: "late")])
         for name in ["early", "late"] {
-            try await harness.eventually("\(name) collected") { await Self.value(collector.store, Self.objectKey("rps", on: name)) == .success("9167m") }
+            try await harness.eventually("\(name) collected") { Self.value(collector.store, Self.objectKey("rps", on: name)) == .success("9167m") }
         }
         // Stopping the collector leaves the shared informer running.
         task.cancel()
@@ -176,12 +176,12 @@ import TestSupport
                                     metrics: [Self.objectMetric("rps", on: "shop")])
         let key = Self.objectKey("rps", on: "shop")
         try await harness.eventually("a stale reading") {
-            if case .failure(.stale) = await collector.store.reading(key, now: Date()) { return true }
+            if case .failure(.stale) = collector.store.reading(key, now: Date()) { return true }
             return false
         }
-        #expect(await Self.value(collector.store, key, now: Date()) == .failure(.stale(ageSeconds: 200, maxAgeSeconds: 180)))
+        #expect(Self.value(collector.store, key, now: Date()) == .failure(.stale(ageSeconds: 200, maxAgeSeconds: 180)))
         // Read at the collector's own time it is fresh.
-        #expect(await Self.value(collector.store, key, now: Date().addingTimeInterval(-199)) == .success("9167m"))
+        #expect(Self.value(collector.store, key, now: Date().addingTimeInterval(-199)) == .success("9167m"))
         task.cancel()
         _ = try? await task.value
         await harness.stop()
@@ -194,7 +194,7 @@ import TestSupport
                                     metrics: [Self.objectMetric("rps", on: "shop")])
         try await harness.createHPA("fine", ["metric-config.object.rps.prometheus/query": Self.rps], metrics: [Self.objectMetric("rps", on: "fine")])
         // It still collects what is valid.
-        try await harness.eventually("fine collected") { await Self.value(collector.store, Self.objectKey("rps", on: "fine")) == .success("9167m") }
+        try await harness.eventually("fine collected") { Self.value(collector.store, Self.objectKey("rps", on: "fine")) == .success("9167m") }
         #expect(try await harness.client.list(Event.self, namespace: "shop").items.isEmpty)
         task.cancel()
         _ = try? await task.value
@@ -216,7 +216,7 @@ import TestSupport
         #expect(event.type == "Warning")
         #expect(event.involvedObject.kind == "HorizontalPodAutoscaler")
         #expect(event.message == "metric-config.object.rps.prometheus/interval: 'soon' is not a duration (examples: 30s, 1m, 1m30s)")
-        #expect(await collector.store.keys.isEmpty)
+        #expect(collector.store.keys.isEmpty)
 
         // The HPA controller writes status every 15 s: that is no reason to warn again.
         hpa.status = HorizontalPodAutoscalerStatus(currentReplicas: 2, desiredReplicas: 2)
@@ -227,7 +227,7 @@ import TestSupport
         // Fixed: collected, and no new warning.
         hpa.metadata.annotations?["metric-config.object.rps.prometheus/interval"] = "30s"
         _ = try await harness.client.update(hpa)
-        try await harness.eventually("collected") { await Self.value(collector.store, Self.objectKey("rps", on: "shop")) == .success("9167m") }
+        try await harness.eventually("collected") { Self.value(collector.store, Self.objectKey("rps", on: "shop")) == .success("9167m") }
         #expect(try await warnings().count == 1)
         task.cancel()
         _ = try? await task.value

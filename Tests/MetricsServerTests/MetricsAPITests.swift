@@ -8,14 +8,14 @@ import Testing
     static let now = Values.collected.addingTimeInterval(10)
 
     static func get(_ api: MetricsAPI, _ path: String, _ query: [String: String] = [:], now: Date = now) async -> MetricsAPIResponse {
-        await api.respond(MetricsAPIRequest(path: path, query: query), now: now)
+        api.respond(MetricsAPIRequest(path: path, query: query), now: now)
     }
 
     @Test func everyCapturedRequestGetsTheShapeTheHPAControllerReads() async throws {
         let api = MetricsAPI(store: await Values.store())
         var answered: [String: MetricsAPIResponse] = [:]
         for request in try CapturedRequest.all() {
-            let response = await api.respond(MetricsAPIRequest(path: request.path, query: request.flatQuery), now: Self.now)
+            let response = api.respond(MetricsAPIRequest(path: request.path, query: request.flatQuery), now: Self.now)
             #expect(response.status == 200, "\(request.path): \(String(decoding: response.body, as: UTF8.self))")
             answered[request.path] = response
         }
@@ -134,7 +134,7 @@ import Testing
         let unmatched = await Self.get(api, "/apis/external.metrics.k8s.io/v1beta1/namespaces/default/queue_depth", ["labelSelector": "queue=payments"])
         #expect(unmatched.status == 404)
 
-        let post = await api.respond(MetricsAPIRequest(method: "POST", path: "/apis/custom.metrics.k8s.io/v1beta2"), now: Self.now)
+        let post = api.respond(MetricsAPIRequest(method: "POST", path: "/apis/custom.metrics.k8s.io/v1beta2"), now: Self.now)
         #expect(post.status == 405)
         #expect(post.json["reason"] as? String == "MethodNotAllowed")
 
@@ -149,7 +149,7 @@ import Testing
         await Values.put(store, Values.queue, .value(Quantity(1)))
         var names = (await Self.get(api, "/apis/external.metrics.k8s.io/v1beta1").json["resources"] as? [[String: Any]])?.map { $0["name"] as? String }
         #expect(names == ["queue_depth"])
-        await store.remove(Values.queue)
+        store.remove(Values.queue)
         names = (await Self.get(api, "/apis/external.metrics.k8s.io/v1beta1").json["resources"] as? [[String: Any]])?.map { $0["name"] as? String }
         #expect(names == [])
     }

@@ -45,8 +45,8 @@ enum Values {
     }
 
     static func put(_ store: MetricStore, _ key: MetricKey, _ value: Result<Collected, MetricError>, at time: Date = collected, maxAge: Duration = .seconds(90)) async {
-        await store.expect(key, source: "test", maxAge: maxAge, now: time)
-        await store.record(key, value, source: "test", at: time)
+        store.expect(key, source: "test", maxAge: maxAge, now: time)
+        store.record(key, value, source: "test", at: time)
     }
 
     static func put(_ store: MetricStore, _ key: MetricKey, _ value: Collected) async {

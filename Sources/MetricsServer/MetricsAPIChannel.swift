@@ -1,0 +1,172 @@
+import Foundation
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// One connection to the metrics API, as Hummingbird's server hands it over (after HummingbirdTLS's
+/// handshake): NIO's HTTP/1 codec and `MetricsAPIHandler`, which answers on the event loop. The
+/// HPA controller polls a handful of small GETs; answering them without a task and async
+/// sequences per request is what makes the server fast (see `make bench-api`).
+struct MetricsAPIChannel: ServerChildChannel {
+    struct Value: ServerChildChannelValue {
+        let channel: any Channel
+    }
+
+    let server: MetricsHTTPServer
+    /// A keep-alive connection with no request for this long is closed.
+    var idleTimeout: TimeAmount = .seconds(120)
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            let pipeline = channel.pipeline.syncOperations
+            try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+            try pipeline.addHandler(IdleStateHandler(readTimeout: idleTimeout))
+            try pipeline.addHandler(MetricsAPIHandler(server: server))
+            return Value(channel: channel)
+        }
+    }
+
+    /// The connection lives in its handlers; this only waits for it to close (or closes it when
+    /// the server stops waiting).
+    func handle(value: Value, logger: Logger) async {
+        await withTaskCancellationHandler {
+            try? await value.channel.closeFuture.get()
+        } onCancel: {
+            value.channel.close(promise: nil)
+        }
+    }
+}
+
+/// Answers metrics API requests: health paths for anyone; every other path only for requests the
+/// requestheader authentication accepts (unless authentication is skipped). Requests are answered
+/// as they arrive, so pipelined ones are answered in order; each response is written as one
+/// buffer (one TLS record) and flushed when the read is done.
+final class MetricsAPIHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = ByteBuffer
+
+    static let healthPaths: Set<Substring> = ["/healthz", "/livez", "/readyz"]
+
+    private let server: MetricsHTTPServer
+    private var request: HTTPRequestHead?
+    /// The client certificate's common name, read once per connection (nil inside: no certificate).
+    private var commonName: String??
+
+    init(server: MetricsHTTPServer) {
+        self.server = server
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            request = head
+        case .body:
+            break  // GET and HEAD only: a body is read and ignored.
+        case .end:
+            guard let head = request else { return }
+            request = nil
+            respond(to: head, context: context)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
+        context.fireChannelReadComplete()
+    }
+
+    /// Malformed HTTP: a 400 and the connection closed, as Go's server does.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard error is HTTPParserError else {
+            context.close(promise: nil)
+            return
+        }
+        let answer = MetricsAPIResponse(status: 400, body: Data("malformed HTTP request: \(error)\n".utf8))
+        context.writeAndFlush(wrapOutboundOut(Self.response(answer, contentType: "text/plain", keepAlive: false, head: false, allocator: context.channel.allocator)))
+            .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event {
+        case is ChannelShouldQuiesceEvent:
+            // The server is stopping. Requests are answered as they arrive, so none is in flight.
+            context.close(promise: nil)
+        case let idle as IdleStateHandler.IdleStateEvent where idle == .read:
+            context.close(promise: nil)
+        default:
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let started = ContinuousClock.now
+        let (path, query) = Self.split(head.uri)
+        if Self.healthPaths.contains(path) {
+            let ready = path != "/readyz" || server.isReady()
+            let answer = ready ? MetricsAPIResponse(status: 200, body: Data("ok\n".utf8))
+                : MetricsAPIResponse(status: 503, body: Data("the collector has not synced its HPAs yet\n".utf8))
+            return write(answer, contentType: "text/plain", for: head, started: started, context: context)
+        }
+        if case .requestHeader(let authentication, _) = server.configuration.authentication {
+            let headers = head.headers.map { (name: $0.name, value: $0.value) }
+            if case .failure(let refusal) = authentication.authenticate(commonName: clientCommonName(context), headers: headers) {
+                server.logger.debug("refused a metrics API request", metadata: ["path": "\(path)", "reason": "\(refusal)"])
+                return write(MetricsAPI.status(401, reason: "Unauthorized", refusal.description), contentType: "application/json",
+                             for: head, started: started, context: context)
+            }
+        }
+        let request = MetricsAPIRequest(method: head.method.rawValue, path: String(path), query: Self.decodeQuery(query))
+        write(server.api.respond(request, now: Date()), contentType: "application/json", for: head, started: started, context: context)
+    }
+
+    private func write(_ answer: MetricsAPIResponse, contentType: String, for head: HTTPRequestHead, started: ContinuousClock.Instant,
+                       context: ChannelHandlerContext) {
+        server.metrics?.record(code: answer.status, duration: ContinuousClock.now - started)
+        let response = Self.response(answer, contentType: contentType, keepAlive: head.isKeepAlive, head: head.method == .HEAD,
+                                     allocator: context.channel.allocator, http10: head.version == .http1_0)
+        if head.isKeepAlive {
+            context.write(wrapOutboundOut(response), promise: nil)
+        } else {
+            context.writeAndFlush(wrapOutboundOut(response)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+
+    /// An HTTP/1.1 response, status line to body, in one buffer. (An HTTP/1.0 client keeps the
+    /// connection only when told so.)
+    static func response(_ answer: MetricsAPIResponse, contentType: String, keepAlive: Bool, head: Bool, allocator: ByteBufferAllocator,
+                         http10: Bool = false) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: 128 + answer.body.count)
+        let status = HTTPResponseStatus(statusCode: answer.status)
+        buffer.writeString("HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\nContent-Type: \(contentType)\r\nContent-Length: \(answer.body.count)\r\n")
+        buffer.writeString(!keepAlive ? "Connection: close\r\n\r\n" : http10 ? "Connection: keep-alive\r\n\r\n" : "\r\n")
+        if !head { buffer.writeBytes(answer.body) }
+        return buffer
+    }
+
+    private func clientCommonName(_ context: ChannelHandlerContext) -> String? {
+        if let known = commonName { return known }
+        let certificate = try? context.pipeline.syncOperations.nioSSL_peerCertificate()
+        let name = certificate.flatMap(ClientCertificateAuthorities.commonName)
+        commonName = .some(name)
+        return name
+    }
+
+    /// `/path?query` → the path as sent and the raw query.
+    static func split(_ uri: String) -> (path: Substring, query: Substring) {
+        guard let mark = uri.firstIndex(of: "?") else { return (uri[...], "") }
+        return (uri[..<mark], uri[uri.index(after: mark)...])
+    }
+
+    /// Query parameters as Go's `url.ParseQuery` reads them (the apiserver's side of the
+    /// aggregator): `+` is a space, `%XX` a byte; the first of repeated names wins.
+    static func decodeQuery(_ query: Substring) -> [String: String] {
+        var parameters: [String: String] = [:]
+        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = PercentDecoding.decode(parts[0], plusIsSpace: true)
+            if parameters[name] == nil { parameters[name] = parts.count > 1 ? PercentDecoding.decode(parts[1], plusIsSpace: true) : "" }
+        }
+        return parameters
+    }
+}
