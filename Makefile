@@ -3,7 +3,7 @@
 SHELL        := /bin/bash
 SWIFT        ?= swift
 BIN          := .build/debug/hpa-operator
-APT_PACKAGES := libcurl4-openssl-dev libssl-dev prometheus binutils
+APT_PACKAGES := libcurl4-openssl-dev libssl-dev prometheus binutils openssl
 
 .PHONY: deps build release image test demo bench-kube bench-operator bench-collector bench-api clean
 

@@ -23,15 +23,18 @@ public enum InformerEvent<Object: APIObject>: Sendable {
 public struct CachedObject<Object: APIObject>: @unchecked Sendable {
     private let storage: CachedBytes
 
-    public init(_ object: Object) throws {
+    /// - Parameter tag: a short fact about the object that readers want without decoding it.
+    public init(_ object: Object, tag: String? = nil) throws {
         let json = try KubeClient.encoder.encode(object)
         storage = CachedBytes.make(CachedBytes.Header(namespace: object.metadata.namespace, name: object.metadata.name ?? "",
-                                                      resourceVersion: object.metadata.resourceVersion, count: json.count), json)
+                                                      resourceVersion: object.metadata.resourceVersion, tag: tag, count: json.count), json)
     }
 
     public var namespace: String? { storage.header.namespace }
     public var name: String { storage.header.name }
     public var resourceVersion: String? { storage.header.resourceVersion }
+    /// What the informer's `tag` said of the object when it was cached.
+    public var tag: String? { storage.header.tag }
     /// The size of the cached JSON.
     public var byteCount: Int { storage.header.count }
 
@@ -51,6 +54,7 @@ private final class CachedBytes: ManagedBuffer<CachedBytes.Header, UInt8> {
         let namespace: String?
         let name: String
         let resourceVersion: String?
+        let tag: String?
         let count: Int
     }
 
@@ -96,6 +100,7 @@ public final class Informer<Object: APIObject>: Sendable {
     private let onRelist: @Sendable () -> Void
     private let onError: @Sendable (any Error) -> Void
     private let transform: @Sendable (Object) -> Object
+    private let tag: @Sendable (Object) -> String?
     private let state = Mutex<State>(State())
 
     private struct State {
@@ -111,12 +116,15 @@ public final class Informer<Object: APIObject>: Sendable {
     ///   - onError: called for every failed list or watch, before the backoff.
     ///   - transform: applied to every object before it is cached and reported: drop what no reader
     ///     needs, and the cache holds only that (client-go's SetTransform).
+    ///   - tag: computed once per cached object, readable from `CachedObject.tag` without decoding it.
     public init(
         client: KubeClient, namespace: String? = nil, labelSelector: String? = nil,
         watchTimeoutSeconds: Int = 300, backoff: Backoff = Backoff(), onRelist: @escaping @Sendable () -> Void = {},
-        onError: @escaping @Sendable (any Error) -> Void = { _ in }, transform: @escaping @Sendable (Object) -> Object = { $0 }
+        onError: @escaping @Sendable (any Error) -> Void = { _ in }, transform: @escaping @Sendable (Object) -> Object = { $0 },
+        tag: @escaping @Sendable (Object) -> String? = { _ in nil }
     ) {
         self.transform = transform
+        self.tag = tag
         self.client = client
         self.namespace = namespace
         self.labelSelector = labelSelector
@@ -271,7 +279,8 @@ public final class Informer<Object: APIObject>: Sendable {
 
     private func cache(_ object: Object) throws -> CachedObject<Object> {
         do {
-            return try CachedObject(transform(object))
+            let slim = transform(object)
+            return try CachedObject(slim, tag: tag(slim))
         } catch {
             throw KubeError.decoding("cannot cache \(Object.resource.kind) \(object.metadata.qualifiedName): \(error)")
         }

@@ -64,7 +64,7 @@ public final class Operator: Service, Sendable {
                                 transform: CacheSlimming.workload)
         hpas = Informer(client: client, namespace: configuration.namespace, watchTimeoutSeconds: configuration.watchTimeoutSeconds,
                         backoff: configuration.backoff, onRelist: relisted("horizontalpodautoscalers"), onError: failed("horizontalpodautoscalers"),
-                        transform: CacheSlimming.hpa)
+                        transform: CacheSlimming.hpa, tag: { WorkloadKey.owning($0)?.description })
         if let election = configuration.leaderElection {
             let queue = self.queue
             let deployments = self.deployments
@@ -188,7 +188,7 @@ public final class Operator: Service, Sendable {
             case .added(let hpa), .deleted(let hpa): [hpa]
             case .updated(let old, let new): [old, new]
             }
-            let owners = Set(changed.compactMap { hpas.decode($0).flatMap(WorkloadKey.owning) })
+            let owners = Set(changed.compactMap { $0.tag.flatMap(WorkloadKey.init(parsing:)) })
             for key in owners { await queue.add(key) }
         }
     }

@@ -14,6 +14,13 @@ public struct WorkloadKey: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { "\(kind)/\(namespace)/\(name)" }
 
+    /// Reads `description` back (names and namespaces never contain a slash).
+    public init?(parsing text: String) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 3 else { return nil }
+        self.init(kind: String(parts[0]), namespace: String(parts[1]), name: String(parts[2]))
+    }
+
     /// The workload an HPA belongs to: its controller owner, else its scale target (for conflicts).
     public static func owning(_ hpa: HorizontalPodAutoscaler) -> WorkloadKey? {
         let namespace = hpa.metadata.namespace ?? ""

@@ -6,11 +6,10 @@ public enum Measure {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
-    /// This process's peak resident memory, in MB.
+    /// This process's peak resident memory (VmHWM), in MB. Not getrusage's ru_maxrss: Linux keeps
+    /// that across exec, so a child started by a large parent would report the parent's peak.
     public static var peakRSSMegabytes: Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_maxrss) / 1024
+        statusMegabytes("VmHWM:")
     }
 
     /// CPU time (user + system) this process has used, in seconds.
@@ -31,8 +30,13 @@ public enum Measure {
 
     /// This process's resident memory now (VmRSS), in MB.
     public static var currentRSSMegabytes: Double {
+        statusMegabytes("VmRSS:")
+    }
+
+    /// A kB figure of /proc/self/status, in MB.
+    private static func statusMegabytes(_ field: String) -> Double {
         let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-        let kilobytes = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
+        let kilobytes = status.split(separator: "\n").first { $0.hasPrefix(field) }
             .flatMap { $0.split(separator: " ").dropFirst().first }.flatMap { Double($0) }
         return (kilobytes ?? 0) / 1024
     }

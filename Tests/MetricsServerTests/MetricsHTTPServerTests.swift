@@ -124,6 +124,36 @@ import TestSupport
         await running.stop()
     }
 
+    /// Raw HTTP/1.1 over TLS (openssl s_client), as clients other than Go's may speak it.
+    @Test func pipelinedHeadCloseAndMalformedRequests() async throws {
+        let running = try await Running(store: await Values.store(at: Date()), authentication: true)
+        let port = try #require(running.server.port)
+        func exchange(_ requests: String) throws -> String {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("requests-\(UUID().uuidString)")
+            try Data(requests.utf8).write(to: file)
+            defer { try? FileManager.default.removeItem(at: file) }
+            // -quiet reads the answers until the server closes the connection.
+            return try Tool.run("/bin/bash", ["-c", "timeout 10 openssl s_client -quiet -connect 127.0.0.1:\(port) < \(file.path) 2>/dev/null"]).stdout
+        }
+        // Three requests in one write: answered in order; `+` in a query is a space, as Go reads it;
+        // HEAD gets headers only; `Connection: close` ends the connection after its answer.
+        let answers = try exchange(
+            "GET /apis/external.metrics.k8s.io/v1beta1/namespaces/default/queue_depth?labelSelector=queue%3Dorders,type+in+(prometheus) HTTP/1.1\r\nHost: x\r\n\r\n"
+            + "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+            + "GET /apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/%2A/requests_per_second HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let parts = answers.components(separatedBy: "HTTP/1.1 ").dropFirst()
+        #expect(parts.count == 3, "\(answers)")
+        let (external, head, pods) = (parts[1], parts[2], parts[3])
+        #expect(external.hasPrefix("200 OK\r\n") && external.contains("Content-Type: application/json") && external.contains(#""queue":"orders""#))
+        #expect(head == "200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\n")
+        #expect(pods.hasPrefix("200 OK\r\n") && pods.contains("Connection: close\r\n") && pods.contains("d-pods-2"))
+
+        // Not HTTP at all: 400, and the connection is closed.
+        let malformed = try exchange("NOT HTTP\r\n\r\n")
+        #expect(malformed.hasPrefix("HTTP/1.1 400 Bad Request\r\n") && malformed.contains("Connection: close\r\n"), "\(malformed)")
+        await running.stop()
+    }
+
     @Test func servingCertificateFilesAreReReadWhenTheyChange() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("serving-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
