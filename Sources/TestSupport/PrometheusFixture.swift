@@ -55,7 +55,7 @@ public final class PrometheusFixture: Sendable {
             "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
         ]
         let log = directory.appendingPathComponent("prometheus.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle
