@@ -35,7 +35,7 @@ public struct MetricsAPI: Sendable {
         guard request.method == "GET" || request.method == "HEAD" else {
             return Self.status(405, reason: "MethodNotAllowed", "the metrics API only serves GET, not \(request.method)")
         }
-        let segments = request.path.split(separator: "/").map { PercentDecoding.decode($0) }
+        let segments = request.path.utf8.split(separator: UInt8(ascii: "/")).map { PercentDecoding.decode(Substring($0)) }
         switch segments.first {
         case "openapi" where segments == ["openapi", "v2"]:
             return Self.openAPI

@@ -154,8 +154,8 @@ final class MetricsAPIHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// `/path?query` → the path as sent and the raw query.
     static func split(_ uri: String) -> (path: Substring, query: Substring) {
-        guard let mark = uri.firstIndex(of: "?") else { return (uri[...], "") }
-        return (uri[..<mark], uri[uri.index(after: mark)...])
+        guard let mark = uri.utf8.firstIndex(of: UInt8(ascii: "?")) else { return (uri[...], "") }
+        return (uri[..<mark], uri[uri.utf8.index(after: mark)...])
     }
 
     /// Query parameters as Go's `url.ParseQuery` reads them (the apiserver's side of the
