@@ -82,7 +82,7 @@ public final class Collector: Service, Sendable {
         let consumer = Task {
             // HPAs a shared informer cached before we subscribed (planning one again is a no-op).
             for hpa in hpas.items { await plan(hpa) }
-            for await change in changes {
+            for await change in changes where !change.changesNothingCached {
                 switch change {
                 case .added(let hpa), .updated(_, let hpa):
                     if let hpa = hpas.decode(hpa) { await plan(hpa) }

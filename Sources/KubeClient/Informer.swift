@@ -8,6 +8,13 @@ public enum InformerEvent<Object: APIObject>: Sendable {
     case updated(old: CachedObject<Object>, new: CachedObject<Object>)
     case deleted(CachedObject<Object>)
 
+    /// An update of what the cache does not keep (a status, the resourceVersion): handlers that
+    /// read only the cache have nothing to do for it.
+    public var changesNothingCached: Bool {
+        if case .updated(let old, let new) = self { return old.hasSameContent(as: new) }
+        return false
+    }
+
     /// The object as it is now (for a deletion: as it was last seen).
     public var latest: CachedObject<Object> {
         switch self {
@@ -23,9 +30,13 @@ public enum InformerEvent<Object: APIObject>: Sendable {
 public struct CachedObject<Object: APIObject>: @unchecked Sendable {
     private let storage: CachedBytes
 
+    /// The resourceVersion is kept beside the JSON, not in it, so two versions of an object whose
+    /// cached content is the same have the same JSON (see `hasSameContent`).
     /// - Parameter tag: a short fact about the object that readers want without decoding it.
     public init(_ object: Object, tag: String? = nil) throws {
-        let json = try KubeClient.encoder.encode(object)
+        var unversioned = object
+        unversioned.metadata.resourceVersion = nil
+        let json = try KubeClient.encoder.encode(unversioned)
         storage = CachedBytes.make(CachedBytes.Header(namespace: object.metadata.namespace, name: object.metadata.name ?? "",
                                                       resourceVersion: object.metadata.resourceVersion, tag: tag, count: json.count), json)
     }
@@ -44,7 +55,15 @@ public struct CachedObject<Object: APIObject>: @unchecked Sendable {
     /// The object. It was encoded from the same type, so this fails only on a bug in a model
     /// type's Codable conformance (the tests round-trip every cached kind).
     public func decoded() throws -> Object {
-        try cacheDecoder.decode(Object.self, from: storage.json)
+        var object = try cacheDecoder.decode(Object.self, from: storage.json)
+        object.metadata.resourceVersion = resourceVersion
+        return object
+    }
+
+    /// True when everything cached of the two is the same, whatever their resourceVersions: an
+    /// update that changed only what the informer's transform drops (a status, say) needs no work.
+    public func hasSameContent(as other: CachedObject) -> Bool {
+        storage === other.storage || storage.hasSameBytes(as: other.storage)
     }
 }
 
@@ -66,6 +85,12 @@ private final class CachedBytes: ManagedBuffer<CachedBytes.Header, UInt8> {
 
     var json: Data {
         withUnsafeMutablePointerToElements { Data(bytes: $0, count: header.count) }
+    }
+
+    func hasSameBytes(as other: CachedBytes) -> Bool {
+        header.count == other.header.count && withUnsafeMutablePointerToElements { mine in
+            other.withUnsafeMutablePointerToElements { theirs in memcmp(mine, theirs, header.count) == 0 }
+        }
     }
 }
 

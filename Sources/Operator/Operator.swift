@@ -106,6 +106,10 @@ public final class Operator: Service, Sendable {
             style: configuration.style, metrics: metrics, logger: logger, isLeader: { [elector] in elector?.isLeader ?? true })
         logger.info("starting", metadata: ["namespace": "\(configuration.namespace ?? "(all)")", "metric-style": "\(configuration.style.rawValue)",
                                            "workers": "\(configuration.workers)", "leader-election": "\(configuration.leaderElection != nil)"])
+        // Subscribed before the informers start, so no event (the initial list's included) is missed.
+        let deploymentEvents = deployments.events()
+        let statefulSetEvents = statefulSets.events()
+        let hpaEvents = hpas.events()
         // Informers run as their own tasks so that a shutdown can stop them even before they synced.
         let informers = [
             Task { await self.deployments.run() },
@@ -116,9 +120,9 @@ public final class Operator: Service, Sendable {
         await withTaskCancellationOrGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { background in
                 // Event handlers, leader election and the HTTP port: cancelled at the end.
-                background.addTask { await self.enqueue(self.deployments.events(), kind: Deployment.kind) }
-                background.addTask { await self.enqueue(self.statefulSets.events(), kind: StatefulSet.kind) }
-                background.addTask { await self.enqueueOwners(self.hpas.events()) }
+                background.addTask { await self.enqueue(deploymentEvents, kind: Deployment.kind) }
+                background.addTask { await self.enqueue(statefulSetEvents, kind: StatefulSet.kind) }
+                background.addTask { await self.enqueueOwners(hpaEvents) }
                 if let elector { background.addTask { await elector.run(releaseOnExit: releaseLease) } }
                 if let address = configuration.metricsBindAddress {
                     background.addTask { await self.serveHTTP(address) }
@@ -176,14 +180,14 @@ public final class Operator: Service, Sendable {
     }
 
     private func enqueue<T: APIObject>(_ events: AsyncStream<InformerEvent<T>>, kind: String) async {
-        for await event in events {
+        for await event in events where !event.changesNothingCached {
             await queue.add(WorkloadKey(kind: kind, namespace: event.latest.namespace ?? "", name: event.latest.name))
         }
     }
 
     /// HPA changes go to their workload, so a manual edit is reverted and a deleted HPA recreated.
     private func enqueueOwners(_ events: AsyncStream<InformerEvent<HorizontalPodAutoscaler>>) async {
-        for await event in events {
+        for await event in events where !event.changesNothingCached {
             let changed = switch event {
             case .added(let hpa), .deleted(let hpa): [hpa]
             case .updated(let old, let new): [old, new]

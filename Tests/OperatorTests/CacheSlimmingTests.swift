@@ -96,4 +96,28 @@ import Testing
         }
         #expect(try CachedObject(CacheSlimming.workload(workload)).decoded() == CacheSlimming.workload(workload))
     }
+
+    @Test func statusOnlyUpdatesChangeNothingCached() throws {
+        var workload = Deployment(
+            metadata: ObjectMeta(name: "web", namespace: "shop", uid: "u1", annotations: [
+                "hpa.autoscaling.banzaicloud.io/minReplicas": "1", "hpa.autoscaling.banzaicloud.io/maxReplicas": "4",
+                "cpu.hpa.autoscaling.banzaicloud.io/targetAverageUtilization": "70",
+            ]),
+            status: WorkloadStatus(replicas: 2))
+        workload.metadata.resourceVersion = "1"
+        var churned = workload
+        churned.metadata.resourceVersion = "2"
+        churned.status = WorkloadStatus(replicas: 5)
+        let old = try CachedObject(CacheSlimming.workload(workload))
+        let new = try CachedObject(CacheSlimming.workload(churned))
+        #expect(InformerEvent.updated(old: old, new: new).changesNothingCached)
+        // The resourceVersion is not in the cached JSON but comes back with the object.
+        #expect(try new.decoded().metadata.resourceVersion == "2")
+
+        var edited = churned
+        edited.metadata.resourceVersion = "3"
+        edited.metadata.annotations?["hpa.autoscaling.banzaicloud.io/maxReplicas"] = "9"
+        #expect(!InformerEvent.updated(old: new, new: try CachedObject(CacheSlimming.workload(edited))).changesNothingCached)
+        #expect(!InformerEvent.added(new).changesNothingCached && !InformerEvent.deleted(new).changesNothingCached)
+    }
 }

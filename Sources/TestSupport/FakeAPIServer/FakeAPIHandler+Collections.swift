@@ -52,8 +52,9 @@ extension FakeAPIHandler {
             (revision, items) = snapshot
         } else {
             let filter = try filter(query)
-            revision = await state.revision
-            items = await state.all(target.key, namespace: target.namespace).map(\.1.object).filter(filter.matches).map { item in
+            let snapshot = await state.snapshot(target.key, namespace: target.namespace)
+            revision = snapshot.revision
+            items = snapshot.objects.map(\.1.object).filter(filter.matches).map { item in
                 // List items carry no kind or apiVersion; the list does.
                 var item = item
                 item["kind"] = nil
@@ -98,7 +99,7 @@ extension FakeAPIHandler {
                 "message": .string("The resourceVersion for the provided watch is too old."), "reason": .string("Expired"), "code": .integer(410),
             ])
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: line("ERROR", status))))
-        case .started(let replay, let live, let id):
+        case .started(let replay, let live, let id, let startRevision):
             let timeout = query["timeoutSeconds"].flatMap(Int.init).map { Duration.seconds($0) } ?? .seconds(1800)
             let bookmarks = query["allowWatchBookmarks"] == "true"
             let (items, feed) = AsyncStream<WatchItem>.makeStream()
@@ -121,7 +122,11 @@ extension FakeAPIHandler {
                 }
                 let dropAfter = await state.dropWatchesAfterEvents
                 var sent = 0
+                // Bookmarks carry the revision this watch has delivered everything up to, as the
+                // apiserver's do: a watch resumed from one misses nothing.
+                var delivered = startRevision
                 func send(_ event: StoredEvent) async throws {
+                    defer { delivered = max(delivered, event.resourceVersion) }
                     guard filter.matches(event.object) else { return }
                     if let dropAfter, sent >= dropAfter { throw WatchDropped() }
                     try await writer.write(ByteBuffer(bytes: line(event.type, event.object)))
@@ -131,9 +136,9 @@ extension FakeAPIHandler {
                 for await item in items {
                     switch item {
                     case .event(let event): try await send(event)
-                    case .bookmark: try await writer.write(ByteBuffer(bytes: line("BOOKMARK", bookmark(resource, await state.revision))))
+                    case .bookmark: try await writer.write(ByteBuffer(bytes: line("BOOKMARK", bookmark(resource, delivered))))
                     case .end:
-                        if bookmarks { try await writer.write(ByteBuffer(bytes: line("BOOKMARK", bookmark(resource, await state.revision)))) }
+                        if bookmarks { try await writer.write(ByteBuffer(bytes: line("BOOKMARK", bookmark(resource, delivered)))) }
                         try await writer.finish(nil)
                         return
                     }

@@ -117,11 +117,8 @@ extension FakeAPIHandler {
         if let options = try? JSONDecoder().decode(JSONValue.self, from: body), let wanted = options["preconditions"]?["uid"]?.stringValue, wanted != uid {
             throw conflict(target, "Precondition failed: UID in precondition: \(wanted), UID in object meta: \(uid)")
         }
-        let revision = await state.nextRevision()
-        var gone = old.object
-        gone["metadata"]?["resourceVersion"] = .string(String(revision))
         guard await state.write(target.key, objectKey(target, name: target.name!), nil, expecting: old.object["metadata"]?["resourceVersion"]?.stringValue,
-                                eventType: "DELETED", eventObject: gone, revision: revision)
+                                eventType: "DELETED", eventObject: old.object) != nil
         else { throw RaceLost(name: target.name!) }
         return status(200, "", "", details: .object([
             "name": .string(target.name!), "group": .string(target.resource.group), "kind": .string(target.resource.plural), "uid": .string(uid),
@@ -168,9 +165,7 @@ extension FakeAPIHandler {
         if let old, Self.comparable(old.object) == Self.comparable(object) {
             return old.object
         }
-        let revision = await state.nextRevision()
         var metadata = object["metadata"] ?? .object([:])
-        metadata["resourceVersion"] = .string(String(revision))
         if let old {
             let oldMetadata = old.object["metadata"]
             metadata["uid"] = oldMetadata?["uid"]
@@ -185,10 +180,10 @@ extension FakeAPIHandler {
         object["metadata"] = metadata
         let key = objectKey(target, name: metadata["name"]?.stringValue ?? target.name ?? "")
         // Another writer may have got in since `old` was read: then this write loses, as with etcd.
-        guard await state.write(target.key, key, .init(object: object, appliedFields: owners), expecting: old?.object["metadata"]?["resourceVersion"]?.stringValue,
-                                eventType: old == nil ? "ADDED" : "MODIFIED", eventObject: object, revision: revision)
+        guard let stored = await state.write(target.key, key, .init(object: object, appliedFields: owners), expecting: old?.object["metadata"]?["resourceVersion"]?.stringValue,
+                                             eventType: old == nil ? "ADDED" : "MODIFIED", eventObject: object)
         else { throw RaceLost(name: key.name) }
-        return object
+        return stored
     }
 
     /// The object without what changes on every write, to detect no-op writes.

@@ -86,11 +86,6 @@ actor FakeAPIState {
 
     // MARK: Storage
 
-    func nextRevision() -> Int {
-        revision += 1
-        return revision
-    }
-
     func stored(_ resource: ResourceKey, _ key: ObjectKey) -> Stored? {
         objects[resource]?[key]
     }
@@ -99,11 +94,25 @@ actor FakeAPIState {
         (objects[resource] ?? [:]).filter { namespace == nil || $0.key.namespace == namespace }.sorted { $0.key < $1.key }
     }
 
+    /// A consistent list: the objects as of one revision, and that revision.
+    func snapshot(_ resource: ResourceKey, namespace: String?) -> (revision: Int, objects: [(ObjectKey, Stored)]) {
+        (revision, all(resource, namespace: namespace))
+    }
+
     /// Stores (or with nil removes) an object, but only if the stored one is still the version the
     /// writer read (`expecting`: its resourceVersion, nil for "absent"), as etcd's transactions
-    /// guarantee: of two racing writers, one gets a 409. Returns false then; else tells the watches.
-    func write(_ resource: ResourceKey, _ key: ObjectKey, _ stored: Stored?, expecting: String?, eventType: String, eventObject: JSONValue, revision: Int) -> Bool {
-        guard objects[resource]?[key]?.object["metadata"]?["resourceVersion"]?.stringValue == expecting else { return false }
+    /// guarantee: of two racing writers, one gets a 409. The new revision is taken here, in the same
+    /// step, and stamped on the stored object and the event: revisions are committed in order, so a
+    /// list at revision N holds every write up to N. Returns the stored object (for a removal, the
+    /// event's) or nil when the race was lost; else tells the watches.
+    func write(_ resource: ResourceKey, _ key: ObjectKey, _ stored: Stored?, expecting: String?, eventType: String, eventObject: JSONValue) -> JSONValue? {
+        guard objects[resource]?[key]?.object["metadata"]?["resourceVersion"]?.stringValue == expecting else { return nil }
+        revision += 1
+        let version = JSONValue.string(String(revision))
+        var stored = stored
+        stored?.object["metadata"]?["resourceVersion"] = version
+        var eventObject = stored?.object ?? eventObject
+        eventObject["metadata"]?["resourceVersion"] = version
         objects[resource, default: [:]][key] = stored
         let event = StoredEvent(resourceVersion: revision, type: eventType, object: eventObject, namespace: key.namespace)
         var log = events[resource, default: []]
@@ -117,7 +126,7 @@ actor FakeAPIState {
         for watcher in (watchers[resource] ?? [:]).values where watcher.namespace == nil || watcher.namespace == key.namespace {
             watcher.continuation.yield(event)
         }
-        return true
+        return eventObject
     }
 
     /// Forgets all past events: every resourceVersion before now is too old to watch from.
@@ -131,7 +140,7 @@ actor FakeAPIState {
 
     enum WatchStart {
         case expired
-        case started(replay: [StoredEvent], live: AsyncStream<StoredEvent>, id: UUID)
+        case started(replay: [StoredEvent], live: AsyncStream<StoredEvent>, id: UUID, revision: Int)
     }
 
     /// Registers a watch and returns the events it missed, atomically, so none is lost or doubled.
@@ -155,7 +164,7 @@ actor FakeAPIState {
         let (stream, continuation) = AsyncStream<StoredEvent>.makeStream()
         let id = UUID()
         watchers[resource, default: [:]][id] = Watcher(namespace: namespace, continuation: continuation)
-        return .started(replay: replay, live: stream, id: id)
+        return .started(replay: replay, live: stream, id: id, revision: revision)
     }
 
     func stopWatch(_ resource: ResourceKey, id: UUID) {
