@@ -135,7 +135,9 @@ struct HTTPClientTests {
         #expect(HTTPError.timeout(seconds: 10, url: "http://x/").description == "timeout after 10 s: http://x/")
     }
 
-    @Test func cancellingTheTaskAbortsWithinASecond() async throws {
+    // The bounds below guard against hangs, not for speed: the whole suite shares two cores, so
+    // they leave room for a loaded machine.
+    @Test func cancellingTheTaskAbortsPromptly() async throws {
         let server = try await TestHTTPServer.start(handler: echoHandler)
         defer { Task { await server.stop() } }
         let client = HTTPClient()
@@ -144,7 +146,7 @@ struct HTTPClientTests {
         let cancelled = ContinuousClock.now
         request.cancel()
         await #expect(throws: CancellationError.self) { try await request.value }
-        #expect(ContinuousClock.now - cancelled < .seconds(1))
+        #expect(ContinuousClock.now - cancelled < .seconds(3))
     }
 
     @Test func aTaskCancelledBeforeItsRequestDoesNotSendIt() async throws {
@@ -171,7 +173,7 @@ struct HTTPClientTests {
         #expect(lines == [#"{"n":0}"#, #"{"n":1}"#, #"{"n":2}"#, #"{"n":3}"#])
     }
 
-    @Test func cancellingAStreamEndsItWithinASecond() async throws {
+    @Test func cancellingAStreamEndsItPromptly() async throws {
         let server = try await TestHTTPServer.start(handler: echoHandler)
         defer { Task { await server.stop() } }
         let consumer = Task {
@@ -184,7 +186,7 @@ struct HTTPClientTests {
         let cancelled = ContinuousClock.now
         consumer.cancel()
         _ = try? await consumer.value
-        #expect(ContinuousClock.now - cancelled < .seconds(1))
+        #expect(ContinuousClock.now - cancelled < .seconds(3))
     }
 
     @Test func manyWaitingRequestsDoNotBlockOtherTasks() async throws {
@@ -196,7 +198,7 @@ struct HTTPClientTests {
         // With 32 transfers waiting, short requests and plain tasks still run.
         let started = ContinuousClock.now
         #expect(try await client.send(HTTPRequest(url: server.url + "/quick")).status == 200)
-        #expect(ContinuousClock.now - started < .seconds(1))
+        #expect(ContinuousClock.now - started < .seconds(3))
         for task in hanging { task.cancel() }
         for task in hanging { _ = try? await task.value }
     }
