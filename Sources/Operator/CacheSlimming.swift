@@ -3,7 +3,8 @@ import Foundation
 import KubeModel
 
 /// What the operator's caches keep of each object: only what reconciling reads, so 10,000
-/// workloads and HPAs fit in a small pod. Applied by the informers before caching.
+/// workloads and HPAs fit in a small pod. Applied by the informers before caching. Neither keeps
+/// apiVersion and kind: the informer's type says them, and list items arrive without them anyway.
 enum CacheSlimming {
     /// A workload's identity, deletion mark, and our annotations (on it and on its pod template).
     static func workload<Kind>(_ workload: AppsWorkload<Kind>) -> AppsWorkload<Kind> {
@@ -13,13 +14,16 @@ enum CacheSlimming {
         slim.resourceVersion = metadata.resourceVersion
         slim.deletionTimestamp = metadata.deletionTimestamp
         let template = ours(workload.spec?.template?.metadata?.annotations)
-        return AppsWorkload(metadata: slim, spec: template.map { WorkloadSpec(template: PodTemplate(metadata: ObjectMeta(annotations: $0))) })
+        var kept = AppsWorkload<Kind>(metadata: slim, spec: template.map { WorkloadSpec(template: PodTemplate(metadata: ObjectMeta(annotations: $0))) })
+        (kept.apiVersion, kept.kind) = (nil, nil)
+        return kept
     }
 
     /// An HPA without its status, and with managedFields cut down to the ownership the comparison
     /// reads (other managers' entries and the rest of our field tree are never read).
     static func hpa(_ hpa: HorizontalPodAutoscaler) -> HorizontalPodAutoscaler {
         var slim = hpa
+        (slim.apiVersion, slim.kind) = (nil, nil)
         slim.status = nil
         slim.metadata.managedFields = HPAComparison.ownershipEssentials(of: hpa.metadata.managedFields, fieldManager: Reconciler.fieldManager)
         slim.metadata.creationTimestamp = nil
