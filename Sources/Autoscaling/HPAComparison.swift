@@ -1,4 +1,3 @@
-import Foundation
 import KubeModel
 
 /// Whether a live HPA already is what the operator would apply (SPEC §2: no request at all when it

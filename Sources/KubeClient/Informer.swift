@@ -176,12 +176,7 @@ public final class Informer<Object: APIObject>: Sendable {
 
     /// Every cached object, ordered by namespace/name.
     public var items: [Object] {
-        cachedItems.compactMap(decode)
-    }
-
-    /// Every cached object, ordered by namespace/name, not yet decoded.
-    public var cachedItems: [CachedObject<Object>] {
-        state.withLock { state in state.objects.sorted { $0.key < $1.key }.map(\.value) }
+        state.withLock { state in state.objects.sorted { $0.key < $1.key }.map(\.value) }.compactMap(decode)
     }
 
     /// A cached object that cannot be decoded is a bug in its model type: reported, then treated as absent.

@@ -45,7 +45,7 @@ public struct APIServiceCABundle: Service {
             logger.info("set the APIService's caBundle to our serving CA", metadata: ["apiservice": "\(name)"])
         }
         if !missing.isEmpty {
-            throw CertificateFileError("APIService \(missing.joined(separator: ", ")) not found; apply config/default, which creates them")
+            throw MetricsServerError("APIService \(missing.joined(separator: ", ")) not found; apply config/default, which creates them")
         }
         return patched
     }

@@ -35,16 +35,16 @@ public struct ClientCARefresher: Service {
         switch source {
         case .file(let path):
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw CertificateFileError("cannot read --requestheader-client-ca-file \(path)")
+                throw MetricsServerError("cannot read --requestheader-client-ca-file \(path)")
             }
             do { try authorities.replace(pem: String(decoding: data, as: UTF8.self)) } catch {
-                throw CertificateFileError("--requestheader-client-ca-file \(path) holds no PEM certificate")
+                throw MetricsServerError("--requestheader-client-ca-file \(path) holds no PEM certificate")
             }
             return nil
         case .configMap(let client):
             let configMap = try await client.get(ConfigMap.self, namespace: Self.configMapNamespace, name: Self.configMapName)
             guard let pem = configMap.data?[Self.caKey] else {
-                throw CertificateFileError("ConfigMap \(Self.configMapNamespace)/\(Self.configMapName) has no \(Self.caKey): the apiserver runs without --requestheader-client-ca-file, so no aggregated API can authenticate it")
+                throw MetricsServerError("ConfigMap \(Self.configMapNamespace)/\(Self.configMapName) has no \(Self.caKey): the apiserver runs without --requestheader-client-ca-file, so no aggregated API can authenticate it")
             }
             try authorities.replace(pem: pem)
             return configMap.data?[Self.allowedNamesKey].flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }

@@ -17,7 +17,7 @@ public final class ClientCertificateAuthorities: Sendable {
     /// Replaces the trusted CAs with the certificates in `pem` (one or more PEM blocks).
     public func replace(pem: String) throws {
         let certificates = try PEMDocument.parseMultiple(pemString: pem).map { try Certificate(pemDocument: $0) }
-        guard !certificates.isEmpty else { throw CertificateFileError("no certificate in the requestheader client CA") }
+        guard !certificates.isEmpty else { throw MetricsServerError("no certificate in the requestheader client CA") }
         roots.withLock { $0 = certificates }
     }
 
@@ -49,7 +49,9 @@ public final class ClientCertificateAuthorities: Sendable {
     }
 }
 
-struct CertificateFileError: Error, CustomStringConvertible {
+/// A problem setting up the metrics API (certificates, the requestheader CA, APIServices), in
+/// words a user can act on.
+struct MetricsServerError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }

@@ -49,9 +49,8 @@ public struct MetricsAPI: Sendable {
     private func apis(_ path: [String], query: [String: String], now: Date) -> MetricsAPIResponse {
         let custom = MetricsAPIGroup.custom
         let external = MetricsAPIGroup.external
-        let groups = [APIGroup(name: custom, versions: MetricsAPIGroup.customVersions), APIGroup(name: external, versions: MetricsAPIGroup.externalVersions)]
-        guard let group = path.first else { return Self.json(APIGroupList(groups: groups)) }
-        guard let document = groups.first(where: { $0.name == group }) else {
+        guard let group = path.first else { return Self.json(APIGroupList(groups: Self.groups)) }
+        guard let document = Self.groups.first(where: { $0.name == group }) else {
             return Self.status(404, reason: "NotFound", "this server serves only \(custom) and \(external), not \(group)")
         }
         guard path.count > 1 else { return Self.json(document) }
@@ -77,10 +76,10 @@ public struct MetricsAPI: Sendable {
         case (custom, 4) where rest[2] == "metrics":
             // A metric describing the Namespace object itself.
             return objectValues(version: version, namespace: namespace, resource: GroupResource(resource: "namespaces"),
-                                      name: namespace, metric: rest[3], selector: selectors.metricLabels, now: now)
+                                name: namespace, metric: rest[3], selector: selectors.metricLabels, now: now)
         case (custom, 5):
             return objectValues(version: version, namespace: namespace, resource: GroupResource(parsing: rest[2]),
-                                      name: rest[3], metric: rest[4], selector: selectors.metricLabels, now: now)
+                                name: rest[3], metric: rest[4], selector: selectors.metricLabels, now: now)
         default:
             return Self.status(404, reason: "NotFound", "the server could not find the requested resource")
         }
@@ -179,6 +178,10 @@ public struct MetricsAPI: Sendable {
             APIResourceList.Resource(name: $0, namespaced: true, kind: kind, verbs: ["get"])
         }))
     }
+
+    /// The groups this server serves, as `/apis` lists them.
+    private static let groups = [APIGroup(name: MetricsAPIGroup.custom, versions: MetricsAPIGroup.customVersions),
+                                 APIGroup(name: MetricsAPIGroup.external, versions: MetricsAPIGroup.externalVersions)]
 
     static let openAPI = MetricsAPIResponse(status: 200, body: Data(#"""
         {"swagger":"2.0","info":{"title":"hpa-operator metrics API","version":"v1"},"paths":{}}

@@ -43,11 +43,13 @@ struct MetricsAPIChannel: ServerChildChannel {
 /// requestheader authentication accepts (unless authentication is skipped). Requests are answered
 /// as they arrive, so pipelined ones are answered in order; each response is written as one
 /// buffer (one TLS record) and flushed when the read is done.
-final class MetricsAPIHandler: ChannelInboundHandler, RemovableChannelHandler {
+final class MetricsAPIHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = ByteBuffer
 
     static let healthPaths: Set<Substring> = ["/healthz", "/livez", "/readyz"]
+    static let healthy = MetricsAPIResponse(status: 200, body: Data("ok\n".utf8))
+    static let notReady = MetricsAPIResponse(status: 503, body: Data("the collector has not synced its HPAs yet\n".utf8))
 
     private let server: MetricsHTTPServer
     private var request: HTTPRequestHead?
@@ -103,9 +105,7 @@ final class MetricsAPIHandler: ChannelInboundHandler, RemovableChannelHandler {
         let started = ContinuousClock.now
         let (path, query) = Self.split(head.uri)
         if Self.healthPaths.contains(path) {
-            let ready = path != "/readyz" || server.isReady()
-            let answer = ready ? MetricsAPIResponse(status: 200, body: Data("ok\n".utf8))
-                : MetricsAPIResponse(status: 503, body: Data("the collector has not synced its HPAs yet\n".utf8))
+            let answer = path == "/readyz" && !server.isReady() ? Self.notReady : Self.healthy
             return write(answer, contentType: "text/plain", for: head, started: started, context: context)
         }
         if case .requestHeader(let authentication, _) = server.configuration.authentication {

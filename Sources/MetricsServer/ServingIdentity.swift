@@ -70,19 +70,19 @@ public final class ServingIdentity: Sendable {
     private static func load(_ certificateFile: String, _ keyFile: String) throws -> Loaded {
         let stamp = try stamp(certificateFile, keyFile)
         guard let certificatePEM = FileManager.default.contents(atPath: certificateFile) else {
-            throw CertificateFileError("cannot read --tls-cert-file \(certificateFile)")
+            throw MetricsServerError("cannot read --tls-cert-file \(certificateFile)")
         }
         guard let keyPEM = FileManager.default.contents(atPath: keyFile) else {
-            throw CertificateFileError("cannot read --tls-private-key-file \(keyFile)")
+            throw MetricsServerError("cannot read --tls-private-key-file \(keyFile)")
         }
         let chain: [NIOSSLCertificate]
         do { chain = try NIOSSLCertificate.fromPEMBytes(Array(certificatePEM)) } catch {
-            throw CertificateFileError("--tls-cert-file \(certificateFile) holds no PEM certificate")
+            throw MetricsServerError("--tls-cert-file \(certificateFile) holds no PEM certificate")
         }
-        guard !chain.isEmpty else { throw CertificateFileError("--tls-cert-file \(certificateFile) holds no PEM certificate") }
+        guard !chain.isEmpty else { throw MetricsServerError("--tls-cert-file \(certificateFile) holds no PEM certificate") }
         let key: NIOSSLPrivateKey
         do { key = try NIOSSLPrivateKey(bytes: Array(keyPEM), format: .pem) } catch {
-            throw CertificateFileError("--tls-private-key-file \(keyFile) holds no PEM private key")
+            throw MetricsServerError("--tls-private-key-file \(keyFile) holds no PEM private key")
         }
         return Loaded(stamp: stamp, chain: chain, key: key)
     }

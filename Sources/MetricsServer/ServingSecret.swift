@@ -30,7 +30,7 @@ public enum ServingSecret {
             }
         }
         guard let certificate = text(secret, certificateKey), let key = text(secret, keyKey), let ca = text(secret, caKey) else {
-            throw CertificateFileError("Secret \(namespace)/\(name) lacks \(certificateKey), \(keyKey) or \(caKey); delete it and a new one is generated")
+            throw MetricsServerError("Secret \(namespace)/\(name) lacks \(certificateKey), \(keyKey) or \(caKey); delete it and a new one is generated")
         }
         return (try ServingIdentity(certificatePEM: certificate, keyPEM: key), ca)
     }
