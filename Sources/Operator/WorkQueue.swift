@@ -45,11 +45,16 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     public func addRateLimited(_ key: Key) {
         let attempts = failures[key, default: 0]
         failures[key] = attempts + 1
-        let delay = min(baseDelay * (1 << min(attempts, 30)), maximumDelay)
+        let delay = delay(afterFailures: attempts + 1)
         Task { [weak self] in
             try? await Task.sleep(for: delay)
             await self?.add(key)
         }
+    }
+
+    /// The wait before retrying a key that failed `failures` times in a row (1-based).
+    nonisolated func delay(afterFailures failures: Int) -> Duration {
+        min(baseDelay * (1 << min(failures - 1, 30)), maximumDelay)
     }
 
     /// The key succeeded: its next failure starts the backoff afresh.

@@ -42,7 +42,7 @@ import Testing
 
     @Test func failuresBackOffExponentially() async throws {
         let queue = WorkQueue<String>(baseDelay: .milliseconds(20), maximumDelay: .milliseconds(40))
-        for expected in [1, 2, 3] {
+        for expected in 1...3 {
             let started = ContinuousClock.now
             await queue.addRateLimited("k")
             #expect(await queue.next() == "k")
@@ -52,6 +52,10 @@ import Testing
             #expect(waited >= .milliseconds(min(20 << (expected - 1), 40)))
             await queue.done("k")
         }
+        // The schedule: 5 ms doubling, capped at 5 min.
+        let defaults = WorkQueue<String>()
+        #expect((1...4).map(defaults.delay(afterFailures:)) == [.milliseconds(5), .milliseconds(10), .milliseconds(20), .milliseconds(40)])
+        #expect(defaults.delay(afterFailures: 17) == .seconds(300) && defaults.delay(afterFailures: 100) == .seconds(300))
         await queue.forget("k")
         #expect(await queue.failureCount("k") == 0)
     }
