@@ -3,9 +3,12 @@
 SHELL        := /bin/bash
 SWIFT        ?= swift
 BIN          := .build/debug/hpa-operator
-APT_PACKAGES := libcurl4-openssl-dev libssl-dev prometheus binutils openssl
+# etcd-server, iproute2 and xz-utils are for the real-control-plane suite (`make e2e`).
+APT_PACKAGES := libcurl4-openssl-dev libssl-dev prometheus binutils openssl etcd-server iproute2 xz-utils
+# Waits for another apt or dpkg to finish instead of failing on its lock.
+APT_GET      := apt-get -o DPkg::Lock::Timeout=600
 
-.PHONY: deps build release image test demo bench-kube bench-operator bench-collector bench-api clean
+.PHONY: deps build release image test e2e demo bench-kube bench-operator bench-collector bench-api bench-cluster clean
 
 # Installs the Debian packages that are missing (apt-get update only when something is).
 deps:
@@ -14,12 +17,12 @@ deps:
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
-		$$sudo apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+		$$sudo $(APT_GET) update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo $(APT_GET) install -y -qq --no-install-recommends $$missing; \
 	fi
 	@# kubectl renders config/ in the tests: google-cloud-cli's if present, else Debian's.
 	@command -v kubectl >/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
-		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends kubernetes-client; }
+		$$sudo $(APT_GET) update -qq && DEBIAN_FRONTEND=noninteractive $$sudo $(APT_GET) install -y -qq --no-install-recommends kubernetes-client; }
 
 build: deps
 	$(SWIFT) build
@@ -34,9 +37,18 @@ image:
 	@command -v docker >/dev/null || { echo "docker is not installed; on a machine with Docker run: docker build -t $(IMAGE) ."; exit 1; }
 	docker build -t $(IMAGE) .
 
+# Everything: the unit and double-backed suites, then the real-control-plane suite on its own
+# (it loads both cores; it is skipped, with a line saying how to enable it, where no Kubernetes
+# binaries are found: HPA_OPERATOR_K8S_BIN, or ../shared/k8s).
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --skip EndToEndTests
+	$(SWIFT) test --skip-build --filter EndToEndTests
+
+# Only the real-control-plane suite.
+e2e: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --filter EndToEndTests
 
 # Previews every sample workload against Debian's Prometheus holding samples/prometheus/*.om,
 # at the data's instant: the table `kubectl get hpa` would show. Then an invalid workload's errors.
@@ -72,7 +84,7 @@ bench-collector: deps
 bench-api: deps
 	@for p in wrk nginx; do command -v $$p >/dev/null || PATH=$$PATH:/usr/sbin command -v $$p >/dev/null || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
-		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends wrk nginx; fi
+		$$sudo $(APT_GET) update -qq && DEBIAN_FRONTEND=noninteractive $$sudo $(APT_GET) install -y -qq --no-install-recommends wrk nginx; fi
 	$(SWIFT) build -c release --product APIBenchmark
 	.build/release/APIBenchmark
 

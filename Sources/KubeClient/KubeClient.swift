@@ -140,6 +140,14 @@ public final class KubeClient: Sendable {
         try await decode(Scale.self, from: request("GET", T.resource.path(namespace: namespace, name: name, subresource: "scale")))
     }
 
+    /// Any request by path, as `kubectl get --raw` sends it: for resources without a type here
+    /// (pods, endpoints, TokenRequests) and aggregated APIs. The 2xx body is returned; anything
+    /// else is a `KubeError`.
+    public func raw(_ method: String, _ path: String, query: [(String, String?)] = [], body: Data? = nil,
+                    contentType: String = "application/json") async throws -> Data {
+        try await request(method, path, query: query, body: body, contentType: contentType)
+    }
+
     // MARK: Plumbing
 
     func name<T: APIObject>(of object: T) throws -> String {

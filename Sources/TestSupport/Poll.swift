@@ -10,3 +10,7 @@ public enum Poll {
         return false
     }
 }
+
+/// How long a test lets something take before calling it a hang. Only a hang: never a speed
+/// claim (CI machines are loaded; a 5 s bound once failed at 8 s), so it is generous.
+public let hangBound: Duration = .seconds(20)

@@ -115,25 +115,25 @@ public final class SilentServer: Sendable {
     deinit { close(socket) }
 }
 
-/// A loopback port nothing listens on (connections are refused).
-public func freePort() throws -> Int {
-    let (socket, port) = try listeningSocket()
+/// A port of `address` (default loopback) that nothing listens on (connections are refused).
+public func freePort(on address: String = "127.0.0.1") throws -> Int {
+    let (socket, port) = try listeningSocket(on: address)
     close(socket)
     return port
 }
 
-private func listeningSocket() throws -> (Int32, Int) {
+private func listeningSocket(on host: String = "127.0.0.1") throws -> (Int32, Int) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw ToolError("socket() failed: errno \(errno)") }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_addr.s_addr = inet_addr(host)
     address.sin_port = 0
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
     guard bound == 0, listen(fd, 64) == 0 else {
         close(fd)
-        throw ToolError("cannot listen on a loopback port: errno \(errno)")
+        throw ToolError("cannot listen on a port of \(host): errno \(errno)")
     }
     _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
     return (fd, Int(UInt16(bigEndian: address.sin_port)))

@@ -13,7 +13,7 @@ public enum Tool {
 
     /// Runs a program to completion. stderr goes through a file, so a chatty program cannot
     /// block on a full pipe while stdout is read.
-    public static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    public static func run(_ executable: String, _ arguments: [String], stdin: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
         let errors = FileManager.default.temporaryDirectory.appendingPathComponent("tool-\(UUID().uuidString).err")
         _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errors) }
@@ -23,7 +23,17 @@ public enum Tool {
         let out = Pipe()
         process.standardOutput = out
         process.standardError = try FileHandle(forWritingTo: errors)
+        let input = stdin.map { _ in Pipe() }
+        process.standardInput = input ?? FileHandle.nullDevice
         try process.run()
+        if let input, let stdin {
+            // Written from another thread, so a program that answers before reading all of it cannot block us.
+            let writer = input.fileHandleForWriting
+            DispatchQueue.global().async {
+                writer.write(Data(stdin.utf8))
+                try? writer.close()
+            }
+        }
         let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         return (process.terminationStatus, stdout, (try? String(contentsOf: errors, encoding: .utf8)) ?? "")

@@ -1,16 +1,13 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Runs the built `hpa-operator` executable from the package root, as a user would.
 enum CLI {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let goldenDirectory = packageRoot.appendingPathComponent("Tests/CLITests/Golden")
 
-    /// Next to the test bundle (same build configuration), or `HPA_OPERATOR_BIN`.
-    static var executable: URL {
-        if let path = ProcessInfo.processInfo.environment["HPA_OPERATOR_BIN"] { return URL(fileURLWithPath: path) }
-        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("hpa-operator")
-    }
+    static var executable: URL { URL(fileURLWithPath: BuiltProduct.path("hpa-operator")) }
 
     struct Result {
         var status: Int32

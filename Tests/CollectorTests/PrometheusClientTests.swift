@@ -55,7 +55,7 @@ import TestSupport
         await #expect(throws: PrometheusError.timeout(server: silent.url, seconds: 1)) {
             _ = try await client.query("vector(1)", timeout: .seconds(1))
         }
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < hangBound)
         #expect(PrometheusError.timeout(server: silent.url, seconds: 1).description == "Prometheus \(silent.url) did not answer within 1 s")
     }
 

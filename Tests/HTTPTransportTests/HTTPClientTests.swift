@@ -131,7 +131,7 @@ struct HTTPClientTests {
         await #expect(throws: HTTPError.timeout(seconds: 0.3, url: server.url + "/hang")) {
             try await HTTPClient().send(HTTPRequest(url: server.url + "/hang", timeout: .milliseconds(300)))
         }
-        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(ContinuousClock.now - started < hangBound)
         #expect(HTTPError.timeout(seconds: 10, url: "http://x/").description == "timeout after 10 s: http://x/")
     }
 
@@ -146,7 +146,7 @@ struct HTTPClientTests {
         let cancelled = ContinuousClock.now
         request.cancel()
         await #expect(throws: CancellationError.self) { try await request.value }
-        #expect(ContinuousClock.now - cancelled < .seconds(3))
+        #expect(ContinuousClock.now - cancelled < hangBound)
     }
 
     @Test func aTaskCancelledBeforeItsRequestDoesNotSendIt() async throws {
@@ -186,7 +186,7 @@ struct HTTPClientTests {
         let cancelled = ContinuousClock.now
         consumer.cancel()
         _ = try? await consumer.value
-        #expect(ContinuousClock.now - cancelled < .seconds(3))
+        #expect(ContinuousClock.now - cancelled < hangBound)
     }
 
     @Test func manyWaitingRequestsDoNotBlockOtherTasks() async throws {
@@ -198,7 +198,7 @@ struct HTTPClientTests {
         // With 32 transfers waiting, short requests and plain tasks still run.
         let started = ContinuousClock.now
         #expect(try await client.send(HTTPRequest(url: server.url + "/quick")).status == 200)
-        #expect(ContinuousClock.now - started < .seconds(3))
+        #expect(ContinuousClock.now - started < hangBound)
         for task in hanging { task.cancel() }
         for task in hanging { _ = try? await task.value }
     }

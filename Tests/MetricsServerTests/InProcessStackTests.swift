@@ -13,7 +13,7 @@ import TestSupport
 /// The whole product in one process: the apiserver double, a real Prometheus, the operator, the
 /// collector and the metrics API. An annotated Deployment becomes an HPA, its query is collected,
 /// and the metrics API answers with Prometheus's number in the shape the HPA controller reads.
-@Suite struct EndToEndTests {
+@Suite struct InProcessStackTests {
     static let annotations = [
         "hpa.autoscaling.banzaicloud.io/minReplicas": "1",
         "hpa.autoscaling.banzaicloud.io/maxReplicas": "10",
