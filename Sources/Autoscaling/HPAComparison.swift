@@ -37,15 +37,17 @@ public enum HPAComparison {
         return paths.sorted()
     }
 
-    private static func normalized(_ metrics: [MetricSpec]?) -> [MetricSpec] {
-        (metrics ?? []).map { original in
+    /// The metrics as a multiset: their order means nothing to the HPA controller, and the
+    /// apiserver does not keep it (autoscaling/v1 storage moves a cpu Utilization metric last).
+    private static func normalized(_ metrics: [MetricSpec]?) -> [MetricSpec: Int] {
+        (metrics ?? []).reduce(into: [:]) { counts, original in
             var metric = original
             if let target = original.object?.target { metric.object?.target = target.meaningful }
             if let target = original.pods?.target { metric.pods?.target = target.meaningful }
             if let target = original.resource?.target { metric.resource?.target = target.meaningful }
             if let target = original.containerResource?.target { metric.containerResource?.target = target.meaningful }
             if let target = original.external?.target { metric.external?.target = target.meaningful }
-            return metric
+            counts[metric, default: 0] += 1
         }
     }
 }

@@ -63,6 +63,21 @@ struct HPAComparisonTests {
         ])
     }
 
+    /// The real v1.26 apiserver stores a cpu Utilization metric last, whatever order it was sent in
+    /// (seen on the real control plane): the order is not a difference, a missing metric is.
+    @Test func metricOrderIsNotADifference() throws {
+        var desired = Self.submitted
+        let cpu = MetricSpec(resource: ResourceMetricSource(name: "cpu", target: MetricTarget(type: .utilization, averageUtilization: 70)))
+        desired.spec.metrics = [cpu] + (desired.spec.metrics ?? [])
+        var live = try Self.fixture("hpa-v2-defaulted-behavior.json")
+        live.spec.metrics = (live.spec.metrics ?? []) + [cpu]
+        #expect(HPAComparison.differences(desired: desired, live: live, fieldManager: "hpa-operator") == [])
+        live.spec.metrics = [cpu]
+        #expect(HPAComparison.differences(desired: desired, live: live, fieldManager: "hpa-operator") == ["spec.metrics"])
+        live.spec.metrics = [cpu, cpu] + (Self.submitted.spec.metrics ?? [])
+        #expect(HPAComparison.differences(desired: desired, live: live, fieldManager: "hpa-operator") == ["spec.metrics"])
+    }
+
     @Test func ownerReferenceMustBeThere() throws {
         var desired = Self.submitted
         desired.metadata.ownerReferences = [OwnerReference(apiVersion: "apps/v1", kind: "Deployment", name: "beh", uid: "u", controller: true, blockOwnerDeletion: true)]

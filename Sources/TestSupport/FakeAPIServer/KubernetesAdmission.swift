@@ -4,7 +4,10 @@ import KubeModel
 extension FakeAPIServer {
     /// The apiserver's own defaulting and validation for HPAs, as captured in shared/k8s-wire:
     /// quantities stored canonical, `minReplicas` 1, a partial `behavior` completed, the pre-release
-    /// quirk of a `value: "0"` on Object AverageValue targets, and 422 for min > max or a target ≤ 0.
+    /// quirk of a `value: "0"` on Object AverageValue targets, a cpu Utilization metric moved to the
+    /// end of `metrics` (both from the round trip through autoscaling/v1 storage, where that metric
+    /// is `targetCPUUtilizationPercentage` and the others an annotation), and 422 for min > max or a
+    /// target ≤ 0.
     public static let kubernetesAdmission: @Sendable (FakeResource, JSONValue, JSONValue?) throws -> JSONValue = { resource, object, _ in
         guard resource.plural == "horizontalpodautoscalers" else { return object }
         var hpa: HorizontalPodAutoscaler
@@ -31,6 +34,9 @@ extension FakeAPIServer {
             }
         }
         if !causes.isEmpty { throw Invalid(causes) }
+        if let metrics = hpa.spec.metrics, let cpu = metrics.firstIndex(where: { $0.resource?.name == "cpu" && $0.resource?.target.type == .utilization }) {
+            hpa.spec.metrics = metrics.enumerated().filter { $0.offset != cpu }.map(\.element) + [metrics[cpu]]
+        }
         return try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(hpa))
     }
 }
