@@ -80,6 +80,12 @@ bench-collector: deps
 	$(SWIFT) build -c release --product CollectorBenchmark
 	.build/release/CollectorBenchmark
 
+# The real kube-apiserver (binaries as for `make e2e`); run as root (network namespaces).
+bench-cluster: deps
+	$(SWIFT) build -c release --product ClusterBenchmark
+	$(SWIFT) build -c release --product hpa-operator
+	.build/release/ClusterBenchmark
+
 # Also needs Debian's wrk (the load generator) and nginx (the reference server).
 bench-api: deps
 	@for p in wrk nginx; do command -v $$p >/dev/null || PATH=$$PATH:/usr/sbin command -v $$p >/dev/null || missing="$$missing $$p"; done; \

@@ -84,7 +84,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "KubeModel", "HTTPTransport", "MetricsServer",
+                "KubeModel", "HTTPTransport", "KubeClient", "MetricsServer", "Yams",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -96,6 +96,8 @@ let package = Package(
         .executableTarget(name: "KubeBenchmark", dependencies: ["KubeClient", "KubeModel", "HTTPTransport", "TestSupport"]),
         // `make bench-operator`: start-to-HPAs, edit-to-write latency, churn writes, memory.
         .executableTarget(name: "OperatorBenchmark", dependencies: ["Operator", "KubeClient", "KubeModel", "HTTPTransport", "TestSupport", .product(name: "Logging", package: "swift-log")]),
+        // `make bench-cluster`: the operator against the real kube-apiserver, beside the bare-create floor.
+        .executableTarget(name: "ClusterBenchmark", dependencies: ["KubeClient", "KubeModel", "TestSupport"]),
         // `make bench-collector`: one round of 1,000 queries against a real Prometheus, against curl.
         .executableTarget(name: "CollectorBenchmark", dependencies: ["Collector", "KubeModel", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         // `make bench-api`: the metrics API against nginx serving the same bytes, both over TLS, loaded by wrk.

@@ -5,7 +5,6 @@ import KubeModel
 import Synchronization
 import Testing
 import TestSupport
-import Yams
 
 /// The real-control-plane suite's world, started once for the whole suite (envtest's pattern plus
 /// kube-controller-manager, so the real HPA controller reads our metrics API):
@@ -28,8 +27,8 @@ final class Cluster: Sendable {
     }
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let operatorNamespace = "hpa-operator-system"
-    static let operatorUser = "system:serviceaccount:hpa-operator-system:hpa-operator"
+    static let operatorNamespace = ControlPlane.operatorNamespace
+    static let operatorUser = ControlPlane.operatorUser
 
     let plane: ControlPlane
     let exporter: MetricsExporter
@@ -56,16 +55,9 @@ final class Cluster: Sendable {
                 host: plane.network.hostAddress, scrapeTargets: [exporter.target],
                 in: plane.directory.appendingPathComponent("prometheus"), reaper: plane.reaper)
             let kubelet = KubeletStandIn(client: plane.admin, excluded: [operatorNamespace])
-            let install = try plane.kubectl(["apply", "-k", packageRoot.appendingPathComponent("config/default").path])
-            // No endpoints controller runs: the Service's Endpoints are the operator's address in
-            // the network namespace, with config/default's port names.
-            let endpoints = #"{"apiVersion":"v1","kind":"Endpoints","metadata":{"name":"hpa-operator","namespace":"\#(operatorNamespace)"},"subsets":[{"addresses":[{"ip":"\#(plane.network.address)"}],"ports":[{"name":"https","port":6443},{"name":"metrics","port":8080}]}]}"#
-            _ = try await plane.admin.raw("POST", "/api/v1/namespaces/\(operatorNamespace)/endpoints", body: Data(endpoints.utf8))
-            // The ServiceAccount's own credentials, from the TokenRequest API.
-            let token = try plane.kubectl(["create", "token", "hpa-operator", "-n", operatorNamespace, "--duration=6h"]).trimmingCharacters(in: .whitespacesAndNewlines)
-            let kubeconfig = try plane.writeKubeconfig(token: token, name: "hpa-operator.kubeconfig")
-            let arguments = try deploymentArguments(prometheus: prometheus.url) + ["--kubeconfig=\(kubeconfig.path)"]
-            let cluster = Cluster(plane: plane, exporter: exporter, prometheus: prometheus, kubelet: kubelet, installOutput: install, operatorArguments: arguments)
+            let install = try await plane.installConfigDefault(prometheus: prometheus.url)
+            let cluster = Cluster(plane: plane, exporter: exporter, prometheus: prometheus, kubelet: kubelet,
+                                  installOutput: install.output, operatorArguments: install.runArguments)
             try await cluster.startOperator("operator-a")
             try await cluster.waitForAPIServices()
             return cluster
@@ -103,20 +95,6 @@ final class Cluster: Sendable {
         await prometheus.stop()
         await exporter.stop()
         await plane.stop()
-    }
-
-    /// The container arguments of config/default's Deployment, as kustomize renders them.
-    static func deploymentArguments(prometheus: String) throws -> [String] {
-        let rendered = try Tool.run(try Tool.path("kubectl", hint: "kubectl"), ["kustomize", packageRoot.appendingPathComponent("config/default").path])
-        guard rendered.status == 0 else { throw ControlPlaneError("kubectl kustomize config/default failed: \(rendered.stderr)") }
-        for document in try Yams.load_all(yaml: rendered.stdout) {
-            guard let object = document as? [String: Any], object["kind"] as? String == "Deployment",
-                  let spec = (object["spec"] as? [String: Any])?["template"] as? [String: Any],
-                  let containers = (spec["spec"] as? [String: Any])?["containers"] as? [[String: Any]],
-                  let arguments = containers.first?["args"] as? [String], arguments.first == "run" else { continue }
-            return arguments.dropFirst().map { $0.replacingOccurrences(of: "$(PROMETHEUS_SERVER)", with: prometheus) }
-        }
-        throw ControlPlaneError("config/default renders no Deployment running `hpa-operator run`")
     }
 
     // MARK: Operator processes

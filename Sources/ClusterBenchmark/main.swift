@@ -1,0 +1,129 @@
+import Foundation
+import KubeClient
+import KubeModel
+import TestSupport
+
+// `make bench-cluster`: the operator (release build, in its network namespace, with config/default's
+// flags and ServiceAccount) against the real kube-apiserver v1.26 (no controller manager: nothing
+// here needs pods). For each size N: N annotated Deployments are stored, the same N HPAs are
+// created directly over 4 keep-alive connections (the floor), then the operator is started and
+// timed to all N HPAs; then annotation edits are timed to their HPA writes.
+
+let sizes = (ProcessInfo.processInfo.environment["BENCH_CLUSTER_SIZES"] ?? "2000,5000").split(separator: ",").compactMap { Int($0) }
+let namespaces = 50
+let domain = "hpa.autoscaling.banzaicloud.io"
+
+func annotations(_ index: Int, max: Int = 10) -> [String: String] {
+    ["\(domain)/minReplicas": "1", "\(domain)/maxReplicas": "\(max)",
+     "prometheus.rps.\(domain)/query": "sum(rate(http_requests_total{app=\"web-\(index)\"}[2m]))",
+     "prometheus.rps.\(domain)/targetAverageValue": "40"]
+}
+
+func deployment(_ index: Int) -> Data {
+    let object: [String: Any] = [
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": ["name": "web-\(index)", "namespace": "ns-\(index % namespaces)", "annotations": annotations(index)],
+        "spec": ["replicas": 1, "selector": ["matchLabels": ["app": "web-\(index)"]],
+                 "template": ["metadata": ["labels": ["app": "web-\(index)"]], "spec": ["containers": [["name": "app", "image": "registry.k8s.io/pause:3.9"]]]]],
+    ]
+    return try! JSONSerialization.data(withJSONObject: object)
+}
+
+/// The HPA the operator writes for web-i (object style), in the floor's namespaces.
+func floorHPA(_ index: Int) -> Data {
+    let target: [String: Any] = ["apiVersion": "apps/v1", "kind": "Deployment", "name": "web-\(index)"]
+    let object: [String: Any] = [
+        "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+        "metadata": ["name": "web-\(index)", "namespace": "floor-\(index % namespaces)",
+                     "annotations": ["metric-config.object.rps.prometheus/query": "sum(rate(http_requests_total{app=\"web-\(index)\"}[2m]))"]],
+        "spec": ["scaleTargetRef": target, "minReplicas": 1, "maxReplicas": 10,
+                 "metrics": [["type": "Object", "object": ["describedObject": target, "metric": ["name": "rps"], "target": ["type": "AverageValue", "averageValue": "40"]]]]],
+    ]
+    return try! JSONSerialization.data(withJSONObject: object)
+}
+
+/// Runs `work` for indexes in `range` over `lanes` concurrent requests (one keep-alive connection each).
+func inLanes(_ range: Range<Int>, lanes: Int = 4, _ work: @escaping @Sendable (Int) async throws -> Void) async throws {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for lane in 0..<lanes {
+            group.addTask { for index in stride(from: range.lowerBound + lane, to: range.upperBound, by: lanes) { try await work(index) } }
+        }
+        try await group.waitForAll()
+    }
+}
+
+func percentile(_ values: [Double], _ p: Double) -> Double { values.isEmpty ? .nan : values.sorted()[min(values.count - 1, Int(Double(values.count) * p))] }
+
+print("hpa-operator bench-cluster: real kube-apiserver v1.26.1 + etcd, operator in a network namespace, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+var options = ControlPlane.Options()
+options.controllers = false
+let plane = try await ControlPlane.start(options: options)
+do {
+    let client = plane.admin
+    let install = try await plane.installConfigDefault(prometheus: nil)
+    for index in 0..<namespaces {
+        for name in ["ns-\(index)", "floor-\(index)"] {
+            _ = try await client.raw("POST", "/api/v1/namespaces", body: Data(#"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"\#(name)"}}"#.utf8))
+        }
+    }
+    var stored = 0
+    for size in sizes {
+        // N Deployments stored, no HPAs yet.
+        try await inLanes(stored..<size, lanes: 8) { index in
+            _ = try await client.raw("POST", "/apis/apps/v1/namespaces/ns-\(index % namespaces)/deployments", body: deployment(index))
+        }
+        stored = max(stored, size)
+        for index in 0..<namespaces {
+            _ = try await client.raw("DELETE", "/apis/autoscaling/v2/namespaces/ns-\(index)/horizontalpodautoscalers")
+        }
+
+        // The floor: the same N HPAs created directly over 4 keep-alive connections.
+        let floorStarted = ContinuousClock.now
+        try await inLanes(0..<size) { index in
+            _ = try await client.raw("POST", "/apis/autoscaling/v2/namespaces/floor-\(index % namespaces)/horizontalpodautoscalers", body: floorHPA(index))
+        }
+        let floor = Measure.seconds(ContinuousClock.now - floorStarted)
+        for index in 0..<namespaces {
+            _ = try await client.raw("DELETE", "/apis/autoscaling/v2/namespaces/floor-\(index)/horizontalpodautoscalers")
+        }
+
+        // The operator, started on N Deployments, timed to its N HPAs (watched as they appear).
+        let writesBefore = plane.auditedHPAWrites().filter { $0.user == ControlPlane.operatorUser }.count
+        let list = try await client.list(HorizontalPodAutoscaler.self, options: ListOptions(limit: 1))
+        let watch = try await client.watch(HorizontalPodAutoscaler.self, options: WatchOptions(resourceVersion: list.metadata?.resourceVersion, timeoutSeconds: 600, labelSelector: "app.kubernetes.io/managed-by=hpa-operator"))
+        let started = ContinuousClock.now
+        let process = try OperatorProcess(name: "operator-\(size)", plane: plane, arguments: install.runArguments)
+        var seen = Set<String>()
+        var iterator = watch.makeAsyncIterator()
+        while seen.count < size, let event = try await iterator.next() {
+            if case .added(let hpa) = event, let name = hpa.metadata.name { seen.insert("\(hpa.metadata.namespace ?? "")/\(name)") }
+        }
+        let toHPAs = Measure.seconds(ContinuousClock.now - started)
+        // Every write is in the audit log by the time the apiserver answered it.
+        try await Task.sleep(for: .seconds(2))
+        let writes = plane.auditedHPAWrites().filter { $0.user == ControlPlane.operatorUser }.count - writesBefore
+        print(String(format: "N = %d: operator start to all HPAs %.2f s (%.0f/s), %d HPA writes (%.2f per HPA); floor: %d creates over 4 connections %.2f s (%.0f/s); ratio %.2f (target <= 1.5)",
+                     size, toHPAs, Double(size) / toHPAs, writes, Double(writes) / Double(size), size, floor, Double(size) / floor, toHPAs / floor))
+
+        // Annotation edit to HPA write, the operator otherwise idle.
+        var latencies: [Double] = []
+        for edit in 0..<200 {
+            let index = edit * (size / 200)
+            let sent = ContinuousClock.now
+            let patch = #"{"metadata":{"annotations":{"\#(domain)/maxReplicas":"\#(20 + size)"}}}"#
+            _ = try await client.raw("PATCH", "/apis/apps/v1/namespaces/ns-\(index % namespaces)/deployments/web-\(index)", body: Data(patch.utf8), contentType: "application/merge-patch+json")
+            while let event = try await iterator.next() {
+                if case .modified(let hpa) = event, hpa.metadata.name == "web-\(index)", hpa.spec.maxReplicas == Int32(20 + size) { break }
+            }
+            latencies.append(Measure.seconds(ContinuousClock.now - sent) * 1000)
+        }
+        print(String(format: "N = %d: edit to HPA write p50 %.1f ms, p99 %.1f ms over %d edits (targets: p50 <= 20 ms, p99 <= 100 ms)",
+                     size, percentile(latencies, 0.5), percentile(latencies, 0.99), latencies.count))
+        await process.stop()
+    }
+} catch {
+    print("bench-cluster failed: \(error)\n\(plane.logs())")
+    await plane.stop()
+    exit(1)
+}
+await plane.stop()
