@@ -1,4 +1,5 @@
 import Foundation
+import KubeClient
 import KubeModel
 import Logging
 
@@ -16,7 +17,7 @@ actor CollectionScheduler {
 
     private struct Job {
         /// The metrics fed by this query, per HPA (namespace/name).
-        var subscribers: [String: [PlannedMetric]] = [:]
+        var subscribers: [ObjectKey: [PlannedMetric]] = [:]
         var task: Task<Void, Never>?
         var lastError: String?
 
@@ -31,7 +32,7 @@ actor CollectionScheduler {
     private let replicas: ReplicaCounter
     private let logger: Logger
     private let now: @Sendable () -> Date
-    private var plans: [String: [PlannedMetric]] = [:]
+    private var plans: [ObjectKey: [PlannedMetric]] = [:]
     private var jobs: [QueryID: Job] = [:]
     /// How many planned metrics write each key.
     private var claims: [MetricKey: Int] = [:]
@@ -54,7 +55,7 @@ actor CollectionScheduler {
     var jobCount: Int { jobs.count }
 
     /// Sets what one HPA needs (empty: nothing, as when it is deleted).
-    func apply(_ hpa: String, _ metrics: [PlannedMetric]) async {
+    func apply(_ hpa: ObjectKey, _ metrics: [PlannedMetric]) async {
         let old = plans[hpa] ?? []
         guard old != metrics, !stopped else { return }
         plans[hpa] = metrics.isEmpty ? nil : metrics
@@ -102,16 +103,13 @@ actor CollectionScheduler {
     /// One query's life: a first run soon after it appears, then every interval plus up to 10 %
     /// jitter, so queries added together spread out.
     private func loop(_ id: QueryID) async {
-        var first = true
-        while !Task.isCancelled, let job = jobs[id] {
-            let interval = job.interval
-            let wait = first ? min(interval * Double.random(in: 0...0.1), .seconds(1)) : interval * Double.random(in: 1.0...1.1)
-            first = false
-            do { try await Task.sleep(for: wait) } catch { return }
-            guard let job = jobs[id] else { return }
+        guard let first = jobs[id] else { return }
+        await Periodic.run(initialDelay: min(first.interval * Double.random(in: 0...0.1), .seconds(1))) {
+            guard let job = jobs[id] else { return nil }
             let outcome = await query(id, timeout: job.timeout, at: nil)
-            guard !Task.isCancelled else { return }
+            guard !Task.isCancelled, let job = jobs[id] else { return nil }
             await deliver(id, outcome, at: now())
+            return job.interval.jittered(by: 0.1)
         }
     }
 

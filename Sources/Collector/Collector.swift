@@ -39,7 +39,7 @@ public final class Collector: Service, Sendable {
     private let events: EventRecorder
     private let logger: Logger
     /// The problems last logged per HPA, so each change is logged once.
-    private let reported = Mutex<[String: [PlanProblem]]>([:])
+    private let reported = Mutex<[ObjectKey: [PlanProblem]]>([:])
     /// Whether this replica writes Events (the leader, when there is leader election).
     private let recordsEvents: @Sendable () -> Bool
 
@@ -106,7 +106,7 @@ public final class Collector: Service, Sendable {
     }
 
     private func forget(namespace: String?, name: String) async {
-        let key = Informer<HorizontalPodAutoscaler>.key(namespace: namespace, name: name)
+        let key = ObjectKey(namespace: namespace, name: name)
         await scheduler.apply(key, [])
         _ = reported.withLock { $0.removeValue(forKey: key) }
         events.forget(kind: HorizontalPodAutoscaler.kind, namespace: namespace, name: name)
@@ -139,9 +139,7 @@ public final class Collector: Service, Sendable {
         await events.record(.warning, reason: Self.invalidConfigReason, message: message, on: reference)
     }
 
-    static func key(_ hpa: HorizontalPodAutoscaler) -> String {
-        Informer<HorizontalPodAutoscaler>.key(namespace: hpa.metadata.namespace, name: hpa.metadata.name ?? "")
-    }
+    static func key(_ hpa: HorizontalPodAutoscaler) -> ObjectKey { hpa.metadata.key }
 
     /// Replicas from the scale subresource of Deployments and StatefulSets.
     static func scaleReplicas(_ client: KubeClient) -> ReplicaCounter {

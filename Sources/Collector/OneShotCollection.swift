@@ -21,12 +21,12 @@ public struct OneShotCollection: Sendable {
 
     /// Plans every HPA, runs each distinct query once at `time` (nil: now), and returns the plans
     /// (with their problems) by `namespace/name` and the store holding what the metrics API would serve.
-    public func collect(_ hpas: [HorizontalPodAutoscaler], at time: Date?, logger: Logger = Logger(label: "hpa-operator.collector")) async -> (plans: [String: MetricPlan], store: MetricStore) {
+    public func collect(_ hpas: [HorizontalPodAutoscaler], at time: Date?, logger: Logger = Logger(label: "hpa-operator.collector")) async -> (plans: [ObjectKey: MetricPlan], store: MetricStore) {
         let store = MetricStore()
         let clock = time ?? Date()
         let scheduler = CollectionScheduler(store: store, maxConcurrentQueries: maxConcurrentQueries, replicas: replicas,
                                             logger: logger, now: { clock }, periodic: false)
-        var plans: [String: MetricPlan] = [:]
+        var plans: [ObjectKey: MetricPlan] = [:]
         for hpa in hpas {
             let plan = MetricPlanner.plan(hpa, servers: servers, settings: settings)
             plans[Collector.key(hpa)] = plan

@@ -3,15 +3,23 @@ import KubeModel
 import Logging
 import Synchronization
 
+/// Where reconcilers and the collector report what they did and what is wrong: Events on objects.
+public protocol EventSink: Sendable {
+    /// Records an event unless it is the one last recorded for this object.
+    func record(_ kind: EventKind, reason: String, message: String, on object: ObjectReference) async
+    /// Forgets what was recorded for an object (it is gone).
+    func forget(kind: String, namespace: String?, name: String)
+}
+
+public enum EventKind: String, Sendable {
+    case normal = "Normal"
+    case warning = "Warning"
+}
+
 /// Writes core/v1 Events on objects (workloads, HPAs), and not the same one twice in a row for an
 /// object while its state is unchanged.
-public final class EventRecorder: Sendable {
+public final class EventRecorder: EventSink {
     public static let component = "hpa-operator"
-
-    public enum Kind: String, Sendable {
-        case normal = "Normal"
-        case warning = "Warning"
-    }
 
     private let client: KubeClient
     private let instance: String
@@ -24,8 +32,7 @@ public final class EventRecorder: Sendable {
         self.logger = logger
     }
 
-    /// Records an event unless it is the one last recorded for this object.
-    public func record(_ kind: Kind, reason: String, message: String, on object: ObjectReference) async {
+    public func record(_ kind: EventKind, reason: String, message: String, on object: ObjectReference) async {
         let key = "\(object.kind ?? "")/\(object.namespace ?? "")/\(object.name ?? "")"
         let fingerprint = "\(kind.rawValue)|\(reason)|\(message)"
         let fresh = last.withLock { last in
@@ -34,7 +41,7 @@ public final class EventRecorder: Sendable {
             return true
         }
         guard fresh else { return }
-        let time = ISO8601DateFormatter().string(from: Date())
+        let time = Timestamp.rfc3339(Date())
         let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 16)
         let event = Event(
             metadata: ObjectMeta(name: "\(object.name ?? "object").\(suffix)", namespace: object.namespace),
@@ -49,7 +56,6 @@ public final class EventRecorder: Sendable {
         }
     }
 
-    /// Forget what was recorded for an object (it is gone).
     public func forget(kind: String, namespace: String?, name: String) {
         _ = last.withLock { $0.removeValue(forKey: "\(kind)/\(namespace ?? "")/\(name)") }
     }

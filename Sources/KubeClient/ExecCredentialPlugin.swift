@@ -1,4 +1,5 @@
 import Foundation
+import KubeModel
 import Synchronization
 
 /// Runs a kubeconfig `exec` credential plugin and caches its answer until it expires.
@@ -100,7 +101,7 @@ final class ExecCredentialPlugin: Sendable {
         }
         var expiration: Date?
         if let text = status.expirationTimestamp {
-            guard let date = ISO8601DateFormatter().date(from: text) else {
+            guard let date = Timestamp.parse(text) else {
                 throw KubeConfigError("\(name): expirationTimestamp '\(text)' is not RFC 3339")
             }
             expiration = date

@@ -30,9 +30,7 @@ public struct ObjectMeta: Codable, Hashable, Sendable {
 
     /// `namespace/name`, or just the name for cluster-scoped or namespace-less objects.
     public var qualifiedName: String {
-        let name = self.name ?? "<unnamed>"
-        guard let namespace, !namespace.isEmpty else { return name }
-        return "\(namespace)/\(name)"
+        ObjectKey(namespace: namespace, name: name ?? "<unnamed>").description
     }
 }
 

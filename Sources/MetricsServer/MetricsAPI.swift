@@ -214,33 +214,6 @@ public struct MetricsAPI: Sendable {
     }
 }
 
-/// RFC 3339 in UTC with whole seconds, as Kubernetes writes `metav1.Time`.
-enum Timestamp {
-    static func rfc3339(_ date: Date) -> String {
-        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        var text = ""
-        text.reserveCapacity(20)
-        func append(_ value: Int32, digits: Int) {
-            let number = String(value)
-            text += String(repeating: "0", count: max(0, digits - number.count)) + number
-        }
-        append(parts.tm_year + 1900, digits: 4)
-        text += "-"
-        append(parts.tm_mon + 1, digits: 2)
-        text += "-"
-        append(parts.tm_mday, digits: 2)
-        text += "T"
-        append(parts.tm_hour, digits: 2)
-        text += ":"
-        append(parts.tm_min, digits: 2)
-        text += ":"
-        append(parts.tm_sec, digits: 2)
-        return text + "Z"
-    }
-}
-
 /// Percent-decoding as Go's URL parsing does it, without Foundation's string bridging (it is on
 /// every request's path): `%XX` is the byte XX; a malformed escape is kept as it is.
 enum PercentDecoding {

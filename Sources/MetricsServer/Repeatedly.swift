@@ -1,3 +1,4 @@
+import KubeClient
 import Logging
 import ServiceLifecycle
 
@@ -7,19 +8,18 @@ func repeatedly(every interval: Duration, startNow: Bool, logger: Logger, failur
                 _ work: @escaping @Sendable () async throws -> Void) async {
     try? await cancelWhenGracefulShutdown {
         var lastError: String?
-        if !startNow { try await Task.sleep(for: interval) }
-        while true {
+        await Periodic.run(initialDelay: startNow ? .zero : interval) {
             do {
                 try await work()
                 if lastError != nil, let recovery { logger.info(recovery) }
                 lastError = nil
             } catch is CancellationError {
-                return
+                return nil
             } catch {
                 if lastError != "\(error)" { logger.warning(failure, metadata: ["error": "\(error)"]) }
                 lastError = "\(error)"
             }
-            try await Task.sleep(for: interval)
+            return interval
         }
     }
 }

@@ -32,50 +32,50 @@ public final class LeaderElector: Sendable {
     private let client: KubeClient
     private let logger: Logger
     private let leading = Atomic<Bool>(false)
-    private let onChange: @Sendable (Bool) -> Void
 
-    public init(client: KubeClient, configuration: Configuration, logger: Logger, onChange: @escaping @Sendable (Bool) -> Void) {
+    public init(client: KubeClient, configuration: Configuration, logger: Logger) {
         self.client = client
         self.configuration = configuration
         self.logger = logger
-        self.onChange = onChange
     }
 
     public var isLeader: Bool { leading.load(ordering: .acquiring) }
 
-    /// Campaigns and renews until cancelled; then releases the lease if held (unless `release` is false,
-    /// which tests use to stand for a crash).
-    public func run(releaseOnExit release: @escaping @Sendable () -> Bool = { true }) async {
+    /// Campaigns and renews until cancelled, telling `onChange` when leadership changes; then
+    /// releases the lease if held (unless `release` is false, which tests use to stand for a crash).
+    public func run(releaseOnExit release: @escaping @Sendable () -> Bool = { true }, onChange: @escaping @Sendable (Bool) -> Void = { _ in }) async {
         var observed: (record: String, at: ContinuousClock.Instant)?
         var lastRenewal = ContinuousClock.now
-        while !Task.isCancelled {
+        await Periodic.run {
             let success = await tryAcquireOrRenew(observed: &observed)
             if success {
                 lastRenewal = .now
-                if !isLeader { set(true) }
+                if !isLeader { set(true, onChange) }
             } else if isLeader && ContinuousClock.now - lastRenewal > configuration.renewDeadline {
-                set(false)
+                set(false, onChange)
             }
-            let jitter = isLeader ? 1.0 : Double.random(in: 1.0...1.2)
-            try? await Task.sleep(for: configuration.retryPeriod * jitter)
+            // Candidates spread out; the leader renews on time.
+            return configuration.retryPeriod.jittered(by: isLeader ? 0 : 0.2)
         }
         if isLeader {
             // Our task is cancelled, and cancellation aborts requests: release from a detached task.
             if release() { await Task.detached { await self.release() }.value }
-            set(false)
+            set(false, onChange)
         }
     }
 
-    private func set(_ leader: Bool) {
+    private func set(_ leader: Bool, _ onChange: @Sendable (Bool) -> Void) {
         leading.store(leader, ordering: .releasing)
-        logger.info(leader ? "became leader" : "stopped leading", metadata: ["lease": "\(configuration.namespace)/\(configuration.name)", "identity": "\(configuration.identity)"])
+        logger.info(leader ? "became leader" : "stopped leading", metadata: ["lease": "\(lease)", "identity": "\(configuration.identity)"])
         onChange(leader)
     }
+
+    private var lease: ObjectKey { ObjectKey(namespace: configuration.namespace, name: configuration.name) }
 
     private var seconds: Int32 { Int32(configuration.leaseDuration.components.seconds) }
 
     private func tryAcquireOrRenew(observed: inout (record: String, at: ContinuousClock.Instant)?) async -> Bool {
-        let now = Self.microTime()
+        let now = Timestamp.rfc3339Micro(Date())
         do {
             let lease: Lease
             do {
@@ -117,20 +117,12 @@ public final class LeaderElector: Sendable {
               lease.spec?.holderIdentity == configuration.identity else { return }
         lease.spec?.holderIdentity = ""
         lease.spec?.leaseDurationSeconds = 1
-        lease.spec?.renewTime = Self.microTime()
+        lease.spec?.renewTime = Timestamp.rfc3339Micro(Date())
         do {
             _ = try await client.update(lease)
-            logger.info("released the lease", metadata: ["lease": "\(configuration.namespace)/\(configuration.name)"])
+            logger.info("released the lease", metadata: ["lease": "\(self.lease)"])
         } catch {
             logger.warning("could not release the lease", metadata: ["error": "\(error)"])
         }
-    }
-
-    static func microTime(_ date: Date = Date()) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'"
-        return formatter.string(from: date)
     }
 }

@@ -1,9 +1,11 @@
+import KubeClient
 /// client-go's rate-limited work queue: a key waiting is queued once however often it is added;
 /// a key is never handed to two workers at once (added while in progress, it is queued again when
 /// done); failures are retried after a per-key exponential backoff.
 public actor WorkQueue<Key: Hashable & Sendable> {
-    public let baseDelay: Duration
-    public let maximumDelay: Duration
+    /// client-go's per-item rate limiter: 5 ms doubling per consecutive failure, up to 5 min, exact.
+    public static var defaultBackoff: Backoff { Backoff(initial: .milliseconds(5), maximum: .seconds(300), jitter: 0) }
+    public nonisolated let backoff: Backoff
     /// Keys waiting, oldest first, from `head` on (taking from the front is O(1); the array is
     /// compacted as it drains, and its memory released once empty).
     private var order: [Key] = []
@@ -16,9 +18,8 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     private var shuttingDown = false
     private let onDepthChange: @Sendable (Int) -> Void
 
-    public init(baseDelay: Duration = .milliseconds(5), maximumDelay: Duration = .seconds(300), onDepthChange: @escaping @Sendable (Int) -> Void = { _ in }) {
-        self.baseDelay = baseDelay
-        self.maximumDelay = maximumDelay
+    public init(backoff: Backoff = WorkQueue.defaultBackoff, onDepthChange: @escaping @Sendable (Int) -> Void = { _ in }) {
+        self.backoff = backoff
         self.onDepthChange = onDepthChange
     }
 
@@ -41,20 +42,19 @@ public actor WorkQueue<Key: Hashable & Sendable> {
         }
     }
 
-    /// Adds the key again after its backoff: 5 ms, doubling per consecutive failure, up to 5 min.
-    public func addRateLimited(_ key: Key) {
-        let attempts = failures[key, default: 0]
-        failures[key] = attempts + 1
-        let delay = delay(afterFailures: attempts + 1)
+    /// Adds the key after `delay` (a requeue the reconciler asked for).
+    public func add(_ key: Key, after delay: Duration) {
         Task { [weak self] in
             try? await Task.sleep(for: delay)
             await self?.add(key)
         }
     }
 
-    /// The wait before retrying a key that failed `failures` times in a row (1-based).
-    nonisolated func delay(afterFailures failures: Int) -> Duration {
-        min(baseDelay * (1 << min(failures - 1, 30)), maximumDelay)
+    /// Adds the key again after its backoff (by default 5 ms, doubling per consecutive failure, up to 5 min).
+    public func addRateLimited(_ key: Key) {
+        let attempts = failures[key, default: 0]
+        failures[key] = attempts + 1
+        add(key, after: backoff.delay(afterFailures: attempts + 1))
     }
 
     /// The key succeeded: its next failure starts the backoff afresh.

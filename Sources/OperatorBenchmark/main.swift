@@ -23,8 +23,8 @@ if CommandLine.arguments.dropFirst().first == "memory", let url = CommandLine.ar
     func operatorMemory() async throws -> (baseline: Double, synced: Double, settled: Double, trimmed: Double, hpaCache: Double) {
         var quiet = Logger(label: "bench")
         quiet.logLevel = .critical
-        let instance = Operator(client: KubeClient(config: ClientConfig(server: url)),
-                                configuration: Operator.Configuration(metricsBindAddress: nil), logger: quiet)
+        let instance = Manager(client: KubeClient(config: ClientConfig(server: url)),
+                                configuration: Manager.Configuration(metricsBindAddress: nil), logger: quiet)
         let running = Task { try await instance.run() }
         let baseline = Measure.currentRSSMegabytes
         while !instance.isReady { try await Task.sleep(for: .milliseconds(20)) }
@@ -100,8 +100,8 @@ try await clearLog()
 // 1. Start to HPAs.
 var logger = Logger(label: "bench")
 logger.logLevel = .critical
-let instance = Operator(client: KubeClient(config: ClientConfig(server: url)),
-                        configuration: Operator.Configuration(metricsBindAddress: nil), logger: logger)
+let instance = Manager(client: KubeClient(config: ClientConfig(server: url)),
+                        configuration: Manager.Configuration(metricsBindAddress: nil), logger: logger)
 let started = ContinuousClock.now
 let running = Task { try await instance.run() }
 while try await hpaCount() < first { try await Task.sleep(for: .milliseconds(50)) }

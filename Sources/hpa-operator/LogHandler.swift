@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KubeModel
 import Logging
 import Synchronization
 
@@ -24,7 +25,7 @@ struct LineLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         let fields = metadata.merging(event.metadata ?? [:]) { $1 }
-        let time = ISO8601DateFormatter().string(from: Date())
+        let time = Timestamp.rfc3339(Date())
         var line: String
         switch format {
         case .text:

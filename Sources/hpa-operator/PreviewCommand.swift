@@ -82,8 +82,7 @@ struct Preview: AsyncParsableCommand {
         let (plans, store) = await collection.collect(workloads.map(\.hpa), at: instant)
         var rows: [PreviewRow] = []
         for (hpa, current) in workloads {
-            let key = "\(hpa.metadata.namespace ?? "")/\(hpa.metadata.name ?? "")"
-            let plan = plans[key] ?? MetricPlan(metrics: [], problems: [])
+            let plan = plans[hpa.metadata.key] ?? MetricPlan(metrics: [], problems: [])
             var readings: [Int: Result<Collected, MetricError>] = [:]
             for metric in plan.metrics {
                 readings[metric.specIndex] = store.reading(metric.key, now: instant ?? Date())

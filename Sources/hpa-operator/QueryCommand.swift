@@ -1,6 +1,7 @@
 import ArgumentParser
 import Collector
 import Foundation
+import KubeModel
 
 struct Query: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -77,16 +78,11 @@ struct Query: AsyncParsableCommand {
 
     static func instant(_ text: String) -> Date? {
         if let seconds = Double(text) { return Date(timeIntervalSince1970: seconds) }
-        let formatter = ISO8601DateFormatter()
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions.insert(.withFractionalSeconds)
-        return formatter.date(from: text)
+        return Timestamp.parse(text)
     }
 
     static func format(_ seconds: Double) -> String {
-        let formatter = ISO8601DateFormatter()
-        if seconds != seconds.rounded() { formatter.formatOptions.insert(.withFractionalSeconds) }
         let unix = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
-        return "\(formatter.string(from: Date(timeIntervalSince1970: seconds))) (\(unix))"
+        return "\(Timestamp.rfc3339(Date(timeIntervalSince1970: seconds), fractional: seconds != seconds.rounded())) (\(unix))"
     }
 }

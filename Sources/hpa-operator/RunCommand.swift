@@ -136,9 +136,9 @@ struct Run: AsyncParsableCommand {
             logger.notice("no --prometheus-server: only metrics whose annotations name a server URL or alias are collected")
         }
         let client = KubeClient(config: config)
-        let instance = Operator(
+        let instance = Manager(
             client: client,
-            configuration: Operator.Configuration(
+            configuration: Manager.Configuration(
                 namespace: namespace, style: metricStyle, workers: workers, leaderElection: election,
                 metricsBindAddress: metricsBindAddress.isEmpty ? nil : metricsBindAddress),
             logger: logger)

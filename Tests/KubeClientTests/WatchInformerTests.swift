@@ -44,7 +44,7 @@ struct WatchInformerTests {
                 backoff: Backoff(initial: .milliseconds(5), maximum: .milliseconds(100)),
                 onRelist: { relists.add(1, ordering: .relaxed) })
             let events = informer.events()
-            let lastEvents = Mutex<[String: (type: String, version: String?)]>([:])
+            let lastEvents = Mutex<[ObjectKey: (type: String, version: String?)]>([:])
             let recorder = Task {
                 for await event in events {
                     let type = switch event {
@@ -88,10 +88,10 @@ struct WatchInformerTests {
             _ = try await writer.create(deployment("final", namespace: "a"))
 
             let truth = try await writer.list(Deployment.self).items
-            let expected = Dictionary(uniqueKeysWithValues: truth.map { (Informer<Deployment>.key(namespace: $0.metadata.namespace, name: $0.metadata.name!), $0.metadata.resourceVersion) })
+            let expected = Dictionary(uniqueKeysWithValues: truth.map { ($0.metadata.key, $0.metadata.resourceVersion) })
             let deadline = ContinuousClock.now + .seconds(20)
-            func cached() -> [String: String?] {
-                Dictionary(uniqueKeysWithValues: informer.items.map { (Informer<Deployment>.key(namespace: $0.metadata.namespace, name: $0.metadata.name!), $0.metadata.resourceVersion) })
+            func cached() -> [ObjectKey: String?] {
+                Dictionary(uniqueKeysWithValues: informer.items.map { ($0.metadata.key, $0.metadata.resourceVersion) })
             }
             while cached() != expected && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
             #expect(cached() == expected)

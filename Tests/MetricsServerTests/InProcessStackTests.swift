@@ -48,7 +48,7 @@ import TestSupport
         var logger = Logger(label: "e2e")
         logger.logLevel = .critical
         let backoff = Backoff(initial: .milliseconds(5), maximum: .milliseconds(100))
-        let instance = Operator(client: client, configuration: Operator.Configuration(style: style, metricsBindAddress: nil, watchTimeoutSeconds: 30, backoff: backoff), logger: logger)
+        let instance = Manager(client: client, configuration: Manager.Configuration(style: style, metricsBindAddress: nil, watchTimeoutSeconds: 30, backoff: backoff), logger: logger)
         let collector = Collector(
             client: client,
             configuration: Collector.Configuration(servers: PrometheusServers(defaultServer: PrometheusServer(url: prometheus.url)), backoff: backoff),

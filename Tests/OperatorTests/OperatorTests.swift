@@ -215,7 +215,7 @@ struct OperatorTests {
 
 /// Successful reconciles so far, read from the operator's own metrics.
 /// The reconcile count once it has stopped moving (the operator is idle).
-func settledReconciles(_ instance: Operator) async throws -> Int {
+func settledReconciles(_ instance: Manager) async throws -> Int {
     var last = reconciles(instance)
     for _ in 0..<50 {
         try await Task.sleep(for: .milliseconds(200))
@@ -226,7 +226,7 @@ func settledReconciles(_ instance: Operator) async throws -> Int {
     return last
 }
 
-func reconciles(_ instance: Operator) -> Int {
+func reconciles(_ instance: Manager) -> Int {
     let line = instance.metrics.text().split(separator: "\n").first { $0.hasPrefix("hpa_operator_reconcile_total{result=\"success\"}") }
     return line.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }.map { Int($0) } ?? 0
 }

@@ -1,3 +1,4 @@
+import KubeClient
 @testable import Operator
 import Testing
 
@@ -41,7 +42,7 @@ import Testing
     }
 
     @Test func failuresBackOffExponentially() async throws {
-        let queue = WorkQueue<String>(baseDelay: .milliseconds(20), maximumDelay: .milliseconds(40))
+        let queue = WorkQueue<String>(backoff: Backoff(initial: .milliseconds(20), maximum: .milliseconds(40), jitter: 0))
         for expected in 1...3 {
             let started = ContinuousClock.now
             await queue.addRateLimited("k")
@@ -53,7 +54,7 @@ import Testing
             await queue.done("k")
         }
         // The schedule: 5 ms doubling, capped at 5 min.
-        let defaults = WorkQueue<String>()
+        let defaults = WorkQueue<String>().backoff
         #expect((1...4).map(defaults.delay(afterFailures:)) == [.milliseconds(5), .milliseconds(10), .milliseconds(20), .milliseconds(40)])
         #expect(defaults.delay(afterFailures: 17) == .seconds(300) && defaults.delay(afterFailures: 100) == .seconds(300))
         await queue.forget("k")

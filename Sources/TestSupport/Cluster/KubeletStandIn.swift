@@ -1,5 +1,6 @@
 import Foundation
 import KubeClient
+import KubeModel
 
 /// What a kubelet would report, without containers: every Pending pod in the given namespaces is
 /// marked Running and Ready through `pods/status`, so the HPA controller counts it (it counts
@@ -29,7 +30,7 @@ public final class KubeletStandIn: Sendable {
             let status = pod["status"] as? [String: Any]
             let ready = (status?["conditions"] as? [[String: Any]])?.contains { $0["type"] as? String == "Ready" && $0["status"] as? String == "True" } ?? false
             guard status?["phase"] as? String != "Running" || !ready else { continue }
-            let now = ISO8601DateFormatter().string(from: Date())
+            let now = Timestamp.rfc3339(Date())
             let patch = #"{"status":{"phase":"Running","startTime":"\#(now)","conditions":[{"type":"Ready","status":"True","lastTransitionTime":"\#(now)"}]}}"#
             _ = try? await client.raw("PATCH", "/api/v1/namespaces/\(namespace)/pods/\(name)/status", body: Data(patch.utf8), contentType: "application/merge-patch+json")
         }

@@ -225,6 +225,6 @@ extension FakeAPIHandler {
     }
 
     static func now() -> String {
-        ISO8601DateFormatter().string(from: Date())
+        Timestamp.rfc3339(Date())
     }
 }

@@ -1,0 +1,82 @@
+import KubeModel
+import Synchronization
+
+/// client-go's thread-safe store: the informer's cache, keyed `namespace/name`, readable from any
+/// thread. Only the reflector writes it; each write returns the events it amounts to, in order.
+final class Store<Object: APIObject>: Sendable {
+    private struct State {
+        var objects: [ObjectKey: CachedObject<Object>] = [:]
+        var synced = false
+        var stopped = false
+        var syncWaiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
+
+    func get(_ key: ObjectKey) -> CachedObject<Object>? { state.withLock { $0.objects[key] } }
+
+    /// Every object, ordered by namespace/name.
+    var all: [CachedObject<Object>] { state.withLock { $0.objects.sorted { $0.key < $1.key }.map(\.value) } }
+
+    var count: Int { state.withLock { $0.objects.count } }
+
+    var byteCount: Int { state.withLock { $0.objects.values.reduce(0) { $0 + $1.byteCount } } }
+
+    var hasSynced: Bool { state.withLock { $0.synced } }
+
+    func upsert(_ object: CachedObject<Object>) -> InformerEvent<Object> {
+        state.withLock { state in
+            let old = state.objects.updateValue(object, forKey: object.key)
+            return old.map { .updated(old: $0, new: object) } ?? .added(object)
+        }
+    }
+
+    func remove(_ object: CachedObject<Object>) -> InformerEvent<Object> {
+        state.withLock { state in .deleted(state.objects.removeValue(forKey: object.key) ?? object) }
+    }
+
+    /// Replaces everything with a full list; returns the differences from what was cached, and
+    /// marks the store synced.
+    func replace(with fresh: [ObjectKey: CachedObject<Object>]) -> [InformerEvent<Object>] {
+        let (events, waiters) = state.withLock { state in
+            var events: [InformerEvent<Object>] = []
+            for key in fresh.keys.sorted() {
+                let item = fresh[key]!
+                if let old = state.objects[key] {
+                    if old.resourceVersion != item.resourceVersion { events.append(.updated(old: old, new: item)) }
+                } else {
+                    events.append(.added(item))
+                }
+            }
+            for (key, old) in state.objects where fresh[key] == nil { events.append(.deleted(old)) }
+            state.objects = fresh
+            state.synced = true
+            defer { state.syncWaiters = [] }
+            return (events, state.syncWaiters)
+        }
+        waiters.forEach { $0.resume() }
+        return events
+    }
+
+    /// Returns once synced, or once the reflector has stopped without syncing.
+    func waitForSync() async {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state in
+                if state.synced || state.stopped { return true }
+                state.syncWaiters.append(continuation)
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+
+    /// The reflector ended: nobody waits forever for a sync that will not come.
+    func stop() {
+        let waiters = state.withLock { state in
+            state.stopped = true
+            defer { state.syncWaiters = [] }
+            return state.syncWaiters
+        }
+        waiters.forEach { $0.resume() }
+    }
+}

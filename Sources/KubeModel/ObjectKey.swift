@@ -1,0 +1,23 @@
+/// An object's identity within its resource: its namespace (empty for cluster-scoped objects) and
+/// name, written `namespace/name` as kubectl and client-go write it. The one place such keys are
+/// made: caches, work queues, event deduplication and messages all use it.
+public struct ObjectKey: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var namespace: String
+    public var name: String
+
+    public init(namespace: String?, name: String) {
+        self.namespace = namespace ?? ""
+        self.name = name
+    }
+
+    /// `namespace/name`, or the name alone without a namespace.
+    public var description: String { namespace.isEmpty ? name : "\(namespace)/\(name)" }
+
+    public static func < (lhs: ObjectKey, rhs: ObjectKey) -> Bool {
+        (lhs.namespace, lhs.name) < (rhs.namespace, rhs.name)
+    }
+}
+
+extension ObjectMeta {
+    public var key: ObjectKey { ObjectKey(namespace: namespace, name: name ?? "") }
+}

@@ -1,0 +1,160 @@
+import Autoscaling
+import Foundation
+import KubeClient
+import KubeModel
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// `hpa-operator run`'s process manager (controller-runtime's Manager): it starts the runnables —
+/// the informers (Deployments, StatefulSets, HPAs), leader election, the plain metrics and health
+/// port, and the controller once the caches have synced — and stops them on SIGTERM.
+public final class Manager: Service, Sendable {
+    public struct Configuration: Sendable {
+        /// nil: all namespaces.
+        public var namespace: String?
+        public var style: MetricStyle
+        public var workers: Int
+        /// nil: no leader election, this instance always writes.
+        public var leaderElection: LeaderElector.Configuration?
+        /// nil: no metrics/health port.
+        public var metricsBindAddress: String?
+        public var watchTimeoutSeconds: Int
+        public var backoff: Backoff
+
+        public init(namespace: String? = nil, style: MetricStyle = .object, workers: Int = 2, leaderElection: LeaderElector.Configuration? = nil,
+                    metricsBindAddress: String? = ":8080", watchTimeoutSeconds: Int = 300, backoff: Backoff = Backoff()) {
+            self.namespace = namespace
+            self.style = style
+            self.workers = workers
+            self.leaderElection = leaderElection
+            self.metricsBindAddress = metricsBindAddress
+            self.watchTimeoutSeconds = watchTimeoutSeconds
+            self.backoff = backoff
+        }
+    }
+
+    public let configuration: Configuration
+    public let metrics: OperatorMetrics
+    let logger: Logger
+    let deployments: Informer<Deployment>
+    let statefulSets: Informer<StatefulSet>
+    /// The HPA cache, which the collector shares.
+    public let hpas: Informer<HorizontalPodAutoscaler>
+    let elector: LeaderElector?
+    let controller: Controller
+    private let state = Mutex<(ready: Bool, port: Int?, informers: [Task<Void, Never>])>((false, nil, []))
+
+    public init(client: KubeClient, configuration: Configuration, logger: Logger, metrics: OperatorMetrics = OperatorMetrics()) {
+        self.configuration = configuration
+        self.logger = logger
+        self.metrics = metrics
+        func informer<T: APIObject>(_ resource: String, transform: @escaping @Sendable (T) -> T, tag: @escaping @Sendable (T) -> String? = { _ in nil }) -> Informer<T> {
+            Informer(client: client, namespace: configuration.namespace, watchTimeoutSeconds: configuration.watchTimeoutSeconds, backoff: configuration.backoff,
+                     onRelist: { metrics.relisted(resource) },
+                     onError: { logger.warning("list/watch failed; retrying with backoff", metadata: ["resource": "\(resource)", "error": "\($0)"]) },
+                     transform: transform, tag: tag)
+        }
+        deployments = informer("deployments", transform: CacheSlimming.workload)
+        statefulSets = informer("statefulsets", transform: CacheSlimming.workload)
+        hpas = informer("horizontalpodautoscalers", transform: CacheSlimming.hpa, tag: { WorkloadKey.owning($0)?.description })
+        let elector = configuration.leaderElection.map { LeaderElector(client: client, configuration: $0, logger: logger) }
+        self.elector = elector
+        let identity = configuration.leaderElection?.identity ?? ProcessInfo.processInfo.hostName
+        controller = Controller(
+            reconciler: HPAReconciler(
+                cache: InformerCache(deployments: deployments, statefulSets: statefulSets, hpas: hpas),
+                writer: APIServerHPAWriter(client: client, metrics: metrics),
+                events: EventRecorder(client: client, instance: identity, logger: logger),
+                style: configuration.style, logger: logger, isLeader: { elector?.isLeader ?? true }),
+            metrics: metrics, logger: logger)
+        metrics.isLeader.set(to: elector == nil ? 1.0 : 0.0)
+    }
+
+    /// Ready once every informer has synced.
+    public var isReady: Bool { state.withLock { $0.ready } }
+    public var isLeader: Bool { elector?.isLeader ?? true }
+    /// The metrics port once it is bound.
+    public var metricsPort: Int? { state.withLock { $0.port } }
+
+    /// Runs until SIGTERM/SIGINT (graceful shutdown) or cancellation: then stops taking work, lets
+    /// reconciles in progress finish, releases the lease, and returns.
+    public func run() async throws {
+        try await run(releaseLease: { true })
+    }
+
+    /// `releaseLease` false stands for a crash in tests.
+    public func run(releaseLease: @escaping @Sendable () -> Bool) async throws {
+        logger.info("starting", metadata: ["namespace": "\(configuration.namespace ?? "(all)")", "metric-style": "\(configuration.style.rawValue)",
+                                           "workers": "\(configuration.workers)", "leader-election": "\(configuration.leaderElection != nil)"])
+        // Subscribed before the informers start, so no event (the initial list's included) is missed.
+        let deploymentEvents = deployments.events()
+        let statefulSetEvents = statefulSets.events()
+        let hpaEvents = hpas.events()
+        // Informers run as their own tasks so that a shutdown can stop them even before they synced.
+        let informers = [
+            Task { await self.deployments.run() },
+            Task { await self.statefulSets.run() },
+            Task { await self.hpas.run() },
+        ]
+        state.withLock { $0.informers = informers }
+        await withTaskCancellationOrGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { background in
+                // Event handlers, leader election and the HTTP port: cancelled at the end.
+                background.addTask { await self.controller.enqueue(deploymentEvents, kind: Deployment.kind) }
+                background.addTask { await self.controller.enqueue(statefulSetEvents, kind: StatefulSet.kind) }
+                background.addTask { await self.controller.enqueueOwners(hpaEvents) }
+                if let elector { background.addTask { await elector.run(releaseOnExit: releaseLease, onChange: self.leadershipChanged) } }
+                if let address = configuration.metricsBindAddress {
+                    background.addTask { await self.serveHTTP(address) }
+                }
+                await deployments.waitForSync()
+                await statefulSets.waitForSync()
+                await hpas.waitForSync()
+                if deployments.hasSynced && statefulSets.hasSynced && hpas.hasSynced {
+                    state.withLock { $0.ready = true }
+                    logger.info("informers synced", metadata: ["deployments": "\(deployments.count)", "statefulsets": "\(statefulSets.count)", "hpas": "\(hpas.count)"])
+                    // Workers run until the queue shuts down; they are never cancelled mid-reconcile.
+                    await controller.run(workers: configuration.workers)
+                }
+                informers.forEach { $0.cancel() }
+                background.cancelAll()
+            }
+        } onCancelOrGracefulShutdown: {
+            // Stop intake; reconciles in progress finish; informers stop (a sync may be pending).
+            Task { await self.controller.shutDown() }
+            self.state.withLock { $0.informers }.forEach { $0.cancel() }
+        }
+        for informer in informers { await informer.value }
+        logger.info("stopped")
+    }
+
+    /// Stops intake; `run` returns once reconciles in progress are done (as SIGTERM does).
+    public func shutdown() async {
+        await controller.shutDown()
+    }
+
+    /// A new leader looks at everything once: the previous one may have died mid-way.
+    @Sendable private func leadershipChanged(_ leader: Bool) {
+        metrics.isLeader.set(to: leader ? 1.0 : 0.0)
+        guard leader else { return }
+        let (deployments, statefulSets, queue) = (deployments, statefulSets, controller.queue)
+        Task {
+            for workload in deployments.items { await queue.add(WorkloadKey(kind: Deployment.kind, namespace: workload.metadata.namespace ?? "", name: workload.metadata.name ?? "")) }
+            for workload in statefulSets.items { await queue.add(WorkloadKey(kind: StatefulSet.kind, namespace: workload.metadata.namespace ?? "", name: workload.metadata.name ?? "")) }
+        }
+    }
+
+    private func serveHTTP(_ address: String) async {
+        guard let (host, port) = OperatorHTTPServer.parse(address) else {
+            logger.error("invalid --metrics-bind-address; the metrics port is not served", metadata: ["address": "\(address)"])
+            return
+        }
+        let server = OperatorHTTPServer(metrics: metrics, isReady: { [weak self] in self?.isReady ?? false }, logger: logger)
+        do {
+            try await server.run(host: host, port: port) { [weak self] bound in self?.state.withLock { $0.port = bound } }
+        } catch {
+            if !Task.isCancelled { logger.error("metrics port failed", metadata: ["address": "\(address)", "error": "\(error)"]) }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import Autoscaling
+import KubeClient
+import KubeModel
+
+/// What the HPA reconciler reads: the cached workloads and HPAs (never the apiserver).
+public protocol AutoscalingCache: Sendable {
+    func workload(_ key: WorkloadKey) -> ObservedWorkload?
+    func hpa(namespace: String, name: String) -> HorizontalPodAutoscaler?
+}
+
+/// A workload as cached, of either kind.
+public enum ObservedWorkload: Sendable {
+    case deployment(Deployment)
+    case statefulSet(StatefulSet)
+
+    public var metadata: ObjectMeta {
+        switch self {
+        case .deployment(let workload): workload.metadata
+        case .statefulSet(let workload): workload.metadata
+        }
+    }
+
+    /// What its annotations ask for.
+    public func desired(style: MetricStyle) -> DesiredHPA {
+        switch self {
+        case .deployment(let workload): DesiredHPA(for: workload, style: style)
+        case .statefulSet(let workload): DesiredHPA(for: workload, style: style)
+        }
+    }
+}
+
+/// The cache reader over the operator's informers.
+struct InformerCache: AutoscalingCache {
+    let deployments: Informer<Deployment>
+    let statefulSets: Informer<StatefulSet>
+    let hpas: Informer<HorizontalPodAutoscaler>
+
+    func workload(_ key: WorkloadKey) -> ObservedWorkload? {
+        switch key.kind {
+        case Deployment.kind: deployments.get(namespace: key.namespace, name: key.name).map(ObservedWorkload.deployment)
+        case StatefulSet.kind: statefulSets.get(namespace: key.namespace, name: key.name).map(ObservedWorkload.statefulSet)
+        default: nil
+        }
+    }
+
+    func hpa(namespace: String, name: String) -> HorizontalPodAutoscaler? {
+        hpas.get(namespace: namespace, name: name)
+    }
+}
