@@ -28,15 +28,17 @@ let package = Package(
         // Async HTTP over libcurl: TLS material, bearer tokens, timeouts, cancellation, streams.
         .target(name: "HTTPTransport", dependencies: ["CCurl"]),
         // Kubernetes client: kubeconfig / in-cluster config, typed verbs, watches, informers.
-        .target(name: "KubeClient", dependencies: ["HTTPTransport", "KubeModel", "Diagnostics", "Yams", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "KubeClient", dependencies: ["HTTPTransport", "KubeModel", "DecodingErrorText", "Yams", .product(name: "Logging", package: "swift-log")]),
         // YAML syntax and decoding errors as one-line messages naming line, column or field.
-        .target(name: "Diagnostics", dependencies: ["Yams"]),
+        .target(name: "DecodingErrorText", dependencies: ["Yams"]),
         // The pure core: annotations -> AutoscalingSpec -> desired HPA.
-        .target(name: "Autoscaling", dependencies: ["KubeModel", "Diagnostics", "Yams"]),
+        .target(name: "Autoscaling", dependencies: ["KubeModel", "DecodingErrorText", "Yams"]),
+        // The HPA controller's arithmetic and kubectl's TARGETS column, for preview and backtest. Pure.
+        .target(name: "HPASimulation", dependencies: ["KubeModel"]),
         .executableTarget(
             name: "hpa-operator",
             dependencies: [
-                "KubeModel", "Autoscaling", "Diagnostics", "KubeClient", "Operator", "Collector", "MetricsServer", "HTTPTransport", "Yams",
+                "KubeModel", "Autoscaling", "HPASimulation", "DecodingErrorText", "KubeClient", "Operator", "Collector", "MetricsServer", "HTTPTransport", "Yams",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -62,11 +64,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // A small certificate authority (the metrics API's generated CA and serving certificate, and the tests' certificates).
+        .target(
+            name: "Certificates",
+            dependencies: [.product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // The custom and external metrics APIs over HTTPS: routes, discovery, TLS, requestheader auth.
         .target(
             name: "MetricsServer",
             dependencies: [
-                "Collector", "KubeClient", "KubeModel",
+                "Certificates", "Collector", "KubeClient", "KubeModel",
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -84,7 +91,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "KubeModel", "HTTPTransport", "KubeClient", "MetricsServer", "Yams",
+                "Certificates", "KubeModel", "HTTPTransport", "KubeClient", "Yams",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -106,6 +113,7 @@ let package = Package(
         .testTarget(name: "KubeModelTests", dependencies: ["KubeModel"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeModel", "HTTPTransport", "TestSupport"]),
         .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling", "KubeModel"]),
+        .testTarget(name: "HPASimulationTests", dependencies: ["HPASimulation", "KubeModel"]),
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "KubeClient", "KubeModel", "HTTPTransport", "TestSupport"]),
         .testTarget(name: "MetricsServerTests", dependencies: ["MetricsServer", "Collector", "Autoscaling", "KubeClient", "KubeModel", "HTTPTransport", "TestSupport", "Operator"]),
         .testTarget(name: "OperatorTests", dependencies: ["Operator", "Autoscaling", "KubeClient", "KubeModel", "TestSupport"]),

@@ -30,7 +30,7 @@ let key = MetricKey.object(ObjectMetricKey(namespace: "shop", resource: GroupRes
                                            kind: "Deployment", apiVersion: "apps/v1"))
 store.expect(key, source: "bench", maxAge: .seconds(86_400), now: Date())
 store.record(key, .success(.value(Quantity(milli: 9_167))), source: "bench", at: Date())
-let authority = try CertificateAuthority()
+let authority = try TestCertificateAuthority()
 let serving = try authority.issueServer()
 var quiet = Logger(label: "bench")
 quiet.logLevel = .critical

@@ -204,7 +204,7 @@ private struct Reader {
 
     mutating func checkedServer(_ key: String, _ text: String) -> String? {
         let trimmed = text.trimmingSpaces
-        if PrometheusServer.isURL(trimmed) || PrometheusServer.isAlias(trimmed) { return trimmed }
+        if PrometheusServerReference(trimmed) != nil { return trimmed }
         problems.append(.error(key, "'\(text)' is neither an http(s) URL nor a server alias (letters, digits, '-', '_', '.')"))
         return nil
     }
@@ -247,21 +247,6 @@ public enum MetricName {
     public static func isValid(_ name: String) -> Bool {
         guard (1...63).contains(name.count), let first = name.first, let last = name.last else { return false }
         return first.isASCIIAlphanumeric && last.isASCIIAlphanumeric && name.allSatisfy { $0.isASCIIAlphanumeric || $0 == "-" }
-    }
-}
-
-/// The accepted forms of a `server` annotation.
-public enum PrometheusServer {
-    public static func isURL(_ text: String) -> Bool {
-        for scheme in ["http://", "https://"] where text.lowercased().hasPrefix(scheme) {
-            let rest = text.dropFirst(scheme.count)
-            return !rest.isEmpty && !rest.hasPrefix("/") && !rest.contains(where: \.isWhitespace)
-        }
-        return false
-    }
-
-    public static func isAlias(_ text: String) -> Bool {
-        !text.isEmpty && text.count <= 63 && text.allSatisfy { $0.isASCIIAlphanumeric || "-_.".contains($0) }
     }
 }
 

@@ -1,5 +1,5 @@
 import KubeModel
-import Diagnostics
+import DecodingErrorText
 import Yams
 
 /// The `behavior` annotation: an autoscaling/v2 `behavior` written as YAML or JSON, checked with

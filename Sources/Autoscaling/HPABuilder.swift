@@ -67,12 +67,12 @@ public enum HPABuilder {
             if let value { annotations[MetricConfigKey(type: type, metric: name, key: key).description] = value }
         }
         switch style {
-        case .object, .pod:
+        case .object, .objectOnWorkloadPod:
             set(.object, metric.name, MetricConfigKey.query, metric.query)
             set(.object, metric.name, MetricConfigKey.interval, metric.interval)
             set(.object, metric.name, MetricConfigKey.prometheusServer, metric.server)
             var described = CrossVersionObjectReference(apiVersion: WorkloadReference.apiVersion, kind: workload.kind, name: workload.name)
-            if style == .pod {
+            if style == .objectOnWorkloadPod {
                 described = CrossVersionObjectReference(apiVersion: "v1", kind: "Pod", name: "\(workload.name)-\(metric.name)")
                 if case .averageValue(let quantity) = metric.target {
                     // kube-metrics-adapter divides by the replica count itself.

@@ -2,8 +2,10 @@
 public enum MetricStyle: String, CaseIterable, Hashable, Sendable {
     /// Object metric described by the workload itself; our default.
     case object
-    /// Object metric described by a pseudo Pod `<workload>-<metric>` (Banzai 0.1.5, kube-metrics-adapter).
-    case pod
+    /// An Object metric described by a Pod named for the workload, `<workload>-<metric>` (no such pod
+    /// exists; Banzai 0.1.5 and kube-metrics-adapter's form). Not the HPA's `Pods` metric type. The
+    /// flag value is `pod`.
+    case objectOnWorkloadPod = "pod"
     /// External metric `prometheus-query` selected by `query-name` (Banzai 0.2).
     case external
 }

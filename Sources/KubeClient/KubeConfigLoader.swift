@@ -1,6 +1,6 @@
 import Foundation
 import HTTPTransport
-import Diagnostics
+import DecodingErrorText
 import Yams
 
 /// Finds and resolves the client configuration as kubectl does: `--kubeconfig`, else every file in

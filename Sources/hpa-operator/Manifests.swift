@@ -1,7 +1,7 @@
 import Foundation
 import KubeModel
 import Autoscaling
-import Diagnostics
+import DecodingErrorText
 import Yams
 
 /// A Deployment or StatefulSet read from a manifest.

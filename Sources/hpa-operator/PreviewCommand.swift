@@ -1,5 +1,6 @@
 import ArgumentParser
 import Autoscaling
+import HPASimulation
 import Collector
 import Foundation
 import KubeModel

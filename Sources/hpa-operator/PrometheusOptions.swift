@@ -36,14 +36,14 @@ struct PrometheusOptions: ParsableArguments {
     func servers() throws -> PrometheusServers {
         var servers = PrometheusServers()
         if let url = prometheusServer {
-            guard PrometheusServer.isURL(url) else { throw ValidationError("--prometheus-server: '\(url)' is not an http(s) URL") }
+            guard PrometheusServerReference.isURL(url) else { throw ValidationError("--prometheus-server: '\(url)' is not an http(s) URL") }
             servers.defaultServer = PrometheusServer(url: url)
         }
         for entry in prometheusServerAlias {
-            guard let (name, url) = split(entry), !name.isEmpty, PrometheusServer.isURL(url) else {
+            guard let (name, url) = split(entry), !name.isEmpty, PrometheusServerReference.isURL(url) else {
                 throw ValidationError("--prometheus-server-alias: '\(entry)' is not NAME=URL with an http(s) URL")
             }
-            guard !PrometheusServer.isURL(name) else { throw ValidationError("--prometheus-server-alias: the name '\(name)' looks like a URL") }
+            guard !PrometheusServerReference.isURL(name) else { throw ValidationError("--prometheus-server-alias: the name '\(name)' looks like a URL") }
             servers.aliases[name] = PrometheusServer(url: url)
         }
         func each(_ flag: String, _ values: [String], _ apply: (inout PrometheusServer, String) -> Void) throws {

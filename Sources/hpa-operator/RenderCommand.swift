@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import KubeModel
 import Autoscaling
-import Diagnostics
+import DecodingErrorText
 import Yams
 
 extension MetricStyle: ExpressibleByArgument {}

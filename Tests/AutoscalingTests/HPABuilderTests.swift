@@ -44,7 +44,7 @@ struct HPABuilderTests {
     }
 
     @Test func podStyleMovesAveragingIntoTheCollector() {
-        let hpa = HPABuilder.build(Self.spec, for: Self.workload, style: .pod)
+        let hpa = HPABuilder.build(Self.spec, for: Self.workload, style: .objectOnWorkloadPod)
         #expect(hpa.metadata.annotations?["metric-config.object.rps.prometheus/per-replica"] == "true")
         #expect(hpa.metadata.annotations?["metric-config.object.errors.prometheus/per-replica"] == nil)
         #expect(hpa.metadata.annotations?["metric-config.object.rps.prometheus/query"] == Self.query)
@@ -77,7 +77,7 @@ struct HPABuilderTests {
             PrometheusMetric(name: "b", query: "vector(3)", target: .value(Quantity(1)), interval: "1m"),
         ])
         #expect(HPABuilder.problems(spec, style: .object).isEmpty)
-        #expect(HPABuilder.problems(spec, style: .pod).isEmpty)
+        #expect(HPABuilder.problems(spec, style: .objectOnWorkloadPod).isEmpty)
         #expect(HPABuilder.problems(spec, style: .external).map(\.description) == [
             "prometheus.interval.hpa.autoscaling.banzaicloud.io/query: a metric cannot be named 'interval' with --metric-style external: kube-metrics-adapter reserves that key",
             "prometheus.a.hpa.autoscaling.banzaicloud.io/interval: with --metric-style external every prometheus metric of a workload must have the same interval",

@@ -35,7 +35,7 @@ import TestSupport
     /// the pod style divides by the Deployment's 2 replicas, as per-replica says).
     static let expectations: [(MetricStyle, String, String)] = [
         (.object, "/apis/custom.metrics.k8s.io/v1beta2/namespaces/shop/deployments.apps/web/rps", "9167m"),
-        (.pod, "/apis/custom.metrics.k8s.io/v1beta2/namespaces/shop/pods/web-rps/rps", "4583m"),
+        (.objectOnWorkloadPod, "/apis/custom.metrics.k8s.io/v1beta2/namespaces/shop/pods/web-rps/rps", "4583m"),
         (.external, "/apis/external.metrics.k8s.io/v1beta1/namespaces/shop/prometheus-query?labelSelector=query-name%3Drps", "9167m"),
     ]
 
@@ -98,7 +98,7 @@ import TestSupport
         case .object:
             #expect(item["describedObject"] as? [String: String] == ["kind": "Deployment", "namespace": "shop", "name": "web", "apiVersion": "apps/v1"])
             #expect((item["metric"] as? [String: Any])?["name"] as? String == "rps")
-        case .pod:
+        case .objectOnWorkloadPod:
             #expect(item["describedObject"] as? [String: String] == ["kind": "Pod", "namespace": "shop", "name": "web-rps", "apiVersion": "v1"])
         case .external:
             #expect(item["metricName"] as? String == "prometheus-query")

@@ -1,4 +1,5 @@
 import HTTPTransport
+import KubeModel
 
 /// A Prometheus server and how to authenticate to it.
 public struct PrometheusServer: Sendable, Hashable {
@@ -14,13 +15,6 @@ public struct PrometheusServer: Sendable, Hashable {
         self.tls = tls
         self.bearerTokenFile = bearerTokenFile
         self.basicAuthFile = basicAuthFile
-    }
-
-    /// True when `text` is an http(s) URL with a host (the annotation's URL form).
-    public static func isURL(_ text: String) -> Bool {
-        guard let colon = text.range(of: "://") else { return false }
-        let scheme = text[..<colon.lowerBound].lowercased()
-        return (scheme == "http" || scheme == "https") && !text[colon.upperBound...].isEmpty
     }
 }
 
@@ -44,11 +38,15 @@ public struct PrometheusServers: Sendable, Hashable {
             if let defaultServer { return .success(defaultServer) }
             return .failure(.noServer)
         }
-        if PrometheusServer.isURL(reference) {
-            let configured = ([defaultServer].compactMap { $0 } + aliases.values).first { $0.url == reference }
-            return .success(configured ?? PrometheusServer(url: reference))
+        switch PrometheusServerReference(reference) {
+        case .url(let url):
+            let configured = ([defaultServer].compactMap { $0 } + aliases.values).first { $0.url == url }
+            return .success(configured ?? PrometheusServer(url: url))
+        case .alias(let name):
+            if let server = aliases[name] { return .success(server) }
+            return .failure(.unknownAlias(name, known: aliases.keys.sorted()))
+        case nil:
+            return .failure(.unknownAlias(reference, known: aliases.keys.sorted()))
         }
-        if let server = aliases[reference] { return .success(server) }
-        return .failure(.unknownAlias(reference, known: aliases.keys.sorted()))
     }
 }
