@@ -94,6 +94,72 @@ extension RealCluster {
             }
         }
 
+        /// Server-side apply's bookkeeping: the same sequence of applies and a merge patch by another
+        /// manager gives the same managedFields and the same object on both, and the same conflict.
+        @Test func fieldOwnershipFollowsTheSameRules() async throws {
+            let cluster = try Cluster.current
+            let double = try await FakeAPIServer.start(FakeAPIServer.Options(admit: FakeAPIServer.kubernetesAdmission))
+            defer { Task { await double.stop() } }
+            let doubleClient = KubeClient(config: ClientConfig(server: double.url))
+            let namespace = "agree-fields"
+            try await cluster.makeNamespace(namespace)
+            let path = "/apis/autoscaling/v2/namespaces/\(namespace)/horizontalpodautoscalers/web"
+            func hpa(owner: (name: String, uid: String), minReplicas: Bool, maxReplicas: Int) -> Data {
+                var spec: [String: Any] = [
+                    "scaleTargetRef": ["apiVersion": "apps/v1", "kind": "Deployment", "name": "web"], "maxReplicas": maxReplicas,
+                    "metrics": [["type": "Object", "object": ["describedObject": ["apiVersion": "apps/v1", "kind": "Deployment", "name": "web"],
+                                                              "metric": ["name": "rps"], "target": ["type": "Value", "value": "40"]]]],
+                ]
+                if minReplicas { spec["minReplicas"] = 1 }
+                return try! JSONSerialization.data(withJSONObject: [
+                    "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+                    "metadata": ["name": "web", "namespace": namespace, "labels": ["app.kubernetes.io/managed-by": "hpa-operator"],
+                                 "annotations": ["metric-config.object.rps.prometheus/query": "sum(x)"],
+                                 "ownerReferences": [["apiVersion": "apps/v1", "kind": "Deployment", "name": owner.name, "uid": owner.uid, "controller": true, "blockOwnerDeletion": true]]],
+                    "spec": spec,
+                ] as [String: Any], options: [.withoutEscapingSlashes])  // YAML has no `\/` escape
+            }
+            // Owners that exist (the garbage collector deletes an HPA whose owner does not), without
+            // our annotations and of other names (the operator deletes the HPA of such a workload's name).
+            let first = hpa(owner: ("owner-one", try await cluster.createWorkload(namespace: namespace, name: "owner-one")), minReplicas: true, maxReplicas: 10)
+            let second = hpa(owner: ("owner-two", try await cluster.createWorkload(namespace: namespace, name: "owner-two")), minReplicas: false, maxReplicas: 10)
+            let patch = Data(#"{"spec":{"maxReplicas":12},"metadata":{"labels":{"team":"a"}}}"#.utf8)
+            var results: [String: [String]] = [:]
+            for (name, client) in [("real", cluster.client), ("double", doubleClient)] {
+                var steps: [String] = []
+                func record(_ data: Data) throws {
+                    let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+                    let metadata = object["metadata"] as? [String: Any] ?? [:]
+                    let fields = (metadata["managedFields"] as? [[String: Any]] ?? []).map { entry in
+                        "\(entry["manager"] ?? "") \(entry["operation"] ?? "") \(Self.sorted(entry["fieldsV1"] ?? [:]))"
+                    }
+                    let spec = object["spec"] as? [String: Any] ?? [:]
+                    steps.append("fields: \(fields.joined(separator: " | "))")
+                    steps.append("object: min \(spec["minReplicas"] ?? "-") max \(spec["maxReplicas"] ?? "-") labels \(Self.sorted(metadata["labels"] ?? [:])) owners \(Self.sorted(metadata["ownerReferences"] ?? []))")
+                }
+                try record(try await client.raw("PATCH", path, query: [("fieldManager", "hpa-operator"), ("force", "true")], body: first, contentType: "application/apply-patch+yaml"))
+                try record(try await client.raw("PATCH", path, query: [("fieldManager", "kubectl-patch")], body: patch, contentType: "application/merge-patch+json"))
+                do {
+                    _ = try await client.raw("PATCH", path, query: [("fieldManager", "hpa-operator")], body: second, contentType: "application/apply-patch+yaml")
+                    steps.append("unforced apply: accepted")
+                } catch let error as KubeError {
+                    steps.append("unforced apply: \(error.code ?? 0) \(error.status?.reason ?? "") \(error.status?.message ?? "")")
+                }
+                try record(try await client.raw("PATCH", path, query: [("fieldManager", "hpa-operator"), ("force", "true")], body: second, contentType: "application/apply-patch+yaml"))
+                results[name] = steps
+            }
+            let real = try #require(results["real"]), fake = try #require(results["double"])
+            for (index, (expected, actual)) in zip(real, fake).enumerated() {
+                #expect(expected == actual, "step \(index + 1): the real apiserver gave\n  \(expected)\nthe double\n  \(actual)")
+            }
+        }
+
+        /// A JSON value as text with sorted keys.
+        static func sorted(_ value: Any) -> String {
+            guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed]) else { return "\(value)" }
+            return String(decoding: data, as: UTF8.self)
+        }
+
         /// JSON with sorted keys, so two stored specs compare as text.
         static func canonical(_ spec: HorizontalPodAutoscalerSpec) throws -> String {
             let encoder = JSONEncoder()

@@ -43,7 +43,9 @@ extension FakeAPIHandler {
             throw failure(409, "AlreadyExists", "\(target.resource.qualifiedName) \"\(name)\" already exists", target, name: name)
         }
         if target.resource.hasStatusSubresource { object["status"] = target.resource.zeroStatus }
-        let stored = try await commit(named, object, old: nil)
+        var managed = ManagedFields()
+        managed.recordUpdate(by: target.manager, from: nil, to: object, apiVersion: target.resource.apiVersion, time: Self.now())
+        let stored = try await commit(named, object, old: nil, managed: managed)
         return json(stored, code: 201)
     }
 
@@ -61,7 +63,7 @@ extension FakeAPIHandler {
         let merged = target.subresource == "status"
             ? withMember("status", of: incoming, into: old.object)
             : keepingServerFields(of: old.object, in: incoming, keepStatus: target.resource.hasStatusSubresource)
-        return json(try await commit(target, merged, old: old))
+        return json(try await commit(target, merged, old: old, managed: updated(old, to: merged, by: target)))
     }
 
     func patch(_ target: Target, _ query: [String: String], _ body: Data, contentType: String) async throws -> Response {
@@ -82,11 +84,22 @@ extension FakeAPIHandler {
         patched = target.subresource == "status"
             ? withMember("status", of: patched, into: old.object)
             : keepingServerFields(of: old.object, in: patched, keepStatus: target.resource.hasStatusSubresource)
-        return json(try await commit(target, patched, old: old))
+        return json(try await commit(target, patched, old: old, managed: updated(old, to: patched, by: target)))
     }
 
-    /// Server-side apply: creates when absent; otherwise removes the fields this manager applied
-    /// before and no longer does, and lays the applied values over the rest. Lists are atomic.
+    /// The ownership after an update (status writes are not tracked: nothing here reads them).
+    private func updated(_ old: FakeAPIState.Stored, to new: JSONValue, by target: Target) -> ManagedFields {
+        var managed = old.managed
+        if target.subresource != "status" {
+            managed.recordUpdate(by: target.manager, from: old.object, to: new, apiVersion: target.resource.apiVersion, time: Self.now())
+        }
+        return managed
+    }
+
+    /// Server-side apply: creates when absent. Otherwise a field another manager owns with another
+    /// value is a 409 conflict, unless forced (then it changes hands); the fields this manager
+    /// applied before and no longer does are removed, unless another manager owns them too; and the
+    /// applied values are laid over the rest.
     private func apply(_ target: Target, _ query: [String: String], _ body: Data) async throws -> Response {
         guard let manager = query["fieldManager"], !manager.isEmpty else {
             throw badRequest("PATCH requests with apply content type require fieldManager")
@@ -94,21 +107,43 @@ extension FakeAPIHandler {
         var applied = try decodeObject(body)
         try checkType(applied, target)
         if target.resource.hasStatusSubresource && target.subresource != "status" { applied["status"] = nil }
-        var paths = JSONPatching.fieldPaths(applied)
-        paths.subtract([["apiVersion"], ["kind"], ["metadata", "name"], ["metadata", "namespace"]])
+        let paths = ManagedFields.paths(of: applied)
+        let apiVersion = target.resource.apiVersion
         guard let old = await state.stored(target.key, objectKey(target, name: target.name!)) else {
             var object = applied
             object["metadata"]?["name"] = .string(target.name!)
             if target.resource.namespaced { object["metadata"]?["namespace"] = .string(target.namespace ?? "default") }
             if target.resource.hasStatusSubresource { object["status"] = target.resource.zeroStatus }
+            var managed = ManagedFields()
+            managed.recordApply(by: manager, fields: paths, taking: [], apiVersion: apiVersion, time: Self.now())
             // The captured apiserver answers 200 to an apply that creates (shared/k8s-wire/README.md).
-            return json(try await commit(target, object, old: nil, applied: [manager: paths], manager: manager))
+            return json(try await commit(target, object, old: nil, managed: managed))
+        }
+        let contested = paths.filter { ManagedFields.value(at: $0, in: applied) != ManagedFields.value(at: $0, in: old.object) }
+        let conflicts = contested.sorted { $0.lexicographicallyPrecedes($1) }.flatMap { path in
+            old.managed.otherOwners(of: path, than: manager).map { (path: path, owner: $0) }
+        }
+        if !conflicts.isEmpty && query["force"] != "true" {
+            throw applyConflict(target, conflicts, apiVersion: apiVersion)
         }
         var base = old.object
-        for stale in old.appliedFields[manager, default: []].subtracting(paths) { base = JSONPatching.removing(stale, from: base) }
-        var owners = old.appliedFields
-        owners[manager] = paths
-        return json(try await commit(target, JSONPatching.overlay(base, applied), old: old, applied: owners, manager: manager))
+        for stale in old.managed.fields(of: manager, operation: "Apply").subtracting(paths) where old.managed.otherOwners(of: stale, than: manager).isEmpty {
+            base = ManagedFields.removing(stale, from: base)
+        }
+        var managed = old.managed
+        managed.recordApply(by: manager, fields: paths, taking: Set(conflicts.map(\.path)), apiVersion: apiVersion, time: Self.now())
+        return json(try await commit(target, ManagedFields.overlay(base, applied), old: old, managed: managed))
+    }
+
+    /// 409 as the apiserver words an apply conflict.
+    private func applyConflict(_ target: Target, _ conflicts: [(path: FieldPath, owner: String)], apiVersion: String) -> Failure {
+        func field(_ path: FieldPath) -> String { path.map { $0.hasPrefix("k:") ? "[\($0.dropFirst(2))]" : ".\($0)" }.joined() }
+        let list = conflicts.map { "conflict with \"\($0.owner)\" using \(apiVersion): \(field($0.path))" }
+        let summary = list.count == 1 ? "Apply failed with 1 conflict: \(list[0])" : "Apply failed with \(list.count) conflicts: \(list.joined(separator: "\n"))"
+        let details: JSONValue = .object(["causes": .array(conflicts.map { conflict in
+            .object(["reason": .string("FieldManagerConflict"), "message": .string("conflict with \"\(conflict.owner)\" using \(apiVersion)"), "field": .string(field(conflict.path))])
+        })])
+        return Failure(response: status(409, "Conflict", summary, details: details))
     }
 
     func delete(_ target: Target, _ body: Data) async throws -> Response {
@@ -146,7 +181,7 @@ extension FakeAPIHandler {
 
     /// Stamps server fields, runs admission, and stores with a new resourceVersion — unless nothing
     /// changed, in which case the stored object is returned untouched (as the apiserver does).
-    private func commit(_ target: Target, _ proposed: JSONValue, old: FakeAPIState.Stored?, applied: [String: Set<[String]>]? = nil, manager: String? = nil) async throws -> JSONValue {
+    private func commit(_ target: Target, _ proposed: JSONValue, old: FakeAPIState.Stored?, managed: ManagedFields) async throws -> JSONValue {
         var object = proposed
         object["kind"] = .string(target.resource.kind)
         object["apiVersion"] = .string(target.resource.apiVersion)
@@ -155,13 +190,7 @@ extension FakeAPIHandler {
         } catch let invalid as FakeAPIServer.Invalid {
             throw self.invalid(target, name: object["metadata"]?["name"]?.stringValue ?? "", invalid.causes)
         }
-        let owners = applied ?? old?.appliedFields ?? [:]
-        if let manager, let paths = owners[manager] {
-            object["metadata"]?["managedFields"] = .array([.object([
-                "manager": .string(manager), "operation": .string("Apply"), "apiVersion": .string(target.resource.apiVersion),
-                "time": .string(Self.now()), "fieldsType": .string("FieldsV1"), "fieldsV1": JSONPatching.fieldsV1(paths),
-            ])])
-        }
+        object["metadata"]?["managedFields"] = managed.json
         if let old, Self.comparable(old.object) == Self.comparable(object) {
             return old.object
         }
@@ -180,7 +209,7 @@ extension FakeAPIHandler {
         object["metadata"] = metadata
         let key = objectKey(target, name: metadata["name"]?.stringValue ?? target.name ?? "")
         // Another writer may have got in since `old` was read: then this write loses, as with etcd.
-        guard let stored = await state.write(target.key, key, .init(object: object, appliedFields: owners), expecting: old?.object["metadata"]?["resourceVersion"]?.stringValue,
+        guard let stored = await state.write(target.key, key, .init(object: object, managed: managed), expecting: old?.object["metadata"]?["resourceVersion"]?.stringValue,
                                              eventType: old == nil ? "ADDED" : "MODIFIED", eventObject: object)
         else { throw RaceLost(name: key.name) }
         return stored

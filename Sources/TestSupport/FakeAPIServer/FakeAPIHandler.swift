@@ -14,6 +14,8 @@ struct FakeAPIHandler: Sendable {
         var namespace: String?
         var name: String?
         var subresource: String?
+        /// The field manager of a write: `?fieldManager=`, else the client's user agent's first word.
+        var manager = "unknown"
     }
 
     func respond(to request: Request) async -> Response {
@@ -38,9 +40,11 @@ struct FakeAPIHandler: Sendable {
             if let seconds = fault.retryAfterSeconds { response.headers[.retryAfter] = String(seconds) }
             return response
         }
-        guard let target = route(request.uri.path) else {
+        guard var target = route(request.uri.path) else {
             return status(404, "NotFound", "the server could not find the requested resource")
         }
+        let agent = request.headers[.userAgent].flatMap { $0.split(separator: "/").first.map(String.init) }
+        target.manager = query["fieldManager"] ?? agent ?? "unknown"
         do {
             return try await dispatch(request.method, target, query: query, body: body, contentType: recorded.contentType)
         } catch let failure as Failure {

@@ -26,15 +26,11 @@ struct StoredEvent: Sendable {
 /// watches that are open.
 actor FakeAPIState {
     struct ResourceKey: Hashable { var group: String; var plural: String }
-    struct ObjectKey: Hashable, Comparable {
-        var namespace: String
-        var name: String
-        static func < (a: Self, b: Self) -> Bool { (a.namespace, a.name) < (b.namespace, b.name) }
-    }
+    typealias ObjectKey = KubeModel.ObjectKey
     struct Stored {
         var object: JSONValue
-        /// Fields each server-side-apply manager owns.
-        var appliedFields: [String: Set<[String]>] = [:]
+        /// Who owns which fields (written into the object as `metadata.managedFields`).
+        var managed = ManagedFields()
     }
     struct Watcher {
         var namespace: String?

@@ -1,7 +1,7 @@
 import KubeModel
 
-/// JSON object operations the double needs: merge patch (RFC 7386), JSON patch (RFC 6902), and the
-/// field sets of server-side apply.
+/// JSON object operations the double needs: merge patch (RFC 7386) and JSON patch (RFC 6902).
+/// Server-side apply's field sets are `ManagedFields`.
 enum JSONPatching {
     /// RFC 7386: objects merge recursively, `null` deletes, everything else replaces.
     static func mergePatch(_ target: JSONValue, _ patch: JSONValue) -> JSONValue {
@@ -81,48 +81,5 @@ enum JSONPatching {
         default:
             throw PatchError(message: "\(path): parent is not an object or array")
         }
-    }
-
-    /// The leaf paths of an applied configuration; lists are atomic (as HPA metrics are).
-    static func fieldPaths(_ value: JSONValue, prefix: [String] = []) -> Set<[String]> {
-        guard case .object(let members) = value, !members.isEmpty else { return prefix.isEmpty ? [] : [prefix] }
-        var paths: Set<[String]> = []
-        for (key, child) in members { paths.formUnion(fieldPaths(child, prefix: prefix + [key])) }
-        return paths
-    }
-
-    static func removing(_ path: [String], from value: JSONValue) -> JSONValue {
-        guard let head = path.first, case .object(var members) = value else { return value }
-        if path.count == 1 {
-            members.removeValue(forKey: head)
-        } else if let child = members[head] {
-            let pruned = removing(Array(path.dropFirst()), from: child)
-            // Maps emptied by the removal go too, as the apiserver prunes them.
-            if case .object(let rest) = pruned, rest.isEmpty { members.removeValue(forKey: head) } else { members[head] = pruned }
-        }
-        return .object(members)
-    }
-
-    /// Applied values win; objects merge; lists and scalars replace.
-    static func overlay(_ base: JSONValue, _ applied: JSONValue) -> JSONValue {
-        guard case .object(let top) = applied else { return applied }
-        var result: [String: JSONValue] = [:]
-        if case .object(let members) = base { result = members }
-        for (key, value) in top { result[key] = overlay(result[key] ?? .null, value) }
-        return .object(result)
-    }
-
-    /// A managedFields `fieldsV1` tree (`{"f:spec":{"f:maxReplicas":{}}}`) for a set of paths.
-    static func fieldsV1(_ paths: Set<[String]>) -> JSONValue {
-        var root: [String: JSONValue] = [:]
-        func insert(_ path: ArraySlice<String>, into node: inout [String: JSONValue]) {
-            guard let head = path.first else { return }
-            var child: [String: JSONValue] = [:]
-            if case .object(let existing)? = node["f:\(head)"] { child = existing }
-            insert(path.dropFirst(), into: &child)
-            node["f:\(head)"] = .object(child)
-        }
-        for path in paths { insert(path[...], into: &root) }
-        return .object(root)
     }
 }
