@@ -23,6 +23,12 @@ extension Cluster {
         ].merging(extra) { $1 }
     }
 
+    /// A scenario's namespace, and its exported value (`e2e_value{scenario=<namespace>}`) set.
+    func makeScenario(_ namespace: String, exporting value: Double = 5) async throws {
+        try await makeNamespace(namespace)
+        export(scenario: namespace, value)
+    }
+
     /// Sets the exporter's `e2e_value{scenario=…}` (nil removes it).
     func export(scenario: String, _ value: Double?) {
         exporter.set("e2e_value", ["scenario": scenario], to: value)

@@ -13,8 +13,7 @@ extension RealCluster {
             let cluster = try Cluster.current
             try await cluster.useOperator()
             let namespace = "churn"
-            try await cluster.makeNamespace(namespace)
-            cluster.export(scenario: namespace, 5)
+            try await cluster.makeScenario(namespace)
             try await cluster.createWorkload(namespace: namespace, name: "web", annotations: Cluster.annotations(scenario: namespace))
             try await cluster.eventually("the HPA") { try await cluster.hpa(namespace, "web") != nil }
             let process = try cluster.operatorProcess("operator-a")
@@ -50,8 +49,7 @@ extension RealCluster {
             let cluster = try Cluster.current
             try await cluster.useOperator()
             let namespace = "owners"
-            try await cluster.makeNamespace(namespace)
-            cluster.export(scenario: namespace, 5)
+            try await cluster.makeScenario(namespace)
 
             let foreign = try await cluster.send("POST", "/apis/autoscaling/v2/namespaces/\(namespace)/horizontalpodautoscalers", [
                 "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": ["name": "shop"],
@@ -99,8 +97,7 @@ extension RealCluster {
             let cluster = try Cluster.current
             try await cluster.useOperator()
             let namespace = "stateful"
-            try await cluster.makeNamespace(namespace)
-            cluster.export(scenario: namespace, 5)
+            try await cluster.makeScenario(namespace)
             try await cluster.createWorkload("StatefulSet", namespace: namespace, name: "db", templateAnnotations: Cluster.annotations(scenario: namespace))
             try await cluster.eventually("the StatefulSet's HPA") { try await cluster.hpa(namespace, "db")?.spec.scaleTargetRef.kind == "StatefulSet" }
             cluster.export(scenario: namespace, 30)

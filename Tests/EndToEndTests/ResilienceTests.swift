@@ -12,8 +12,7 @@ extension RealCluster {
             let cluster = try Cluster.current
             try await cluster.useOperator()
             let namespace = "restart"
-            try await cluster.makeNamespace(namespace)
-            cluster.export(scenario: namespace, 5)
+            try await cluster.makeScenario(namespace)
             try await cluster.createWorkload(namespace: namespace, name: "before", annotations: Cluster.annotations(scenario: namespace))
             try await cluster.eventually("the HPA of before") { try await cluster.hpa(namespace, "before") != nil }
 
@@ -31,8 +30,7 @@ extension RealCluster {
             let cluster = try Cluster.current
             try await cluster.useOperator()
             let namespace = "leader"
-            try await cluster.makeNamespace(namespace)
-            cluster.export(scenario: namespace, 5)
+            try await cluster.makeScenario(namespace)
             let leader = try cluster.operatorProcess("operator-a")
             let follower = try await cluster.startOperator("operator-b", overrides: ["--metrics-bind-address=:8081", "--secure-port=6444"])
             #expect(await follower.sample("hpa_operator_is_leader") == 0)

@@ -14,8 +14,7 @@ extension RealCluster {
             let cluster = try Cluster.current
             try await cluster.useOperator()
             let namespace = "scale-object"
-            try await cluster.makeNamespace(namespace)
-            cluster.export(scenario: namespace, 5)
+            try await cluster.makeScenario(namespace)
             let uid = try await cluster.createWorkload(namespace: namespace, name: "web", annotations: Cluster.annotations(scenario: namespace))
             try await cluster.eventually("the HPA") { try await cluster.hpa(namespace, "web") != nil }
             let hpa = try #require(try await cluster.hpa(namespace, "web"))
@@ -43,8 +42,7 @@ extension RealCluster {
             let cluster = try Cluster.current
             try await cluster.useOperator(overrides: ["--metric-style=pod"])
             let namespace = "scale-pod"
-            try await cluster.makeNamespace(namespace)
-            cluster.export(scenario: namespace, 5)
+            try await cluster.makeScenario(namespace)
             try await cluster.createWorkload(namespace: namespace, name: "web", annotations: Cluster.annotations(scenario: namespace))
             try await cluster.eventually("the pod-style HPA") {
                 try await cluster.hpa(namespace, "web")?.spec.metrics?.first?.object?.describedObject.name == "web-rps"
@@ -61,8 +59,7 @@ extension RealCluster {
             let cluster = try Cluster.current
             try await cluster.useOperator(overrides: ["--metric-style=external"])
             let namespace = "scale-external"
-            try await cluster.makeNamespace(namespace)
-            cluster.export(scenario: namespace, 5)
+            try await cluster.makeScenario(namespace)
             try await cluster.createWorkload(namespace: namespace, name: "web", annotations: Cluster.annotations(scenario: namespace))
             try await cluster.eventually("the external-style HPA") { try await cluster.hpa(namespace, "web")?.spec.metrics?.first?.type == .external }
             cluster.export(scenario: namespace, 40)
