@@ -10,20 +10,21 @@ public struct CachedObject<Object: APIObject>: @unchecked Sendable {
 
     /// The resourceVersion is kept beside the JSON, not in it, so two versions of an object whose
     /// cached content is the same have the same JSON (see `hasSameContent`).
-    /// - Parameter tag: a short fact about the object that readers want without decoding it.
-    public init(_ object: Object, tag: String? = nil) throws {
+    /// - Parameter tags: short facts about the object that readers want without decoding it (and
+    ///   that the cache indexes it by).
+    public init(_ object: Object, tags: [String] = []) throws {
         var unversioned = object
         unversioned.metadata.resourceVersion = nil
         let json = try KubeClient.encoder.encode(unversioned)
         storage = CachedBytes.make(CachedBytes.Header(namespace: object.metadata.namespace, name: object.metadata.name ?? "",
-                                                      resourceVersion: object.metadata.resourceVersion, tag: tag, count: json.count), json)
+                                                      resourceVersion: object.metadata.resourceVersion, tags: tags, count: json.count), json)
     }
 
     public var namespace: String? { storage.header.namespace }
     public var name: String { storage.header.name }
     public var resourceVersion: String? { storage.header.resourceVersion }
-    /// What the informer's `tag` said of the object when it was cached.
-    public var tag: String? { storage.header.tag }
+    /// What the informer's `tags` said of the object when it was cached.
+    public var tags: [String] { storage.header.tags }
     /// The size of the cached JSON.
     public var byteCount: Int { storage.header.count }
 
@@ -51,7 +52,7 @@ private final class CachedBytes: ManagedBuffer<CachedBytes.Header, UInt8> {
         let namespace: String?
         let name: String
         let resourceVersion: String?
-        let tag: String?
+        let tags: [String]
         let count: Int
     }
 

@@ -16,12 +16,13 @@ public final class Informer<Object: APIObject>: Sendable {
     ///   - onError: called for every failed list or watch, before the backoff.
     ///   - transform: applied to every object before it is cached and reported: drop what no reader
     ///     needs, and the cache holds only that (client-go's SetTransform).
-    ///   - tag: computed once per cached object, readable from `CachedObject.tag` without decoding it.
+    ///   - tags: computed once per cached object, readable from `CachedObject.tags` without decoding
+    ///     it; `items(tagged:)` finds the objects with a tag.
     public init(
         client: KubeClient, namespace: String? = nil, labelSelector: String? = nil,
         watchTimeoutSeconds: Int = 300, backoff: Backoff = Backoff(), onRelist: @escaping @Sendable () -> Void = {},
         onError: @escaping @Sendable (any Error) -> Void = { _ in }, transform: @escaping @Sendable (Object) -> Object = { $0 },
-        tag: @escaping @Sendable (Object) -> String? = { _ in nil }
+        tags: @escaping @Sendable (Object) -> [String] = { _ in [] }
     ) {
         self.client = client
         self.namespace = namespace
@@ -33,7 +34,7 @@ public final class Informer<Object: APIObject>: Sendable {
             cache: { object in
                 do {
                     let slim = transform(object)
-                    return try CachedObject(slim, tag: tag(slim))
+                    return try CachedObject(slim, tags: tags(slim))
                 } catch {
                     throw KubeError.decoding("cannot cache \(Object.resource.kind) \(object.metadata.qualifiedName): \(error)")
                 }
@@ -58,6 +59,9 @@ public final class Informer<Object: APIObject>: Sendable {
             return nil
         }
     }
+
+    /// The cached objects carrying `tag`, ordered by namespace/name.
+    public func items(tagged tag: String) -> [Object] { store.tagged(tag).compactMap(decode) }
 
     public var count: Int { store.count }
 

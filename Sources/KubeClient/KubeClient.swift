@@ -95,8 +95,10 @@ public final class KubeClient: Sendable {
         }
     }
 
-    public func create<T: APIObject>(_ object: T) async throws -> T {
-        try await decode(T.self, from: request("POST", T.resource.path(namespace: object.metadata.namespace), body: encode(object)))
+    /// POST; `fieldManager` names who owns the fields it sets (an Update entry in managedFields).
+    public func create<T: APIObject>(_ object: T, fieldManager: String? = nil) async throws -> T {
+        try await decode(T.self, from: request("POST", T.resource.path(namespace: object.metadata.namespace),
+                                               query: [("fieldManager", fieldManager)], body: encode(object)))
     }
 
     /// PUT: fails with `.conflict` when `metadata.resourceVersion` is stale.

@@ -6,6 +6,19 @@ import Synchronization
 final class Store<Object: APIObject>: Sendable {
     private struct State {
         var objects: [ObjectKey: CachedObject<Object>] = [:]
+        /// The objects carrying each tag.
+        var index: [String: Set<ObjectKey>] = [:]
+
+        mutating func unindex(_ object: CachedObject<Object>) {
+            for tag in object.tags {
+                index[tag]?.remove(object.key)
+                if index[tag]?.isEmpty == true { index[tag] = nil }
+            }
+        }
+
+        mutating func reindex(_ object: CachedObject<Object>) {
+            for tag in object.tags { index[tag, default: []].insert(object.key) }
+        }
         var synced = false
         var stopped = false
         var syncWaiters: [CheckedContinuation<Void, Never>] = []
@@ -20,6 +33,11 @@ final class Store<Object: APIObject>: Sendable {
 
     var count: Int { state.withLock { $0.objects.count } }
 
+    /// The objects carrying `tag`, ordered by namespace/name.
+    func tagged(_ tag: String) -> [CachedObject<Object>] {
+        state.withLock { state in (state.index[tag] ?? []).sorted().compactMap { state.objects[$0] } }
+    }
+
     var byteCount: Int { state.withLock { $0.objects.values.reduce(0) { $0 + $1.byteCount } } }
 
     var hasSynced: Bool { state.withLock { $0.synced } }
@@ -27,12 +45,18 @@ final class Store<Object: APIObject>: Sendable {
     func upsert(_ object: CachedObject<Object>) -> InformerEvent<Object> {
         state.withLock { state in
             let old = state.objects.updateValue(object, forKey: object.key)
+            if let old { state.unindex(old) }
+            state.reindex(object)
             return old.map { .updated(old: $0, new: object) } ?? .added(object)
         }
     }
 
     func remove(_ object: CachedObject<Object>) -> InformerEvent<Object> {
-        state.withLock { state in .deleted(state.objects.removeValue(forKey: object.key) ?? object) }
+        state.withLock { state in
+            let old = state.objects.removeValue(forKey: object.key)
+            if let old { state.unindex(old) }
+            return .deleted(old ?? object)
+        }
     }
 
     /// Replaces everything with a full list; returns the differences from what was cached, and
@@ -50,6 +74,8 @@ final class Store<Object: APIObject>: Sendable {
             }
             for (key, old) in state.objects where fresh[key] == nil { events.append(.deleted(old)) }
             state.objects = fresh
+            state.index = [:]
+            for object in fresh.values { state.reindex(object) }
             state.synced = true
             defer { state.syncWaiters = [] }
             return (events, state.syncWaiters)

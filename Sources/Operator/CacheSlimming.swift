@@ -25,7 +25,7 @@ enum CacheSlimming {
         var slim = hpa
         (slim.apiVersion, slim.kind) = (nil, nil)
         slim.status = nil
-        slim.metadata.managedFields = HPAComparison.ownershipEssentials(of: hpa.metadata.managedFields, fieldManager: HPAReconciler.fieldManager)
+        slim.metadata.managedFields = FieldOwnership.essentials(of: hpa.metadata.managedFields, fieldManager: HPAReconciler.fieldManager)
         slim.metadata.creationTimestamp = nil
         slim.metadata.generation = nil
         return slim

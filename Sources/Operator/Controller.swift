@@ -28,15 +28,15 @@ final class Controller: Sendable {
         }
     }
 
-    /// HPA changes queue the workload they belong to (its tag, read without decoding), so a manual
-    /// edit is reverted and a deleted HPA recreated.
+    /// HPA changes queue the workloads they concern (their tags, read without decoding): a manual
+    /// edit is reverted, a deleted HPA recreated, a foreign HPA on a workload reported.
     func enqueueOwners(_ events: AsyncStream<InformerEvent<HorizontalPodAutoscaler>>) async {
         for await event in events where !event.changesNothingCached {
             let changed = switch event {
             case .added(let hpa), .deleted(let hpa): [hpa]
             case .updated(let old, let new): [old, new]
             }
-            for key in Set(changed.compactMap { $0.tag.flatMap(WorkloadKey.init(parsing:)) }) { await queue.add(key) }
+            for key in Set(changed.flatMap { $0.tags.compactMap(WorkloadKey.init(parsing:)) }) { await queue.add(key) }
         }
     }
 

@@ -49,15 +49,15 @@ public final class Manager: Service, Sendable {
         self.configuration = configuration
         self.logger = logger
         self.metrics = metrics
-        func informer<T: APIObject>(_ resource: String, transform: @escaping @Sendable (T) -> T, tag: @escaping @Sendable (T) -> String? = { _ in nil }) -> Informer<T> {
+        func informer<T: APIObject>(_ resource: String, transform: @escaping @Sendable (T) -> T, tags: @escaping @Sendable (T) -> [String] = { _ in [] }) -> Informer<T> {
             Informer(client: client, namespace: configuration.namespace, watchTimeoutSeconds: configuration.watchTimeoutSeconds, backoff: configuration.backoff,
                      onRelist: { metrics.relisted(resource) },
                      onError: { logger.warning("list/watch failed; retrying with backoff", metadata: ["resource": "\(resource)", "error": "\($0)"]) },
-                     transform: transform, tag: tag)
+                     transform: transform, tags: tags)
         }
         deployments = informer("deployments", transform: CacheSlimming.workload)
         statefulSets = informer("statefulsets", transform: CacheSlimming.workload)
-        hpas = informer("horizontalpodautoscalers", transform: CacheSlimming.hpa, tag: { WorkloadKey.owning($0)?.description })
+        hpas = informer("horizontalpodautoscalers", transform: CacheSlimming.hpa, tags: { WorkloadKey.related(to: $0).map(\.description) })
         let elector = configuration.leaderElection.map { LeaderElector(client: client, configuration: $0, logger: logger) }
         self.elector = elector
         let identity = configuration.leaderElection?.identity ?? ProcessInfo.processInfo.hostName

@@ -21,15 +21,25 @@ public struct WorkloadKey: Hashable, Sendable, CustomStringConvertible {
         self.init(kind: String(parts[0]), namespace: String(parts[1]), name: String(parts[2]))
     }
 
-    /// The workload an HPA belongs to: its controller owner, else its scale target (for conflicts).
-    public static func owning(_ hpa: HorizontalPodAutoscaler) -> WorkloadKey? {
+    /// The workloads an HPA concerns: its controller owner and its scale target (the same one for
+    /// the HPAs we write; a foreign HPA on a workload is a conflict for that workload).
+    public static func related(to hpa: HorizontalPodAutoscaler) -> [WorkloadKey] {
         let namespace = hpa.metadata.namespace ?? ""
         let kinds = [Deployment.kind, StatefulSet.kind]
+        var keys: [WorkloadKey] = []
         if let owner = hpa.metadata.ownerReferences?.first(where: { $0.controller == true }), kinds.contains(owner.kind) {
-            return WorkloadKey(kind: owner.kind, namespace: namespace, name: owner.name)
+            keys.append(WorkloadKey(kind: owner.kind, namespace: namespace, name: owner.name))
         }
         let target = hpa.spec.scaleTargetRef
-        guard kinds.contains(target.kind) else { return nil }
-        return WorkloadKey(kind: target.kind, namespace: namespace, name: target.name)
+        if kinds.contains(target.kind) {
+            let key = WorkloadKey(kind: target.kind, namespace: namespace, name: target.name)
+            if !keys.contains(key) { keys.append(key) }
+        }
+        return keys
+    }
+
+    /// True when the HPA scales this workload.
+    public func isTarget(of hpa: HorizontalPodAutoscaler) -> Bool {
+        hpa.spec.scaleTargetRef.kind == kind && hpa.spec.scaleTargetRef.name == name && (hpa.metadata.namespace ?? "") == namespace
     }
 }

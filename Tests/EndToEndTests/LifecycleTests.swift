@@ -42,6 +42,22 @@ extension RealCluster {
             }
         }
 
+        /// What an apply created, a later apply removes: an annotation taken away goes from the HPA.
+        @Test func anAnnotationRemovedAfterCreationGoesFromTheHPA() async throws {
+            let cluster = try Cluster.current
+            try await cluster.useOperator()
+            let namespace = "removal"
+            try await cluster.makeScenario(namespace)
+            try await cluster.createWorkload(namespace: namespace, name: "web", annotations: Cluster.annotations(scenario: namespace))
+            let interval = "metric-config.object.rps.prometheus/interval"
+            try await cluster.eventually("the HPA with its interval") { try await cluster.hpa(namespace, "web")?.metadata.annotations?[interval] == "1s" }
+            try await cluster.patchWorkload(namespace: namespace, name: "web", annotations: ["prometheus.rps.\(Cluster.domain)/interval": NSNull()])
+            try await cluster.eventually("the interval annotation to go") {
+                try await cluster.hpa(namespace, "web").map { $0.metadata.annotations?[interval] == nil } ?? false
+            }
+            #expect(cluster.operatorWrites(namespace: namespace).map(\.verb) == ["patch", "patch"])
+        }
+
         /// Scenario 6: a foreign HPA of the workload's name is left alone (HPAConflict); invalid
         /// annotations give InvalidHPAAnnotations and no HPA; removing the annotations deletes the
         /// HPA; deleting the Deployment garbage-collects it.

@@ -55,6 +55,26 @@ struct OperatorTests {
         await harness.stop()
     }
 
+    /// What an apply created, a later apply removes: an annotation taken away goes from the HPA.
+    @Test func anAnnotationRemovedAfterCreationGoesFromTheHPA() async throws {
+        let harness = try await Harness.start()
+        let (_, running) = await harness.startOperator()
+        var annotations = Harness.annotations
+        annotations["prometheus.rps.hpa.autoscaling.banzaicloud.io/interval"] = "1m"
+        _ = try await harness.client.create(Harness.deployment("web", annotations: annotations))
+        let interval = "metric-config.object.rps.prometheus/interval"
+        try await harness.eventually("the HPA with the interval") { await harness.hpa("web")?.metadata.annotations?[interval] == "1m" }
+        var workload = try await harness.client.get(Deployment.self, namespace: "shop", name: "web")
+        workload.metadata.annotations?["prometheus.rps.hpa.autoscaling.banzaicloud.io/interval"] = nil
+        _ = try await harness.client.update(workload)
+        try await harness.eventually("the interval annotation to go") { await harness.hpa("web").map { $0.metadata.annotations?[interval] == nil } ?? false }
+        let writes = await harness.hpaWrites().map { "\($0.method) \($0.contentType ?? "")" }
+        #expect(writes == ["PATCH application/apply-patch+yaml", "PATCH application/apply-patch+yaml"])
+        running.cancel()
+        _ = try? await running.value
+        await harness.stop()
+    }
+
     @Test func statusChurnCausesNoWrites() async throws {
         let harness = try await Harness.start()
         let (instance, running) = await harness.startOperator()
@@ -165,10 +185,10 @@ struct OperatorTests {
         let harness = try await Harness.start()
         let (_, running) = await harness.startOperator()
         try await harness.eventually("sync") { await harness.server.openWatches >= 3 }
-        let isApply: @Sendable (RecordedRequest) -> Bool = { $0.method == "PATCH" && $0.path.contains("horizontalpodautoscalers") }
-        await harness.server.failNext(2, code: 500, where: isApply)
-        await harness.server.failNext(1, code: 429, retryAfterSeconds: 0, where: isApply)
-        await harness.server.failNext(1, code: 409, where: isApply)
+        let isWrite: @Sendable (RecordedRequest) -> Bool = { ["POST", "PATCH"].contains($0.method) && $0.path.contains("horizontalpodautoscalers") }
+        await harness.server.failNext(2, code: 500, where: isWrite)
+        await harness.server.failNext(1, code: 429, retryAfterSeconds: 0, where: isWrite)
+        await harness.server.failNext(1, code: 409, where: isWrite)
         _ = try await harness.client.create(Harness.deployment("web"))
         try await harness.eventually("the HPA despite failures") { await harness.hpa("web") != nil }
         #expect(await harness.hpaWrites().count == 5)

@@ -38,10 +38,20 @@ struct ReconcilerRulesTests {
         return hpa
     }
 
+    /// A user's HPA of another name on the same Deployment.
+    static func another() -> HorizontalPodAutoscaler {
+        var hpa = foreign()
+        hpa.metadata.name = "web-hpa"
+        return hpa
+    }
+
     struct Case: Sendable, CustomTestStringConvertible {
         var name: String
         var workload: ObservedWorkload?
-        var hpa: HorizontalPodAutoscaler?
+        /// What the cache holds.
+        var hpas: [HorizontalPodAutoscaler] = []
+        /// What the apiserver holds, when the cache is behind it.
+        var server: [HorizontalPodAutoscaler]?
         var leader = true
         var outcome: ReconcileResult.Outcome
         var writes: [String]
@@ -55,59 +65,77 @@ struct ReconcilerRulesTests {
 
     static let cases: [Case] = [
         Case(name: "annotated, no HPA: created", workload: workload(annotations), outcome: .created, writes: ["apply shop/web"], events: ["Normal HPACreated"]),
-        Case(name: "annotated, our HPA in sync: nothing", workload: workload(annotations), hpa: ours(), outcome: .inSync, writes: [], events: []),
-        Case(name: "annotated, our HPA differs: updated", workload: workload(maxTwenty), hpa: ours(), outcome: .updated, writes: ["apply shop/web"], events: ["Normal HPAUpdated"]),
-        Case(name: "annotated, a foreign HPA of the name: conflict", workload: workload(annotations), hpa: foreign(), outcome: .conflict, writes: [], events: ["Warning HPAConflict"]),
+        Case(name: "annotated, our HPA in sync: nothing", workload: workload(annotations), hpas: [ours()], outcome: .inSync, writes: [], events: []),
+        Case(name: "annotated, our HPA differs: updated", workload: workload(maxTwenty), hpas: [ours()], outcome: .updated, writes: ["apply shop/web"], events: ["Normal HPAUpdated"]),
+        Case(name: "annotated, a foreign HPA of the name: conflict", workload: workload(annotations), hpas: [foreign()], outcome: .conflict, writes: [], events: ["Warning HPAConflict"]),
+        Case(name: "annotated, the cache is behind a foreign HPA of the name: conflict, not taken over", workload: workload(annotations), server: [foreign()],
+             outcome: .conflict, writes: [], events: ["Warning HPAConflict"]),
+        Case(name: "annotated, the cache is behind our own new HPA: in sync", workload: workload(annotations), server: [ours()],
+             outcome: .inSync, writes: [], events: []),
+        Case(name: "annotated, another HPA scales the workload: conflict, ours not written", workload: workload(annotations), hpas: [another()],
+             outcome: .conflict, writes: [], events: ["Warning HPAConflict"]),
         Case(name: "invalid, no HPA: warned, nothing written", workload: workload(invalid), outcome: .invalid, writes: [], events: ["Warning InvalidHPAAnnotations"]),
-        Case(name: "invalid, our HPA: warned, left as it is", workload: workload(invalid), hpa: ours(), outcome: .invalid, writes: [], events: ["Warning InvalidHPAAnnotations"]),
-        Case(name: "an unknown key: warned and applied", workload: workload(withUnknownKey), outcome: .created, writes: ["apply shop/web"], events: ["Warning InvalidHPAAnnotations", "Normal HPACreated"]),
-        Case(name: "unannotated, our HPA: deleted", workload: workload(nil), hpa: ours(), outcome: .deleted, writes: ["delete shop/web hpa-uid"], events: ["Normal HPADeleted"]),
-        Case(name: "unannotated, a foreign HPA: untouched", workload: workload(nil), hpa: foreign(), outcome: .inSync, writes: [], events: []),
+        Case(name: "invalid, our HPA: warned, left as it is", workload: workload(invalid), hpas: [ours()], outcome: .invalid, writes: [], events: ["Warning InvalidHPAAnnotations"]),
+        Case(name: "an unknown key: warned and created", workload: workload(withUnknownKey), outcome: .created, writes: ["apply shop/web"], events: ["Warning InvalidHPAAnnotations", "Normal HPACreated"]),
+        Case(name: "unannotated, our HPA: deleted", workload: workload(nil), hpas: [ours()], outcome: .deleted, writes: ["delete shop/web hpa-uid"], events: ["Normal HPADeleted"]),
+        Case(name: "unannotated, a foreign HPA: untouched", workload: workload(nil), hpas: [foreign()], outcome: .inSync, writes: [], events: []),
         Case(name: "unannotated, no HPA: nothing", workload: workload(nil), outcome: .inSync, writes: [], events: []),
-        Case(name: "workload gone: garbage collection's job", workload: nil, hpa: ours(), outcome: .gone, writes: [], events: []),
+        Case(name: "workload gone: garbage collection's job", workload: nil, hpas: [ours()], outcome: .gone, writes: [], events: []),
         Case(name: "workload being deleted: nothing", workload: workload(annotations, deleting: true), outcome: .gone, writes: [], events: []),
         Case(name: "follower, a create due: nothing", workload: workload(annotations), leader: false, outcome: .notLeader, writes: [], events: []),
-        Case(name: "follower, a delete due: nothing", workload: workload(nil), hpa: ours(), leader: false, outcome: .notLeader, writes: [], events: []),
-        Case(name: "follower, in sync: in sync", workload: workload(annotations), hpa: ours(), leader: false, outcome: .inSync, writes: [], events: []),
+        Case(name: "follower, a delete due: nothing", workload: workload(nil), hpas: [ours()], leader: false, outcome: .notLeader, writes: [], events: []),
+        Case(name: "follower, in sync: in sync", workload: workload(annotations), hpas: [ours()], leader: false, outcome: .inSync, writes: [], events: []),
     ]
 
     @Test(arguments: cases)
     func rule(_ row: Case) async throws {
-        let world = World(workload: row.workload, hpa: row.hpa)
+        let world = World(workload: row.workload, cached: row.hpas, server: row.server)
         let reconciler = world.reconciler(leader: row.leader)
         let result = try await reconciler.reconcile(Self.key)
         #expect(result.outcome == row.outcome)
         #expect(world.writes == row.writes)
         #expect(world.events == row.events)
-        // Level-triggered: the same world again writes nothing new.
-        if row.outcome == .inSync {
+        // Level-triggered: the same world again writes nothing new (once the cache has caught up).
+        if row.outcome == .inSync && row.server == nil {
             _ = try await reconciler.reconcile(Self.key)
             #expect(world.writes == row.writes)
         }
     }
 
     @Test func aFailedWriteIsThrownForTheControllerToRetry() async throws {
-        let world = World(workload: Self.workload(Self.annotations), hpa: nil, failing: KubeError.serverError(Status(message: "etcd timeout", reason: "InternalError", code: 500)))
+        let world = World(workload: Self.workload(Self.annotations), cached: [], failing: KubeError.serverError(Status(message: "etcd timeout", reason: "InternalError", code: 500)))
         await #expect(throws: KubeError.self) { try await world.reconciler(leader: true).reconcile(Self.key) }
         #expect(world.events.isEmpty, "no HPACreated for an HPA that was not created")
     }
+
+    /// A 422 is the user's to see, with the apiserver's words, and not retried on the fast path.
+    @Test func aRejectedWriteIsAnEventAndATerminalError() async throws {
+        let refusal = Status(message: "HorizontalPodAutoscaler.autoscaling \"web\" is invalid: spec.metrics[0].object.target.value: Invalid value: \"0\": must be positive", reason: "Invalid", code: 422)
+        let world = World(workload: Self.workload(Self.annotations), cached: [], failing: KubeError.invalid(refusal))
+        await #expect(throws: TerminalError.self) { try await world.reconciler(leader: true).reconcile(Self.key) }
+        #expect(world.events == ["Warning HPARejected"])
+        #expect(world.messages.first?.contains("must be positive") == true)
+    }
 }
 
-/// An in-memory cache, a writer and an event sink that record what the reconciler did.
+/// An in-memory cache and apiserver, a writer and an event sink that record what the reconciler did.
 final class World: AutoscalingCache, HPAWriter, EventSink, Sendable {
     let observed: ObservedWorkload?
-    let live: HorizontalPodAutoscaler?
+    let cached: [HorizontalPodAutoscaler]
+    let server: [HorizontalPodAutoscaler]
     let failing: (any Error & Sendable)?
-    private let log = Mutex<(writes: [String], events: [String])>(([], []))
+    private let log = Mutex<(writes: [String], events: [String], messages: [String])>(([], [], []))
 
-    init(workload: ObservedWorkload?, hpa: HorizontalPodAutoscaler?, failing: (any Error & Sendable)? = nil) {
+    init(workload: ObservedWorkload?, cached: [HorizontalPodAutoscaler], server: [HorizontalPodAutoscaler]? = nil, failing: (any Error & Sendable)? = nil) {
         observed = workload
-        live = hpa
+        self.cached = cached
+        self.server = server ?? cached
         self.failing = failing
     }
 
     var writes: [String] { log.withLock { $0.writes } }
     var events: [String] { log.withLock { $0.events } }
+    var messages: [String] { log.withLock { $0.messages } }
 
     func reconciler(leader: Bool) -> HPAReconciler {
         var quiet = Logger(label: "rules")
@@ -116,7 +144,8 @@ final class World: AutoscalingCache, HPAWriter, EventSink, Sendable {
     }
 
     func workload(_ key: WorkloadKey) -> ObservedWorkload? { observed }
-    func hpa(namespace: String, name: String) -> HorizontalPodAutoscaler? { live }
+    func hpa(namespace: String, name: String) -> HorizontalPodAutoscaler? { cached.first { $0.metadata.name == name } }
+    func hpas(targeting key: WorkloadKey) -> [HorizontalPodAutoscaler] { cached.filter(key.isTarget(of:)) }
 
     func apply(_ hpa: HorizontalPodAutoscaler) async throws {
         if let failing { throw failing }
@@ -128,8 +157,13 @@ final class World: AutoscalingCache, HPAWriter, EventSink, Sendable {
         log.withLock { $0.writes.append("delete \(namespace)/\(name) \(uid)") }
     }
 
+    func get(namespace: String, name: String) async throws -> HorizontalPodAutoscaler? { server.first { $0.metadata.name == name } }
+
     func record(_ kind: EventKind, reason: String, message: String, on object: ObjectReference) async {
-        log.withLock { $0.events.append("\(kind.rawValue) \(reason)") }
+        log.withLock {
+            $0.events.append("\(kind.rawValue) \(reason)")
+            $0.messages.append(message)
+        }
     }
 
     func forget(kind: String, namespace: String?, name: String) {}

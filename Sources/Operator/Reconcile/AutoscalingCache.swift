@@ -6,6 +6,8 @@ import KubeModel
 public protocol AutoscalingCache: Sendable {
     func workload(_ key: WorkloadKey) -> ObservedWorkload?
     func hpa(namespace: String, name: String) -> HorizontalPodAutoscaler?
+    /// Every cached HPA whose scale target is the workload, whatever its name.
+    func hpas(targeting key: WorkloadKey) -> [HorizontalPodAutoscaler]
 }
 
 /// A workload as cached, of either kind.
@@ -45,5 +47,9 @@ struct InformerCache: AutoscalingCache {
 
     func hpa(namespace: String, name: String) -> HorizontalPodAutoscaler? {
         hpas.get(namespace: namespace, name: name)
+    }
+
+    func hpas(targeting key: WorkloadKey) -> [HorizontalPodAutoscaler] {
+        hpas.items(tagged: key.description).filter(key.isTarget(of:))
     }
 }

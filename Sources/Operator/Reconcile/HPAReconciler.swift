@@ -7,13 +7,17 @@ import Logging
 ///
 /// 1. The workload is gone or being deleted: nothing to do; its HPA goes with it by garbage
 ///    collection (the ownerReference).
-/// 2. An HPA of its name that it does not control (by uid) is never written or deleted: a Warning
-///    `HPAConflict` says so.
-/// 3. No annotations of ours: the HPA it controls is deleted (`HPADeleted`).
-/// 4. Invalid annotations: a Warning `InvalidHPAAnnotations` names every problem; any existing
+/// 2. No annotations of ours: the HPA it controls is deleted (`HPADeleted`).
+/// 3. Invalid annotations: a Warning `InvalidHPAAnnotations` names every problem; any existing
 ///    HPA stays as it is.
+/// 4. Another HPA already scaling the workload, or an HPA of its name that it does not control
+///    (by uid), is never written or deleted, and ours is not written: a Warning `HPAConflict`
+///    names it.
 /// 5. Valid annotations: the HPA is applied when the live one differs semantically from the
-///    desired one (`HPACreated`, `HPAUpdated`), and not at all when it does not.
+///    desired one (`HPACreated`, `HPAUpdated`), and not at all when it does not. When the cache
+///    shows no HPA, the apiserver is read first, so an HPA the cache has not seen yet is never
+///    taken over: rule 4 applies to it. A write the apiserver refuses as invalid is a Warning
+///    `HPARejected`.
 ///
 /// Only the leader writes HPAs and events; a follower stops at the first write it would make.
 public struct HPAReconciler: Reconciler {
@@ -44,7 +48,7 @@ public struct HPAReconciler: Reconciler {
         let uid = workload.metadata.uid
         let reference = ObjectReference(apiVersion: WorkloadReference.apiVersion, kind: key.kind, namespace: key.namespace, name: key.name, uid: uid)
         let live = cache.hpa(namespace: key.namespace, name: key.name)
-        let ours = live.map { hpa in uid != nil && hpa.metadata.ownerReferences?.contains { $0.controller == true && $0.uid == uid } == true } ?? true
+        let ours = live.map { hpa in uid != nil && hpa.metadata.ownerReferences?.contains { $0.controller == true && $0.uid == uid } == true } ?? false
         let log = logger.with(["workload": "\(key)", "hpa": "\(ObjectKey(namespace: key.namespace, name: key.name))"])
 
         switch workload.desired(style: style) {
@@ -64,28 +68,71 @@ public struct HPAReconciler: Reconciler {
             return ReconcileResult(.invalid)
 
         case .hpa(let hpa, let warnings):
-            guard ours else {
-                guard isLeader() else { return ReconcileResult(.notLeader) }
-                log.warning("an HPA of this name exists and is not controlled by this workload; leaving it alone")
-                await events.record(.warning, reason: "HPAConflict", message: "HorizontalPodAutoscaler \(key.name) exists and is not controlled by this \(key.kind); it is left unchanged. Delete it or remove the \(AnnotationKeys.domain) annotations.", on: reference)
-                return ReconcileResult(.conflict)
+            let others = cache.hpas(targeting: key).compactMap(\.metadata.name).filter { $0 != key.name }.sorted()
+            if !others.isEmpty {
+                // Two HPAs on one target: the HPA controller would stop both (AmbiguousSelector).
+                let names = others.map { "HorizontalPodAutoscaler \($0)" }.joined(separator: ", ")
+                return await conflict("\(names) already scales this \(key.kind); two HPAs on one target stop each other, so HorizontalPodAutoscaler \(key.name) is not written. Delete \(others.count == 1 ? "it" : "them") or remove the \(AnnotationKeys.domain) annotations.", reference, log)
             }
-            let changes = live.map { HPAComparison.differences(desired: hpa, live: $0, fieldManager: Self.fieldManager) }
-            if changes?.isEmpty == true && warnings.isEmpty { return ReconcileResult(.inSync) }
-            guard isLeader() else { return ReconcileResult(.notLeader) }
+            if live != nil && !ours { return await conflict(Self.notOursMessage(key), reference, log) }
             if !warnings.isEmpty {
+                guard isLeader() else { return ReconcileResult(.notLeader) }
                 await events.record(.warning, reason: "InvalidHPAAnnotations", message: warnings.map(\.description).joined(separator: "; "), on: reference)
             }
-            guard changes?.isEmpty != true else { return ReconcileResult(.inSync) }
-            try await writer.apply(hpa)
-            if let changes {
-                log.info("updated HPA", metadata: ["changed": "\(changes.joined(separator: ", "))"])
-                await events.record(.normal, reason: "HPAUpdated", message: "Updated HorizontalPodAutoscaler \(key.name): \(changes.joined(separator: ", "))", on: reference)
-                return ReconcileResult(.updated)
-            }
+            return try await converge(key, hpa, live: live, uid: uid, reference: reference, log: log)
+        }
+    }
+
+    static func notOursMessage(_ key: WorkloadKey) -> String {
+        "HorizontalPodAutoscaler \(key.name) exists and is not controlled by this \(key.kind); it is left unchanged. Delete it or remove the \(AnnotationKeys.domain) annotations."
+    }
+
+    /// An HPA in the way: left alone, and the workload says so.
+    private func conflict(_ message: String, _ reference: ObjectReference, _ log: Logger) async -> ReconcileResult {
+        guard isLeader() else { return ReconcileResult(.notLeader) }
+        log.warning("another HPA is in the way; leaving it alone and writing none", metadata: ["reason": "\(message)"])
+        await events.record(.warning, reason: "HPAConflict", message: message, on: reference)
+        return ReconcileResult(.conflict)
+    }
+
+    /// Writes `hpa` unless the live one is in the way or already what it should be. When the cache
+    /// shows none, the apiserver is asked first: an HPA the cache has not seen yet is never taken
+    /// over by a forced apply.
+    private func converge(_ key: WorkloadKey, _ hpa: HorizontalPodAutoscaler, live cached: HorizontalPodAutoscaler?, uid: String?,
+                          reference: ObjectReference, log: Logger) async throws -> ReconcileResult {
+        var live = cached
+        if live == nil {
+            guard isLeader() else { return ReconcileResult(.notLeader) }
+            live = try await writer.get(namespace: key.namespace, name: key.name)
+        }
+        guard let live else {
+            try await rejectable(reference, log) { try await writer.apply(hpa) }
             log.info("created HPA")
             await events.record(.normal, reason: "HPACreated", message: "Created HorizontalPodAutoscaler \(key.name) (min \(hpa.spec.minReplicas ?? 1), max \(hpa.spec.maxReplicas))", on: reference)
             return ReconcileResult(.created)
+        }
+        guard uid != nil, live.metadata.ownerReferences?.contains(where: { $0.controller == true && $0.uid == uid }) == true else {
+            return await conflict(Self.notOursMessage(key), reference, log)
+        }
+        let changes = HPAComparison.differences(desired: hpa, live: live, fieldManager: Self.fieldManager)
+        guard !changes.isEmpty else { return ReconcileResult(.inSync) }
+        guard isLeader() else { return ReconcileResult(.notLeader) }
+        try await rejectable(reference, log) { try await writer.apply(hpa) }
+        log.info("updated HPA", metadata: ["changed": "\(changes.joined(separator: ", "))"])
+        await events.record(.normal, reason: "HPAUpdated", message: "Updated HorizontalPodAutoscaler \(key.name): \(changes.joined(separator: ", "))", on: reference)
+        return ReconcileResult(.updated)
+    }
+
+    /// A write the apiserver refuses as invalid is told to the user (`HPARejected`, with the
+    /// apiserver's words) and is not retried on the fast path: the same state would fail the same way.
+    private func rejectable(_ reference: ObjectReference, _ log: Logger, _ write: () async throws -> Void) async throws {
+        do {
+            try await write()
+        } catch KubeError.invalid(let status) {
+            let message = status.message ?? "the apiserver refused the HorizontalPodAutoscaler as invalid"
+            log.warning("the apiserver refused the HPA", metadata: ["error": "\(message)"])
+            await events.record(.warning, reason: "HPARejected", message: "The apiserver refused HorizontalPodAutoscaler \(reference.name ?? ""): \(message)", on: reference)
+            throw TerminalError(KubeError.invalid(status))
         }
     }
 }

@@ -87,8 +87,13 @@ extension FakeAPIHandler {
         return json(try await commit(target, patched, old: old, managed: updated(old, to: patched, by: target)))
     }
 
-    /// The ownership after an update (status writes are not tracked: nothing here reads them).
+    /// The ownership after an update (status writes are not tracked: nothing here reads them). A
+    /// client that wrote managedFields itself gets them as written.
     private func updated(_ old: FakeAPIState.Stored, to new: JSONValue, by target: Target) -> ManagedFields {
+        if new["metadata"]?["managedFields"] != old.object["metadata"]?["managedFields"],
+           let written = ManagedFields(parsing: new["metadata"]?["managedFields"]) {
+            return written
+        }
         var managed = old.managed
         if target.subresource != "status" {
             managed.recordUpdate(by: target.manager, from: old.object, to: new, apiVersion: target.resource.apiVersion, time: Self.now())
@@ -215,11 +220,11 @@ extension FakeAPIHandler {
         return stored
     }
 
-    /// The object without what changes on every write, to detect no-op writes.
+    /// The object without what changes on every write, to detect no-op writes. managedFields count:
+    /// a change of ownership alone is a change (their times move only when their fields do).
     static func comparable(_ object: JSONValue) -> JSONValue {
         var copy = object
         copy["metadata"]?["resourceVersion"] = nil
-        copy["metadata"]?["managedFields"] = nil
         copy["metadata"]?["generation"] = nil
         return copy.withoutNullMembers
     }

@@ -20,6 +20,31 @@ struct ManagedFields: Sendable, Equatable {
 
     private(set) var entries: [Entry] = []
 
+    init() {}
+
+    /// Entries a client wrote into `metadata.managedFields` itself (as client-go's csaupgrade does):
+    /// the apiserver takes them as given.
+    init?(parsing json: JSONValue?) {
+        guard case .array(let items)? = json, !items.isEmpty else { return nil }
+        entries = items.compactMap { item in
+            guard let manager = item["manager"]?.stringValue, let operation = item["operation"]?.stringValue else { return nil }
+            return Entry(manager: manager, operation: operation, apiVersion: item["apiVersion"]?.stringValue ?? "",
+                         time: item["time"]?.stringValue ?? "", fields: Self.paths(ofFieldsV1: item["fieldsV1"] ?? .object([:])))
+        }
+    }
+
+    private static func paths(ofFieldsV1 tree: JSONValue, prefix: FieldPath = []) -> Set<FieldPath> {
+        guard case .object(let members) = tree else { return [] }
+        let children = members.filter { $0.key != "." }
+        if children.isEmpty { return prefix.isEmpty ? [] : [prefix] }
+        var result: Set<FieldPath> = []
+        for (key, child) in children {
+            let element = key.hasPrefix("f:") ? String(key.dropFirst(2)) : key
+            result.formUnion(paths(ofFieldsV1: child, prefix: prefix + [element]))
+        }
+        return result
+    }
+
     /// List paths merged by a key, and the key.
     static let mapLists: [FieldPath: String] = [["metadata", "ownerReferences"]: "uid"]
     /// What the server owns: never anyone's to manage.
