@@ -38,6 +38,7 @@ import Yams
         #expect(rules == [
             "apps|deployments,statefulsets|get,list,watch|",
             "apps|deployments/scale,statefulsets/scale|get|",
+            "apps|deployments/finalizers,statefulsets/finalizers|update|",
             "autoscaling|horizontalpodautoscalers|get,list,watch,create,update,patch,delete|",
             "|events|create,patch|",
             "apiregistration.k8s.io|apiservices|get,patch|v1beta1.custom.metrics.k8s.io,v1beta2.custom.metrics.k8s.io,v1beta1.external.metrics.k8s.io",

@@ -48,7 +48,11 @@ final class Cluster: Sendable {
     var client: KubeClient { plane.admin }
 
     static func start() async throws -> Cluster {
-        let plane = try await ControlPlane.start()
+        // OwnerReferencesPermissionEnforcement, as OpenShift and hardened clusters run it: setting
+        // blockOwnerDeletion needs update on the owner's finalizers.
+        var options = ControlPlane.Options()
+        options.admissionPlugins = ["OwnerReferencesPermissionEnforcement"]
+        let plane = try await ControlPlane.start(options: options)
         do {
             let exporter = try await MetricsExporter.start()
             let prometheus = try await ClusterPrometheus.start(
