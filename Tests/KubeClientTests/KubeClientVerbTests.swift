@@ -2,6 +2,7 @@ import Foundation
 import HTTPTransport
 import KubeClient
 import KubeModel
+import Logging
 import Testing
 import TestSupport
 
@@ -136,5 +137,28 @@ struct KubeClientVerbTests {
             guard case KubeError.transport(.connectionRefused(let host, let port, _)) = error else { return false }
             return host == "127.0.0.1" && port == 9
         }
+    }
+}
+
+@Suite("Events")
+struct EventRecorderTests {
+    /// A warning alternating with another event is written once, not on every alternation; a
+    /// workload that is gone and comes back starts afresh.
+    @Test func eachEventIsWrittenOncePerObject() async throws {
+        let server = try await FakeAPIServer.start()
+        let client = KubeClient(config: ClientConfig(server: server.url))
+        var quiet = Logger(label: "events")
+        quiet.logLevel = .critical
+        let recorder = EventRecorder(client: client, instance: "test", logger: quiet)
+        let web = ObjectReference(apiVersion: "apps/v1", kind: "Deployment", namespace: "shop", name: "web", uid: "u")
+        for _ in 0..<3 {
+            await recorder.record(.warning, reason: "InvalidHPAAnnotations", message: "maxReplicas: 'ten' is not a whole number", on: web)
+            await recorder.record(.normal, reason: "HPAUpdated", message: "Updated HorizontalPodAutoscaler web: spec.maxReplicas", on: web)
+        }
+        #expect(try await client.list(Event.self, namespace: "shop").items.map { $0.reason ?? "" }.sorted() == ["HPAUpdated", "InvalidHPAAnnotations"])
+        recorder.forget(kind: "Deployment", namespace: "shop", name: "web")
+        await recorder.record(.normal, reason: "HPAUpdated", message: "Updated HorizontalPodAutoscaler web: spec.maxReplicas", on: web)
+        #expect(try await client.list(Event.self, namespace: "shop").items.count == 3)
+        await server.stop()
     }
 }
