@@ -21,6 +21,8 @@ public struct ClientConfig: Sendable {
     public var namespace: String
     /// Where this came from, for logs and errors: `kubeconfig /x (context y)`, `in-cluster`.
     public var origin: String
+    /// How requests introduce themselves (the apiserver's audit log shows it).
+    public var userAgent = "hpa-operator"
 
     public init(server: String, tls: TLSOptions = TLSOptions(), authentication: Authentication = .none, proxy: String? = nil, namespace: String = "default", origin: String = "explicit") {
         self.server = server.hasSuffix("/") ? String(server.dropLast()) : server

@@ -5,9 +5,15 @@ import Logging
 import Synchronization
 
 /// Leader election with a coordination.k8s.io/v1 Lease, as client-go does it: the holder renews
-/// every retry period and steps down when it could not renew within the renew deadline; another
-/// candidate takes the lease only after it saw it unchanged for a whole lease duration (its own
-/// clock, so clock skew between nodes does not matter), or at once when it was released.
+/// every retry period; another candidate takes the lease only after it saw it unchanged for a
+/// whole lease duration (its own clock, so clock skew between nodes does not matter), or at once
+/// when it was released.
+///
+/// No split brain: "am I leader" is derived from the time of the last successful renewal, not
+/// from a flag that a hung request could keep set. The holder stops counting as leader the moment
+/// the renew deadline has passed since then, whatever the apiserver does, and every attempt is
+/// cut off at that deadline. As the lease duration is longer than the renew deadline, the old
+/// leader has stopped before anyone else can take over.
 public final class LeaderElector: Sendable {
     public struct Configuration: Sendable {
         public var namespace: String
@@ -26,12 +32,22 @@ public final class LeaderElector: Sendable {
             self.renewDeadline = renewDeadline
             self.retryPeriod = retryPeriod
         }
+
+        /// client-go's checks: a lease longer than the renew deadline (so a leader that cannot
+        /// renew stops before another may take over), and a deadline longer than a jittered retry.
+        public var problem: String? {
+            if leaseDuration <= renewDeadline { return "the lease duration must be longer than the renew deadline" }
+            if renewDeadline <= retryPeriod * 1.2 { return "the renew deadline must be longer than 1.2 × the retry period" }
+            if retryPeriod <= .zero { return "the retry period must be positive" }
+            return nil
+        }
     }
 
     public let configuration: Configuration
     private let client: KubeClient
     private let logger: Logger
-    private let leading = Atomic<Bool>(false)
+    /// When this instance last renewed (or took) the lease; nil while it does not hold it.
+    private let renewed = Mutex<ContinuousClock.Instant?>(nil)
 
     public init(client: KubeClient, configuration: Configuration, logger: Logger) {
         self.client = client
@@ -39,42 +55,64 @@ public final class LeaderElector: Sendable {
         self.logger = logger
     }
 
-    public var isLeader: Bool { leading.load(ordering: .acquiring) }
+    /// True only until the renew deadline has passed since the last successful renewal.
+    public var isLeader: Bool { isLeader(at: .now) }
+
+    func isLeader(at now: ContinuousClock.Instant) -> Bool {
+        renewed.withLock { $0 }.map { now - $0 < configuration.renewDeadline } ?? false
+    }
 
     /// Campaigns and renews until cancelled, telling `onChange` when leadership changes; then
     /// releases the lease if held (unless `release` is false, which tests use to stand for a crash).
     public func run(releaseOnExit release: @escaping @Sendable () -> Bool = { true }, onChange: @escaping @Sendable (Bool) -> Void = { _ in }) async {
-        var observed: (record: String, at: ContinuousClock.Instant)?
-        var lastRenewal = ContinuousClock.now
+        var observed = Observed()
+        var told = false
         await Periodic.run {
-            let success = await tryAcquireOrRenew(observed: &observed)
-            if success {
-                lastRenewal = .now
-                if !isLeader { set(true, onChange) }
-            } else if isLeader && ContinuousClock.now - lastRenewal > configuration.renewDeadline {
-                set(false, onChange)
+            let started = ContinuousClock.now
+            // A leader's attempt may last only until its deadline; a candidate's, a renew deadline.
+            let limit = renewed.withLock { $0 }.map { configuration.renewDeadline - (started - $0) } ?? configuration.renewDeadline
+            var success = false
+            if limit > .zero {
+                let seen = observed
+                do {
+                    (success, observed) = try await withDeadline(limit) { [self] in await tryAcquireOrRenew(observed: seen) }
+                } catch {
+                    logger.debug("lease not acquired or renewed in time", metadata: ["error": "\(error)"])
+                }
+            }
+            if success { renewed.withLock { $0 = started } }
+            if isLeader != told {
+                told = isLeader
+                logger.info(told ? "became leader" : "stopped leading", metadata: ["lease": "\(lease)", "identity": "\(configuration.identity)"])
+                onChange(told)
             }
             // Candidates spread out; the leader renews on time.
-            return configuration.retryPeriod.jittered(by: isLeader ? 0 : 0.2)
+            return configuration.retryPeriod.jittered(by: told ? 0 : 0.2)
         }
         if isLeader {
             // Our task is cancelled, and cancellation aborts requests: release from a detached task.
             if release() { await Task.detached { await self.release() }.value }
-            set(false, onChange)
+        }
+        renewed.withLock { $0 = nil }
+        if told {
+            logger.info("stopped leading", metadata: ["lease": "\(lease)", "identity": "\(configuration.identity)"])
+            onChange(false)
         }
     }
 
-    private func set(_ leader: Bool, _ onChange: @Sendable (Bool) -> Void) {
-        leading.store(leader, ordering: .releasing)
-        logger.info(leader ? "became leader" : "stopped leading", metadata: ["lease": "\(lease)", "identity": "\(configuration.identity)"])
-        onChange(leader)
+    /// The lease record as this candidate last saw it, and since when (its own clock).
+    struct Observed: Sendable {
+        var record: String?
+        var since = ContinuousClock.now
     }
 
     private var lease: ObjectKey { ObjectKey(namespace: configuration.namespace, name: configuration.name) }
 
     private var seconds: Int32 { Int32(configuration.leaseDuration.components.seconds) }
 
-    private func tryAcquireOrRenew(observed: inout (record: String, at: ContinuousClock.Instant)?) async -> Bool {
+    /// One attempt; returns whether we hold the lease now, and what was seen of it.
+    private func tryAcquireOrRenew(observed seen: Observed) async -> (Bool, Observed) {
+        var observed = seen
         let now = Timestamp.rfc3339Micro(Date())
         do {
             let lease: Lease
@@ -84,15 +122,15 @@ public final class LeaderElector: Sendable {
                 _ = try await client.create(Lease(
                     metadata: ObjectMeta(name: configuration.name, namespace: configuration.namespace),
                     spec: LeaseSpec(holderIdentity: configuration.identity, leaseDurationSeconds: seconds, acquireTime: now, renewTime: now, leaseTransitions: 0)))
-                return true
+                return (true, observed)
             }
             var spec = lease.spec ?? LeaseSpec(holderIdentity: nil, leaseDurationSeconds: nil, acquireTime: nil, renewTime: nil, leaseTransitions: nil)
             let holder = spec.holderIdentity ?? ""
             let record = "\(holder)|\(spec.renewTime ?? "")"
-            if observed?.record != record { observed = (record, .now) }
+            if observed.record != record { observed = Observed(record: record, since: .now) }
             if holder != configuration.identity {
-                let expired = ContinuousClock.now - observed!.at > configuration.leaseDuration
-                guard holder.isEmpty || expired else { return false }
+                let expired = ContinuousClock.now - observed.since > configuration.leaseDuration
+                guard holder.isEmpty || expired else { return (false, observed) }
                 spec.holderIdentity = configuration.identity
                 spec.acquireTime = now
                 spec.leaseTransitions = (spec.leaseTransitions ?? 0) + 1
@@ -102,12 +140,12 @@ public final class LeaderElector: Sendable {
             var updated = lease
             updated.spec = spec
             _ = try await client.update(updated)
-            return true
+            return (true, observed)
         } catch {
             if !(error is CancellationError) {
                 logger.debug("lease not acquired or renewed", metadata: ["error": "\(error)"])
             }
-            return false
+            return (false, observed)
         }
     }
 

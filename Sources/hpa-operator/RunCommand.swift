@@ -43,6 +43,15 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Name of the leader election Lease.")
     var leaderElectId: String = "hpa-operator"
 
+    @Option(help: "How long a Lease holds without renewal before another replica may take it.")
+    var leaderElectLeaseDuration = GoDuration(.seconds(15))
+
+    @Option(help: "How long the leader keeps leading without a successful renewal; it stops writing then, whatever the apiserver does.")
+    var leaderElectRenewDeadline = GoDuration(.seconds(10))
+
+    @Option(help: "How often the Lease is renewed, or tried for.")
+    var leaderElectRetryPeriod = GoDuration(.seconds(2))
+
     @Option(help: "Address of the plain-HTTP port for /metrics, /healthz, /livez and /readyz; empty to disable.")
     var metricsBindAddress: String = ":8080"
 
@@ -107,6 +116,9 @@ struct Run: AsyncParsableCommand {
         if !(0...65535).contains(securePort) { throw ValidationError("--secure-port must be a port number (0 picks a free one)") }
         if (tlsCertFile == nil) != (tlsPrivateKeyFile == nil) { throw ValidationError("--tls-cert-file and --tls-private-key-file go together") }
         if tlsCertFile != nil, tlsSecret != nil { throw ValidationError("--tls-secret stores a generated certificate; it does not go with --tls-cert-file") }
+        if let problem = leaderElection(identity: "validation").problem {
+            throw ValidationError("--leader-elect-lease-duration, --leader-elect-renew-deadline, --leader-elect-retry-period: \(problem)")
+        }
         if !metricsBindAddress.isEmpty, !metricsBindAddress.contains(":") {
             throw ValidationError("--metrics-bind-address must look like :8080 or 127.0.0.1:8080")
         }
@@ -129,7 +141,7 @@ struct Run: AsyncParsableCommand {
         if leaderElect {
             let identity = "\(ProcessInfo.processInfo.hostName)_\(UUID().uuidString.prefix(8).lowercased())"
             let podNamespace = config.origin == "in-cluster" ? config.namespace : nil
-            election = LeaderElector.Configuration(namespace: leaderElectNamespace ?? podNamespace ?? "hpa-operator-system", name: leaderElectId, identity: identity)
+            election = leaderElection(identity: identity, podNamespace: podNamespace)
         }
         let servers = try prometheus.servers()
         if servers.defaultServer == nil {
@@ -163,6 +175,12 @@ struct Run: AsyncParsableCommand {
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    private func leaderElection(identity: String, podNamespace: String? = nil) -> LeaderElector.Configuration {
+        LeaderElector.Configuration(namespace: leaderElectNamespace ?? podNamespace ?? "hpa-operator-system", name: leaderElectId, identity: identity,
+                                    leaseDuration: leaderElectLeaseDuration.duration, renewDeadline: leaderElectRenewDeadline.duration,
+                                    retryPeriod: leaderElectRetryPeriod.duration)
     }
 
     /// The HTTPS metrics API: its serving identity (files, or generated and logged) and its

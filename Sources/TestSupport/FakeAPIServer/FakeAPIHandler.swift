@@ -29,8 +29,10 @@ struct FakeAPIHandler: Sendable {
         for (name, value) in request.uri.queryParameters { query[String(name)] = String(value) }
         let recorded = RecordedRequest(
             method: request.method.rawValue, path: request.uri.path, query: query,
-            contentType: request.headers[.contentType], body: body)
+            contentType: request.headers[.contentType], body: body, userAgent: request.headers[.userAgent])
         let fault = await state.record(recorded)
+        // A hung request: the connection stays open and silent (until the client gives up).
+        while await state.hangs(recorded), !Task.isCancelled { try? await Task.sleep(for: .milliseconds(20)) }
         let latency = await state.latency
         if latency > .zero { try? await Task.sleep(for: latency) }
         if let fault {

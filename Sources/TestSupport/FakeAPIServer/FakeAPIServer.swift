@@ -75,6 +75,11 @@ public final class FakeAPIServer: Sendable {
         await state.addFault(.init(remaining: count, code: code, reason: reason, retryAfterSeconds: retryAfterSeconds, matches: matches))
     }
 
+    /// Requests matching `matches` get no answer at all (a hung apiserver or network) until
+    /// `stopHanging()`.
+    public func hang(where matches: @escaping @Sendable (RecordedRequest) -> Bool) async { await state.addHang(matches) }
+    public func stopHanging() async { await state.stopHanging() }
+
     /// Every watch stream is cut (the connection dropped) after this many events; nil stops it.
     public func dropWatches(afterEvents count: Int?) async { await state.setDropWatches(afterEvents: count) }
 

@@ -8,6 +8,7 @@ public struct RecordedRequest: Sendable {
     public var query: [String: String]
     public var contentType: String?
     public var body: Data
+    public var userAgent: String?
     /// When it arrived (wall clock, so another process can compare).
     public var time: Date = Date()
     public var isWatch: Bool { query["watch"] == "1" || query["watch"] == "true" }
@@ -52,6 +53,8 @@ actor FakeAPIState {
     let eventWindow: Int
     var watchers: [ResourceKey: [UUID: Watcher]] = [:]
     var faults: [Fault] = []
+    /// Requests matching one of these get no answer until `stopHanging`.
+    var hangs: [@Sendable (RecordedRequest) -> Bool] = []
     var requests: [RecordedRequest] = []
     var dropWatchesAfterEvents: Int?
     /// The next this-many watch requests are answered with 410 Expired, whatever their version.
@@ -75,6 +78,9 @@ actor FakeAPIState {
     }
 
     func addFault(_ fault: Fault) { faults.append(fault) }
+    func addHang(_ matches: @escaping @Sendable (RecordedRequest) -> Bool) { hangs.append(matches) }
+    func stopHanging() { hangs = [] }
+    func hangs(_ request: RecordedRequest) -> Bool { hangs.contains { $0(request) } }
     func clearRequests() { requests = [] }
     func setDropWatches(afterEvents count: Int?) { dropWatchesAfterEvents = count }
     func setLatency(_ duration: Duration) { latency = duration }
