@@ -4,13 +4,23 @@ import Synchronization
 import SwiftASN1
 import X509
 
-/// The requestheader client CA: which client certificates the metrics API trusts. It can change
-/// while running (a rotated file, a refreshed ConfigMap), so TLS verification asks it on every
-/// handshake instead of baking it into the TLS context.
+/// The requestheader trust: which client certificates the metrics API accepts (the requestheader
+/// client CA), and which of their common names and headers it believes. It can change while
+/// running (a rotated file, a refreshed ConfigMap), so TLS verification and every request ask it
+/// instead of baking it into the TLS context. It fails closed: without a CA nothing is accepted,
+/// and `problem` says why.
 public final class ClientCertificateAuthorities: Sendable {
-    private let roots = Mutex<[Certificate]>([])
+    private struct State {
+        var roots: [Certificate] = []
+        var authentication: RequestHeaderAuthentication
+        /// Why there is no CA (the last failure to read one).
+        var failure: String?
+    }
 
-    public init(pem: String? = nil) throws {
+    private let state: Mutex<State>
+
+    public init(pem: String? = nil, authentication: RequestHeaderAuthentication = RequestHeaderAuthentication(allowedNames: [])) throws {
+        state = Mutex(State(authentication: authentication))
         if let pem { try replace(pem: pem) }
     }
 
@@ -18,16 +28,35 @@ public final class ClientCertificateAuthorities: Sendable {
     public func replace(pem: String) throws {
         let certificates = try PEMDocument.parseMultiple(pemString: pem).map { try Certificate(pemDocument: $0) }
         guard !certificates.isEmpty else { throw MetricsServerError("no certificate in the requestheader client CA") }
-        roots.withLock { $0 = certificates }
+        state.withLock {
+            $0.roots = certificates
+            $0.failure = nil
+        }
     }
 
-    public var isEmpty: Bool { roots.withLock { $0.isEmpty } }
+    public var isEmpty: Bool { state.withLock { $0.roots.isEmpty } }
+
+    /// Which common names and headers to believe now.
+    public var authentication: RequestHeaderAuthentication {
+        get { state.withLock { $0.authentication } }
+        set { state.withLock { $0.authentication = newValue } }
+    }
+
+    /// A CA could not be read; kept (for `problem`) only while there is none.
+    public func failed(_ reason: String) {
+        state.withLock { if $0.roots.isEmpty { $0.failure = reason } }
+    }
+
+    /// Why nothing can be authenticated, while there is no CA.
+    public var problem: String? {
+        state.withLock { $0.roots.isEmpty ? ($0.failure ?? "not read yet") : nil }
+    }
 
     /// Whether a presented chain (leaf first) leads to one of the CAs and may authenticate clients.
     public func verify(_ chain: [NIOSSLCertificate]) async -> NIOSSLVerificationResult {
-        let trusted = roots.withLock { $0 }
+        let trusted = state.withLock { $0.roots }
         guard !trusted.isEmpty, let first = chain.first,
-              let leaf = try? Certificate(derEncoded: first.toDERBytes())
+              let leaf = try? Certificate(derEncoded: first.toDERBytes()), Self.mayAuthenticateClients(leaf)
         else { return .failed }
         let intermediates = chain.dropFirst().compactMap { try? Certificate(derEncoded: $0.toDERBytes()) }
         var verifier = Verifier(rootCertificates: CertificateStore(trusted)) {
@@ -37,6 +66,12 @@ public final class ClientCertificateAuthorities: Sendable {
         case .validCertificate: return .certificateVerified
         case .couldNotValidate: return .failed
         }
+    }
+
+    /// A certificate with extended key usages must list clientAuth (or any) to log in with.
+    static func mayAuthenticateClients(_ certificate: Certificate) -> Bool {
+        guard let usages = try? certificate.extensions.extendedKeyUsage else { return true }
+        return usages.contains(.clientAuth) || usages.contains(.any)
     }
 
     /// The subject common name of a certificate.

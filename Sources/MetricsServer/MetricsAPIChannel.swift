@@ -104,13 +104,20 @@ final class MetricsAPIHandler: ChannelInboundHandler {
     private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
         let started = ContinuousClock.now
         let (path, query) = Self.split(head.uri)
+        var trustProblem: String?
+        if case .requestHeader(let authorities) = server.configuration.authentication { trustProblem = authorities.problem }
         if Self.healthPaths.contains(path) {
-            let answer = path == "/readyz" && !server.isReady() ? Self.notReady : Self.healthy
+            // Not ready while no caller could be authenticated.
+            let answer = path == "/readyz" && (!server.isReady() || trustProblem != nil) ? Self.notReady : Self.healthy
             return write(answer, contentType: "text/plain", for: head, started: started, context: context)
         }
-        if case .requestHeader(let authentication, _) = server.configuration.authentication {
+        if case .requestHeader(let authorities) = server.configuration.authentication {
+            if let trustProblem {
+                return write(MetricsAPI.status(401, reason: "Unauthorized", "Unauthorized: the metrics API has no requestheader client CA, so it trusts no caller and refuses every request until it can read one: \(trustProblem)"),
+                             contentType: "application/json", for: head, started: started, context: context)
+            }
             let headers = head.headers.map { (name: $0.name, value: $0.value) }
-            if case .failure(let refusal) = authentication.authenticate(commonName: clientCommonName(context), headers: headers) {
+            if case .failure(let refusal) = authorities.authentication.authenticate(commonName: clientCommonName(context), headers: headers) {
                 server.logger.debug("refused a metrics API request", metadata: ["path": "\(path)", "reason": "\(refusal)"])
                 return write(MetricsAPI.status(401, reason: "Unauthorized", refusal.description), contentType: "application/json",
                              for: head, started: started, context: context)

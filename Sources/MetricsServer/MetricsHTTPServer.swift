@@ -15,7 +15,7 @@ public final class MetricsHTTPServer: Service, Sendable {
         /// No checks at all: for local use only.
         case skip
         /// The kube-aggregator's client certificate, verified against `authorities`, vouches for `X-Remote-*`.
-        case requestHeader(RequestHeaderAuthentication, ClientCertificateAuthorities)
+        case requestHeader(ClientCertificateAuthorities)
     }
 
     public struct Configuration: Sendable {
@@ -52,7 +52,7 @@ public final class MetricsHTTPServer: Service, Sendable {
 
     public func run() async throws {
         var channel = TLSChannelConfiguration(tlsConfiguration: configuration.identity.tlsConfiguration(verifyClients: false))
-        if case .requestHeader(_, let authorities) = configuration.authentication {
+        if case .requestHeader(let authorities) = configuration.authentication {
             channel = TLSChannelConfiguration(
                 tlsConfiguration: configuration.identity.tlsConfiguration(verifyClients: true),
                 customAsyncVerificationCallback: { chain in await authorities.verify(chain) })

@@ -217,17 +217,16 @@ struct Run: AsyncParsableCommand {
         if !authenticationSkip {
             let authorities = try ClientCertificateAuthorities()
             let source: ClientCARefresher.Source = requestheaderClientCaFile.map { .file($0) } ?? .configMap(client)
-            let caRefresher = ClientCARefresher(source: source, authorities: authorities, logger: logger)
-            var allowed = requestheaderAllowedNames.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+            let allowed = requestheaderAllowedNames.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+            let caRefresher = ClientCARefresher(source: source, authorities: authorities, allowedNames: allowed.isEmpty ? nil : allowed, logger: logger)
             do {
-                let listed = try await caRefresher.refresh()
-                if allowed.isEmpty { allowed = listed ?? [] }
+                try await caRefresher.refresh()
             } catch {
-                // Fail closed: every metrics request gets 401 until the CA can be read.
+                // Fail closed: every metrics request gets 401, and /readyz is not ready, until the CA can be read.
                 logger.error("cannot read the requestheader client CA; the metrics API refuses every request until it can (retried every minute)",
                              metadata: ["error": "\(error)"])
             }
-            authentication = .requestHeader(RequestHeaderAuthentication(allowedNames: allowed), authorities)
+            authentication = .requestHeader(authorities)
             helpers.append(caRefresher)
         }
         let server = MetricsHTTPServer(

@@ -59,8 +59,8 @@ import TestSupport
             api: MetricsAPI(store: collector.store),
             configuration: MetricsHTTPServer.Configuration(
                 host: "127.0.0.1", port: 0, identity: identity,
-                authentication: .requestHeader(RequestHeaderAuthentication(allowedNames: ["front-proxy-client"]),
-                                               try ClientCertificateAuthorities(pem: try requestheaderCA.certificatePEM))),
+                authentication: .requestHeader(try ClientCertificateAuthorities(
+                    pem: try requestheaderCA.certificatePEM, authentication: RequestHeaderAuthentication(allowedNames: ["front-proxy-client"])))),
             metrics: MetricsAPIMetrics(registry: instance.metrics.registry), isReady: { collector.hasSynced }, logger: logger)
         let tasks = [Task { try await instance.run() }, Task { try await collector.run() }, Task { try await server.run() }]
 

@@ -1,6 +1,7 @@
 import Collector
 import Foundation
 import HTTPTransport
+import KubeClient
 import KubeModel
 import Logging
 import MetricsServer
@@ -17,13 +18,14 @@ import TestSupport
         let requestheaderCA: TestCertificateAuthority
         let registry: PrometheusCollectorRegistry
 
-        init(store: MetricStore, authentication skip: Bool = false, allowedNames: [String] = ["front-proxy-client"]) async throws {
+        init(store: MetricStore, authentication skip: Bool = false, allowedNames: [String] = ["front-proxy-client"],
+             authorities given: ClientCertificateAuthorities? = nil, requestheaderCA: TestCertificateAuthority? = nil) async throws {
             let (identity, caPEM) = try ServingIdentity.selfSigned(names: ["hpa-operator.hpa-operator-system.svc"])
             servingCA = caPEM
-            requestheaderCA = try TestCertificateAuthority(commonName: "front-proxy CA")
+            self.requestheaderCA = try requestheaderCA ?? TestCertificateAuthority(commonName: "front-proxy CA")
             registry = PrometheusCollectorRegistry()
-            let authentication: MetricsHTTPServer.Authentication = skip
-                ? .skip : .requestHeader(RequestHeaderAuthentication(allowedNames: allowedNames), try ClientCertificateAuthorities(pem: try requestheaderCA.certificatePEM))
+            let authorities = try given ?? ClientCertificateAuthorities(pem: try self.requestheaderCA.certificatePEM, authentication: RequestHeaderAuthentication(allowedNames: allowedNames))
+            let authentication: MetricsHTTPServer.Authentication = skip ? .skip : .requestHeader(authorities)
             var logger = Logger(label: "metrics-api-test")
             logger.logLevel = .critical
             server = MetricsHTTPServer(
@@ -55,6 +57,53 @@ import TestSupport
     }
 
     static let aggregatorHeaders = ["X-Remote-User": "system:kube-aggregator", "X-Remote-Group": "system:masters"]
+
+    /// Fail closed: while the requestheader CA cannot be read, every request is refused with the
+    /// reason and /readyz is not ready; once the ConfigMap is there, its CA, allowed names and
+    /// header names all apply (a CN it does not list is refused, though the CA signed it).
+    @Test func withoutTheRequestheaderCANothingIsServedAndTheConfigMapIsFollowed() async throws {
+        let apiserver = try await FakeAPIServer.start()
+        let client = KubeClient(config: ClientConfig(server: apiserver.url))
+        var quiet = Logger(label: "ca")
+        quiet.logLevel = .critical
+        let authorities = try ClientCertificateAuthorities()
+        let refresher = ClientCARefresher(source: .configMap(client), authorities: authorities, logger: quiet)
+        await #expect(throws: (any Error).self) { try await refresher.refresh() }
+        let requestheaderCA = try TestCertificateAuthority(commonName: "front-proxy CA")
+        let running = try await Running(store: MetricStore(), authorities: authorities, requestheaderCA: requestheaderCA)
+        let aggregator = running.client(try requestheaderCA.issueClient(commonName: "front-proxy-client"))
+        // No certificate verifies without a CA (the handshake fails); a caller without one is told why.
+        let unverified = try? await running.get(aggregator, "/apis/custom.metrics.k8s.io/v1beta2", headers: Self.aggregatorHeaders)
+        #expect(unverified == nil || unverified?.status == 401)
+        let refused = try await running.get(running.client(), "/apis/custom.metrics.k8s.io/v1beta2", headers: Self.aggregatorHeaders)
+        #expect(refused.status == 401)
+        #expect(refused.bodyText.contains("no requestheader client CA") && refused.bodyText.contains("extension-apiserver-authentication"), "\(refused.bodyText)")
+        #expect(try await running.get(running.client(), "/readyz").status == 503)
+        #expect(try await running.get(running.client(), "/healthz").status == 200)
+
+        _ = try await client.create(ConfigMap(metadata: ObjectMeta(name: ClientCARefresher.configMapName, namespace: ClientCARefresher.configMapNamespace), data: [
+            "requestheader-client-ca-file": try requestheaderCA.certificatePEM,
+            "requestheader-allowed-names": #"["front-proxy-client"]"#,
+            "requestheader-username-headers": #"["X-Remote-User"]"#,
+        ]))
+        try await refresher.refresh()
+        #expect(try await running.get(aggregator, "/apis/custom.metrics.k8s.io/v1beta2", headers: Self.aggregatorHeaders).status == 200)
+        #expect(try await running.get(running.client(), "/readyz").status == 200)
+        let stranger = running.client(try requestheaderCA.issueClient(commonName: "someone-else"))
+        let strangerAnswer = try await running.get(stranger, "/apis/custom.metrics.k8s.io/v1beta2", headers: Self.aggregatorHeaders)
+        #expect(strangerAnswer.status == 401 && strangerAnswer.bodyText.contains("someone-else"))
+        await running.stop()
+        await apiserver.stop()
+    }
+
+    /// A certificate the CA signed for serving, not for clients, does not log in.
+    @Test func aCertificateWithoutClientAuthIsRefused() async throws {
+        let running = try await Running(store: MetricStore())
+        let serving = try running.requestheaderCA.issueServer(dnsNames: ["front-proxy-client"])
+        let answer = try? await running.get(running.client(serving), "/apis/custom.metrics.k8s.io/v1beta2", headers: Self.aggregatorHeaders)
+        #expect(answer?.status != 200, "a serverAuth-only certificate was accepted")
+        await running.stop()
+    }
 
     @Test func theAggregatorsCertificateIsTheOnlyWayIn() async throws {
         let running = try await Running(store: await Values.store(at: Date()))
