@@ -119,6 +119,6 @@ let package = Package(
         .testTarget(name: "OperatorTests", dependencies: ["Operator", "Autoscaling", "KubeClient", "KubeModel", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["hpa-operator", "HTTPTransport", "KubeClient", "KubeModel", "TestSupport", "Yams"], exclude: ["Golden"]),
         // The real control plane (kube-apiserver, kube-controller-manager, etcd, Prometheus) around the built binary: `make e2e`.
-        .testTarget(name: "EndToEndTests", dependencies: ["hpa-operator", "Autoscaling", "HTTPTransport", "KubeClient", "KubeModel", "TestSupport", "Yams"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["hpa-operator", "Autoscaling", .product(name: "Hummingbird", package: "hummingbird"), "HTTPTransport", "KubeClient", "KubeModel", "TestSupport", "Yams"]),
     ]
 )

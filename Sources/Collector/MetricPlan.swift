@@ -51,6 +51,7 @@ public struct PlanProblem: Hashable, Sendable, CustomStringConvertible {
     public enum Reason: Error, Hashable, Sendable, CustomStringConvertible {
         case noServer
         case unknownAlias(String, known: [String])
+        case unconfiguredURL(String, aliases: [String])
         case invalidDuration(String)
         case tooShort(String, minimum: String)
         case invalidBool(String)
@@ -64,6 +65,9 @@ public struct PlanProblem: Hashable, Sendable, CustomStringConvertible {
             case .unknownAlias(let name, let known):
                 let list = known.isEmpty ? "none are configured" : "known: \(known.joined(separator: ", "))"
                 return "'\(name)' is neither an http(s) URL nor a --prometheus-server-alias name (\(list))"
+            case .unconfiguredURL(let url, let aliases):
+                let names = aliases.isEmpty ? "" : " or an alias (\(aliases.joined(separator: ", ")))"
+                return "'\(ExternalText.sanitized(url, limit: 120))' is not a configured Prometheus server: name the --prometheus-server URL\(names), or start the operator with --allow-annotation-prometheus-urls"
             case .invalidDuration(let text):
                 return "'\(text)' is not a duration (examples: 30s, 1m, 1m30s)"
             case .tooShort(let text, let minimum):

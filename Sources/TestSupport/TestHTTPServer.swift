@@ -19,11 +19,13 @@ public final class TestHTTPServer: Sendable {
 
     public let port: Int
     public let scheme: String
+    public let host: String
     private let task: Task<Void, any Error>
 
-    public var url: String { "\(scheme)://127.0.0.1:\(port)" }
+    public var url: String { "\(scheme)://\(host):\(port)" }
 
-    public static func start(security: TestServerSecurity = .plain, handler: @escaping Handler) async throws -> TestHTTPServer {
+    /// On `host` (default loopback), a free port.
+    public static func start(security: TestServerSecurity = .plain, host: String = "127.0.0.1", handler: @escaping Handler) async throws -> TestHTTPServer {
         let server: HTTPServerBuilder
         let scheme: String
         switch security {
@@ -43,7 +45,7 @@ public final class TestHTTPServer: Sendable {
         let app = Application(
             responder: CallbackResponder(callback: handler),
             server: server,
-            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: 0)),
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? 0)
                 portContinuation.finish()
@@ -55,12 +57,13 @@ public final class TestHTTPServer: Sendable {
             task.cancel()
             throw TestServerError.didNotStart
         }
-        return TestHTTPServer(port: port, scheme: scheme, task: task)
+        return TestHTTPServer(port: port, scheme: scheme, host: host, task: task)
     }
 
-    private init(port: Int, scheme: String, task: Task<Void, any Error>) {
+    private init(port: Int, scheme: String, host: String, task: Task<Void, any Error>) {
         self.port = port
         self.scheme = scheme
+        self.host = host
         self.task = task
     }
 

@@ -28,13 +28,16 @@ struct PrometheusOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The client certificate's private key (PEM).", valueName: "[alias=]path"))
     var prometheusClientKey: [String] = []
 
+    @Flag(help: "Let prometheus-server annotations name any URL, not only a configured server's (never with credentials). Off: whoever may annotate an HPA could make every replica fetch any URL.")
+    var allowAnnotationPrometheusUrls = false
+
     func validate() throws {
         _ = try servers()
     }
 
     /// The servers these flags describe; a `ValidationError` names the flag at fault.
     func servers() throws -> PrometheusServers {
-        var servers = PrometheusServers()
+        var servers = PrometheusServers(allowsAnyURL: allowAnnotationPrometheusUrls)
         if let url = prometheusServer {
             guard PrometheusServerReference.isURL(url) else { throw ValidationError("--prometheus-server: '\(url)' is not an http(s) URL") }
             servers.defaultServer = PrometheusServer(url: url)

@@ -79,10 +79,28 @@ import Testing
             "metric-config.external.queue-depth.prometheus/query": "max(queue)",
             "metric-config.external.queue-depth.prometheus/prometheus-server": "http://other:9090",
         ], metrics: [Self.external("queue-depth", labels: ["type": "prometheus"])]))
-        let metric = try #require(plan.metrics.first)
+        // A URL that is not a configured server is refused: an annotation must not make every
+        // replica fetch any URL it likes.
+        #expect(plan.metrics.isEmpty)
+        #expect(plan.problems.map(\.description) == [
+            "metric-config.external.queue-depth.prometheus/prometheus-server: 'http://other:9090' is not a configured Prometheus server: name the --prometheus-server URL or an alias (thanos), or start the operator with --allow-annotation-prometheus-urls",
+        ])
+        // With --allow-annotation-prometheus-urls it is used, and gets no credentials.
+        var open = Self.servers
+        open.allowsAnyURL = true
+        let allowed = MetricPlanner.plan(Self.hpa([
+            "metric-config.external.queue-depth.prometheus/query": "max(queue)",
+            "metric-config.external.queue-depth.prometheus/prometheus-server": "http://other:9090",
+        ], metrics: [Self.external("queue-depth", labels: ["type": "prometheus"])]), servers: open, settings: Self.settings)
+        let metric = try #require(allowed.metrics.first)
         #expect(metric.key == .external(ExternalMetricKey(namespace: "prod", metric: "queue-depth", labels: ["type": "prometheus"])))
-        // A URL that is not a configured server gets no credentials.
         #expect(metric.server == PrometheusServer(url: "http://other:9090"))
+        // A configured server's URL gets its credentials.
+        let configured = Self.plan(Self.hpa([
+            "metric-config.object.rps.prometheus/query": "sum(x)",
+            "metric-config.object.rps.prometheus/prometheus-server": "http://prometheus:9090",
+        ], metrics: [Self.object("rps")]))
+        #expect(configured.metrics.first?.server.bearerTokenFile == "/token")
     }
 
     @Test func podsForm() throws {

@@ -62,31 +62,33 @@ public final class PrometheusClient: Sendable {
         do {
             envelope = try JSONDecoder().decode(QueryEnvelope.self, from: response.body)
         } catch {
-            if !(200..<300).contains(response.status) { throw .http(status: response.status, body: response.bodyText) }
-            throw .undecodable(reason: Self.describe(error, body: response.bodyText))
+            if !(200..<300).contains(response.status) { throw .http(status: response.status) }
+            throw .undecodable(reason: Self.describe(error))
         }
         if envelope.status == "error" {
             throw .api(errorType: envelope.errorType ?? "unknown", message: envelope.error ?? "no message")
         }
-        guard (200..<300).contains(response.status) else { throw .http(status: response.status, body: response.bodyText) }
+        guard (200..<300).contains(response.status) else { throw .http(status: response.status) }
         guard envelope.status == "success", let data = envelope.data else {
             throw .undecodable(reason: "status '\(envelope.status)' without data")
         }
         return QueryResponse(result: data.result, warnings: envelope.warnings ?? [])
     }
 
-    private static func describe(_ error: any Error, body: String) -> String {
+    /// Where the answer went wrong, in the answer's own terms (never the decoder's internals).
+    private static func describe(_ error: any Error) -> String {
+        func path(_ context: DecodingError.Context, _ key: (any CodingKey)? = nil) -> String {
+            (context.codingPath + (key.map { [$0] } ?? [])).map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+        }
         switch error {
         case DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty:
-            return "not JSON (it starts with \"\(body.prefix(60))\")"
-        case DecodingError.dataCorrupted(let context):
-            return "unexpected value at '\(context.codingPath.map(\.stringValue).joined(separator: "."))': \(context.debugDescription)"
+            return "not JSON"
         case DecodingError.keyNotFound(let key, let context):
-            return "missing '\((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))'"
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
-            return "unexpected value at '\(context.codingPath.map(\.stringValue).joined(separator: "."))': \(context.debugDescription)"
+            return "missing '\(path(context, key))'"
+        case DecodingError.dataCorrupted(let context), DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            return "unexpected value at '\(path(context))'"
         default:
-            return "\(error)"
+            return "not a query response"
         }
     }
 

@@ -1,12 +1,14 @@
 import Foundation
 import HTTPTransport
+import KubeModel
 
 /// Why Prometheus gave no usable answer, quoting Prometheus where it said something.
 public enum PrometheusError: Error, Hashable, Sendable, CustomStringConvertible {
     /// `status: error`: Prometheus's own `errorType` and `error` (a PromQL syntax error, a timeout…).
     case api(errorType: String, message: String)
-    /// A non-2xx answer without Prometheus's error body (a proxy, a wrong URL).
-    case http(status: Int, body: String)
+    /// A non-2xx answer without Prometheus's error body (a proxy, a wrong URL). What it said is
+    /// not echoed: only Prometheus's own error field is.
+    case http(status: Int)
     /// A 2xx answer that is not a query response.
     case undecodable(reason: String)
     /// No answer within the query timeout.
@@ -17,10 +19,9 @@ public enum PrometheusError: Error, Hashable, Sendable, CustomStringConvertible 
     public var description: String {
         switch self {
         case .api(let type, let message):
-            return "Prometheus error (\(type)): \(message)"
-        case .http(let status, let body):
-            let excerpt = body.trimmingCharacters(in: .whitespacesAndNewlines)
-            return "Prometheus answered HTTP \(status)" + (excerpt.isEmpty ? "" : ": \(excerpt.prefix(200))")
+            return "Prometheus error (\(ExternalText.sanitized(type, limit: 40))): \(ExternalText.sanitized(message))"
+        case .http(let status):
+            return "Prometheus answered HTTP \(status) without a Prometheus error (a proxy or a wrong URL?)"
         case .undecodable(let reason):
             return "Prometheus answered with something that is not a query response: \(reason)"
         case .timeout(let server, let seconds):

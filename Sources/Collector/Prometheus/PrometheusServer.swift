@@ -23,16 +23,20 @@ public struct PrometheusServer: Sendable, Hashable {
 public struct PrometheusServers: Sendable, Hashable {
     public var defaultServer: PrometheusServer?
     public var aliases: [String: PrometheusServer]
+    /// `--allow-annotation-prometheus-urls`: annotations may name any URL (without credentials).
+    public var allowsAnyURL: Bool
 
-    public init(defaultServer: PrometheusServer? = nil, aliases: [String: PrometheusServer] = [:]) {
+    public init(defaultServer: PrometheusServer? = nil, aliases: [String: PrometheusServer] = [:], allowsAnyURL: Bool = false) {
         self.defaultServer = defaultServer
         self.aliases = aliases
+        self.allowsAnyURL = allowsAnyURL
     }
 
     /// The server an annotation value (nil: none given) names, or why there is none.
     ///
-    /// A URL of a configured server gets that server's credentials; any other URL gets none, so
-    /// an HPA annotation can never send our credentials somewhere else.
+    /// A URL must be a configured server's (then it gets that server's credentials): anyone who
+    /// may write an HPA annotation could otherwise make every replica fetch any URL. Only with
+    /// `allowsAnyURL` is another URL used, and never with our credentials.
     public func resolve(_ reference: String?) -> Result<PrometheusServer, PlanProblem.Reason> {
         guard let reference else {
             if let defaultServer { return .success(defaultServer) }
@@ -40,8 +44,10 @@ public struct PrometheusServers: Sendable, Hashable {
         }
         switch PrometheusServerReference(reference) {
         case .url(let url):
-            let configured = ([defaultServer].compactMap { $0 } + aliases.values).first { $0.url == url }
-            return .success(configured ?? PrometheusServer(url: url))
+            let configured = [defaultServer].compactMap { $0 } + aliases.values.sorted { $0.url < $1.url }
+            if let server = configured.first(where: { $0.url == url }) { return .success(server) }
+            if allowsAnyURL { return .success(PrometheusServer(url: url)) }
+            return .failure(.unconfiguredURL(url, aliases: aliases.keys.sorted()))
         case .alias(let name):
             if let server = aliases[name] { return .success(server) }
             return .failure(.unknownAlias(name, known: aliases.keys.sorted()))
