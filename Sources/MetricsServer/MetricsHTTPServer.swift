@@ -38,6 +38,7 @@ public final class MetricsHTTPServer: Service, Sendable {
     let isReady: @Sendable () -> Bool
     let logger: Logger
     private let boundPort = Mutex<Int?>(nil)
+    private let failed = Mutex<MetricsServerError?>(nil)
 
     public init(api: MetricsAPI, configuration: Configuration, metrics: MetricsAPIMetrics?, isReady: @escaping @Sendable () -> Bool, logger: Logger) {
         self.api = api
@@ -46,6 +47,9 @@ public final class MetricsHTTPServer: Service, Sendable {
         self.isReady = isReady
         self.logger = logger
     }
+
+    /// Why the server ended by itself (a port that cannot be bound).
+    public var failure: (any Error)? { failed.withLock { $0 } as (any Error)? }
 
     /// The bound port, once listening (useful with port 0).
     public var port: Int? { boundPort.withLock { $0 } }
@@ -93,7 +97,14 @@ public final class MetricsHTTPServer: Service, Sendable {
         }
         grace.cancel()
         // Ended on its own (a port that cannot be bound): say why.
-        if !stopRequested.withLock({ $0 }) { try await serving.value }
+        if !stopRequested.withLock({ $0 }) {
+            do { try await serving.value } catch {
+                let reason = "\(error)".contains("Address already in use") ? "address already in use (is another process using the port?)" : "\(error)"
+                let failure = MetricsServerError("cannot serve the metrics API on \(configuration.host):\(configuration.port): \(reason)")
+                failed.withLock { $0 = failure }
+                throw failure
+            }
+        }
     }
 
     /// Waits until either task has finished.

@@ -43,7 +43,7 @@ public final class Manager: Service, Sendable {
     public let hpas: Informer<HorizontalPodAutoscaler>
     let elector: LeaderElector?
     let controller: Controller
-    private let state = Mutex<(ready: Bool, port: Int?, informers: [Task<Void, Never>])>((false, nil, []))
+    private let state = Mutex<(ready: Bool, port: Int?, informers: [Task<Void, Never>], fatal: ManagerError?)>((false, nil, [], nil))
 
     public init(client: KubeClient, configuration: Configuration, logger: Logger, metrics: OperatorMetrics = OperatorMetrics()) {
         self.configuration = configuration
@@ -76,6 +76,8 @@ public final class Manager: Service, Sendable {
     public var isLeader: Bool { elector?.isLeader ?? true }
     /// The metrics port once it is bound.
     public var metricsPort: Int? { state.withLock { $0.port } }
+    /// What stopped the operator, when something it cannot run without failed.
+    public var failure: ManagerError? { state.withLock { $0.fatal } }
 
     /// Runs until SIGTERM/SIGINT (graceful shutdown) or cancellation: then stops taking work, lets
     /// reconciles in progress finish, releases the lease, and returns.
@@ -106,7 +108,9 @@ public final class Manager: Service, Sendable {
                 background.addTask { await self.controller.enqueueOwners(hpaEvents) }
                 if let elector { background.addTask { await elector.run(releaseOnExit: releaseLease, onChange: self.leadershipChanged) } }
                 if let address = configuration.metricsBindAddress {
-                    background.addTask { await self.serveHTTP(address) }
+                    background.addTask {
+                        do { try await self.serveHTTP(address) } catch let error as ManagerError { self.stop(because: error) } catch {}
+                    }
                 }
                 await deployments.waitForSync()
                 await statefulSets.waitForSync()
@@ -126,7 +130,21 @@ public final class Manager: Service, Sendable {
             self.state.withLock { $0.informers }.forEach { $0.cancel() }
         }
         for informer in informers { await informer.value }
+        if let fatal = state.withLock({ $0.fatal }) {
+            logger.critical("stopped", metadata: ["error": "\(fatal)"])
+            throw fatal
+        }
         logger.info("stopped")
+    }
+
+    /// Something the process cannot run without failed: stop everything, and `run` throws it.
+    private func stop(because error: ManagerError) {
+        let informers = state.withLock { state in
+            state.fatal = error
+            return state.informers
+        }
+        Task { await controller.shutDown() }
+        informers.forEach { $0.cancel() }
     }
 
     /// Stops intake; `run` returns once reconciles in progress are done (as SIGTERM does).
@@ -145,16 +163,29 @@ public final class Manager: Service, Sendable {
         }
     }
 
-    private func serveHTTP(_ address: String) async {
+    /// The plain port: probes and `/metrics`. Without it nothing could see the process is ready,
+    /// so a port that cannot be bound ends the process.
+    private func serveHTTP(_ address: String) async throws {
         guard let (host, port) = OperatorHTTPServer.parse(address) else {
-            logger.error("invalid --metrics-bind-address; the metrics port is not served", metadata: ["address": "\(address)"])
-            return
+            throw ManagerError("--metrics-bind-address '\(address)' is not HOST:PORT or :PORT")
         }
         let server = OperatorHTTPServer(metrics: metrics, isReady: { [weak self] in self?.isReady ?? false }, logger: logger)
         do {
             try await server.run(host: host, port: port) { [weak self] bound in self?.state.withLock { $0.port = bound } }
         } catch {
-            if !Task.isCancelled { logger.error("metrics port failed", metadata: ["address": "\(address)", "error": "\(error)"]) }
+            if Task.isCancelled { return }
+            throw ManagerError("cannot serve --metrics-bind-address \(address): \(Self.describe(error)) (is another process using the port?)")
         }
     }
+
+    static func describe(_ error: any Error) -> String {
+        let text = "\(error)"
+        return text.contains("Address already in use") || text.contains("EADDRINUSE") ? "address already in use" : text
+    }
+}
+
+/// Why the operator cannot run, in words a user can act on.
+public struct ManagerError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -163,9 +163,11 @@ struct Run: AsyncParsableCommand {
             logger: logger, sharing: instance.hpas, recordsEvents: { instance.isLeader })
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: instance), .init(service: collector)]
         let podNamespace = config.origin == "in-cluster" ? config.namespace : nil
+        let metricsServer: MetricsHTTPServer?
         do {
             let (server, helpers) = try await metricsAPI(store: collector.store, client: client, metrics: instance.metrics,
                                                          namespace: podNamespace ?? "hpa-operator-system", isReady: { collector.hasSynced }, logger: logger)
+            metricsServer = server
             services.append(.init(service: server))
             services += helpers.map { .init(service: $0) }
         } catch {
@@ -174,7 +176,14 @@ struct Run: AsyncParsableCommand {
         }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            // The first part that failed says why (the group only says that one ended).
+            let reason = instance.failure.map(String.init(describing:)) ?? metricsServer?.failure.map(String.init(describing:)) ?? "\(error)"
+            FileHandle.standardError.write(Data("Error: \(reason)\n".utf8))
+            throw ExitCode(1)
+        }
     }
 
     private func leaderElection(identity: String, podNamespace: String? = nil) -> LeaderElector.Configuration {

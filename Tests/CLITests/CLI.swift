@@ -16,7 +16,8 @@ enum CLI {
         var stderrLines: [String] { stderr.split(separator: "\n").map(String.init) }
     }
 
-    static func run(_ arguments: [String], stdin: String? = nil) throws -> Result {
+    /// With `timeout`, a process still running then is killed (its status is then the signal's).
+    static func run(_ arguments: [String], stdin: String? = nil, timeout: Duration? = nil) throws -> Result {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("hpa-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -32,6 +33,9 @@ enum CLI {
         process.standardOutput = try FileHandle(forWritingTo: files[1])
         process.standardError = try FileHandle(forWritingTo: files[2])
         try process.run()
+        if let timeout {
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout.seconds) { if process.isRunning { process.terminate() } }
+        }
         process.waitUntilExit()
         return Result(
             status: process.terminationStatus,

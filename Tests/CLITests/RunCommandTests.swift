@@ -122,3 +122,29 @@ struct RunCommandTests {
         #expect(result.stderr.contains("kubeconfig \(path): line "))
     }
 }
+
+@Suite("hpa-operator run: ports it cannot bind")
+struct RunPortTests {
+    /// A restarted process whose port the old one still holds must not run on without probes or
+    /// /metrics: it ends at once, saying why, with a non-zero exit.
+    @Test(arguments: ["--metrics-bind-address", "--secure-port"])
+    func aPortInUseEndsTheProcessWithTheReason(_ flag: String) async throws {
+        let server = try await FakeAPIServer.start()
+        defer { Task { await server.stop() } }
+        let holder = try SilentServer()
+        let kubeconfig = try CLI.manifest("""
+            apiVersion: v1
+            kind: Config
+            current-context: fake
+            clusters: [{name: fake, cluster: {server: "\(server.url)"}}]
+            contexts: [{name: fake, context: {cluster: fake}}]
+            """, name: "kubeconfig")
+        let busy = flag == "--metrics-bind-address"
+        let arguments = ["run", "--kubeconfig", kubeconfig, "--secure-bind-address", "127.0.0.1", "--authentication-skip",
+                         "--metrics-bind-address", busy ? "127.0.0.1:\(holder.port)" : "127.0.0.1:0", "--secure-port", busy ? "0" : "\(holder.port)"]
+        // Bounded only against a hang: it must end by itself.
+        let result = try CLI.run(arguments, timeout: hangBound)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("address already in use"), "\(result.stderr.suffix(600))")
+    }
+}
