@@ -9,6 +9,10 @@ import TestSupport
 
 @Suite("Leader election")
 struct LeaderElectionTests {
+    // Short enough for a test, long enough that a renewal (two requests) fits in the renew
+    // deadline on a loaded machine running the whole suite.
+    static let lease: Duration = .seconds(4)
+    static let retry: Duration = .milliseconds(300)
     /// Split brain: the leader's Lease requests hang (a partitioned apiserver). It must stop
     /// counting as leader by its renew deadline, whatever the hung request does, before the other
     /// takes over after the lease duration: at no moment do both lead.
@@ -30,13 +34,13 @@ struct LeaderElectionTests {
             }
         }
         let firstTask = Task { await first.run() }
-        try await harness.eventually("a leader") { first.isLeader }
+        try await harness.eventually("a leader", timeout: .seconds(30)) { first.isLeader }
         let secondTask = Task { await second.run() }
-        try await harness.eventually("the second to try") { await harness.server.requests().contains { $0.userAgent == "second" && $0.path.contains("/leases/") } }
+        try await harness.eventually("the second to try", timeout: .seconds(30)) { await harness.server.requests().contains { $0.userAgent == "second" && $0.path.contains("/leases/") } }
         #expect(!second.isLeader)
 
         await harness.server.hang { $0.userAgent == "first" && $0.path.contains("/leases") }
-        try await harness.eventually("the second to lead", timeout: .seconds(20)) { second.isLeader }
+        try await harness.eventually("the second to lead", timeout: .seconds(60)) { second.isLeader }
         #expect(!first.isLeader)
         let bothLed = overlap.load(ordering: .relaxed)
         #expect(!bothLed, "both instances counted as leader at once")
@@ -50,14 +54,14 @@ struct LeaderElectionTests {
 
     static func election(_ identity: String) -> LeaderElector.Configuration {
         LeaderElector.Configuration(namespace: "hpa-operator-system", name: "hpa-operator", identity: identity,
-                                    leaseDuration: .seconds(2), renewDeadline: .milliseconds(1500), retryPeriod: .milliseconds(200))
+                                    leaseDuration: Self.lease, renewDeadline: .seconds(3), retryPeriod: Self.retry)
     }
 
     @Test func onlyTheHolderWritesAndACrashHandsOver() async throws {
         let harness = try await Harness.start()
         let crashed = Atomic<Bool>(false)
         let (first, firstTask) = await harness.startOperator(leaderElection: Self.election("first"), releaseLease: { !crashed.load(ordering: .relaxed) })
-        try await harness.eventually("a leader") { first.isLeader }
+        try await harness.eventually("a leader", timeout: .seconds(30)) { first.isLeader }
         let (second, secondTask) = await harness.startOperator(leaderElection: Self.election("second"))
         try await harness.eventually("the second to sync") { second.isReady }
         #expect(!second.isLeader)
@@ -74,9 +78,9 @@ struct LeaderElectionTests {
         firstTask.cancel()
         _ = try? await firstTask.value
         let died = ContinuousClock.now
-        try await harness.eventually("the second to lead", timeout: .seconds(20)) { second.isLeader }
+        try await harness.eventually("the second to lead", timeout: .seconds(60)) { second.isLeader }
         // Not before the lease, unrenewed since at most a retry period before the crash, ran out.
-        #expect(ContinuousClock.now - died >= .seconds(2) - .milliseconds(200))
+        #expect(ContinuousClock.now - died >= Self.lease - Self.retry)
         let lease = try await harness.client.get(Lease.self, namespace: "hpa-operator-system", name: "hpa-operator")
         #expect(lease.spec?.holderIdentity == "second")
         #expect(lease.spec?.leaseTransitions == 1)
