@@ -28,6 +28,7 @@ actor CollectionScheduler {
     }
 
     private let store: MetricStore
+    private let metrics: CollectorMetrics
     private let limit: ConcurrencyLimit
     private let replicas: ReplicaCounter
     private let logger: Logger
@@ -42,8 +43,9 @@ actor CollectionScheduler {
     private let periodic: Bool
 
     init(store: MetricStore, maxConcurrentQueries: Int, replicas: @escaping ReplicaCounter, logger: Logger,
-         now: @escaping @Sendable () -> Date, periodic: Bool = true) {
+         now: @escaping @Sendable () -> Date, periodic: Bool = true, metrics: CollectorMetrics = CollectorMetrics()) {
         self.store = store
+        self.metrics = metrics
         self.periodic = periodic
         self.limit = ConcurrencyLimit(maxConcurrentQueries)
         self.replicas = replicas
@@ -130,7 +132,10 @@ actor CollectionScheduler {
     /// One query, within the concurrency limit.
     private func query(_ id: QueryID, timeout: Duration, at time: Date?) async -> Result<QueryResponse, PrometheusError> {
         let client = client(for: id.server)
+        let metrics = self.metrics
         return await limit.run { () async -> Result<QueryResponse, PrometheusError> in
+            let started = ContinuousClock.now
+            defer { metrics.recordQuery(server: id.server.url, duration: ContinuousClock.now - started) }
             do throws(PrometheusError) {
                 return .success(try await client.query(id.query, at: time, timeout: timeout))
             } catch {
@@ -151,6 +156,7 @@ actor CollectionScheduler {
             case .success(let response):
                 collected = await interpret(response.result, for: metric)
             }
+            if case .failure(let error) = collected { metrics.recordError(server: id.server.url, reason: error.reason) }
             store.record(metric.key, collected, source: id.description, at: time)
         }
     }

@@ -51,7 +51,8 @@ public final class Collector: Service, Sendable {
     ///   - recordsEvents: true on the replica that writes Events (every replica collects, one reports).
     public init(client: KubeClient, configuration: Configuration, logger: Logger, store: MetricStore = MetricStore(),
                 replicas: ReplicaCounter? = nil, now: @escaping @Sendable () -> Date = Date.init,
-                sharing informer: Informer<HorizontalPodAutoscaler>? = nil, recordsEvents: @escaping @Sendable () -> Bool = { true }) {
+                sharing informer: Informer<HorizontalPodAutoscaler>? = nil, recordsEvents: @escaping @Sendable () -> Bool = { true },
+                metrics: CollectorMetrics = CollectorMetrics()) {
         self.configuration = configuration
         self.recordsEvents = recordsEvents
         self.store = store
@@ -64,7 +65,7 @@ public final class Collector: Service, Sendable {
         events = EventRecorder(client: client, instance: ProcessInfo.processInfo.hostName, logger: logger)
         scheduler = CollectionScheduler(
             store: store, maxConcurrentQueries: configuration.maxConcurrentQueries,
-            replicas: replicas ?? Self.scaleReplicas(client), logger: logger, now: now)
+            replicas: replicas ?? Self.scaleReplicas(client), logger: logger, now: now, metrics: metrics)
     }
 
     /// True once the HPA informer has synced.

@@ -1,4 +1,5 @@
 import Prometheus
+import Synchronization
 
 /// The operator's own metrics, served on `/metrics` of the plain metrics port.
 public final class OperatorMetrics: Sendable {
@@ -33,6 +34,14 @@ public final class OperatorMetrics: Sendable {
 
     func relisted(_ resource: String) { relists[resource]?.increment() }
 
+    /// Called before each scrape, for gauges computed from state (the collector's value ages).
+    private let refreshers = Mutex<[@Sendable () -> Void]>([])
+
+    public func beforeScrape(_ refresh: @escaping @Sendable () -> Void) { refreshers.withLock { $0.append(refresh) } }
+
     /// The Prometheus text exposition.
-    public func text() -> String { registry.emitToString() }
+    public func text() -> String {
+        for refresh in refreshers.withLock({ $0 }) { refresh() }
+        return registry.emitToString()
+    }
 }

@@ -154,13 +154,15 @@ struct Run: AsyncParsableCommand {
                 namespace: namespace, style: metricStyle, workers: workers, leaderElection: election,
                 metricsBindAddress: metricsBindAddress.isEmpty ? nil : metricsBindAddress),
             logger: logger)
+        let collectorMetrics = CollectorMetrics(registry: instance.metrics.registry)
         let collector = Collector(
             client: client,
             configuration: Collector.Configuration(
                 namespace: namespace, servers: servers,
                 settings: CollectionSettings(defaultInterval: defaultInterval.duration, queryTimeout: queryTimeout.duration, metricsMaxAge: metricsMaxAge?.duration),
                 maxConcurrentQueries: maxConcurrentQueries),
-            logger: logger, sharing: instance.hpas, recordsEvents: { instance.isLeader })
+            logger: logger, sharing: instance.hpas, recordsEvents: { instance.isLeader }, metrics: collectorMetrics)
+        instance.metrics.beforeScrape { [store = collector.store] in collectorMetrics.update(from: store, now: Date()) }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: instance), .init(service: collector)]
         let podNamespace = config.origin == "in-cluster" ? config.namespace : nil
         let metricsServer: MetricsHTTPServer?

@@ -3,6 +3,7 @@ import Foundation
 import KubeClient
 import KubeModel
 import Logging
+import Prometheus
 import Testing
 import TestSupport
 
@@ -26,14 +27,14 @@ import TestSupport
         }
 
         func startCollector(now: @escaping @Sendable () -> Date = Date.init, sharing informer: Informer<HorizontalPodAutoscaler>? = nil,
-                            recordsEvents: @escaping @Sendable () -> Bool = { true }) -> (Collector, Task<Void, any Error>) {
+                            recordsEvents: @escaping @Sendable () -> Bool = { true }, metrics: CollectorMetrics = CollectorMetrics()) -> (Collector, Task<Void, any Error>) {
             var logger = Logger(label: "collector-test")
             logger.logLevel = .critical
             let collector = Collector(
                 client: KubeClient(config: ClientConfig(server: server.url)),
                 configuration: Collector.Configuration(servers: PrometheusServers(defaultServer: PrometheusServer(url: prometheus.url)), settings: CollectionSettings(defaultInterval: .seconds(2)),
                                                        watchTimeoutSeconds: 30, backoff: Backoff(initial: .milliseconds(5), maximum: .milliseconds(100))),
-                logger: logger, now: now, sharing: informer, recordsEvents: recordsEvents)
+                logger: logger, now: now, sharing: informer, recordsEvents: recordsEvents, metrics: metrics)
             return (collector, Task { try await collector.run() })
         }
 
@@ -52,6 +53,29 @@ import TestSupport
     }
 
     static let rps = #"sum(shop_rps{app="shop"})"#
+
+    /// What an operator of the operator watches: query durations and failures by server and
+    /// reason, how many metrics are collected, how old the oldest value served is.
+    @Test func collectionIsObservableOnMetrics() async throws {
+        let harness = try await Harness()
+        let registry = PrometheusCollectorRegistry()
+        let metrics = CollectorMetrics(registry: registry)
+        let (collector, running) = harness.startCollector(metrics: metrics)
+        try await harness.createHPA("good", ["metric-config.object.rps.prometheus/query": Self.rps], metrics: [Self.objectMetric("rps", on: "good")])
+        try await harness.createHPA("empty", ["metric-config.object.rps.prometheus/query": "sum(nothing_here)"], metrics: [Self.objectMetric("rps", on: "empty")])
+        let server = harness.prometheus.url
+        try await harness.eventually("a failure counted") { registry.emitToString().contains("hpa_operator_collector_errors_total{server=\"\(server)\",reason=\"no-data\"}") }
+        try await harness.eventually("the good value") { collector.store.keys.count == 2 && collector.store.snapshot(now: Date()).values.contains { if case .success = $0.outcome { true } else { false } } }
+        metrics.update(from: collector.store, now: Date().addingTimeInterval(5))
+        let text = registry.emitToString()
+        #expect(text.contains("hpa_operator_collector_query_duration_seconds_count{server=\"\(server)\"}"), "\(text)")
+        #expect(text.contains("hpa_operator_collector_metrics 2"), "\(text)")
+        let age = text.split(separator: "\n").first { $0.hasPrefix("hpa_operator_collector_oldest_value_age_seconds ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
+        #expect((age ?? 0) >= 5, "\(text)")
+        running.cancel()
+        _ = try? await running.value
+        await harness.stop()
+    }
 
     static func objectMetric(_ metric: String, on name: String, kind: String = "Deployment", apiVersion: String = "apps/v1") -> MetricSpec {
         MetricSpec(object: ObjectMetricSource(describedObject: CrossVersionObjectReference(apiVersion: apiVersion, kind: kind, name: name),

@@ -125,6 +125,9 @@ extension RealCluster {
             }
             let condition = try #require(cluster.condition("ScalingActive", of: try await cluster.hpa(namespace, "web")))
             #expect(condition.reason == "FailedGetObjectMetric", "\(condition)")
+            // And /metrics says so, by server and reason.
+            let process = try cluster.operatorProcess("operator-a")
+            #expect(await process.sample("hpa_operator_collector_errors_total", matching: "reason=\"unreachable\"") ?? 0 > 0)
             #expect(try await cluster.replicas(namespace: namespace, name: "web") == 3)
 
             try await cluster.prometheus.start()
