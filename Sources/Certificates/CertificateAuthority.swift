@@ -32,19 +32,36 @@ public struct CertificateAuthority: Sendable {
         self.key = Certificate.PrivateKey(key)
     }
 
+    /// A CA kept before (its certificate and private key, as PEM).
+    public init(certificatePEM: String, keyPEM: String) throws {
+        certificate = try Certificate(pemEncoded: certificatePEM)
+        key = try Certificate.PrivateKey(pemEncoded: keyPEM)
+        guard key.publicKey == certificate.publicKey else { throw CertificateError("the CA's private key does not match its certificate") }
+    }
+
     public var certificatePEM: String {
         get throws { try certificate.serializeAsPEM().pemString }
+    }
+
+    /// The CA's private key, to keep it (in a Secret) for renewing certificates later.
+    public var keyPEM: String {
+        get throws { try key.serializeAsPEM().pemString }
     }
 
     /// A serving certificate for localhost, 127.0.0.1 and `dnsNames` (IP addresses among them
     /// become IP SANs).
     public func issueServer(dnsNames: [String] = []) throws -> Issued {
+        try issueServer(dnsNames: dnsNames, validity: 86_400 * 365)
+    }
+
+    /// The same, valid for `validity` seconds (at most as long as the CA).
+    public func issueServer(dnsNames: [String], validity: TimeInterval) throws -> Issued {
         var names = ["localhost"]
         var addresses: [[UInt8]] = [[127, 0, 0, 1]]
         for name in dnsNames {
             if let address = Self.ipv4(name) { addresses.append(address) } else if !names.contains(name) { names.append(name) }
         }
-        return try issue(commonName: dnsNames.first ?? "localhost", dnsNames: names, ipAddresses: addresses, usage: [.serverAuth])
+        return try issue(commonName: dnsNames.first ?? "localhost", dnsNames: names, ipAddresses: addresses, usage: [.serverAuth], validity: validity)
     }
 
     /// A client certificate with that common name (and organizations as groups).
@@ -54,7 +71,7 @@ public struct CertificateAuthority: Sendable {
 
     private func issue(
         commonName: String, organizations: [String] = [], dnsNames: [String] = [], ipAddresses: [[UInt8]] = [],
-        usage: [ExtendedKeyUsage.Usage]
+        usage: [ExtendedKeyUsage.Usage], validity: TimeInterval = 86_400 * 365
     ) throws -> Issued {
         let leafKey = P256.Signing.PrivateKey()
         let subject = try DistinguishedName {
@@ -65,7 +82,7 @@ public struct CertificateAuthority: Sendable {
         let now = Date()
         let leaf = try Certificate(
             version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: Certificate.PublicKey(leafKey.publicKey),
-            notValidBefore: now - 3600, notValidAfter: min(now + 86_400 * 365, certificate.notValidAfter), issuer: certificate.subject, subject: subject,
+            notValidBefore: now - 3600, notValidAfter: min(now + validity, certificate.notValidAfter), issuer: certificate.subject, subject: subject,
             signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.notCertificateAuthority)
@@ -82,4 +99,9 @@ public struct CertificateAuthority: Sendable {
         guard parts.count == 4, parts.allSatisfy({ $0 != nil }) else { return nil }
         return parts.compactMap { $0 }
     }
+}
+
+public struct CertificateError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -12,11 +12,12 @@ public struct APIServiceCABundle: Service {
     public static let names = ["v1beta1.custom.metrics.k8s.io", "v1beta2.custom.metrics.k8s.io", "v1beta1.external.metrics.k8s.io"]
 
     let client: KubeClient
-    let caPEM: String
+    /// The CA to trust now (it changes only when an old Secret without the CA's key is renewed).
+    let caPEM: @Sendable () -> String
     let interval: Duration
     let logger: Logger
 
-    public init(client: KubeClient, caPEM: String, interval: Duration = .seconds(60), logger: Logger) {
+    public init(client: KubeClient, caPEM: @escaping @Sendable () -> String, interval: Duration = .seconds(60), logger: Logger) {
         self.client = client
         self.caPEM = caPEM
         self.interval = interval
@@ -27,7 +28,7 @@ public struct APIServiceCABundle: Service {
     /// APIService is an error naming it.
     @discardableResult
     public func reconcile() async throws -> Int {
-        let bundle = Data(caPEM.utf8).base64EncodedString()
+        let bundle = Data(caPEM().utf8).base64EncodedString()
         var patched = 0
         var missing: [String] = []
         for name in Self.names {

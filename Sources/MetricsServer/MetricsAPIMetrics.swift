@@ -1,3 +1,4 @@
+import Foundation
 import Prometheus
 import Synchronization
 
@@ -6,6 +7,7 @@ public final class MetricsAPIMetrics: Sendable {
     private let registry: PrometheusCollectorRegistry
     private let duration: DurationHistogram
     private let requests = Mutex<[Int: Counter]>([:])
+    private let certificateExpiry: Gauge
 
     public init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
@@ -13,6 +15,12 @@ public final class MetricsAPIMetrics: Sendable {
             name: "hpa_operator_metrics_api_request_duration_seconds",
             buckets: [.microseconds(250), .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(1)],
             help: "Time to answer one metrics API request.")
+        certificateExpiry = registry.makeGauge(name: "hpa_operator_serving_certificate_expiry_timestamp_seconds",
+                                               help: "When the metrics API's serving certificate expires (Unix time); alert well before it.")
+    }
+
+    public func servingCertificateExpires(_ date: Date?) {
+        certificateExpiry.set(to: date?.timeIntervalSince1970 ?? 0)
     }
 
     func record(code: Int, duration elapsed: Duration) {

@@ -2,6 +2,7 @@ import Certificates
 import Foundation
 import NIOSSL
 import Synchronization
+import X509
 
 /// The metrics API's serving certificate and key: from files, read again when they change (a
 /// rotated Secret), or generated at start and signed by a fresh CA.
@@ -14,6 +15,19 @@ public final class ServingIdentity: Sendable {
 
     private let files: (certificate: String, key: String)?
     private let loaded: Mutex<Loaded>
+
+    /// When the certificate served now expires (the leaf of the chain).
+    public var expiry: Date? {
+        let leaf = current().chain.first
+        return leaf.flatMap { try? Certificate(derEncoded: $0.toDERBytes()) }?.notValidAfter
+    }
+
+    /// Serves another certificate from the next handshake on (a renewal).
+    public func replace(certificatePEM: String, keyPEM: String) throws {
+        let fresh = Loaded(stamp: "", chain: try NIOSSLCertificate.fromPEMBytes(Array(certificatePEM.utf8)),
+                           key: try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem))
+        loaded.withLock { $0 = fresh }
+    }
 
     /// Reads `certificate` (PEM chain) and `key` now; a later change is picked up on the next handshake.
     public init(certificateFile: String, keyFile: String) throws {

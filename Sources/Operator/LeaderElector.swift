@@ -70,15 +70,14 @@ public final class LeaderElector: Sendable {
         await Periodic.run {
             let started = ContinuousClock.now
             // A leader's attempt may last only until its deadline; a candidate's, a renew deadline.
-            let limit = renewed.withLock { $0 }.map { configuration.renewDeadline - (started - $0) } ?? configuration.renewDeadline
+            let remaining = renewed.withLock { $0 }.map { configuration.renewDeadline - (started - $0) } ?? .zero
+            let limit = remaining > .zero ? remaining : configuration.renewDeadline
             var success = false
-            if limit > .zero {
-                let seen = observed
-                do {
-                    (success, observed) = try await withDeadline(limit) { [self] in await tryAcquireOrRenew(observed: seen) }
-                } catch {
-                    logger.debug("lease not acquired or renewed in time", metadata: ["error": "\(error)"])
-                }
+            let seen = observed
+            do {
+                (success, observed) = try await withDeadline(limit) { [self] in await tryAcquireOrRenew(observed: seen) }
+            } catch {
+                logger.debug("lease not acquired or renewed in time", metadata: ["error": "\(error)"])
             }
             if success { renewed.withLock { $0 = started } }
             if isLeader != told {

@@ -3,6 +3,7 @@ import Autoscaling
 import Collector
 import Foundation
 import KubeClient
+import KubeModel
 import Logging
 import MetricsServer
 import Operator
@@ -209,15 +210,16 @@ struct Run: AsyncParsableCommand {
             let service = "hpa-operator"
             let names = tlsSan.isEmpty
                 ? [service, "\(service).\(namespace)", "\(service).\(namespace).svc", "\(service).\(namespace).svc.cluster.local", "localhost"] : tlsSan
-            let caPEM: String
-            if let tlsSecret {
-                (identity, caPEM) = try await ServingSecret.loadOrCreate(client: client, namespace: namespace, name: tlsSecret, names: names)
-            } else {
-                (identity, caPEM) = try ServingIdentity.selfSigned(names: names)
-            }
-            logger.info("the metrics API uses a generated certificate; the APIServices' caBundle must hold this CA",
-                        metadata: ["names": "\(names.joined(separator: ","))", "secret": "\(tlsSecret ?? "(none)")", "ca": "\(caPEM)"])
-            if manageApiserviceCaBundle { helpers.append(APIServiceCABundle(client: client, caPEM: caPEM, logger: logger)) }
+            let generated = try await GeneratedServingCertificate.start(
+                tlsSecret.map { .secret(client, namespace: namespace, name: $0) } ?? .memory,
+                configuration: GeneratedServingCertificate.Configuration(names: names), logger: logger)
+            identity = generated.identity
+            helpers.append(generated)
+            let caPEM = generated.caPEM
+            logger.info("the metrics API uses a generated certificate, renewed before it expires; the APIServices' caBundle must hold this CA",
+                        metadata: ["names": "\(names.joined(separator: ","))", "secret": "\(tlsSecret ?? "(none)")", "ca": "\(caPEM)",
+                                   "expires": "\(generated.expiry.map { Timestamp.rfc3339($0) } ?? "?")"])
+            if manageApiserviceCaBundle { helpers.append(APIServiceCABundle(client: client, caPEM: { generated.caPEM }, logger: logger)) }
             if let tlsCaOut {
                 do { try caPEM.write(toFile: tlsCaOut, atomically: true, encoding: .utf8) } catch {
                     throw ValidationError("--tls-ca-out: cannot write \(tlsCaOut): \(error.localizedDescription)")
@@ -240,10 +242,12 @@ struct Run: AsyncParsableCommand {
             authentication = .requestHeader(authorities)
             helpers.append(caRefresher)
         }
+        let apiMetrics = MetricsAPIMetrics(registry: metrics.registry)
+        metrics.beforeScrape { apiMetrics.servingCertificateExpires(identity.expiry) }
         let server = MetricsHTTPServer(
             api: MetricsAPI(store: store),
             configuration: MetricsHTTPServer.Configuration(host: secureBindAddress, port: securePort, identity: identity, authentication: authentication),
-            metrics: MetricsAPIMetrics(registry: metrics.registry), isReady: isReady, logger: logger)
+            metrics: apiMetrics, isReady: isReady, logger: logger)
         return (server, helpers)
     }
 }

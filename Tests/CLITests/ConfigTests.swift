@@ -46,7 +46,7 @@ import Yams
         let namespaced = try #require(Self.kind(objects, "Role").first { Self.name($0) == "hpa-operator" })
         #expect(Self.namespace(namespaced) == "hpa-operator-system")
         let local = Self.rules(namespaced).map { "\($0.groups.joined(separator: ","))|\($0.resources.joined(separator: ","))|\($0.verbs.joined(separator: ","))|\($0.names.joined(separator: ","))" }
-        #expect(local == ["coordination.k8s.io|leases|get,create,update|", "|secrets|get|hpa-operator-serving", "|secrets|create|"])
+        #expect(local == ["coordination.k8s.io|leases|get,create,update|", "|secrets|get,update|hpa-operator-serving", "|secrets|create|"])
 
         // The two delegations an aggregated API server needs.
         let reader = try #require(Self.kind(objects, "RoleBinding").first { Self.namespace($0) == "kube-system" })

@@ -3,25 +3,80 @@ import KubeClient
 import KubeModel
 import Logging
 import MetricsServer
+import Prometheus
 import Testing
 import TestSupport
 
 @Suite struct ServingSecretTests {
+    static let names = ["hpa-operator.hpa-operator-system.svc"]
+
+    static func quiet() -> Logger {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return logger
+    }
+
     @Test func everyReplicaServesTheCertificateTheFirstOneStored() async throws {
         let apiserver = try await FakeAPIServer.start()
         let client = KubeClient(config: ClientConfig(server: apiserver.url))
-        let names = ["hpa-operator.hpa-operator-system.svc"]
+        let keeping = GeneratedServingCertificate.Keeping.secret(client, namespace: "hpa-operator-system", name: "hpa-operator-serving")
+        let configuration = GeneratedServingCertificate.Configuration(names: Self.names)
         // Two replicas starting at once.
-        async let first = ServingSecret.loadOrCreate(client: client, namespace: "hpa-operator-system", name: "hpa-operator-serving", names: names)
-        async let second = ServingSecret.loadOrCreate(client: client, namespace: "hpa-operator-system", name: "hpa-operator-serving", names: names)
+        async let first = GeneratedServingCertificate.start(keeping, configuration: configuration, logger: Self.quiet())
+        async let second = GeneratedServingCertificate.start(keeping, configuration: configuration, logger: Self.quiet())
         let (a, b) = try await (first, second)
         #expect(a.caPEM == b.caPEM)
+        #expect(a.identity.expiry == b.identity.expiry)
         let secret = try await client.get(Secret.self, namespace: "hpa-operator-system", name: "hpa-operator-serving")
         #expect(secret.type == "kubernetes.io/tls")
-        #expect(Set(secret.data?.keys ?? [:].keys) == ["tls.crt", "tls.key", "ca.crt"])
+        // The CA's key is kept too, so any replica can renew the certificate with the same CA.
+        #expect(Set(secret.data?.keys ?? [:].keys) == ["tls.crt", "tls.key", "ca.crt", "ca.key"])
         // A restart reads the same.
-        let again = try await ServingSecret.loadOrCreate(client: client, namespace: "hpa-operator-system", name: "hpa-operator-serving", names: names)
+        let again = try await GeneratedServingCertificate.start(keeping, configuration: configuration, logger: Self.quiet())
         #expect(again.caPEM == a.caPEM)
+        await apiserver.stop()
+    }
+
+    /// A certificate nearing its end is renewed, with the same CA (the caBundle stays valid), and
+    /// another replica serves the renewal without a restart.
+    @Test func theServingCertificateIsRenewedBeforeItExpires() async throws {
+        let apiserver = try await FakeAPIServer.start()
+        let client = KubeClient(config: ClientConfig(server: apiserver.url))
+        let keeping = GeneratedServingCertificate.Keeping.secret(client, namespace: "hpa-operator-system", name: "hpa-operator-serving")
+        // Valid 3 s: due once less than 1 s is left.
+        let configuration = GeneratedServingCertificate.Configuration(names: Self.names, validity: 3)
+        let a = try await GeneratedServingCertificate.start(keeping, configuration: configuration, logger: Self.quiet())
+        let b = try await GeneratedServingCertificate.start(keeping, configuration: configuration, logger: Self.quiet())
+        let (ca, expiry) = (a.caPEM, try #require(a.identity.expiry))
+        let renewed = try await Poll.until(timeout: hangBound) {
+            try await a.refresh()
+            return (a.identity.expiry ?? expiry) > expiry
+        }
+        #expect(renewed, "the certificate was not renewed")
+        #expect(a.caPEM == ca, "the renewal changed the CA, which would break the caBundle")
+        try await b.refresh()
+        #expect(b.identity.expiry == a.identity.expiry, "the other replica does not serve the renewal")
+        let registry = PrometheusCollectorRegistry()
+        let metrics = MetricsAPIMetrics(registry: registry)
+        metrics.servingCertificateExpires(a.identity.expiry)
+        #expect(registry.emitToString().contains("hpa_operator_serving_certificate_expiry_timestamp_seconds \(Int(a.identity.expiry!.timeIntervalSince1970))"))
+        await apiserver.stop()
+    }
+
+    /// A Secret from before renewal existed has no CA key: the renewal makes a new CA, and says so
+    /// through caPEM (which the APIServices' caBundle follows).
+    @Test func anOldSecretWithoutTheCAKeyGetsANewCA() async throws {
+        let apiserver = try await FakeAPIServer.start()
+        let client = KubeClient(config: ClientConfig(server: apiserver.url))
+        let authority = try TestCertificateAuthority(commonName: "old")
+        let old = try authority.issueServer(dnsNames: Self.names, validity: 2)
+        func base64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
+        _ = try await client.create(Secret(metadata: ObjectMeta(name: "hpa-operator-serving", namespace: "hpa-operator-system"), type: "kubernetes.io/tls",
+                                           data: ["tls.crt": base64(old.certificatePEM), "tls.key": base64(old.keyPEM), "ca.crt": base64(try authority.certificatePEM)]))
+        let generated = try await GeneratedServingCertificate.start(.secret(client, namespace: "hpa-operator-system", name: "hpa-operator-serving"),
+                                                                    configuration: GeneratedServingCertificate.Configuration(names: Self.names), logger: Self.quiet())
+        #expect(generated.caPEM != (try authority.certificatePEM))
+        #expect((generated.identity.expiry ?? .distantPast) > Date().addingTimeInterval(86_400 * 300))
         await apiserver.stop()
     }
 
@@ -30,7 +85,7 @@ import TestSupport
         let client = KubeClient(config: ClientConfig(server: apiserver.url))
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let manager = APIServiceCABundle(client: client, caPEM: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", logger: logger)
+        let manager = APIServiceCABundle(client: client, caPEM: { "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n" }, logger: logger)
         // Before the APIServices exist: an error that names them.
         do {
             try await manager.reconcile()

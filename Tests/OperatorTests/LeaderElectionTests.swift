@@ -57,6 +57,24 @@ struct LeaderElectionTests {
                                     leaseDuration: Self.lease, renewDeadline: .seconds(3), retryPeriod: Self.retry)
     }
 
+    /// The apiserver goes away for longer than the renew deadline and comes back: the leader
+    /// stopped leading meanwhile, and leads again (its own lease) once it can renew.
+    @Test func aLeaderCutOffForAWhileLeadsAgain() async throws {
+        let harness = try await Harness.start()
+        var quiet = Logger(label: "election")
+        quiet.logLevel = .critical
+        let elector = LeaderElector(client: KubeClient(config: ClientConfig(server: harness.server.url)), configuration: Self.election("only"), logger: quiet)
+        let running = Task { await elector.run() }
+        try await harness.eventually("a leader", timeout: .seconds(30)) { elector.isLeader }
+        await harness.server.hang { $0.path.contains("/leases") }
+        try await harness.eventually("leadership to lapse", timeout: .seconds(30)) { !elector.isLeader }
+        await harness.server.stopHanging()
+        try await harness.eventually("leading again", timeout: .seconds(30)) { elector.isLeader }
+        running.cancel()
+        await running.value
+        await harness.stop()
+    }
+
     @Test func onlyTheHolderWritesAndACrashHandsOver() async throws {
         let harness = try await Harness.start()
         let crashed = Atomic<Bool>(false)
