@@ -86,7 +86,8 @@ public enum HPABuilder {
             set(.external, shared, metric.name, metric.query)
             set(.external, shared, MetricConfigKey.interval, metric.interval)
             set(.external, shared, MetricConfigKey.prometheusServer, metric.server)
-            let selector = LabelSelector(matchLabels: [ExternalQuery.selectorLabel: metric.name])
+            // The workload's own label: another workload's metric of the same name is another value.
+            let selector = LabelSelector(matchLabels: [ExternalQuery.selectorLabel: metric.name, ExternalQuery.workloadLabel: ExternalQuery.workloadValue(workload.name)])
             return MetricSpec(external: ExternalMetricSource(metric: MetricIdentifier(name: shared, selector: selector), target: target))
         }
     }

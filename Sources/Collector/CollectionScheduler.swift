@@ -35,8 +35,10 @@ actor CollectionScheduler {
     private let now: @Sendable () -> Date
     private var plans: [ObjectKey: [PlannedMetric]] = [:]
     private var jobs: [QueryID: Job] = [:]
-    /// How many planned metrics write each key.
-    private var claims: [MetricKey: Int] = [:]
+    /// Which query fills each key, and the HPAs whose plans claim it with that query.
+    private var claims: [MetricKey: (source: String, hpas: Set<ObjectKey>)] = [:]
+    /// What each HPA asked for, refused metrics included (retried when their key is free).
+    private var wanted: [ObjectKey: [PlannedMetric]] = [:]
     private var clients: [PrometheusServer: PrometheusClient] = [:]
     private var stopped = false
     /// false: no loops; queries run only on `collectOnce` (preview, benchmarks).
@@ -56,10 +58,58 @@ actor CollectionScheduler {
     /// Distinct queries running now.
     var jobCount: Int { jobs.count }
 
-    /// Sets what one HPA needs (empty: nothing, as when it is deleted).
-    func apply(_ hpa: ObjectKey, _ metrics: [PlannedMetric]) async {
+    /// A metric refused because another HPA fills its key with another query.
+    struct Conflict: Hashable, Sendable {
+        var metric: PlannedMetric
+        var other: ObjectKey
+    }
+
+    /// Sets what one HPA needs (empty: nothing, as when it is deleted). A key that another HPA
+    /// already fills with another query stays theirs: those metrics are returned as conflicts and
+    /// collected once the key is free.
+    @discardableResult
+    func apply(_ hpa: ObjectKey, _ metrics: [PlannedMetric]) async -> [Conflict] {
+        guard !stopped else { return [] }
+        wanted[hpa] = metrics.isEmpty ? nil : metrics
         let old = plans[hpa] ?? []
-        guard old != metrics, !stopped else { return }
+        // Let go of our own claims first, so a changed query of our own is no conflict.
+        var freed: Set<MetricKey> = []
+        for metric in old {
+            claims[metric.key]?.hpas.remove(hpa)
+            if claims[metric.key]?.hpas.isEmpty == true {
+                claims[metric.key] = nil
+                freed.insert(metric.key)
+            }
+        }
+        var accepted: [PlannedMetric] = []
+        var conflicts: [Conflict] = []
+        for metric in metrics {
+            let source = Self.id(metric).description
+            if let claim = claims[metric.key], claim.source != source, let other = claim.hpas.sorted().first {
+                conflicts.append(Conflict(metric: metric, other: other))
+                continue
+            }
+            claims[metric.key, default: (source, [])].hpas.insert(hpa)
+            freed.remove(metric.key)
+            accepted.append(metric)
+        }
+        schedule(hpa, old: old, accepted)
+        // A key leaves the store when no HPA's plan claims it any more.
+        for key in freed { store.remove(key) }
+        let time = now()
+        for metric in accepted { store.expect(metric.key, source: Self.id(metric).description, maxAge: metric.maxAge, now: time) }
+        // Keys now free: HPAs that were refused them may have them.
+        for key in freed {
+            for (other, asked) in wanted where other != hpa && asked.contains(where: { $0.key == key }) && plans[other]?.contains(where: { $0.key == key }) != true {
+                await apply(other, asked)
+            }
+        }
+        return conflicts
+    }
+
+    /// The query jobs for one HPA's accepted metrics.
+    private func schedule(_ hpa: ObjectKey, old: [PlannedMetric], _ metrics: [PlannedMetric]) {
+        guard old != metrics else { return }
         plans[hpa] = metrics.isEmpty ? nil : metrics
         for id in Set((old + metrics).map(Self.id)) {
             let mine = metrics.filter { Self.id($0) == id }
@@ -73,15 +123,6 @@ actor CollectionScheduler {
                 jobs[id] = job
             }
         }
-        // A key leaves the store when no HPA's plan claims it any more.
-        for metric in old { claims[metric.key, default: 0] -= 1 }
-        for metric in metrics { claims[metric.key, default: 0] += 1 }
-        for key in Set(old.map(\.key)) where claims[key] ?? 0 <= 0 {
-            claims[key] = nil
-            store.remove(key)
-        }
-        let time = now()
-        for metric in metrics { store.expect(metric.key, source: Self.id(metric).description, maxAge: metric.maxAge, now: time) }
     }
 
     /// Cancels every job; later `apply` calls are ignored.

@@ -102,8 +102,9 @@ public final class Collector: Service, Sendable {
 
     private func plan(_ hpa: HorizontalPodAutoscaler) async {
         let plan = MetricPlanner.plan(hpa, servers: configuration.servers, settings: configuration.settings)
-        await scheduler.apply(Self.key(hpa), plan.metrics)
-        await report(plan.problems, on: hpa)
+        let conflicts = await scheduler.apply(Self.key(hpa), plan.metrics)
+        let claimed = conflicts.map { PlanProblem(annotation: $0.metric.annotation, reason: .claimedByAnother(hpa: $0.other.description, metric: $0.metric.key.description)) }
+        await report((plan.problems + claimed).sorted { $0.annotation < $1.annotation }, on: hpa)
     }
 
     private func forget(namespace: String?, name: String) async {

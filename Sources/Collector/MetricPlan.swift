@@ -44,6 +44,8 @@ public struct PlannedMetric: Hashable, Sendable {
     public var maxAge: Duration
     /// Divide the value by this target's replicas (`per-replica: "true"`).
     public var perReplica: ScaleTarget?
+    /// The annotation holding the query, for problems about this metric.
+    public var annotation: String = ""
 }
 
 /// An annotation the collector cannot use, named by its key.
@@ -57,6 +59,7 @@ public struct PlanProblem: Hashable, Sendable, CustomStringConvertible {
         case invalidBool(String)
         case emptyQuery
         case perReplicaOnPods
+        case claimedByAnother(hpa: String, metric: String)
 
         public var description: String {
             switch self {
@@ -76,6 +79,8 @@ public struct PlanProblem: Hashable, Sendable, CustomStringConvertible {
                 return "'\(text)' is not a boolean (true or false)"
             case .emptyQuery:
                 return "the query is empty"
+            case .claimedByAnother(let hpa, let metric):
+                return "HPA \(hpa) already fills the metric \(metric) with another query, so this one is not collected (\(hpa) keeps its value): give the metric another name, or the same query"
             case .perReplicaOnPods:
                 return "per-replica does not apply to pods metrics (each pod already has its own value)"
             }
@@ -161,7 +166,7 @@ public enum MetricPlanner {
             guard problems.count == before, let server else { continue }
             metrics.append(PlannedMetric(
                 specIndex: specIndex, key: source.key, server: server, query: query, interval: interval, timeout: timeout,
-                maxAge: settings.metricsMaxAge ?? interval * 3, perReplica: perReplica ? scaleTarget : nil))
+                maxAge: settings.metricsMaxAge ?? interval * 3, perReplica: perReplica ? scaleTarget : nil, annotation: annotationKey(source.queryKey)))
         }
         return MetricPlan(metrics: metrics, problems: problems.sorted { $0.annotation < $1.annotation })
     }

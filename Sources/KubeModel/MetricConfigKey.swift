@@ -52,4 +52,16 @@ public struct MetricConfigKey: Hashable, Sendable, CustomStringConvertible {
 public enum ExternalQuery {
     public static let metricName = "prometheus-query"
     public static let selectorLabel = "query-name"
+    /// The label our external-style HPAs add to their selector, naming the workload, so two
+    /// workloads in a namespace with a metric of the same name each read their own value.
+    public static let workloadLabel = "hpa-operator/workload"
+
+    /// The workload's name as a label value (at most 63 characters: a longer name is shortened to
+    /// a stable hash of it).
+    public static func workloadValue(_ name: String) -> String {
+        guard name.utf8.count > 63 else { return name }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return String(name.prefix(40)) + "-" + String(hash, radix: 16)
+    }
 }

@@ -65,9 +65,19 @@ struct HPABuilderTests {
             "metric-config.external.prometheus-query.prometheus/interval": "1m",
         ])
         #expect(hpa.spec.metrics == [MetricSpec(external: ExternalMetricSource(
-            metric: MetricIdentifier(name: "prometheus-query", selector: LabelSelector(matchLabels: ["query-name": "customMetricName"])),
+            metric: MetricIdentifier(name: "prometheus-query", selector: LabelSelector(matchLabels: ["query-name": "customMetricName", "hpa-operator/workload": "shop"])),
             target: .averageValue(Quantity(100))))])
-        #expect(hpa.spec.metrics?.first?.external?.metric.selector?.selector.description == "query-name=customMetricName")
+        // What the HPA controller sends: the workload's own value only, never another workload's
+        // metric of the same name in the namespace.
+        #expect(hpa.spec.metrics?.first?.external?.metric.selector?.selector.description == "hpa-operator/workload=shop,query-name=customMetricName")
+    }
+
+    @Test func longWorkloadNamesGetAStableLabelValue() {
+        let long = String(repeating: "a", count: 70)
+        #expect(ExternalQuery.workloadValue(long).count <= 63)
+        #expect(ExternalQuery.workloadValue(long) == ExternalQuery.workloadValue(long))
+        #expect(ExternalQuery.workloadValue(long) != ExternalQuery.workloadValue(long + "b"))
+        #expect(ExternalQuery.workloadValue("web") == "web")
     }
 
     @Test func externalStyleRefusesWhatItCannotExpress() {

@@ -54,6 +54,28 @@ import TestSupport
 
     static let rps = #"sum(shop_rps{app="shop"})"#
 
+    /// Two hand-written HPAs that claim one served key with different queries: the first keeps
+    /// its value, the second is told which HPA has it, and takes over once the first is gone.
+    @Test func oneKeyClaimedWithTwoQueriesStaysTheFirstOnes() async throws {
+        let harness = try await Harness()
+        let (collector, running) = harness.startCollector()
+        let metric = MetricSpec(external: ExternalMetricSource(metric: MetricIdentifier(name: "queue", selector: LabelSelector(matchLabels: ["type": "prometheus"])), target: .value(Quantity(5))))
+        try await harness.createHPA("alpha", ["metric-config.external.queue.prometheus/query": "vector(50)"], metrics: [metric])
+        let key = MetricKey.external(ExternalMetricKey(namespace: "shop", metric: "queue", labels: ["type": "prometheus"]))
+        func value() -> Quantity? { if case .success(.value(let value))? = collector.store.reading(key, now: Date()) { value } else { nil } }
+        try await harness.eventually("alpha's value") { value() == Quantity(50) }
+        try await harness.createHPA("beta", ["metric-config.external.queue.prometheus/query": "vector(7)"], metrics: [metric])
+        try await harness.eventually("the warning on beta naming alpha") {
+            try await harness.client.list(Event.self, namespace: "shop").items.contains { $0.involvedObject.name == "beta" && $0.reason == "InvalidMetricConfig" && $0.message?.contains("HPA shop/alpha already fills") == true }
+        }
+        #expect(value() == Quantity(50))
+        try await harness.client.delete(HorizontalPodAutoscaler.self, namespace: "shop", name: "alpha")
+        try await harness.eventually("beta's value once alpha is gone") { value() == Quantity(7) }
+        running.cancel()
+        _ = try? await running.value
+        await harness.stop()
+    }
+
     /// What an operator of the operator watches: query durations and failures by server and
     /// reason, how many metrics are collected, how old the oldest value served is.
     @Test func collectionIsObservableOnMetrics() async throws {

@@ -62,9 +62,18 @@ extension RealCluster {
             try await cluster.makeScenario(namespace)
             try await cluster.createWorkload(namespace: namespace, name: "web", annotations: Cluster.annotations(scenario: namespace))
             try await cluster.eventually("the external-style HPA") { try await cluster.hpa(namespace, "web")?.spec.metrics?.first?.type == .external }
+            // A second workload in the namespace with a metric of the same name and another query:
+            // each HPA reads its own value (before, both read one).
+            cluster.export(scenario: "\(namespace)-other", 7)
+            try await cluster.createWorkload(namespace: namespace, name: "other", annotations: Cluster.annotations(scenario: "\(namespace)-other", min: 1, max: 1))
             cluster.export(scenario: namespace, 40)
-            try await cluster.eventually("the external metrics API to serve 40") {
-                try await cluster.rawValues("/apis/external.metrics.k8s.io/v1beta1/namespaces/\(namespace)/prometheus-query?labelSelector=query-name%3Drps") == ["40"]
+            let base = "/apis/external.metrics.k8s.io/v1beta1/namespaces/\(namespace)/prometheus-query?labelSelector=hpa-operator%2Fworkload%3D"
+            try await cluster.eventually("the external metrics API to serve 40 for web and 7 for other") {
+                let (web, other) = (try await cluster.rawValues(base + "web%2Cquery-name%3Drps"), try await cluster.rawValues(base + "other%2Cquery-name%3Drps"))
+                return web == ["40"] && other == ["7"]
+            }
+            try await cluster.eventually("other's HPA to show its own value") {
+                try await cluster.hpa(namespace, "other")?.status?.currentMetrics?.first?.external?.current.averageValue == Quantity(7)
             }
             try await scales(cluster, namespace: namespace, upTo: 4, thenDownTo: 2, lower: { cluster.export(scenario: namespace, 20) })
         }

@@ -36,7 +36,7 @@ import TestSupport
     static let expectations: [(MetricStyle, String, String)] = [
         (.object, "/apis/custom.metrics.k8s.io/v1beta2/namespaces/shop/deployments.apps/web/rps", "9167m"),
         (.objectOnWorkloadPod, "/apis/custom.metrics.k8s.io/v1beta2/namespaces/shop/pods/web-rps/rps", "4583m"),
-        (.external, "/apis/external.metrics.k8s.io/v1beta1/namespaces/shop/prometheus-query?labelSelector=query-name%3Drps", "9167m"),
+        (.external, "/apis/external.metrics.k8s.io/v1beta1/namespaces/shop/prometheus-query?labelSelector=hpa-operator%2Fworkload%3Dweb%2Cquery-name%3Drps", "9167m"),
     ]
 
     @Test(arguments: expectations.indices)
@@ -102,7 +102,7 @@ import TestSupport
             #expect(item["describedObject"] as? [String: String] == ["kind": "Pod", "namespace": "shop", "name": "web-rps", "apiVersion": "v1"])
         case .external:
             #expect(item["metricName"] as? String == "prometheus-query")
-            #expect(item["metricLabels"] as? [String: String] == ["query-name": "rps"])
+            #expect(item["metricLabels"] as? [String: String] == ["query-name": "rps", "hpa-operator/workload": "web"])
         }
 
         await instance.shutdown()
