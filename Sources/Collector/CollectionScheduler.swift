@@ -6,6 +6,10 @@ import Logging
 /// Reads a scale target's current replicas (`status.replicas` of its scale subresource).
 public typealias ReplicaCounter = @Sendable (ScaleTarget) async throws -> Int
 
+/// Reads a scale target's pod selector (`status.selector` of its scale subresource): the pods a
+/// pods metric of its HPA is for. nil when it cannot be known.
+public typealias PodSelectorReader = @Sendable (ScaleTarget) async -> Selector?
+
 /// Runs each distinct (server, query) once per interval, however many HPAs ask for it, and fans
 /// the answer out to every metric key that uses it. Changing one HPA's plan touches only its jobs.
 actor CollectionScheduler {
@@ -31,6 +35,7 @@ actor CollectionScheduler {
     private let metrics: CollectorMetrics
     private let limit: ConcurrencyLimit
     private let replicas: ReplicaCounter
+    private let podSelector: PodSelectorReader
     private let logger: Logger
     private let now: @Sendable () -> Date
     private var plans: [ObjectKey: [PlannedMetric]] = [:]
@@ -45,8 +50,10 @@ actor CollectionScheduler {
     private let periodic: Bool
 
     init(store: MetricStore, maxConcurrentQueries: Int, replicas: @escaping ReplicaCounter, logger: Logger,
-         now: @escaping @Sendable () -> Date, periodic: Bool = true, metrics: CollectorMetrics = CollectorMetrics()) {
+         now: @escaping @Sendable () -> Date, periodic: Bool = true, metrics: CollectorMetrics = CollectorMetrics(),
+         podSelector: @escaping PodSelectorReader = { _ in nil }) {
         self.store = store
+        self.podSelector = podSelector
         self.metrics = metrics
         self.periodic = periodic
         self.limit = ConcurrencyLimit(maxConcurrentQueries)
@@ -198,7 +205,9 @@ actor CollectionScheduler {
                 collected = await interpret(response.result, for: metric)
             }
             if case .failure(let error) = collected { metrics.recordError(server: id.server.url, reason: error.reason) }
-            store.record(metric.key, collected, source: id.description, at: time)
+            var pods: Selector?
+            if case .pods = metric.key, let target = metric.scaleTarget { pods = await podSelector(target) }
+            store.record(metric.key, collected, source: id.description, at: time, podSelector: pods)
         }
     }
 

@@ -65,7 +65,8 @@ public final class Collector: Service, Sendable {
         events = EventRecorder(client: client, instance: ProcessInfo.processInfo.hostName, logger: logger)
         scheduler = CollectionScheduler(
             store: store, maxConcurrentQueries: configuration.maxConcurrentQueries,
-            replicas: replicas ?? Self.scaleReplicas(client), logger: logger, now: now, metrics: metrics)
+            replicas: replicas ?? Self.scaleReplicas(client), logger: logger, now: now, metrics: metrics,
+            podSelector: Self.scalePodSelector(client))
     }
 
     /// True once the HPA informer has synced.
@@ -145,14 +146,19 @@ public final class Collector: Service, Sendable {
 
     /// Replicas from the scale subresource of Deployments and StatefulSets.
     static func scaleReplicas(_ client: KubeClient) -> ReplicaCounter {
-        { target in
-            let scale: Scale
-            switch target.kind {
-            case Deployment.kind: scale = try await client.scale(Deployment.self, namespace: target.namespace, name: target.name)
-            case StatefulSet.kind: scale = try await client.scale(StatefulSet.self, namespace: target.namespace, name: target.name)
-            default: throw UnsupportedScaleTarget(kind: target.kind)
-            }
-            return Int(scale.status?.replicas ?? 0)
+        { target in Int(try await scale(client, target).status?.replicas ?? 0) }
+    }
+
+    /// The pod selector from the same subresource (what the HPA controller sends as labelSelector).
+    static func scalePodSelector(_ client: KubeClient) -> PodSelectorReader {
+        { target in (try? await scale(client, target).status?.selector).flatMap { $0 }.flatMap { try? Selector(parsing: $0) } }
+    }
+
+    private static func scale(_ client: KubeClient, _ target: ScaleTarget) async throws -> Scale {
+        switch target.kind {
+        case Deployment.kind: try await client.scale(Deployment.self, namespace: target.namespace, name: target.name)
+        case StatefulSet.kind: try await client.scale(StatefulSet.self, namespace: target.namespace, name: target.name)
+        default: throw UnsupportedScaleTarget(kind: target.kind)
         }
     }
 }

@@ -77,6 +77,7 @@ extension MetricError {
         case .prometheus(let error): error.reason
         case .podLabelMissing, .duplicatePod: "bad-pod-series"
         case .zeroReplicas, .replicasUnavailable: "replicas"
+        case .noPodsFor: "no-pods-for-selector"
         case .pending: "pending"
         case .stale: "stale"
         }

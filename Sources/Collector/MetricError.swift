@@ -16,6 +16,8 @@ public enum MetricError: Error, Hashable, Sendable, CustomStringConvertible {
     case podsNeedVector(String)
     case zeroReplicas(target: String)
     case replicasUnavailable(target: String, reason: String)
+    /// No workload's pods metric is for the pods this selector names.
+    case noPodsFor(selector: String)
     /// Planned, the first query not answered yet.
     case pending
     /// The last value is older than the metrics max age.
@@ -48,6 +50,8 @@ public enum MetricError: Error, Hashable, Sendable, CustomStringConvertible {
             return "per-replica: \(target) has 0 replicas, so there is no per-replica value"
         case .replicasUnavailable(let target, let reason):
             return "per-replica: cannot read the replicas of \(target): \(reason)"
+        case .noPodsFor(let selector):
+            return "pods metric: collected for other workloads, not for the pods \(selector.isEmpty ? "asked for" : "matching \(selector)") (each HPA's pods metric serves its own scale target's pods)"
         case .pending:
             return "not collected yet: the first query has not been answered"
         case .stale(let age, let maxAge):

@@ -65,7 +65,7 @@ public enum MetricKey: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .object(let key): return "\(key.namespace)/\(key.resource)/\(key.name) \(key.metric)\(Self.format(key.labels))"
         case .external(let key): return "\(key.namespace) external \(key.metric)\(Self.format(key.labels))"
-        case .pods(let key): return "\(key.namespace)/pods \(key.metric)"
+        case .pods(let key): return "\(key.namespace)/pods \(key.metric)" + (key.target.isEmpty ? "" : " of \(key.target)")
         }
     }
 
@@ -125,9 +125,13 @@ public struct ExternalMetricKey: Hashable, Sendable {
 public struct PodsMetricKey: Hashable, Sendable {
     public var namespace: String
     public var metric: String
+    /// The HPA's scale target (`Deployment/web`): two workloads' pods metrics of one name are two
+    /// keys, told apart by the pod selector the HPA controller sends.
+    public var target: String
 
-    public init(namespace: String, metric: String) {
+    public init(namespace: String, metric: String, target: String = "") {
         self.namespace = namespace
         self.metric = metric
+        self.target = target
     }
 }

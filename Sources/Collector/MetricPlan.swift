@@ -46,6 +46,8 @@ public struct PlannedMetric: Hashable, Sendable {
     public var perReplica: ScaleTarget?
     /// The annotation holding the query, for problems about this metric.
     public var annotation: String = ""
+    /// The HPA's scale target (pods metrics serve the pods its selector names).
+    public var scaleTarget: ScaleTarget?
 }
 
 /// An annotation the collector cannot use, named by its key.
@@ -128,7 +130,7 @@ public enum MetricPlanner {
                     kind: described.kind, apiVersion: described.apiVersion ?? "v1")))
             } else if let pods = spec.pods, spec.type == .pods {
                 source = (ConfigName(type: .pods, metric: pods.metric.name), MetricConfigKey.query,
-                          .pods(PodsMetricKey(namespace: namespace, metric: pods.metric.name)))
+                          .pods(PodsMetricKey(namespace: namespace, metric: pods.metric.name, target: "\(target.kind)/\(target.name)")))
             } else if let external = spec.external, spec.type == .external {
                 let labels = external.metric.selector?.matchLabels ?? [:]
                 let key = MetricKey.external(ExternalMetricKey(namespace: namespace, metric: external.metric.name, labels: labels))
@@ -166,7 +168,7 @@ public enum MetricPlanner {
             guard problems.count == before, let server else { continue }
             metrics.append(PlannedMetric(
                 specIndex: specIndex, key: source.key, server: server, query: query, interval: interval, timeout: timeout,
-                maxAge: settings.metricsMaxAge ?? interval * 3, perReplica: perReplica ? scaleTarget : nil, annotation: annotationKey(source.queryKey)))
+                maxAge: settings.metricsMaxAge ?? interval * 3, perReplica: perReplica ? scaleTarget : nil, annotation: annotationKey(source.queryKey), scaleTarget: scaleTarget))
         }
         return MetricPlan(metrics: metrics, problems: problems.sorted { $0.annotation < $1.annotation })
     }

@@ -31,6 +31,8 @@ public final class MetricStore: Sendable {
         var maxAge: Duration
         /// The query that fills this entry; a late answer of another (replaced) query is dropped.
         var source: String
+        /// For a pods metric: its workload's pod selector, as last read.
+        var podSelector: Selector?
     }
 
     private struct State {
@@ -44,12 +46,13 @@ public final class MetricStore: Sendable {
     private enum Lookup: Hashable {
         case object(namespace: String, resource: GroupResource, metric: String)
         case external(namespace: String, metric: String)
+        case pods(namespace: String, metric: String)
 
         init?(_ key: MetricKey) {
             switch key {
             case .object(let object): self = .object(namespace: object.namespace, resource: object.resource, metric: object.metric)
             case .external(let external): self = .external(namespace: external.namespace, metric: external.metric)
-            case .pods: return nil
+            case .pods(let pods): self = .pods(namespace: pods.namespace, metric: pods.metric)
             }
         }
     }
@@ -72,10 +75,10 @@ public final class MetricStore: Sendable {
 
     /// Stores an answer of `source`, unless the key is no longer expected from it (removed, or
     /// now filled by another query): a late answer never resurrects a dropped value.
-    public func record(_ key: MetricKey, _ outcome: Result<Collected, MetricError>, source: String, at time: Date) {
+    public func record(_ key: MetricKey, _ outcome: Result<Collected, MetricError>, source: String, at time: Date, podSelector: Selector? = nil) {
         state.withLock { state in
             guard let entry = state.entries[key], entry.source == source else { return }
-            state.entries[key] = Entry(outcome: outcome, collectedAt: time, maxAge: entry.maxAge, source: source)
+            state.entries[key] = Entry(outcome: outcome, collectedAt: time, maxAge: entry.maxAge, source: source, podSelector: podSelector ?? entry.podSelector)
         }
     }
 
@@ -123,9 +126,17 @@ public final class MetricStore: Sendable {
         }.sorted { $0.key.labels.sorted { $0.key < $1.key }.description < $1.key.labels.sorted { $0.key < $1.key }.description }
     }
 
-    /// Per-pod values of one metric in a namespace; nil when not collected.
-    public func pods(namespace: String, metric: String, now: Date) -> Result<[String: MetricValue], MetricError>? {
-        guard let entry = state.withLock({ $0.entries[.pods(PodsMetricKey(namespace: namespace, metric: metric))] }) else { return nil }
+    /// Per-pod values of one metric in a namespace, for the workload whose pod selector is
+    /// `podSelector` (what the HPA controller sends); nil when not collected. An empty selector
+    /// reads the one workload's, when there is only one.
+    public func pods(namespace: String, metric: String, podSelector: Selector = Selector(), now: Date) -> Result<[String: MetricValue], MetricError>? {
+        let candidates = entries(.pods(namespace: namespace, metric: metric))
+        guard !candidates.isEmpty else { return nil }
+        let wanted = Set(podSelector.requirements.map(\.normalized))
+        let matching = candidates.filter { $0.entry.podSelector.map { Set($0.requirements.map(\.normalized)) == wanted } ?? false }
+        guard let (_, entry) = matching.first ?? (candidates.count == 1 && (podSelector.isEmpty || candidates[0].entry.podSelector == nil) ? candidates[0] : nil) else {
+            return .failure(.noPodsFor(selector: podSelector.description))
+        }
         return Self.fresh(entry, now: now).flatMap { collected in
             guard case .pods(let values) = collected else { return .failure(.noData) }
             return .success(values.mapValues { MetricValue(value: $0, timestamp: entry.collectedAt) })

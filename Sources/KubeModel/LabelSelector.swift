@@ -40,6 +40,13 @@ public struct LabelSelectorRequirement: Codable, Hashable, Sendable {
 
 /// One condition of a selector: `a=b`, `c!=d`, `e in (f,g)`, `e notin (f)`, `k`, `!h`.
 public struct LabelRequirement: Hashable, Sendable {
+    /// The same requirement with its values in order, for comparing selectors as sets.
+    public var normalized: LabelRequirement {
+        var copy = self
+        copy.values = values.sorted()
+        return copy
+    }
+
     public enum Operator: Hashable, Sendable {
         case equals, notEquals, `in`, notIn, exists, doesNotExist
     }

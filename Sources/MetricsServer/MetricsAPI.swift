@@ -76,10 +76,10 @@ public struct MetricsAPI: Sendable {
         case (custom, 4) where rest[2] == "metrics":
             // A metric describing the Namespace object itself.
             return objectValues(version: version, namespace: namespace, resource: GroupResource(resource: "namespaces"),
-                                name: namespace, metric: rest[3], selector: selectors.metricLabels, now: now)
+                                name: namespace, metric: rest[3], selector: selectors.metricLabels, podSelector: selectors.labels, now: now)
         case (custom, 5):
             return objectValues(version: version, namespace: namespace, resource: GroupResource(parsing: rest[2]),
-                                name: rest[3], metric: rest[4], selector: selectors.metricLabels, now: now)
+                                name: rest[3], metric: rest[4], selector: selectors.metricLabels, podSelector: selectors.labels, now: now)
         default:
             return Self.status(404, reason: "NotFound", "the server could not find the requested resource")
         }
@@ -88,7 +88,7 @@ public struct MetricsAPI: Sendable {
     // MARK: Values
 
     private func objectValues(version: String, namespace: String, resource: GroupResource, name: String, metric: String,
-                              selector: Selector, now: Date) -> MetricsAPIResponse {
+                              selector: Selector, podSelector: Selector, now: Date) -> MetricsAPIResponse {
         var found: [(object: DescribedObject, labels: [String: String], reading: Result<MetricValue, MetricError>)] = []
         for (key, reading) in store.objects(namespace: namespace, resource: resource, metric: metric, now: now)
         where (name == "*" || key.name == name) && selector.matches(key.labels) {
@@ -97,7 +97,7 @@ public struct MetricsAPI: Sendable {
         // A pods metric (one value per pod, by the query's pod label) answers the wildcard the HPA
         // controller asks for Pods metrics, and a named pod no object metric describes.
         if resource == GroupResource(resource: "pods"), name == "*" || found.isEmpty,
-           let pods = store.pods(namespace: namespace, metric: metric, now: now) {
+           let pods = store.pods(namespace: namespace, metric: metric, podSelector: podSelector, now: now) {
             switch pods {
             case .failure(let error):
                 return Self.status(404, reason: "NotFound", "\(metric): \(error)")

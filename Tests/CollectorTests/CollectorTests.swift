@@ -145,7 +145,7 @@ import TestSupport
             (Self.objectKey("rps", on: "shop"), .success("9167m")),
             (.object(ObjectMetricKey(namespace: "shop", resource: GroupResource(resource: "pods"), name: "cart-rps", metric: "rps")), .success("3056m")),
             (.external(ExternalMetricKey(namespace: "shop", metric: "prometheus-query", labels: ["query-name": "queue"])), .success("45")),
-            (.pods(PodsMetricKey(namespace: "shop", metric: "rps")), .success("shop-1=5833m,shop-2=3333m")),
+            (.pods(PodsMetricKey(namespace: "shop", metric: "rps", target: "Deployment/pods")), .success("shop-1=5833m,shop-2=3333m")),
             (Self.objectKey("rps", on: "split"), .failure(.tooManySeries(2))),
         ]
         for (key, value) in expected {

@@ -106,7 +106,7 @@ import Testing
     @Test func podsForm() throws {
         let pods = MetricSpec(pods: PodsMetricSource(metric: MetricIdentifier(name: "rps"), target: .averageValue(Quantity(5))))
         let plan = Self.plan(Self.hpa(["metric-config.pods.rps.prometheus/query": "sum by (pod) (rate(x[2m]))"], metrics: [pods]))
-        #expect(plan.metrics.first?.key == .pods(PodsMetricKey(namespace: "prod", metric: "rps")))
+        #expect(plan.metrics.first?.key == .pods(PodsMetricKey(namespace: "prod", metric: "rps", target: "Deployment/shop")))
     }
 
     @Test func metricsWithoutOurConfigAreNotCollected() {

@@ -153,4 +153,26 @@ import Testing
         names = (await Self.get(api, "/apis/external.metrics.k8s.io/v1beta1").json["resources"] as? [[String: Any]])?.map { $0["name"] as? String }
         #expect(names == [])
     }
+
+    /// Two workloads in a namespace with a pods metric of one name: each HPA reads its own
+    /// workload's pods (by the pod selector it sends), never both, nor the other's.
+    @Test func podsMetricsAreServedPerWorkloadBySelector() async throws {
+        let store = MetricStore()
+        let time = Values.collected
+        for (target, selector, pods) in [("Deployment/web", "app=web", ["web-1": 10]), ("Deployment/api", "app=api,tier=backend", ["api-1": 90, "api-2": 80])] {
+            let key = MetricKey.pods(PodsMetricKey(namespace: "shop", metric: "rps", target: target))
+            store.expect(key, source: "q-\(target)", maxAge: .seconds(90), now: time)
+            store.record(key, .success(.pods(pods.mapValues { Quantity(Int64($0)) })), source: "q-\(target)", at: time, podSelector: try Selector(parsing: selector))
+        }
+        let api = MetricsAPI(store: store)
+        let path = "/apis/custom.metrics.k8s.io/v1beta2/namespaces/shop/pods/%2A/rps"
+        let web = await Self.get(api, path, ["labelSelector": "app=web"])
+        #expect(web.items.compactMap { ($0["describedObject"] as? [String: Any])?["name"] as? String } == ["web-1"])
+        // The same selector written in another order.
+        let api2 = await Self.get(api, path, ["labelSelector": "tier=backend,app=api"])
+        #expect(api2.items.compactMap { ($0["describedObject"] as? [String: Any])?["name"] as? String } == ["api-1", "api-2"])
+        let neither = await Self.get(api, path, ["labelSelector": "app=other"])
+        #expect(neither.status == 404)
+        #expect((neither.json["message"] as? String)?.contains("not for the pods matching app=other") == true)
+    }
 }
