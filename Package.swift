@@ -118,7 +118,7 @@ let package = Package(
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "KubeClient", "KubeModel", "HTTPTransport", "TestSupport", .product(name: "Prometheus", package: "swift-prometheus")]),
         .testTarget(name: "MetricsServerTests", dependencies: ["MetricsServer", "Collector", "Autoscaling", "KubeClient", "KubeModel", "HTTPTransport", "TestSupport", "Operator"]),
         .testTarget(name: "OperatorTests", dependencies: ["Operator", "Autoscaling", "KubeClient", "KubeModel", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["hpa-operator", "HTTPTransport", "KubeClient", "KubeModel", "TestSupport", "Yams"], exclude: ["Golden"]),
+        .testTarget(name: "CLITests", dependencies: ["hpa-operator", .product(name: "Hummingbird", package: "hummingbird"), "HTTPTransport", "KubeClient", "KubeModel", "TestSupport", "Yams"], exclude: ["Golden"]),
         // The real control plane (kube-apiserver, kube-controller-manager, etcd, Prometheus) around the built binary: `make e2e`.
         .testTarget(name: "EndToEndTests", dependencies: ["hpa-operator", "Autoscaling", .product(name: "Hummingbird", package: "hummingbird"), "HTTPTransport", "KubeClient", "KubeModel", "TestSupport", "Yams"]),
     ]

@@ -69,6 +69,7 @@ public enum ReplicaCalculator {
 
     private static func clampToInt32(_ value: Double) -> Int32 {
         guard value.isFinite else { return value > 0 ? Int32.max : 0 }
+        guard !value.isNaN else { return 0 }
         return Int32(Swift.min(Swift.max(value, 0), Double(Int32.max)))
     }
 }

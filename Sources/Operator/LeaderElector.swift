@@ -107,7 +107,7 @@ public final class LeaderElector: Sendable {
 
     private var lease: ObjectKey { ObjectKey(namespace: configuration.namespace, name: configuration.name) }
 
-    private var seconds: Int32 { Int32(configuration.leaseDuration.components.seconds) }
+    private var seconds: Int32 { Int32(clamping: configuration.leaseDuration.components.seconds) }
 
     /// One attempt; returns whether we hold the lease now, and what was seen of it.
     private func tryAcquireOrRenew(observed seen: Observed) async -> (Bool, Observed) {

@@ -43,7 +43,7 @@ struct Preview: AsyncParsableCommand {
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one -f FILE|DIR|-") }
-        if let time, Query.instant(time) == nil { throw ValidationError("--time: '\(time)' is neither RFC 3339 (2024-05-01T12:00:00Z) nor Unix seconds") }
+        if let time, Query.instant(time) == nil { throw ValidationError("--time: '\(time)' is neither RFC 3339 (2024-05-01T12:00:00Z) nor Unix seconds of a date between the years 1 and 9999") }
     }
 
     func run() async throws {

@@ -34,7 +34,7 @@ struct Query: AsyncParsableCommand {
 
     func validate() throws {
         if prometheus.prometheusServer == nil { throw ValidationError("give --prometheus-server URL") }
-        if let time, Self.instant(time) == nil { throw ValidationError("--time: '\(time)' is neither RFC 3339 (2024-05-01T12:00:00Z) nor Unix seconds") }
+        if let time, Self.instant(time) == nil { throw ValidationError("--time: '\(time)' is neither RFC 3339 (2024-05-01T12:00:00Z) nor Unix seconds of a date between the years 1 and 9999") }
         if let perReplica, perReplica < 0 { throw ValidationError("--per-replica must not be negative") }
         if pods, perReplica != nil { throw ValidationError("--per-replica does not apply to --pods") }
     }
@@ -76,13 +76,16 @@ struct Query: AsyncParsableCommand {
         Foundation.exit(1)
     }
 
+    /// RFC 3339, or Unix seconds that RFC 3339 can write (not `1e19`, `NaN` or `inf`).
     static func instant(_ text: String) -> Date? {
-        if let seconds = Double(text) { return Date(timeIntervalSince1970: seconds) }
+        if let seconds = Double(text) { return Timestamp.isRepresentable(seconds) ? Date(timeIntervalSince1970: seconds) : nil }
         return Timestamp.parse(text)
     }
 
+    /// A sample's time as Prometheus sent it; one out of any calendar is said to be so.
     static func format(_ seconds: Double) -> String {
-        let unix = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+        guard Timestamp.isRepresentable(seconds) else { return "\(seconds) (not a time: out of range)" }
+        let unix = seconds == seconds.rounded() ? String(Int64(seconds)) : String(seconds)
         return "\(Timestamp.rfc3339(Date(timeIntervalSince1970: seconds), fractional: seconds != seconds.rounded())) (\(unix))"
     }
 }

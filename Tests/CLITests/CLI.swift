@@ -43,6 +43,13 @@ enum CLI {
             stderr: try String(contentsOf: files[2], encoding: .utf8))
     }
 
+    /// `run` on a thread of its own, for tests whose in-process servers answer meanwhile.
+    static func runOffPool(_ arguments: [String]) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Swift.Result { try run(arguments) }) }
+        }
+    }
+
     /// Compares with a golden file; `UPDATE_GOLDEN=1` rewrites it instead.
     static func expectGolden(_ text: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let url = goldenDirectory.appendingPathComponent(name)
