@@ -22,6 +22,8 @@ public enum AnnotationParser {
         var reader = Reader()
         reader.collect(annotations)
         guard reader.sawOurKey else { return .unannotated }
+        // A value too long to read says so alone, instead of also being "missing".
+        if reader.tooLong { return .invalid(reader.problems.sortedByKey()) }
         let spec = reader.spec()
         let problems = reader.problems.sortedByKey()
         if let spec, !problems.contains(where: \.isError) {
@@ -35,13 +37,30 @@ public enum AnnotationParser {
 private struct Reader {
     var problems: [AnnotationProblem] = []
     var sawOurKey = false
+    var tooLong = false
     var global: [String: String] = [:]
     var resources: [String: [AnnotationKeys.ResourceField: String]] = [:]
     var prometheus: [String: [AnnotationKeys.PrometheusField: String]] = [:]
 
+    /// The longest value each of our keys may have: a query can be long, a behavior a little, the
+    /// rest are numbers, durations and names. A longer value is refused unread (it is never echoed).
+    static func maximumLength(of key: String) -> Int {
+        if key.hasSuffix("/query") { return 16_384 }
+        if key == AnnotationKeys.behavior { return 4_096 }
+        return 256
+    }
+
     mutating func collect(_ annotations: [String: String]) {
         for (key, value) in annotations.sorted(by: { $0.key < $1.key }) {
-            switch AnnotationKeys.meaning(of: key) {
+            let meaning = AnnotationKeys.meaning(of: key)
+            if case .foreign = meaning { continue }
+            if value.utf8.count > Self.maximumLength(of: key) {
+                sawOurKey = true
+                tooLong = true
+                problems.append(.error(key, "is \(value.utf8.count) bytes long, more than the \(Self.maximumLength(of: key)) such a value may have; it is not read"))
+                continue
+            }
+            switch meaning {
             case .foreign:
                 continue
             case .unknown:

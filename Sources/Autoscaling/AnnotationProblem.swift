@@ -1,3 +1,4 @@
+import KubeModel
 /// One thing wrong with a workload's annotations, naming the key it is about, in words a user can
 /// act on. Carried unchanged to Events, logs and CLI output.
 public struct AnnotationProblem: Hashable, Sendable, CustomStringConvertible {
@@ -12,10 +13,12 @@ public struct AnnotationProblem: Hashable, Sendable, CustomStringConvertible {
     public var key: String
     public var message: String
 
+    /// The message quotes values from the manifest: it is made safe to echo into Events and
+    /// terminals (no control characters, bounded).
     public init(_ severity: Severity, key: String, _ message: String) {
         self.severity = severity
         self.key = key
-        self.message = message
+        self.message = ExternalText.sanitized(message, limit: 600)
     }
 
     public static func error(_ key: String, _ message: String) -> Self { Self(.error, key: key, message) }

@@ -13,6 +13,11 @@ enum BehaviorAnnotation {
     static let periodRange: ClosedRange<Int32> = 1...1800
 
     static func parse(_ text: String) -> Result<HorizontalPodAutoscalerBehavior, Problem> {
+        // Anchors and aliases have no use in a behavior, and expanded they can make a few hundred
+        // bytes into gigabytes (billion laughs): refused before any YAML is read.
+        if let marker = anchorOrAlias(in: text) {
+            return .failure(Problem(message: "uses a YAML \(marker == "&" ? "anchor" : "alias") ('\(marker)'): anchors and aliases are not accepted in annotations; write the values out"))
+        }
         let document: Any?
         do {
             document = try Yams.load(yaml: text)
@@ -36,6 +41,26 @@ enum BehaviorAnnotation {
         }
         if let first = problems.first { return .failure(Problem(message: first)) }
         return .success(behavior)
+    }
+
+    /// The first `&` or `*` outside quoted text and comments: YAML's anchor and alias markers.
+    static func anchorOrAlias(in text: String) -> Character? {
+        var quote: Character?
+        var comment = false
+        for character in text {
+            if comment { if character == "\n" { comment = false }; continue }
+            if let open = quote {
+                if character == open { quote = nil }
+                continue
+            }
+            switch character {
+            case "\"", "'": quote = character
+            case "#": comment = true
+            case "&", "*": return character
+            default: continue
+            }
+        }
+        return nil
     }
 
     /// The path of the first field the HPA API does not have, so typos are not silently dropped.

@@ -265,3 +265,32 @@ struct AnnotationErrorTests {
         #expect(problems(annotations(["\(domain)/behavior": text])) == ["\(domain)/behavior: \(message)"])
     }
 }
+
+/// Whoever may edit a Deployment writes these values: none of them may stall the operator, and
+/// what is echoed of them is bounded and printable (found by fuzzing the release binary).
+@Suite("Annotation parser: hostile values")
+struct HostileAnnotationTests {
+    /// Eight levels of aliases: expanded, gigabytes. Refused before any YAML is read.
+    @Test func billionLaughsInBehaviorIsRefusedAtOnce() throws {
+        var yaml = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+        for level in 1...8 { yaml += "\(Character(UnicodeScalar(97 + level)!)): &\(Character(UnicodeScalar(97 + level)!)) [" + Array(repeating: "*\(Character(UnicodeScalar(96 + level)!))", count: 9).joined(separator: ",") + "]\n" }
+        let started = ContinuousClock.now
+        let found = problems(annotations(["\(domain)/behavior": yaml]))
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(found == ["\(domain)/behavior: uses a YAML anchor ('&'): anchors and aliases are not accepted in annotations; write the values out"])
+        // Quoted text may hold the characters.
+        #expect(BehaviorAnnotation.anchorOrAlias(in: "scaleDown: {selectPolicy: \"*Max&\"}") == nil)
+    }
+
+    @Test func aHugeValueIsRefusedUnreadAndNotEchoed() {
+        let huge = String(repeating: "9", count: 1_000_000)
+        let found = problems(annotations([minKey: huge]))
+        #expect(found == ["\(minKey): is 1000000 bytes long, more than the 256 such a value may have; it is not read"])
+    }
+
+    @Test func controlCharactersInAValueAreNotEchoed() {
+        let found = problems(annotations([rps("targetAverageValue"): "4\u{1B}[2J0\u{202E}x"]))
+        #expect(found.count == 1)
+        #expect(found.first?.contains("\u{1B}") == false && found.first?.contains("\u{202E}") == false, "\(found)")
+    }
+}
