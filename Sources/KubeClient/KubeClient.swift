@@ -80,16 +80,26 @@ public final class KubeClient: Sendable {
     /// Lists every page, handing each page's items to `page` as it arrives (so a large list need
     /// never be held whole), and returns the last page's metadata: its resourceVersion is the
     /// list's, as client-go uses it.
+    /// An item that does not decode is handed to `skipped` (with its name) and left out: one bad
+    /// object never fails the whole list.
     @discardableResult
     public func list<T: APIObject>(_ type: T.Type = T.self, namespace: String? = nil, options: ListOptions = ListOptions(),
-                                   page: ([T]) throws -> Void) async throws -> ListMeta? {
+                                   skipped: (UndecodableObject) -> Void = { _ in }, page: ([T]) throws -> Void) async throws -> ListMeta? {
         var continueToken: String?
         while true {
             var query = [("labelSelector", options.labelSelector), ("fieldSelector", options.fieldSelector),
                          ("limit", options.limit.map(String.init)), ("resourceVersion", options.resourceVersion)]
             query.append(("continue", continueToken))
-            let list = try decode(ObjectList<T>.self, from: try await request("GET", T.resource.path(namespace: namespace), query: query))
-            try page(list.items)
+            let list = try decode(LenientList<T>.self, from: try await request("GET", T.resource.path(namespace: namespace), query: query))
+            var items: [T] = []
+            items.reserveCapacity(list.items?.count ?? 0)
+            for item in list.items ?? [] {
+                switch item.value {
+                case .success(let object): items.append(object)
+                case .failure(let undecodable): skipped(undecodable)
+                }
+            }
+            try page(items)
             continueToken = list.metadata?.continue
             if continueToken?.isEmpty ?? true { return ListMeta(resourceVersion: list.metadata?.resourceVersion) }
         }

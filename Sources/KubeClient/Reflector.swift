@@ -32,7 +32,8 @@ struct Reflector<Object: APIObject>: Sendable {
                 if resourceVersion == nil {
                     // Page by page into a fresh cache: a large list never holds every full object at once.
                     var fresh: [ObjectKey: CachedObject<Object>] = [:]
-                    let list = try await client.list(Object.self, namespace: namespace, options: ListOptions(labelSelector: labelSelector, limit: Self.pageSize)) { page in
+                    let list = try await client.list(Object.self, namespace: namespace, options: ListOptions(labelSelector: labelSelector, limit: Self.pageSize),
+                                                     skipped: { onError(KubeError.decoding("\(Object.resource.kind) \($0)")) }) { page in
                         for object in page {
                             let cached = try cache(object)
                             fresh[cached.key] = cached
@@ -56,6 +57,11 @@ struct Reflector<Object: APIObject>: Sendable {
                         resourceVersion = object.metadata.resourceVersion ?? resourceVersion
                     case .bookmark(let version):
                         if !version.isEmpty { resourceVersion = version }
+                    case .undecodable(let object):
+                        // Reported, and out of the cache (its old version is not what is there now).
+                        onError(KubeError.decoding("\(Object.resource.kind) \(object)"))
+                        if let key = object.key { broadcaster.publish(store.remove(key: key).map { [$0] } ?? []) }
+                        resourceVersion = object.resourceVersion ?? resourceVersion
                     }
                     failures = 0
                 }

@@ -59,6 +59,15 @@ final class Store<Object: APIObject>: Sendable {
         }
     }
 
+    /// Drops an object by key (one that can no longer be read); nil when it was not cached.
+    func remove(key: ObjectKey) -> InformerEvent<Object>? {
+        state.withLock { state in
+            guard let old = state.objects.removeValue(forKey: key) else { return nil }
+            state.unindex(old)
+            return .deleted(old)
+        }
+    }
+
     /// Replaces everything with a full list; returns the differences from what was cached, and
     /// marks the store synced.
     func replace(with fresh: [ObjectKey: CachedObject<Object>]) -> [InformerEvent<Object>] {

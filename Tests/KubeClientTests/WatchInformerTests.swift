@@ -23,6 +23,7 @@ struct WatchInformerTests {
                 case .modified(let object): seen.append("MODIFIED \(object.metadata.name!) \(object.spec?.replicas ?? 0)")
                 case .deleted(let object): seen.append("DELETED \(object.metadata.name!)")
                 case .bookmark(let version): seen.append(version.isEmpty ? "BOOKMARK ?" : "BOOKMARK")
+                case .undecodable(let object): seen.append("UNDECODABLE \(object)")
                 }
             }
             #expect(Array(seen.prefix(3)) == ["ADDED b", "MODIFIED b 4", "DELETED a"])
@@ -146,5 +147,34 @@ struct WatchInformerTests {
             running.cancel()
             await running.value
         }
+    }
+
+    /// One object the model cannot read (a field of an unexpected type) is reported with its
+    /// namespace/name and skipped; it never wedges the list or the watch for the others.
+    @Test func anUndecodableObjectIsSkippedNotAWedge() async throws {
+        let server = try await FakeAPIServer.start(FakeAPIServer.Options(bookmarkInterval: .milliseconds(100)))
+        let client = KubeClient(config: ClientConfig(server: server.url))
+        func post(_ name: String, replicas: String) async throws {
+            _ = try await client.raw("POST", "/apis/apps/v1/namespaces/shop/deployments",
+                                     body: Data(#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"\#(name)","namespace":"shop"},"spec":{"replicas":\#(replicas)}}"#.utf8))
+        }
+        try await post("good", replicas: "1")
+        try await post("bad", replicas: #""three""#)
+        let errors = Mutex<[String]>([])
+        let informer = Informer<Deployment>(client: client, backoff: Backoff(initial: .milliseconds(5), maximum: .milliseconds(50)),
+                                            onError: { error in errors.withLock { $0.append("\(error)") } })
+        let running = Task { await informer.run() }
+        await informer.waitForSync()
+        #expect(informer.items.map(\.metadata.name) == ["good"])
+        #expect(errors.withLock { $0 }.contains { $0.contains("shop/bad") })
+        // The watch goes on past another bad object.
+        try await post("bad-too", replicas: "{}")
+        try await post("later", replicas: "2")
+        let later = try await Poll.until(timeout: hangBound) { informer.get(namespace: "shop", name: "later") != nil }
+        #expect(later)
+        #expect(errors.withLock { $0 }.contains { $0.contains("shop/bad-too") })
+        running.cancel()
+        await running.value
+        await server.stop()
     }
 }
