@@ -29,7 +29,10 @@ extension KubeClient {
             ("watch", "1"), ("resourceVersion", options.resourceVersion), ("allowWatchBookmarks", options.allowBookmarks ? "true" : nil),
             ("timeoutSeconds", options.timeoutSeconds.map(String.init)), ("labelSelector", options.labelSelector), ("fieldSelector", options.fieldSelector),
         ]
-        let response = try await stream(T.resource.path(namespace: namespace), query: query)
+        // The apiserver ends a watch after timeoutSeconds; a connection that stays open but silent
+        // past that (half-open: a dead peer, a proxy) is cut off a little later.
+        let deadline = options.timeoutSeconds.map { Duration.seconds($0) + .seconds(min(30, max(2, $0 / 5))) }
+        let response = try await stream(T.resource.path(namespace: namespace), query: query, timeout: deadline)
         let lines = response.lines
         return AsyncThrowingStream { continuation in
             let task = Task {

@@ -199,8 +199,8 @@ public final class KubeClient: Sendable {
     }
 
     /// Opens a streamed request (watches); non-2xx answers are read whole and thrown as `KubeError`.
-    func stream(_ path: String, query: [(String, String?)]) async throws -> HTTPStreamResponse {
-        let request = try await httpRequest("GET", path, query: query, body: nil, contentType: "application/json", timeout: nil)
+    func stream(_ path: String, query: [(String, String?)], timeout: Duration? = nil) async throws -> HTTPStreamResponse {
+        let request = try await httpRequest("GET", path, query: query, body: nil, contentType: "application/json", timeout: timeout)
         let response = try await send { try await $0.stream(request) }
         guard (200..<300).contains(response.status) else {
             let body = (try? await response.collect()) ?? Data()

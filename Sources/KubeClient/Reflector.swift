@@ -47,7 +47,10 @@ struct Reflector<Object: APIObject>: Sendable {
                 let timeout = watchTimeoutSeconds + Int.random(in: 0...max(watchTimeoutSeconds / 5, 0))
                 let events = try await client.watch(Object.self, namespace: namespace, options: WatchOptions(
                     resourceVersion: resourceVersion, timeoutSeconds: timeout, labelSelector: labelSelector))
+                let opened = ContinuousClock.now
+                var received = 0
                 for try await event in events {
+                    received += 1
                     switch event {
                     case .added(let object), .modified(let object):
                         broadcaster.publish([store.upsert(try cache(object))])
@@ -65,6 +68,11 @@ struct Reflector<Object: APIObject>: Sendable {
                     }
                     failures = 0
                 }
+                // A watch that ends at once without a single event (a proxy closing it, say) is a
+                // failure: retried with backoff, never in a hot loop.
+                if received == 0 && ContinuousClock.now - opened < .seconds(1) {
+                    throw WatchEndedAtOnce()
+                }
             } catch is CancellationError {
                 return
             } catch KubeError.expired {
@@ -81,4 +89,9 @@ struct Reflector<Object: APIObject>: Sendable {
             }
         }
     }
+}
+
+/// A watch closed before it delivered anything.
+struct WatchEndedAtOnce: Error, CustomStringConvertible {
+    var description: String { "the watch ended at once without an event; retrying with backoff" }
 }

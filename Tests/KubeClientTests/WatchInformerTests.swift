@@ -177,4 +177,25 @@ struct WatchInformerTests {
         await running.value
         await server.stop()
     }
+
+    /// A half-open watch (the connection alive, no bytes) is noticed a little past its timeout
+    /// and watched again; a watch that ends at once without events is a failure, with backoff.
+    @Test func silentAndEmptyWatchesAreNotTrustedForever() async throws {
+        let server = try await FakeAPIServer.start(FakeAPIServer.Options(bookmarkInterval: .seconds(60)))
+        let client = KubeClient(config: ClientConfig(server: server.url))
+        await server.hang { $0.isWatch }
+        let errors = Mutex<[String]>([])
+        let informer = Informer<Deployment>(client: client, watchTimeoutSeconds: 1, backoff: Backoff(initial: .milliseconds(5), maximum: .milliseconds(50)),
+                                            onError: { error in errors.withLock { $0.append("\(error)") } })
+        let running = Task { await informer.run() }
+        let rewatched = try await Poll.until(timeout: hangBound) { await server.requests().filter(\.isWatch).count >= 2 }
+        #expect(rewatched, "a silent watch was waited on forever")
+        await server.stopHanging()
+        await server.endWatchesAtOnce()
+        let reported = try await Poll.until(timeout: hangBound) { errors.withLock { $0 }.contains { $0.contains("ended at once") } }
+        #expect(reported, "\(errors.withLock { $0 })")
+        running.cancel()
+        await running.value
+        await server.stop()
+    }
 }

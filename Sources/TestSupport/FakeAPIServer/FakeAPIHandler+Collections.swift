@@ -132,6 +132,10 @@ extension FakeAPIHandler {
                     try await writer.write(ByteBuffer(bytes: line(event.type, event.object)))
                     sent += 1
                 }
+                if await state.endWatchesAtOnce {
+                    try await writer.finish(nil)
+                    return
+                }
                 for event in replay { try await send(event) }
                 for await item in items {
                     switch item {

@@ -80,6 +80,9 @@ public final class FakeAPIServer: Sendable {
     public func hang(where matches: @escaping @Sendable (RecordedRequest) -> Bool) async { await state.addHang(matches) }
     public func stopHanging() async { await state.stopHanging() }
 
+    /// Every watch is answered and ended at once, without a single event (a misbehaving proxy).
+    public func endWatchesAtOnce(_ value: Bool = true) async { await state.setEndWatchesAtOnce(value) }
+
     /// Every watch stream is cut (the connection dropped) after this many events; nil stops it.
     public func dropWatches(afterEvents count: Int?) async { await state.setDropWatches(afterEvents: count) }
 

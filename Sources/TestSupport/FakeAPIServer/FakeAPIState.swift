@@ -57,6 +57,9 @@ actor FakeAPIState {
     var hangs: [@Sendable (RecordedRequest) -> Bool] = []
     var requests: [RecordedRequest] = []
     var dropWatchesAfterEvents: Int?
+    /// Watches are answered 200 and ended at once, without an event.
+    var endWatchesAtOnce = false
+    func setEndWatchesAtOnce(_ value: Bool) { endWatchesAtOnce = value }
     /// The next this-many watch requests are answered with 410 Expired, whatever their version.
     var watchesToExpire = 0
     var latency: Duration = .zero
