@@ -142,7 +142,7 @@ struct HTTPClientTests {
         defer { Task { await server.stop() } }
         let client = HTTPClient()
         let request = Task { try await client.send(HTTPRequest(url: server.url + "/hang", timeout: nil)) }
-        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await Poll.until(timeout: hangBound) { client.transfersAlive == 1 })
         let cancelled = ContinuousClock.now
         request.cancel()
         await #expect(throws: CancellationError.self) { try await request.value }

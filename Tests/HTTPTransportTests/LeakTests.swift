@@ -12,10 +12,10 @@ struct LeakTests {
         for _ in 0..<200 { _ = try await client.send(HTTPRequest(method: "POST", url: server.url + "/x", body: Data(count: 10_000))) }
         for try await _ in try await client.stream(HTTPRequest(url: server.url + "/stream", timeout: nil)).lines {}
         let hanging = Task { try await client.send(HTTPRequest(url: server.url + "/hang", timeout: nil)) }
-        try await Task.sleep(for: .milliseconds(100))
+        // Under way (the only transfer left), then cancelled: freed, not merely forgotten.
+        #expect(try await Poll.until(timeout: hangBound) { client.transfersAlive == 1 })
         hanging.cancel()
         _ = try? await hanging.value
-        try await Task.sleep(for: .milliseconds(200))
-        #expect(client.transfersAlive == 0)
+        #expect(try await Poll.until(timeout: hangBound) { client.transfersAlive == 0 }, "\(client.transfersAlive) transfers alive")
     }
 }
