@@ -2,7 +2,10 @@ import Foundation
 import KubeModel
 import Synchronization
 
-/// Runs a kubeconfig `exec` credential plugin and caches its answer until it expires.
+/// Runs a kubeconfig `exec` credential plugin and caches its answer until it expires. Callers who
+/// need a credential at the same moment share one run; a plugin that does not finish within
+/// `timeout` is killed; its stdout and stderr are read at the same time, so a plugin that writes a
+/// lot to either cannot block on a full pipe.
 final class ExecCredentialPlugin: Sendable {
     static let supportedVersions: Set<String> = ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"]
 
@@ -15,11 +18,17 @@ final class ExecCredentialPlugin: Sendable {
 
     let config: ExecConfig
     let directory: String
+    let timeout: Duration
+    /// The status standing for "stopped at the timeout" (no process exits with it).
+    static let timedOut: Int32 = -1
     private let cached = Mutex<Credential?>(nil)
+    /// The run in progress, which concurrent callers wait on instead of starting their own.
+    private let running = Mutex<Task<Credential, any Error>?>(nil)
 
-    init(config: ExecConfig, directory: String) {
+    init(config: ExecConfig, directory: String, timeout: Duration = .seconds(60)) {
         self.config = config
         self.directory = directory
+        self.timeout = timeout
     }
 
     /// The cached credential while it is valid (with 10 s to spare), else a fresh one.
@@ -27,9 +36,24 @@ final class ExecCredentialPlugin: Sendable {
         if let credential = cached.withLock({ $0 }), credential.expiration.map({ $0.timeIntervalSince(now) > 10 }) ?? true {
             return credential
         }
-        let fresh = try await run()
-        cached.withLock { $0 = fresh }
-        return fresh
+        let task = running.withLock { running in
+            if let task = running { return task }
+            let task = Task { () async throws -> Credential in
+                defer { self.running.withLock { $0 = nil } }
+                let fresh = try await self.run()
+                self.cached.withLock { $0 = fresh }
+                return fresh
+            }
+            running = task
+            return task
+        }
+        do {
+            return try await task.value
+        } catch let error as KubeConfigError {
+            throw error
+        } catch {
+            throw KubeConfigError("exec credential plugin '\(config.command)': \(error)")
+        }
     }
 
     /// Forget the cached credential (after the apiserver answered 401).
@@ -58,16 +82,33 @@ final class ExecCredentialPlugin: Sendable {
         do {
             try process.run()
             result = await withCheckedContinuation { continuation in
-                // Reading the pipes blocks: do it off the cooperative pool.
+                let resumed = Mutex(false)
+                let finish = { @Sendable (answer: (Int32, Data, Data)) in
+                    if resumed.withLock({ let first = !$0; $0 = true; return first }) { continuation.resume(returning: answer) }
+                }
+                // A plugin that hangs (waiting for a browser login, a dead network) is stopped,
+                // and not waited on: a child of it may hold its pipes open.
+                DispatchQueue.global().asyncAfter(deadline: .now() + timeout.seconds) {
+                    guard !resumed.withLock({ $0 }) else { return }
+                    if process.isRunning { process.terminate() }
+                    finish((Self.timedOut, Data(), Data()))
+                }
+                // Reading the pipes blocks: do it off the cooperative pool, both at once.
                 DispatchQueue.global().async {
+                    let errors = Mutex(Data())
+                    let group = DispatchGroup()
+                    DispatchQueue.global().async(group: group) { errors.withLock { $0 = stderr.fileHandleForReading.readDataToEndOfFile() } }
                     let out = stdout.fileHandleForReading.readDataToEndOfFile()
-                    let err = stderr.fileHandleForReading.readDataToEndOfFile()
+                    group.wait()
                     process.waitUntilExit()
-                    continuation.resume(returning: (process.terminationStatus, out, err))
+                    finish((process.terminationStatus, out, errors.withLock { $0 }))
                 }
             }
         } catch {
             throw KubeConfigError("exec credential plugin '\(config.command)' could not be started: \(error.localizedDescription)\(hint)")
+        }
+        if result.status == Self.timedOut {
+            throw KubeConfigError("exec credential plugin '\(config.command)' did not finish within \(timeout) and was stopped\(hint)")
         }
         guard result.status == 0 else {
             let message = String(decoding: result.err, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
