@@ -104,16 +104,28 @@ enum ManifestReader {
     }
 
     private static func items(in node: Node, file: String) -> [ManifestItem] {
-        // Empty documents (a trailing `---`, comments only) are not objects.
-        guard node.mapping != nil else { return [] }
         let location = node.mark.map { "\(file):\($0.line)" } ?? file
-        let decoder = YAMLDecoder()
-        let type = (try? decoder.decode(TypeMeta.self, from: node)) ?? TypeMeta()
+        guard node.mapping != nil else {
+            // Empty documents (a trailing `---`, comments only) are nothing; anything else is said.
+            if case .scalar = node, node.null != nil { return [] }
+            return [.skipped("\(location): skipped a document that is not an object (a Kubernetes manifest is a mapping with apiVersion and kind)")]
+        }
+        // One linear pass to JSON, then Foundation's decoder: Yams' own decoder looks each key up
+        // by a linear search, which made a workload with 2,000 metrics take seconds.
+        let json: Data
+        do { json = try JSONEncoder().encode(JSONValue(node)) } catch {
+            return [.failed("\(location): \(error)")]
+        }
+        let decoder = JSONDecoder()
+        let type = (try? decoder.decode(TypeMeta.self, from: json)) ?? TypeMeta()
         let kind = type.kind ?? ""
         if kind == "List" || kind.hasSuffix("List") && node["items"] != nil {
-            return node["items"]?.sequence?.flatMap { items(in: $0, file: file) } ?? []
+            guard let list = node["items"]?.sequence else {
+                return [.failed("\(location): \(kind): items is not a list")]
+            }
+            return list.flatMap { items(in: $0, file: file) }
         }
-        let meta = (try? decoder.decode(NameOnly.self, from: node))?.metadata
+        let meta = (try? decoder.decode(NameOnly.self, from: json))?.metadata
         let name = ObjectMeta(name: meta?.name, namespace: meta?.namespace).qualifiedName
         guard kind == Deployment.kind || kind == StatefulSet.kind else {
             return [.skipped("\(location): skipped \(kind.isEmpty ? "document without kind" : kind) \(name): only Deployments and StatefulSets are autoscaled")]
@@ -123,8 +135,8 @@ enum ManifestReader {
         }
         do {
             let workload: Workload = kind == Deployment.kind
-                ? .deployment(try decoder.decode(Deployment.self, from: node))
-                : .statefulSet(try decoder.decode(StatefulSet.self, from: node))
+                ? .deployment(try decoder.decode(Deployment.self, from: json))
+                : .statefulSet(try decoder.decode(StatefulSet.self, from: json))
             return [.workload(workload, location: location)]
         } catch {
             return [.failed("\(location): \(kind) \(name): \(DecodingErrorText.describe(error))")]
@@ -138,5 +150,51 @@ enum ManifestReader {
             var namespace: String?
         }
         var metadata: Meta?
+    }
+}
+
+extension JSONValue {
+    /// A YAML node as JSON, with YAML's core schema for scalars (a quoted `"1"` stays a string).
+    init(_ node: Node) {
+        switch node {
+        case .scalar(let scalar):
+            // Quoted and block scalars are strings; plain ones resolve as YAML's core schema does.
+            guard scalar.style == .plain || scalar.style == .any else {
+                self = .string(scalar.string)
+                return
+            }
+            if node.null != nil { self = .null } else if let value = node.bool { self = .bool(value) } else if let value = node.int {
+                self = .integer(Int64(value))
+            } else if let value = node.float, value.isFinite { self = .number(value) } else { self = .string(scalar.string) }
+        case .mapping(let mapping):
+            var members: [String: JSONValue] = [:]
+            members.reserveCapacity(mapping.count)
+            for (key, value) in mapping { members[key.string ?? ""] = JSONValue(value) }
+            self = .object(members)
+        case .sequence(let sequence):
+            self = .array(sequence.map(JSONValue.init))
+        case .alias:
+            self = .null
+        }
+    }
+}
+
+extension Node {
+    /// JSON as a YAML node, keys sorted, with every scalar tagged so that what is written reads
+    /// back as the same type (a string "40" stays quoted).
+    init(_ json: JSONValue) {
+        switch json {
+        case .null: self = Node("null", Tag(.null))
+        case .bool(let value): self = Node(value ? "true" : "false", Tag(.bool))
+        case .integer(let value): self = Node(String(value), Tag(.int))
+        case .number(let value): self = Node(value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value), Tag(value == value.rounded() && abs(value) < 1e15 ? .int : .float))
+        case .string(let text):
+            // Quoted where YAML would read it as something else (40, true, null, 1e3, '').
+            let plain = Node(text)
+            let ambiguous = text.isEmpty || plain.null != nil || plain.bool != nil || plain.int != nil || plain.float != nil
+            self = Node(text, Tag(.str), ambiguous ? .singleQuoted : .any)
+        case .array(let items): self = .sequence(Node.Sequence(items.map(Node.init)))
+        case .object(let members): self = .mapping(Node.Mapping(members.sorted { $0.key < $1.key }.map { (Node($0.key, Tag(.str)), Node($0.value)) }))
+        }
     }
 }
