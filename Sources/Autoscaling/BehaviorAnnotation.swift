@@ -88,6 +88,10 @@ enum BehaviorAnnotation {
         if let policy = rules.selectPolicy, !["Max", "Min", "Disabled"].contains(policy) {
             problems.append("\(side).selectPolicy: must be Max, Min or Disabled, got '\(policy)'")
         }
+        // As the apiserver says it (checked on kube-apiserver v1.26): an empty list is refused.
+        if let policies = rules.policies, policies.isEmpty {
+            problems.append("\(side).policies: must specify at least one policy (leave policies out for the default ones)")
+        }
         for (index, policy) in (rules.policies ?? []).enumerated() {
             let path = "\(side).policies[\(index)]"
             if !["Pods", "Percent"].contains(policy.type) {

@@ -282,6 +282,13 @@ struct HostileAnnotationTests {
         #expect(BehaviorAnnotation.anchorOrAlias(in: "scaleDown: {selectPolicy: \"*Max&\"}") == nil)
     }
 
+    /// The apiserver refuses an empty policy list (422); we say so before writing.
+    @Test func emptyPoliciesAreRefusedAsTheApiserverDoes() {
+        #expect(problems(annotations(["\(domain)/behavior": "scaleDown: {policies: []}"])) == [
+            "\(domain)/behavior: scaleDown.policies: must specify at least one policy (leave policies out for the default ones)",
+        ])
+    }
+
     @Test func aHugeValueIsRefusedUnreadAndNotEchoed() {
         let huge = String(repeating: "9", count: 1_000_000)
         let found = problems(annotations([minKey: huge]))
