@@ -7,6 +7,8 @@ public enum HTTPError: Error, Hashable, Sendable, CustomStringConvertible {
     case tls(host: String, reason: String)
     case timeout(seconds: Double, url: String)
     case connectionLost(reason: String)
+    /// Something answered, but not in HTTP (another protocol on that port).
+    case notHTTP(host: String, port: Int)
     case credentials(String)
     case transport(code: Int, reason: String)
 
@@ -19,6 +21,7 @@ public enum HTTPError: Error, Hashable, Sendable, CustomStringConvertible {
         case .tls(let host, let reason): return "TLS connection to \(host) failed: \(reason)"
         case .timeout(let seconds, let url): return "timeout after \(Self.format(seconds)) s: \(url)"
         case .connectionLost(let reason): return "connection lost: \(reason)"
+        case .notHTTP(let host, let port): return "\(host):\(port) answered, but not in HTTP (is this the right port, or another protocol such as TLS?)"
         case .credentials(let reason): return reason
         case .transport(let code, let reason): return "HTTP transport error \(code): \(reason)"
         }

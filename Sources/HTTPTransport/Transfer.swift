@@ -196,6 +196,7 @@ final class Transfer: @unchecked Sendable {
         case CURLE_OPERATION_TIMEDOUT: return .timeout(seconds: timeoutSeconds ?? 0, url: url)
         case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE: return .tlsVerificationFailed(host: host, reason: detail)
         case CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER, CURLE_SSL_ENGINE_NOTFOUND: return .tls(host: host, reason: detail)
+        case CURLE_UNSUPPORTED_PROTOCOL where detail.contains("HTTP/0.9"), CURLE_WEIRD_SERVER_REPLY: return .notHTTP(host: host, port: port)
         case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL: return .invalidURL(url)
         case CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE:
             // A TLS alert after the handshake (a rejected client certificate) arrives as a receive error.

@@ -115,6 +115,32 @@ public final class SilentServer: Sendable {
     deinit { close(socket) }
 }
 
+/// A TCP port that answers every connection with the same bytes and closes it: a server of
+/// another protocol (SSH, a TLS-only port) where HTTP was expected.
+public final class ForeignProtocolServer: Sendable {
+    public let port: Int
+    private let socket: Int32
+    public var url: String { "http://127.0.0.1:\(port)" }
+
+    public init(answer: String = "SSH-2.0-OpenSSH_9.2\r\n") throws {
+        (socket, port) = try listeningSocket()
+        let fd = socket
+        Thread.detachNewThread {
+            while true {
+                let connection = accept(fd, nil, nil)
+                guard connection >= 0 else { return }
+                _ = answer.withCString { write(connection, $0, strlen($0)) }
+                close(connection)
+            }
+        }
+    }
+
+    deinit {
+        shutdown(socket, Int32(SHUT_RDWR))
+        close(socket)
+    }
+}
+
 /// A port of `address` (default loopback) that nothing listens on (connections are refused).
 public func freePort(on address: String = "127.0.0.1") throws -> Int {
     let (socket, port) = try listeningSocket(on: address)

@@ -124,6 +124,14 @@ struct HTTPClientTests {
         }
     }
 
+    /// Another protocol on the port is said to be that, not an "invalid URL".
+    @Test func aServerThatDoesNotSpeakHTTPIsNamedSo() async throws {
+        let ssh = try ForeignProtocolServer()
+        await #expect(throws: HTTPError.notHTTP(host: "127.0.0.1", port: ssh.port)) {
+            try await HTTPClient().send(HTTPRequest(url: ssh.url + "/api/v1/query", timeout: .seconds(10)))
+        }
+    }
+
     @Test func totalTimeout() async throws {
         let server = try await TestHTTPServer.start(handler: echoHandler)
         defer { Task { await server.stop() } }
