@@ -61,6 +61,17 @@ enum CLI {
         #expect(text == golden, "differs from Golden/\(name); review, then rerun with UPDATE_GOLDEN=1", sourceLocation: sourceLocation)
     }
 
+    /// A kubeconfig for an unauthenticated apiserver (the double), written to a scratch file.
+    static func kubeconfig(server: String) throws -> String {
+        try manifest("""
+            apiVersion: v1
+            kind: Config
+            current-context: fake
+            clusters: [{name: fake, cluster: {server: "\(server)"}}]
+            contexts: [{name: fake, context: {cluster: fake}}]
+            """, name: "kubeconfig")
+    }
+
     /// Writes a scratch manifest and returns its path.
     static func manifest(_ text: String, name: String = "manifest.yaml") throws -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hpa-manifest-\(UUID().uuidString)")

@@ -21,13 +21,7 @@ struct RunCommandTests {
                 "prometheus.rps.hpa.autoscaling.banzaicloud.io/targetValue": "10",
             ]),
             spec: WorkloadSpec(replicas: 1)))
-        let kubeconfig = try CLI.manifest("""
-            apiVersion: v1
-            kind: Config
-            current-context: fake
-            clusters: [{name: fake, cluster: {server: "\(server.url)"}}]
-            contexts: [{name: fake, context: {cluster: fake}}]
-            """, name: "kubeconfig")
+        let kubeconfig = try CLI.kubeconfig(server: server.url)
         let caOut = FileManager.default.temporaryDirectory.appendingPathComponent("ca-\(UUID().uuidString.prefix(8)).pem").path
         defer { try? FileManager.default.removeItem(atPath: caOut) }
         let process = Process()
@@ -132,13 +126,7 @@ struct RunPortTests {
         let server = try await FakeAPIServer.start()
         defer { Task { await server.stop() } }
         let holder = try SilentServer()
-        let kubeconfig = try CLI.manifest("""
-            apiVersion: v1
-            kind: Config
-            current-context: fake
-            clusters: [{name: fake, cluster: {server: "\(server.url)"}}]
-            contexts: [{name: fake, context: {cluster: fake}}]
-            """, name: "kubeconfig")
+        let kubeconfig = try CLI.kubeconfig(server: server.url)
         let busy = flag == "--metrics-bind-address"
         let arguments = ["run", "--kubeconfig", kubeconfig, "--secure-bind-address", "127.0.0.1", "--authentication-skip",
                          "--metrics-bind-address", busy ? "127.0.0.1:\(holder.port)" : "127.0.0.1:0", "--secure-port", busy ? "0" : "\(holder.port)"]
