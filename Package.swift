@@ -59,7 +59,7 @@ let package = Package(
         .target(
             name: "Collector",
             dependencies: [
-                "HTTPTransport", "KubeClient", "KubeModel",
+                "HTTPTransport", "KubeClient", "KubeModel", "DecodingErrorText",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,5 +1,6 @@
 /// Error messages a user can act on, for YAML syntax errors and Codable decoding errors: the one
 /// place that turns them into text.
+import Foundation
 import Yams
 
 /// A YAML syntax error as one line: `line 3, column 5: <problem>`.
@@ -63,6 +64,27 @@ public enum DecodingErrorText {
             if name.hasPrefix("Array") || name == "Sequence" { return "a list" }
             if name.hasPrefix("Dictionary") || name == "Mapping" { return "a mapping" }
             return "a \(name) object"
+        }
+    }
+}
+
+/// Why bytes are not JSON, in one line: `not JSON: invalid value around character 8`, or
+/// `a number out of range (1e400)` for valid JSON that no Double holds; nil when they are JSON.
+/// Foundation's decoder only says "not valid JSON"; its serializer says where and why.
+public enum JSONSyntaxText {
+    public static func problem(in data: Data) -> String? {
+        do {
+            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+            return nil
+        } catch {
+            let detail = ((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String) ?? ""
+            if detail.hasPrefix("Number "), detail.hasSuffix(" is not representable in Swift.") {
+                let number = detail.dropFirst("Number ".count).dropLast(" is not representable in Swift.".count)
+                return "a number out of range (\(number.prefix(40)))"
+            }
+            guard !detail.isEmpty else { return "not JSON" }
+            let sentence = detail.hasSuffix(".") ? String(detail.dropLast()) : detail
+            return "not JSON: " + sentence.prefix(1).lowercased() + sentence.dropFirst().prefix(200)
         }
     }
 }

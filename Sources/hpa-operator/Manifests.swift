@@ -88,14 +88,22 @@ enum ManifestReader {
         do {
             documents = try Yams.compose_all(yaml: text)
         } catch {
-            return [.failed(syntaxError(error, file: file))]
+            return readAsJSON(text, file: file) ?? [.failed(syntaxError(error, file: file))]
         }
         var items: [ManifestItem] = []
         while let node = documents.next() {
             items += self.items(in: node, file: file)
         }
-        if let error = documents.error { items.append(.failed(syntaxError(error, file: file))) }
+        if let error = documents.error { return readAsJSON(text, file: file) ?? items + [.failed(syntaxError(error, file: file))] }
         return items
+    }
+
+    /// JSON that YAML refused: libyaml rejects escaped surrogate pairs ("\ud83d\ude00"), which
+    /// JSON (`kubectl get -o json`) allows. Read that way it has no line numbers, so YAML goes first.
+    private static func readAsJSON(_ text: String, file: String) -> [ManifestItem]? {
+        guard text.first(where: { !$0.isWhitespace }) == "{",
+              let json = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else { return nil }
+        return items(in: Node(json), file: file)
     }
 
     private static func syntaxError(_ error: any Error, file: String) -> String {

@@ -91,6 +91,16 @@ struct RenderCommandTests {
         ])
     }
 
+    /// `kubectl get -o json` escapes characters outside the BMP as surrogate pairs; libyaml refuses
+    /// them, JSON does not, so the workload renders.
+    @Test func jsonWithAnEscapedSurrogatePairIsRead() throws {
+        let deployment = #"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"prod","labels":{"team":"\ud83d\ude00"},"annotations":{"hpa.autoscaling.banzaicloud.io/minReplicas":"1","hpa.autoscaling.banzaicloud.io/maxReplicas":"3","cpu.hpa.autoscaling.banzaicloud.io/targetAverageUtilization":"70"}}}"#
+        let result = try CLI.run(["render", "-f", "-"], stdin: deployment)
+        #expect(result.stderr == "")
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("name: web"))
+    }
+
     @Test func warningsDoNotFailTheRender() throws {
         let path = try CLI.manifest("""
             apiVersion: apps/v1

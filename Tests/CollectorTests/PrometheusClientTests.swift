@@ -132,6 +132,27 @@ import TestSupport
         }
     }
 
+    /// Valid JSON is read whole (an escaped surrogate pair is one character); what is not JSON says
+    /// why, and a number no Double holds is named as such rather than "not JSON".
+    @Test func answersThatAreNotJSONSayWhy() throws {
+        func reason(_ body: String) -> String? {
+            do {
+                _ = try PrometheusClient.decode(HTTPTransport.HTTPResponse(status: 200, headers: [], body: Data(body.utf8)))
+                return nil
+            } catch {
+                guard case PrometheusError.undecodable(let reason) = error else { return "\(error)" }
+                return reason
+            }
+        }
+        let vector = #"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"page":"\ud83d\ude00"},"value":[TIME,"1"]}]}}"#
+        let answer = try PrometheusClient.decode(HTTPTransport.HTTPResponse(status: 200, headers: [], body: Data(vector.replacingOccurrences(of: "TIME", with: "1700000000").utf8)))
+        guard case .vector(let samples) = answer.result else { Issue.record("expected a vector"); return }
+        #expect(samples.first?.labels["page"] == "😀")
+        #expect(reason(vector.replacingOccurrences(of: "TIME", with: "1e400")) == "a number out of range (1e400)")
+        #expect(reason(#"{"status":"success","data":"#)?.hasPrefix("not JSON: ") == true)
+        #expect(reason("<html>login</html>")?.hasPrefix("not JSON") == true)
+    }
+
     @Test func bearerAndBasicAuthFilesAreSentAndReReadWhenRotated() async throws {
         let recorder = Recorder()
         let server = try await Self.standIn(recorder)

@@ -1,3 +1,4 @@
+import DecodingErrorText
 import Foundation
 import HTTPTransport
 import KubeModel
@@ -63,7 +64,7 @@ public final class PrometheusClient: Sendable {
             envelope = try JSONDecoder().decode(QueryEnvelope.self, from: response.body)
         } catch {
             if !(200..<300).contains(response.status) { throw .http(status: response.status) }
-            throw .undecodable(reason: Self.describe(error))
+            throw .undecodable(reason: Self.describe(error, in: response.body))
         }
         if envelope.status == "error" {
             throw .api(errorType: envelope.errorType ?? "unknown", message: envelope.error ?? "no message")
@@ -76,13 +77,13 @@ public final class PrometheusClient: Sendable {
     }
 
     /// Where the answer went wrong, in the answer's own terms (never the decoder's internals).
-    private static func describe(_ error: any Error) -> String {
+    private static func describe(_ error: any Error, in body: Data) -> String {
         func path(_ context: DecodingError.Context, _ key: (any CodingKey)? = nil) -> String {
             (context.codingPath + (key.map { [$0] } ?? [])).map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
         }
         switch error {
         case DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty:
-            return "not JSON"
+            return JSONSyntaxText.problem(in: body) ?? "not a query response"
         case DecodingError.keyNotFound(let key, let context):
             return "missing '\(path(context, key))'"
         case DecodingError.dataCorrupted(let context), DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
