@@ -153,6 +153,24 @@ import TestSupport
         #expect(reason("<html>login</html>")?.hasPrefix("not JSON") == true)
     }
 
+    /// The query's deadline covers decoding the answer: a decode still running at the deadline
+    /// (200,000 series took seconds) gives the caller its timeout, not a late answer.
+    @Test func decodingPastTheDeadlineIsATimeout() async throws {
+        let release = DispatchSemaphore(value: 0)
+        let answer = HTTPTransport.HTTPResponse(status: 200, headers: [], body: Data(Self.answer.utf8))
+        let timedOut = PrometheusError.timeout(server: "http://prometheus:9090", seconds: 3)
+        await #expect(throws: timedOut) {
+            _ = try await PrometheusClient.decode(answer, within: .milliseconds(100), orThrow: timedOut) { response throws(PrometheusError) in
+                // Blocks like a long decode; gives up after a minute so a broken race fails, not hangs.
+                _ = release.wait(timeout: .now() + 60)
+                return try PrometheusClient.decode(response)
+            }
+        }
+        release.signal()
+        let decoded = try await PrometheusClient.decode(answer, within: .seconds(60), orThrow: timedOut)
+        #expect(decoded.result == .vector([PrometheusSample(time: 1_700_000_060, value: "5")]))
+    }
+
     @Test func bearerAndBasicAuthFilesAreSentAndReReadWhenRotated() async throws {
         let recorder = Recorder()
         let server = try await Self.standIn(recorder)

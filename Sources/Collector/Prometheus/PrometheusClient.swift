@@ -31,16 +31,50 @@ public final class PrometheusClient: Sendable {
         let endpoint = server.url.hasSuffix("/") ? server.url + "api/v1/query" : server.url + "/api/v1/query"
         // The client waits a little longer than Prometheus, so Prometheus's own timeout error wins.
         let deadline = timeout + .milliseconds(500)
+        let started = ContinuousClock.now
         var response: HTTPResponse
         if !postOnly.load(ordering: .relaxed), encoded.utf8.count <= Self.longQuery {
             response = try await send(HTTPRequest(url: endpoint + "?" + encoded, headers: [("Accept", "application/json")], timeout: deadline), timeout: timeout)
-            if response.status == 405 { postOnly.store(true, ordering: .relaxed) } else { return try Self.decode(response) }
+            if response.status == 405 { postOnly.store(true, ordering: .relaxed) } else {
+                return try await decode(response, within: deadline - (ContinuousClock.now - started), timeout: timeout)
+            }
         }
         response = try await send(HTTPRequest(
             method: "POST", url: endpoint,
             headers: [("Accept", "application/json"), ("Content-Type", "application/x-www-form-urlencoded")],
             body: Data(encoded.utf8), timeout: deadline), timeout: timeout)
-        return try Self.decode(response)
+        return try await decode(response, within: deadline - (ContinuousClock.now - started), timeout: timeout)
+    }
+
+    /// Answers up to this size are decoded inline (well under a millisecond); larger ones race the
+    /// query's deadline, so a huge answer (200,000 series) times out when the query should.
+    static let inlineDecodeLimit = 256 * 1024
+
+    /// Decodes within what is left of the query's deadline. JSON decoding cannot be interrupted, so
+    /// past the deadline the caller gets its timeout and the decode finishes unobserved.
+    private func decode(_ response: HTTPResponse, within remaining: Duration, timeout: Duration) async throws(PrometheusError) -> QueryResponse {
+        guard response.body.count > Self.inlineDecodeLimit else { return try Self.decode(response) }
+        return try await Self.decode(response, within: remaining, orThrow: .timeout(server: server.url, seconds: timeout.seconds))
+    }
+
+    static func decode(_ response: HTTPResponse, within remaining: Duration, orThrow timedOut: PrometheusError,
+                       decoder: @escaping @Sendable (HTTPResponse) throws(PrometheusError) -> QueryResponse = decode) async throws(PrometheusError) -> QueryResponse {
+        guard remaining > .zero else { throw timedOut }
+        let outcome: Result<QueryResponse, PrometheusError> = await withCheckedContinuation { continuation in
+            let once = Mutex(Optional(continuation))
+            let resume: @Sendable (Result<QueryResponse, PrometheusError>) -> Void = { result in
+                once.withLock { $0.take() }?.resume(returning: result)
+            }
+            let timer = Task {
+                try? await Task.sleep(for: remaining)
+                resume(.failure(timedOut))
+            }
+            Task.detached {
+                do throws(PrometheusError) { resume(.success(try decoder(response))) } catch { resume(.failure(error)) }
+                timer.cancel()
+            }
+        }
+        return try outcome.get()
     }
 
     private func send(_ request: HTTPRequest, timeout: Duration) async throws(PrometheusError) -> HTTPResponse {
