@@ -3,18 +3,27 @@
 import Foundation
 import Yams
 
-/// A YAML syntax error as one line: `line 3, column 5: <problem>`.
+/// A YAML syntax error as one line: `line 3, column 5: <problem>`, in the input's terms (never
+/// libyaml's function names, never the whole input). `lineOffset` is added to every line, for a
+/// document parsed on its own out of a longer file.
 public enum YAMLErrorText {
-    public static func describe(_ error: any Error) -> String {
-        if case DecodingError.dataCorrupted(let context) = error, let underlying = context.underlyingError { return describe(underlying) }
+    public static func describe(_ error: any Error, lineOffset: Int = 0) -> String {
+        if case DecodingError.dataCorrupted(let context) = error, let underlying = context.underlyingError { return describe(underlying, lineOffset: lineOffset) }
         guard let yamlError = error as? YamlError else { return String(describing: error) }
         switch yamlError {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
-            return "line \(mark.line), column \(mark.column): \(problem)"
+            return "line \(mark.line + lineOffset), column \(mark.column): \(plain(problem))"
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let keys = duplicates.map { "'\($0.prefix(80))'" }.joined(separator: ", ")
+            return "line \(context.mark.line + lineOffset), column \(context.mark.column): \(keys) \(duplicates.count == 1 ? "appears" : "appear") more than once in one mapping"
         case .reader(let problem, _, _, _):
-            return problem
-        default:
-            return String(describing: yamlError)
+            return plain(problem)
+        case .memory:
+            return "too large to parse"
+        case .dataCouldNotBeDecoded:
+            return "is not UTF-8 text"
+        case .no, .writer, .emitter, .representer:
+            return "cannot be read as YAML"
         }
     }
 
@@ -24,9 +33,19 @@ public enum YAMLErrorText {
         guard let yamlError = error as? YamlError else { return nil }
         switch yamlError {
         case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): return mark.line
+        case .duplicatedKeysInMapping(_, let context): return context.mark.line
         default: return nil
         }
     }
+
+    /// libyaml's problem texts, minus the C API they name.
+    private static func plain(_ problem: String) -> String {
+        if problem.hasPrefix("Maximum nesting level reached") { return "nested more than \(maximumNesting) levels deep" }
+        return problem
+    }
+
+    /// libyaml's default nesting limit.
+    static let maximumNesting = 1000
 }
 
 /// A `DecodingError` as one line naming the field path: `spec.replicas: expected Int32, found "x"`.

@@ -84,18 +84,60 @@ enum ManifestReader {
     }
 
     static func items(in text: String, file: String) -> [ManifestItem] {
-        var documents: YamlSequence<Node>
-        do {
-            documents = try Yams.compose_all(yaml: text)
-        } catch {
-            return readAsJSON(text, file: file) ?? [.failed(syntaxError(error, file: file))]
-        }
         var items: [ManifestItem] = []
-        while let node = documents.next() {
-            items += self.items(in: node, file: file)
+        let documents = documents(of: text)
+        for document in documents {
+            do {
+                var nodes = try Yams.compose_all(yaml: String(document.text))
+                while let node = nodes.next() {
+                    items += self.items(in: node, file: file, lineOffset: document.lineOffset)
+                }
+                if let error = nodes.error { throw error }
+            } catch {
+                if documents.count == 1, let json = readAsJSON(text, file: file) { return json }
+                items.append(.failed(syntaxError(error, file: file, lineOffset: document.lineOffset)))
+            }
         }
-        if let error = documents.error { return readAsJSON(text, file: file) ?? items + [.failed(syntaxError(error, file: file))] }
         return items
+    }
+
+    /// The documents of a YAML stream, each with the number of lines before it, split at the
+    /// `---` and `...` markers YAML allows only at the start of a line (never inside content), so a
+    /// broken document (a duplicate key) does not stop the ones after it. A stream with directives
+    /// (`%YAML`) is left whole.
+    static func documents(of text: String) -> [(text: Substring, lineOffset: Int)] {
+        func isMarker(_ line: Substring, _ marker: String) -> Bool {
+            guard line.hasPrefix(marker) else { return false }
+            let rest = line.dropFirst(3)
+            return rest.isEmpty || rest.first == " " || rest.first == "\t" || rest.first == "\r"
+        }
+        var documents: [(text: Substring, lineOffset: Int)] = []
+        var start = text.startIndex, startLine = 0, line = 0
+        var index = text.startIndex
+        while index < text.endIndex {
+            let end = text[index...].firstIndex(of: "\n") ?? text.endIndex
+            let content = text[index..<end]
+            let next = end < text.endIndex ? text.index(after: end) : end
+            if content.hasPrefix("%") { return [(text[...], 0)] }
+            if isMarker(content, "---"), index > start {
+                documents.append((text[start..<index], startLine))
+                start = index
+                startLine = line
+            } else if isMarker(content, "...") {
+                documents.append((text[start..<next], startLine))
+                start = next
+                startLine = line + 1
+            }
+            line += 1
+            index = next
+        }
+        if start < text.endIndex || documents.isEmpty { documents.append((text[start...], startLine)) }
+        return documents
+    }
+
+    private static func syntaxError(_ error: any Error, file: String, lineOffset: Int) -> String {
+        guard let line = YAMLErrorText.line(of: error) else { return "\(file): \(YAMLErrorText.describe(error))" }
+        return "\(file):\(line + lineOffset): \(YAMLErrorText.describe(error, lineOffset: lineOffset))"
     }
 
     /// JSON that YAML refused: libyaml rejects escaped surrogate pairs ("\ud83d\ude00"), which
@@ -103,7 +145,7 @@ enum ManifestReader {
     private static func readAsJSON(_ text: String, file: String) -> [ManifestItem]? {
         guard text.first(where: { !$0.isWhitespace }) == "{",
               let json = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else { return nil }
-        return items(in: Node(json), file: file)
+        return items(in: Node(json), file: file, lineOffset: 0)
     }
 
     private static func syntaxError(_ error: any Error, file: String) -> String {
@@ -111,8 +153,8 @@ enum ManifestReader {
         return "\(file):\(line): \(YAMLErrorText.describe(error))"
     }
 
-    private static func items(in node: Node, file: String) -> [ManifestItem] {
-        let location = node.mark.map { "\(file):\($0.line)" } ?? file
+    private static func items(in node: Node, file: String, lineOffset: Int) -> [ManifestItem] {
+        let location = node.mark.map { "\(file):\($0.line + lineOffset)" } ?? file
         guard node.mapping != nil else {
             // Empty documents (a trailing `---`, comments only) are nothing; anything else is said.
             if case .scalar = node, node.null != nil { return [] }
@@ -131,7 +173,7 @@ enum ManifestReader {
             guard let list = node["items"]?.sequence else {
                 return [.failed("\(location): \(kind): items is not a list")]
             }
-            return list.flatMap { items(in: $0, file: file) }
+            return list.flatMap { items(in: $0, file: file, lineOffset: lineOffset) }
         }
         let meta = (try? decoder.decode(NameOnly.self, from: json))?.metadata
         let name = ObjectMeta(name: meta?.name, namespace: meta?.namespace).qualifiedName

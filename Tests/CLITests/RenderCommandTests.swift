@@ -132,6 +132,37 @@ struct RenderCommandTests {
         #expect(result.stderrLines == ["error: \(path):5: line 5, column 15: mapping values are not allowed in this context"])
     }
 
+    /// A broken document (a duplicate key, nesting past libyaml's limit) is named by its line in
+    /// the file, in a line of its own, and the documents around it still render.
+    @Test func aBrokenDocumentDoesNotStopTheOthers() throws {
+        func workload(_ name: String, extra: String = "") -> String {
+            """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: \(name)
+              namespace: prod\(extra)
+              annotations:
+                hpa.autoscaling.banzaicloud.io/minReplicas: "1"
+                hpa.autoscaling.banzaicloud.io/maxReplicas: "3"
+                cpu.hpa.autoscaling.banzaicloud.io/targetAverageUtilization: "70"
+            """
+        }
+        let deep = String(repeating: "[", count: 1200)
+        let path = try CLI.manifest([
+            workload("first"), workload("twice", extra: "\n  name: again"), workload("third"),
+            "--- \nkind: \(deep)", "...", workload("last"),
+        ].joined(separator: "\n---\n"))
+        let result = try CLI.run(["render", "-f", path])
+        #expect(result.status == 1)
+        #expect(result.stdout.components(separatedBy: "kind: HorizontalPodAutoscaler").count == 4)
+        for name in ["first", "third", "last"] { #expect(result.stdout.contains("name: \(name)\n")) }
+        #expect(result.stderrLines == [
+            "error: \(path):14: line 14, column 3: 'name' appears more than once in one mapping",
+            "error: \(path):33: line 33, column 8: nested more than 1000 levels deep",
+        ])
+    }
+
     @Test func wrongFieldTypesNameTheField() throws {
         let path = try CLI.manifest("""
             apiVersion: apps/v1
