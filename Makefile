@@ -8,7 +8,7 @@ APT_PACKAGES := libcurl4-openssl-dev libssl-dev prometheus binutils openssl etcd
 # Waits for another apt or dpkg to finish instead of failing on its lock.
 APT_GET      := apt-get -o DPkg::Lock::Timeout=600
 
-.PHONY: deps build release image test e2e demo bench-kube bench-operator bench-collector bench-api bench-cluster clean
+.PHONY: deps build release image test e2e demo bench-kube bench-operator bench-collector bench-api bench-cluster bench-render clean
 
 # Installs the Debian packages that are missing (apt-get update only when something is).
 deps:
@@ -93,6 +93,27 @@ bench-api: deps
 		$$sudo $(APT_GET) update -qq && DEBIAN_FRONTEND=noninteractive $$sudo $(APT_GET) install -y -qq --no-install-recommends wrk nginx; fi
 	$(SWIFT) build -c release --product APIBenchmark
 	.build/release/APIBenchmark
+
+# `render` over 10,000 annotated Deployments (one file, as `kubectl get deploy -A -o yaml` gives),
+# beside the same-run reference: only loading that file with libyaml through PyYAML's CSafeLoader
+# (Debian's python3-yaml). (`kubectl kustomize` of it took over 11 minutes here.)
+RENDER_N ?= 10000
+bench-render: deps
+	@python3 -c 'import yaml; yaml.CSafeLoader' 2>/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+		$$sudo $(APT_GET) update -qq && DEBIAN_FRONTEND=noninteractive $$sudo $(APT_GET) install -y -qq --no-install-recommends python3-yaml; }
+	$(SWIFT) build -c release --product hpa-operator
+	@set -e; dir=$$(mktemp -d); trap 'rm -rf $$dir' EXIT; \
+	awk -v n=$(RENDER_N) 'BEGIN { for (i = 0; i < n; i++) { \
+		printf "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web-%d\n  namespace: ns-%d\n  uid: u-%d\n  annotations:\n", i, i % 50, i; \
+		printf "    hpa.autoscaling.banzaicloud.io/minReplicas: \"1\"\n    hpa.autoscaling.banzaicloud.io/maxReplicas: \"10\"\n"; \
+		printf "    prometheus.rps.hpa.autoscaling.banzaicloud.io/query: sum(rate(http_requests_total{app=\"web-%d\"}[2m]))\n", i; \
+		printf "    prometheus.rps.hpa.autoscaling.banzaicloud.io/targetAverageValue: \"40\"\n"; \
+		printf "spec:\n  replicas: 2\n  selector: {matchLabels: {app: web-%d}}\n  template:\n    metadata: {labels: {app: web-%d}}\n", i, i; \
+		printf "    spec:\n      containers:\n      - name: web\n        image: nginx:1.25\n        resources: {requests: {cpu: 100m, memory: 64Mi}}\n" } }' > $$dir/workloads.yaml; \
+	start=$$(date +%s.%N); .build/release/hpa-operator render -f $$dir/workloads.yaml > $$dir/hpas.yaml; end=$$(date +%s.%N); \
+	reference=$$(python3 -c 'import sys, time, yaml; t = time.monotonic(); n = sum(1 for _ in yaml.load_all(open(sys.argv[1]), Loader=yaml.CSafeLoader)); print("%.2f" % (time.monotonic() - t))' $$dir/workloads.yaml); \
+	awk -v n=$(RENDER_N) -v s=$$start -v e=$$end -v ref=$$reference -v hpas=$$(grep -c '^kind: HorizontalPodAutoscaler' $$dir/hpas.yaml) \
+		'BEGIN { printf "render: %d workloads -> %d HPAs in %.2f s (%.0f workloads/s); reference, libyaml only loading the same file (PyYAML CSafeLoader): %.2f s (%.0f/s)\n", n, hpas, e - s, n / (e - s), ref, n / ref }'
 
 clean:
 	rm -rf .build

@@ -88,7 +88,8 @@ enum ManifestReader {
         let documents = documents(of: text)
         for document in documents {
             do {
-                var nodes = try Yams.compose_all(yaml: String(document.text))
+                // No resolver rules: tags are resolved by PlainScalar, without regular expressions.
+                var nodes = try Yams.compose_all(yaml: String(document.text), .basic)
                 while let node = nodes.next() {
                     items += self.items(in: node, file: file, lineOffset: document.lineOffset)
                 }
@@ -144,7 +145,7 @@ enum ManifestReader {
     /// JSON (`kubectl get -o json`) allows. Read that way it has no line numbers, so YAML goes first.
     private static func readAsJSON(_ text: String, file: String) -> [ManifestItem]? {
         guard text.first(where: { !$0.isWhitespace }) == "{",
-              let json = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else { return nil }
+              let json = try? JSONValue(parsing: Data(text.utf8)) else { return nil }
         return items(in: Node(json), file: file, lineOffset: 0)
     }
 
@@ -213,9 +214,9 @@ extension JSONValue {
                 self = .string(scalar.string)
                 return
             }
-            if node.null != nil { self = .null } else if let value = node.bool { self = .bool(value) } else if let value = node.int {
-                self = .integer(Int64(value))
-            } else if let value = node.float, value.isFinite { self = .number(value) } else { self = .string(scalar.string) }
+            // An explicit `!!str` keeps the text. (Composed with the basic resolver, a value's tag
+            // stays implicit until something hashes the node; only mapping keys are hashed.)
+            self = scalar.tag.rawValue == Tag.Name.str.rawValue ? .string(scalar.string) : PlainScalar.value(scalar.string)
         case .mapping(let mapping):
             var members: [String: JSONValue] = [:]
             members.reserveCapacity(mapping.count)
@@ -233,18 +234,59 @@ extension Node {
     /// JSON as a YAML node, keys sorted, with every scalar tagged so that what is written reads
     /// back as the same type (a string "40" stays quoted).
     init(_ json: JSONValue) {
+        typealias Tags = PlainScalar.Tags
         switch json {
-        case .null: self = Node("null", Tag(.null))
-        case .bool(let value): self = Node(value ? "true" : "false", Tag(.bool))
-        case .integer(let value): self = Node(String(value), Tag(.int))
-        case .number(let value): self = Node(value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value), Tag(value == value.rounded() && abs(value) < 1e15 ? .int : .float))
+        case .null: self = Node("null", Tags.null)
+        case .bool(let value): self = Node(value ? "true" : "false", Tags.bool)
+        case .integer(let value): self = Node(String(value), Tags.int)
+        case .number(let value):
+            let integral = value == value.rounded() && abs(value) < 1e15
+            self = Node(integral ? String(Int64(value)) : String(value), integral ? Tags.int : Tags.float)
         case .string(let text):
             // Quoted where YAML would read it as something else (40, true, null, 1e3, '').
-            let plain = Node(text)
-            let ambiguous = text.isEmpty || plain.null != nil || plain.bool != nil || plain.int != nil || plain.float != nil
-            self = Node(text, Tag(.str), ambiguous ? .singleQuoted : .any)
-        case .array(let items): self = .sequence(Node.Sequence(items.map(Node.init)))
-        case .object(let members): self = .mapping(Node.Mapping(members.sorted { $0.key < $1.key }.map { (Node($0.key, Tag(.str)), Node($0.value)) }))
+            let ambiguous = PlainScalar.value(text) != .string(text)
+            self = Node(text, Tags.str, ambiguous ? .singleQuoted : .any)
+        case .array(let items): self = .sequence(Node.Sequence(items.map(Node.init), Tags.seq))
+        case .object(let members): self = .mapping(Node.Mapping(members.sorted { $0.key < $1.key }.map { (Node($0.key, Tags.str), Node($0.value)) }, Tags.map))
         }
+    }
+}
+
+/// What a plain (unquoted) YAML scalar means, by the YAML 1.1 rules Kubernetes' YAML reader and
+/// Yams' default resolver share (`yes` and `on` are true, `~` is null, `0x1f` and `1_000` are
+/// numbers), without Yams' regular expressions: composing with them was most of render's time.
+enum PlainScalar {
+    static let nulls: Set<String> = ["", "~", "null", "Null", "NULL"]
+    static let bools: [String: Bool] = [
+        "yes": true, "Yes": true, "YES": true, "no": false, "No": false, "NO": false,
+        "true": true, "True": true, "TRUE": true, "false": false, "False": false, "FALSE": false,
+        "on": true, "On": true, "ON": true, "off": false, "Off": false, "OFF": false,
+    ]
+
+    /// Tags made once: Yams builds a whole constructor (three dictionaries) for every `Tag` made
+    /// without one, which was a tenth of render's time. Only the `implicit` tag is ever resolved
+    /// (mutated), and the integer and float readers do not look at it.
+    enum Tags {
+        nonisolated(unsafe) static let constructor = Constructor.default
+        nonisolated(unsafe) static let implicit = Tag(.implicit, .basic, constructor)
+        nonisolated(unsafe) static let null = Tag(.null, .basic, constructor)
+        nonisolated(unsafe) static let bool = Tag(.bool, .basic, constructor)
+        nonisolated(unsafe) static let int = Tag(.int, .basic, constructor)
+        nonisolated(unsafe) static let float = Tag(.float, .basic, constructor)
+        nonisolated(unsafe) static let str = Tag(.str, .basic, constructor)
+        nonisolated(unsafe) static let seq = Tag(.seq, .basic, constructor)
+        nonisolated(unsafe) static let map = Tag(.map, .basic, constructor)
+    }
+
+    static func value(_ text: String) -> JSONValue {
+        if nulls.contains(text) { return .null }
+        if let bool = bools[text] { return .bool(bool) }
+        // Numbers start with a digit, a sign or a point; everything else is text.
+        guard let first = text.utf8.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".")
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else { return .string(text) }
+        let scalar = Node.Scalar(text, Tags.implicit)
+        if let value = Int.construct(from: scalar) { return .integer(Int64(value)) }
+        if let value = Double.construct(from: scalar), value.isFinite { return .number(value) }
+        return .string(text)
     }
 }

@@ -80,7 +80,7 @@ enum HPAFormatter {
             // search, which made an HPA with 2,000 metrics take seconds.
             let encoder = JSONEncoder()
             return try hpas.map { hpa in
-                let json = try JSONDecoder().decode(JSONValue.self, from: try encoder.encode(hpa))
+                let json = try JSONValue(parsing: try encoder.encode(hpa))
                 return try Yams.serialize(node: Node(json), width: -1)  // keys already sorted
             }.joined(separator: "---\n")
         case .json:

@@ -14,7 +14,7 @@ extension FakeAPIHandler {
     }
 
     func decodeObject(_ body: Data) throws -> JSONValue {
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: body), case .object = value else {
+        guard let value = try? JSONValue(parsing: body), case .object = value else {
             throw badRequest("the request body is not a JSON object")
         }
         return value
@@ -70,7 +70,7 @@ extension FakeAPIHandler {
         let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
         if mediaType == "application/apply-patch+yaml" { return try await apply(target, query, body) }
         let old = try await existing(target)
-        guard let patch = try? JSONDecoder().decode(JSONValue.self, from: body) else { throw badRequest("the patch body is not JSON") }
+        guard let patch = try? JSONValue(parsing: body) else { throw badRequest("the patch body is not JSON") }
         var patched: JSONValue
         switch mediaType {
         case "application/merge-patch+json", "application/strategic-merge-patch+json":
@@ -154,7 +154,7 @@ extension FakeAPIHandler {
     func delete(_ target: Target, _ body: Data) async throws -> Response {
         let old = try await existing(target)
         let uid = old.object["metadata"]?["uid"]?.stringValue ?? ""
-        if let options = try? JSONDecoder().decode(JSONValue.self, from: body), let wanted = options["preconditions"]?["uid"]?.stringValue, wanted != uid {
+        if let options = try? JSONValue(parsing: body), let wanted = options["preconditions"]?["uid"]?.stringValue, wanted != uid {
             throw conflict(target, "Precondition failed: UID in precondition: \(wanted), UID in object meta: \(uid)")
         }
         guard await state.write(target.key, objectKey(target, name: target.name!), nil, expecting: old.object["metadata"]?["resourceVersion"]?.stringValue,

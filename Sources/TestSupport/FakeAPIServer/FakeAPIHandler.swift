@@ -120,7 +120,7 @@ struct FakeAPIHandler: Sendable {
             do { return try await create(target, body) } catch let lost as RaceLost { throw failure(409, "AlreadyExists", "\(target.resource.qualifiedName) \"\(lost.name)\" already exists", target, name: lost.name) }
         case (.put, _?, nil), (.put, _?, "status"):
             // An update naming the resourceVersion it read loses a race with 409; one without is retried.
-            let precondition = (try? JSONDecoder().decode(JSONValue.self, from: body))?["metadata"]?["resourceVersion"]?.stringValue.map { !$0.isEmpty } ?? false
+            let precondition = (try? JSONValue(parsing: body))?["metadata"]?["resourceVersion"]?.stringValue.map { !$0.isEmpty } ?? false
             if precondition {
                 do { return try await update(target, body) } catch is RaceLost { throw conflict(target, "the object has been modified; please apply your changes to the latest version and try again") }
             }

@@ -37,6 +37,6 @@ extension FakeAPIServer {
         if let metrics = hpa.spec.metrics, let cpu = metrics.firstIndex(where: { $0.resource?.name == "cpu" && $0.resource?.target.type == .utilization }) {
             hpa.spec.metrics = metrics.enumerated().filter { $0.offset != cpu }.map(\.element) + [metrics[cpu]]
         }
-        return try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(hpa))
+        return try JSONValue(parsing: JSONEncoder().encode(hpa))
     }
 }
