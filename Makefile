@@ -8,7 +8,7 @@ APT_PACKAGES := libcurl4-openssl-dev libssl-dev prometheus binutils openssl etcd
 # Waits for another apt or dpkg to finish instead of failing on its lock.
 APT_GET      := apt-get -o DPkg::Lock::Timeout=600
 
-.PHONY: deps build release image test e2e demo bench-kube bench-operator bench-collector bench-api bench-cluster bench-render clean
+.PHONY: deps build release image test e2e demo bench-kube bench-operator bench-collector bench-api bench-cluster bench-render fuzz clean
 
 # Installs the Debian packages that are missing (apt-get update only when something is).
 deps:
@@ -66,6 +66,14 @@ demo: release
 	$$bin preview -f samples/ --prometheus-server http://127.0.0.1:$$port --prometheus-server-alias thanos=http://127.0.0.1:$$port --time $(DEMO_TIME); \
 	echo; echo "== An invalid workload: every problem at once, exit code 1 (hpa-operator preview -f samples/invalid/)"; \
 	status=0; $$bin preview -f samples/invalid/ || status=$$?; test $$status -eq 1
+
+# The fuzz suites (annotations, Prometheus answers, manifests, JSON) with many more cases than
+# `make test` runs, from a fresh seed that is printed: rerun a failure with FUZZ_SEED=<seed>.
+FUZZ_ITERATIONS ?= 20000
+fuzz: deps
+	$(SWIFT) build --build-tests
+	@seed=$${FUZZ_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; echo "fuzz seed $$seed, $(FUZZ_ITERATIONS) cases per suite"; \
+	HPA_FUZZ_SEED=$$seed HPA_FUZZ_ITERATIONS=$(FUZZ_ITERATIONS) $(SWIFT) test --skip-build --filter 'FuzzTests|JSONParsingTests'
 
 # Benchmarks (not tests): figures are printed, compare them within one run.
 bench-kube: deps

@@ -111,9 +111,9 @@ let package = Package(
         // `make bench-api`: the metrics API against nginx serving the same bytes, both over TLS, loaded by wrk.
         .executableTarget(name: "APIBenchmark", dependencies: ["MetricsServer", "Collector", "KubeModel", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport", "TestSupport"]),
-        .testTarget(name: "KubeModelTests", dependencies: ["KubeModel"]),
+        .testTarget(name: "KubeModelTests", dependencies: ["KubeModel", "TestSupport"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeModel", "HTTPTransport", "TestSupport"]),
-        .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling", "KubeModel"]),
+        .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling", "KubeModel", "TestSupport"]),
         .testTarget(name: "HPASimulationTests", dependencies: ["HPASimulation", "KubeModel"]),
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "KubeClient", "KubeModel", "HTTPTransport", "TestSupport", .product(name: "Prometheus", package: "swift-prometheus")]),
         .testTarget(name: "MetricsServerTests", dependencies: ["MetricsServer", "Collector", "Autoscaling", "KubeClient", "KubeModel", "HTTPTransport", "TestSupport", "Operator"]),

@@ -1,4 +1,5 @@
 import Foundation
+import KubeModel
 
 /// Why a metric has no value to serve. Every case is worded for `kubectl describe hpa`: the
 /// metrics API returns it as the 404 message, so the user reads it in the HPA's conditions.
@@ -23,7 +24,11 @@ public enum MetricError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The last value is older than the metrics max age.
     case stale(ageSeconds: Int, maxAgeSeconds: Int)
 
-    public var description: String {
+    /// Bounded and printable whatever came from outside (labels, statuses, curl's reasons): it
+    /// reaches logs, Events and `kubectl describe hpa`.
+    public var description: String { ExternalText.sanitized(text, limit: 1000) }
+
+    private var text: String {
         switch self {
         case .noData:
             return "no data: the query returned an empty vector (it is never taken as 0)"

@@ -95,7 +95,7 @@ struct Preview: AsyncParsableCommand {
             break
         case .table:
             print(PreviewRow.table(rows), terminator: "")
-            let notes = rows.flatMap { row in row.notes.map { "\(row.name): \($0)" } }
+            let notes = rows.flatMap { row in row.notes.map { ExternalText.sanitized("\(row.name): \($0)", limit: 1_000) } }
             if !notes.isEmpty { print("\n" + notes.joined(separator: "\n")) }
         case .json:
             let encoder = JSONEncoder()
@@ -210,7 +210,8 @@ struct PreviewRow: Encodable {
     /// kubectl's layout: columns left-aligned, three spaces apart.
     static func table(_ rows: [PreviewRow]) -> String {
         let header = ["NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "REPLICAS", "DESIRED"]
-        let cells = [header] + rows.map { [$0.name, $0.reference, $0.targets, "\($0.minPods)", "\($0.maxPods)", "\($0.replicas)", "\($0.desired)"] }
+        // Names come from manifests no apiserver validated: printable and bounded, like messages.
+        let cells = [header] + rows.map { [$0.name, $0.reference, $0.targets].map { ExternalText.sanitized($0, limit: 500) } + ["\($0.minPods)", "\($0.maxPods)", "\($0.replicas)", "\($0.desired)"] }
         let widths = header.indices.map { column in cells.map { $0[column].count }.max() ?? 0 }
         return cells.map { line in
             line.enumerated().map { column, cell in

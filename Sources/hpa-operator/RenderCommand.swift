@@ -91,6 +91,8 @@ enum HPAFormatter {
     }
 }
 
+/// One line to standard error. Manifests are not validated by an apiserver, so names, keys and
+/// values in messages may hold anything: each line is made printable and bounded here.
 func printError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    FileHandle.standardError.write(Data((ExternalText.sanitized(line, limit: 1_000) + "\n").utf8))
 }

@@ -105,9 +105,10 @@ public final class PrometheusClient: Sendable {
         }
         guard (200..<300).contains(response.status) else { throw .http(status: response.status) }
         guard envelope.status == "success", let data = envelope.data else {
-            throw .undecodable(reason: "status '\(envelope.status)' without data")
+            throw .undecodable(reason: "status '\(ExternalText.sanitized(envelope.status, limit: 40))' without data")
         }
-        return QueryResponse(result: data.result, warnings: envelope.warnings ?? [])
+        // Warnings are logged: bounded and printable, like every text from outside.
+        return QueryResponse(result: data.result, warnings: (envelope.warnings ?? []).prefix(10).map { ExternalText.sanitized($0) })
     }
 
     /// Where the answer went wrong, in the answer's own terms (never the decoder's internals).

@@ -16,14 +16,18 @@ public enum PrometheusError: Error, Hashable, Sendable, CustomStringConvertible 
     /// No answer at all: refused, DNS, TLS, credentials.
     case unreachable(server: String, reason: String)
 
-    public var description: String {
+    /// Bounded and printable whatever came from outside (labels, statuses, curl's reasons): it
+    /// reaches logs, Events and `kubectl describe hpa`.
+    public var description: String { ExternalText.sanitized(text, limit: 1000) }
+
+    private var text: String {
         switch self {
         case .api(let type, let message):
             return "Prometheus error (\(ExternalText.sanitized(type, limit: 40))): \(ExternalText.sanitized(message))"
         case .http(let status):
             return "Prometheus answered HTTP \(status) without a Prometheus error (a proxy or a wrong URL?)"
         case .undecodable(let reason):
-            return "Prometheus answered with something that is not a query response: \(reason)"
+            return "Prometheus answered with something that is not a query response: \(ExternalText.sanitized(reason))"
         case .timeout(let server, let seconds):
             return "Prometheus \(server) did not answer within \(Self.format(seconds)) s"
         case .unreachable(let server, let reason):

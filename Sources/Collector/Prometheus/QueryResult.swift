@@ -1,4 +1,5 @@
 import Foundation
+import KubeModel
 
 /// One sample as Prometheus sends it: its labels, the evaluation time, and the value as text
 /// (`"9.5"`, `"NaN"`, `"+Inf"`), kept as text so no precision is lost before interpretation.
@@ -76,7 +77,7 @@ struct QueryEnvelope: Decodable {
                 let point = try container.decode(Point.self, forKey: .result)
                 result = .string(time: point.time, value: point.value)
             default:
-                throw DecodingError.dataCorruptedError(forKey: .resultType, in: container, debugDescription: "unknown resultType '\(type)'")
+                throw DecodingError.dataCorruptedError(forKey: .resultType, in: container, debugDescription: "unknown resultType '\(ExternalText.sanitized(type, limit: 40))'")
             }
         }
     }
