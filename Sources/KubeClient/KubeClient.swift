@@ -130,6 +130,21 @@ public final class KubeClient: Sendable {
     }
 
     public func patch<T: APIObject>(_ type: T.Type = T.self, namespace: String?, name: String, _ patch: Patch, subresource: String? = nil) async throws -> T {
+        try await decode(T.self, from: send(T.self, namespace: namespace, name: name, patch, subresource: subresource))
+    }
+
+    /// Server-side apply of the whole object (create or update), owned by `fieldManager`.
+    public func apply<T: APIObject>(_ object: T, fieldManager: String, force: Bool = true) async throws -> T {
+        try await patch(T.self, namespace: object.metadata.namespace, name: try name(of: object), .apply(try encode(object), fieldManager: fieldManager, force: force))
+    }
+
+    /// `apply` without reading the answer: for a writer that learns the result from its watch.
+    /// (Decoding each answer, managedFields and all, was a tenth of the operator's CPU.)
+    public func applyFields<T: APIObject>(_ object: T, fieldManager: String, force: Bool = true) async throws {
+        _ = try await send(T.self, namespace: object.metadata.namespace, name: try name(of: object), .apply(try encode(object), fieldManager: fieldManager, force: force))
+    }
+
+    private func send<T: APIObject>(_ type: T.Type, namespace: String?, name: String, _ patch: Patch, subresource: String? = nil) async throws -> Data {
         var query: [(String, String?)] = []
         let body: Data
         switch patch {
@@ -138,13 +153,7 @@ public final class KubeClient: Sendable {
             body = data
             query = [("fieldManager", fieldManager), ("force", force ? "true" : nil)]
         }
-        return try await decode(T.self, from: request(
-            "PATCH", T.resource.path(namespace: namespace, name: name, subresource: subresource), query: query, body: body, contentType: patch.contentType))
-    }
-
-    /// Server-side apply of the whole object (create or update), owned by `fieldManager`.
-    public func apply<T: APIObject>(_ object: T, fieldManager: String, force: Bool = true) async throws -> T {
-        try await patch(T.self, namespace: object.metadata.namespace, name: try name(of: object), .apply(try encode(object), fieldManager: fieldManager, force: force))
+        return try await request("PATCH", T.resource.path(namespace: namespace, name: name, subresource: subresource), query: query, body: body, contentType: patch.contentType)
     }
 
     /// The autoscaling/v1 Scale of a workload.

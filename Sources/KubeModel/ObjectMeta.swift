@@ -13,7 +13,7 @@ public struct ObjectMeta: Codable, Hashable, Sendable {
     public var labels: [String: String]?
     public var annotations: [String: String]?
     public var ownerReferences: [OwnerReference]?
-    public var managedFields: JSONValue?
+    @ManagedFieldsJSON public var managedFields: JSONValue?
 
     public init(
         name: String? = nil, namespace: String? = nil, uid: String? = nil,

@@ -17,7 +17,7 @@ struct APIServerHPAWriter: HPAWriter {
     let metrics: OperatorMetrics
 
     func apply(_ hpa: HorizontalPodAutoscaler) async throws {
-        _ = try await client.apply(hpa, fieldManager: HPAReconciler.fieldManager, force: true)
+        try await client.applyFields(hpa, fieldManager: HPAReconciler.fieldManager, force: true)
         metrics.applies.increment()
     }
 
