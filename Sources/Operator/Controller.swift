@@ -1,6 +1,7 @@
 import KubeClient
 import KubeModel
 import Logging
+import Synchronization
 
 /// controller-runtime's controller: event handlers turn informer events into workload keys, a
 /// rate-limited work queue holds each key once, and workers hand keys to the reconciler, retrying
@@ -10,13 +11,24 @@ final class Controller: Sendable {
     private let reconciler: any Reconciler<WorkloadKey>
     private let metrics: OperatorMetrics
     private let logger: Logger
+    /// The queue's depth whenever keys are waiting: what the pool grows on.
+    private let backlog: AsyncStream<Int>
+    private let backlogChanges: AsyncStream<Int>.Continuation
+    /// Workers beyond the standing ones, working while there is a backlog.
+    private let extraWorkers = Atomic<Int>(0)
 
     init(reconciler: any Reconciler<WorkloadKey>, metrics: OperatorMetrics, logger: Logger) {
         self.reconciler = reconciler
         self.metrics = metrics
         self.logger = logger
         let depth = metrics.queueDepth
-        queue = WorkQueue(onDepthChange: { depth.set(to: Double($0)) })
+        let (backlog, backlogChanges) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
+        self.backlog = backlog
+        self.backlogChanges = backlogChanges
+        queue = WorkQueue(onDepthChange: { count in
+            depth.set(to: Double(count))
+            if count > 0 { backlogChanges.yield(count) }
+        })
     }
 
     // MARK: Event handlers
@@ -42,42 +54,56 @@ final class Controller: Sendable {
 
     // MARK: Workers
 
-    /// Runs `count` workers until the queue shuts down; a reconcile in progress always finishes.
-    func run(workers count: Int) async {
-        await withTaskGroup(of: Void.self) { workers in
-            for _ in 0..<max(count, 1) {
-                workers.addTask { await self.work() }
+    /// Runs `count` standing workers until the queue shuts down, and, while keys wait (an initial
+    /// sync, a leader takeover), more, up to `maximum` in all: each extra one works while a key is
+    /// ready and then ends. The queue hands a key to one worker at a time, so however many run,
+    /// no two reconcile one workload at once. A reconcile in progress always finishes.
+    func run(workers count: Int, upTo maximum: Int) async {
+        let standing = max(count, 1)
+        await withDiscardingTaskGroup { workers in
+            for _ in 0..<standing {
+                workers.addTask { while let key = await self.queue.next() { await self.reconcile(key) } }
+            }
+            for await depth in backlog {
+                while extraWorkers.load(ordering: .relaxed) < min(maximum - standing, depth) {
+                    extraWorkers.add(1, ordering: .relaxed)
+                    workers.addTask {
+                        while let key = await self.queue.nextIfReady() { await self.reconcile(key) }
+                        self.extraWorkers.subtract(1, ordering: .relaxed)
+                    }
+                }
             }
         }
     }
 
-    func shutDown() async { await queue.shutDown() }
+    func shutDown() async {
+        await queue.shutDown()
+        backlogChanges.finish()
+    }
 
-    private func work() async {
-        while let key = await queue.next() {
-            let started = ContinuousClock.now
-            do {
-                let result = try await reconciler.reconcile(key)
-                await queue.forget(key)
-                metrics.reconcileSuccess.increment()
-                if ![.inSync, .gone, .notLeader].contains(result.outcome) {
-                    logger.debug("reconciled", metadata: ["workload": "\(key)", "outcome": "\(result.outcome)"])
-                }
-                if let after = result.requeueAfter { await queue.add(key, after: after) }
-            } catch let error as TerminalError {
-                metrics.reconcileError.increment()
-                await queue.forget(key)
-                logger.warning("reconcile failed in a way retrying cannot fix; trying again when the workload or its HPA changes",
-                               metadata: ["workload": "\(key)", "error": "\(error)"])
-                await queue.add(key, after: queue.backoff.maximum)
-            } catch {
-                metrics.reconcileError.increment()
-                let retries = await queue.failureCount(key)
-                logger.warning("reconcile failed; retrying with backoff", metadata: ["workload": "\(key)", "error": "\(error)", "retries": "\(retries)"])
-                await queue.addRateLimited(key)
+    private func reconcile(_ key: WorkloadKey) async {
+        let started = ContinuousClock.now
+        do {
+            let result = try await reconciler.reconcile(key)
+            await queue.forget(key)
+            metrics.reconcileSuccess.increment()
+            if ![.inSync, .gone, .notLeader].contains(result.outcome) {
+                logger.debug("reconciled", metadata: ["workload": "\(key)", "outcome": "\(result.outcome)"])
             }
-            metrics.reconcileDuration.record(ContinuousClock.now - started)
-            await queue.done(key)
+            if let after = result.requeueAfter { await queue.add(key, after: after) }
+        } catch let error as TerminalError {
+            metrics.reconcileError.increment()
+            await queue.forget(key)
+            logger.warning("reconcile failed in a way retrying cannot fix; trying again when the workload or its HPA changes",
+                           metadata: ["workload": "\(key)", "error": "\(error)"])
+            await queue.add(key, after: queue.backoff.maximum)
+        } catch {
+            metrics.reconcileError.increment()
+            let retries = await queue.failureCount(key)
+            logger.warning("reconcile failed; retrying with backoff", metadata: ["workload": "\(key)", "error": "\(error)", "retries": "\(retries)"])
+            await queue.addRateLimited(key)
         }
+        metrics.reconcileDuration.record(ContinuousClock.now - started)
+        await queue.done(key)
     }
 }

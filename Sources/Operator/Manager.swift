@@ -14,7 +14,9 @@ public final class Manager: Service, Sendable {
         /// nil: all namespaces.
         public var namespace: String?
         public var style: MetricStyle
+        /// Standing workers (enough when idle), and how many may work while keys wait.
         public var workers: Int
+        public var maxWorkers: Int
         /// nil: no leader election, this instance always writes.
         public var leaderElection: LeaderElector.Configuration?
         /// nil: no metrics/health port.
@@ -22,11 +24,12 @@ public final class Manager: Service, Sendable {
         public var watchTimeoutSeconds: Int
         public var backoff: Backoff
 
-        public init(namespace: String? = nil, style: MetricStyle = .object, workers: Int = 2, leaderElection: LeaderElector.Configuration? = nil,
+        public init(namespace: String? = nil, style: MetricStyle = .object, workers: Int = 2, maxWorkers: Int = 32, leaderElection: LeaderElector.Configuration? = nil,
                     metricsBindAddress: String? = ":8080", watchTimeoutSeconds: Int = 300, backoff: Backoff = Backoff()) {
             self.namespace = namespace
             self.style = style
             self.workers = workers
+            self.maxWorkers = max(maxWorkers, workers)
             self.leaderElection = leaderElection
             self.metricsBindAddress = metricsBindAddress
             self.watchTimeoutSeconds = watchTimeoutSeconds
@@ -88,7 +91,7 @@ public final class Manager: Service, Sendable {
     /// `releaseLease` false stands for a crash in tests.
     public func run(releaseLease: @escaping @Sendable () -> Bool) async throws {
         logger.info("starting", metadata: ["namespace": "\(configuration.namespace ?? "(all)")", "metric-style": "\(configuration.style.rawValue)",
-                                           "workers": "\(configuration.workers)", "leader-election": "\(configuration.leaderElection != nil)"])
+                                           "workers": "\(configuration.workers)", "max-workers": "\(configuration.maxWorkers)", "leader-election": "\(configuration.leaderElection != nil)"])
         // Subscribed before the informers start, so no event (the initial list's included) is missed.
         let deploymentEvents = deployments.events()
         let statefulSetEvents = statefulSets.events()
@@ -119,7 +122,7 @@ public final class Manager: Service, Sendable {
                     state.withLock { $0.ready = true }
                     logger.info("informers synced", metadata: ["deployments": "\(deployments.count)", "statefulsets": "\(statefulSets.count)", "hpas": "\(hpas.count)"])
                     // Workers run until the queue shuts down; they are never cancelled mid-reconcile.
-                    await controller.run(workers: configuration.workers)
+                    await controller.run(workers: configuration.workers, upTo: configuration.maxWorkers)
                 }
                 informers.forEach { $0.cancel() }
                 background.cancelAll()

@@ -66,6 +66,13 @@ public actor WorkQueue<Key: Hashable & Sendable> {
 
     /// The next key to work on; nil once the queue is shut down.
     public func next() async -> Key? {
+        if let key = nextIfReady() { return key }
+        if shuttingDown { return nil }
+        return await withCheckedContinuation { waiting.append($0) }
+    }
+
+    /// The next key when one is ready now; nil when none is (or the queue is shut down).
+    public func nextIfReady() -> Key? {
         if head < order.count {
             let key = order[head]
             head += 1
@@ -83,8 +90,7 @@ public actor WorkQueue<Key: Hashable & Sendable> {
             processing.insert(key)
             return key
         }
-        if shuttingDown { return nil }
-        return await withCheckedContinuation { waiting.append($0) }
+        return nil
     }
 
     /// The worker finished with the key.

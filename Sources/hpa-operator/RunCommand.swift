@@ -32,8 +32,11 @@ struct Run: AsyncParsableCommand {
     @Option(help: "How prometheus metrics appear in HPAs: object, pod or external.")
     var metricStyle: MetricStyle = .object
 
-    @Option(help: "Workloads reconciled at the same time.")
+    @Option(help: "Workloads reconciled at the same time when few changes wait.")
     var workers: Int = 2
+
+    @Option(help: "Workloads reconciled at the same time while changes wait (initial sync, leader takeover).")
+    var maxWorkers: Int = 32
 
     @Flag(help: "Elect a leader with a coordination.k8s.io/v1 Lease; only the leader writes HPAs.")
     var leaderElect = false
@@ -112,6 +115,7 @@ struct Run: AsyncParsableCommand {
 
     func validate() throws {
         if workers < 1 { throw ValidationError("--workers must be at least 1") }
+        if maxWorkers < workers { throw ValidationError("--max-workers must be at least --workers (\(workers))") }
         if maxConcurrentQueries < 1 { throw ValidationError("--max-concurrent-queries must be at least 1") }
         if defaultInterval.duration < .seconds(1) { throw ValidationError("--default-interval must be at least 1s") }
         if !(0...65535).contains(securePort) { throw ValidationError("--secure-port must be a port number (0 picks a free one)") }
@@ -152,7 +156,7 @@ struct Run: AsyncParsableCommand {
         let instance = Manager(
             client: client,
             configuration: Manager.Configuration(
-                namespace: namespace, style: metricStyle, workers: workers, leaderElection: election,
+                namespace: namespace, style: metricStyle, workers: workers, maxWorkers: maxWorkers, leaderElection: election,
                 metricsBindAddress: metricsBindAddress.isEmpty ? nil : metricsBindAddress),
             logger: logger)
         let collectorMetrics = CollectorMetrics(registry: instance.metrics.registry)
