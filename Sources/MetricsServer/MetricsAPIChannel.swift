@@ -96,6 +96,13 @@ final class MetricsAPIHandler: ChannelInboundHandler {
             context.close(promise: nil)
         case let idle as IdleStateHandler.IdleStateEvent where idle == .read:
             context.close(promise: nil)
+        case ChannelEvent.inputClosed:
+            // The client is done (Hummingbird's server allows half-closed connections, so NIO does
+            // not close them by itself): every request was answered as it arrived, so close once
+            // the answers are out. Left open, the aggregator's finished connections sat in
+            // CLOSE-WAIT until the idle timeout (45 of them in the first 20 s of an initial sync).
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)))
+                .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         default:
             context.fireUserInboundEventTriggered(event)
         }

@@ -206,6 +206,21 @@ import TestSupport
         await running.stop()
     }
 
+    /// A client that closes its side is closed at once, not left in CLOSE-WAIT until the idle
+    /// timeout (seen on the real control plane: the aggregator's finished connections piled up).
+    @Test func aConnectionTheClientClosedIsClosed() async throws {
+        let running = try await Running(store: await Values.store(at: Date()), authentication: true)
+        let port = try #require(running.server.port)
+        // Without -quiet (which ignores end of input), s_client ends the connection when its input ends.
+        let result = try Tool.run("/bin/bash", ["-c", "printf 'GET /healthz HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' | timeout 10 openssl s_client -connect 127.0.0.1:\(port) >/dev/null 2>&1; echo $?"])
+        #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) != "124")
+        let lingering = { try Tool.run("/bin/bash", ["-c", "ss -Htn state close-wait '( sport = :\(port) )' | wc -l"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
+        // Well inside the 120 s idle timeout that closed them before.
+        let closed = try await Poll.until(timeout: .seconds(60)) { try lingering() == "0" }
+        #expect(closed, "connections left in CLOSE-WAIT: \((try? lingering()) ?? "?")")
+        await running.stop()
+    }
+
     @Test func servingCertificateFilesAreReReadWhenTheyChange() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("serving-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
