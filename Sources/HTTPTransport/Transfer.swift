@@ -63,10 +63,6 @@ final class Transfer: @unchecked Sendable {
         set(CURLOPT_URL, request.url)
         set(CURLOPT_NOSIGNAL, 1)
         set(CURLOPT_TCP_KEEPALIVE, 1)
-        // HTTP/2 where TLS negotiates it (libcurl's default for https), and requests that start
-        // together wait for the connection being opened instead of each opening its own: they are
-        // multiplexed on it. Servers and proxies without HTTP/2 get HTTP/1.1 keep-alive as before.
-        set(CURLOPT_PIPEWAIT, 1)
         set(CURLOPT_USERAGENT, configuration.userAgent)
         set(CURLOPT_CONNECTTIMEOUT_MS, Int(configuration.connectTimeout.components.seconds * 1000))
         if let timeoutSeconds { set(CURLOPT_TIMEOUT_MS, max(1, Int(timeoutSeconds * 1000))) }
