@@ -142,14 +142,19 @@ struct KubeClientVerbTests {
 
 @Suite("Events")
 struct EventRecorderTests {
-    /// A warning alternating with another event is written once, not on every alternation; a
-    /// workload that is gone and comes back starts afresh.
-    @Test func eachEventIsWrittenOncePerObject() async throws {
+    /// A recorder writing to a fresh apiserver double, logging nothing.
+    static func recorder() async throws -> (FakeAPIServer, KubeClient, EventRecorder) {
         let server = try await FakeAPIServer.start()
         let client = KubeClient(config: ClientConfig(server: server.url))
         var quiet = Logger(label: "events")
         quiet.logLevel = .critical
-        let recorder = EventRecorder(client: client, instance: "test", logger: quiet)
+        return (server, client, EventRecorder(client: client, instance: "test", logger: quiet))
+    }
+
+    /// A warning alternating with another event is written once, not on every alternation; a
+    /// workload that is gone and comes back starts afresh.
+    @Test func eachEventIsWrittenOncePerObject() async throws {
+        let (server, client, recorder) = try await Self.recorder()
         let web = ObjectReference(apiVersion: "apps/v1", kind: "Deployment", namespace: "shop", name: "web", uid: "u")
         for _ in 0..<3 {
             await recorder.record(.warning, reason: "InvalidHPAAnnotations", message: "maxReplicas: 'ten' is not a whole number", on: web)
@@ -167,11 +172,7 @@ struct EventRecorderTests {
     /// Recording does not wait for the apiserver: with every Event POST hanging, a reconcile's
     /// record returns at once, and the events are written when the apiserver answers again.
     @Test func recordingDoesNotWaitForTheAPIServer() async throws {
-        let server = try await FakeAPIServer.start()
-        let client = KubeClient(config: ClientConfig(server: server.url))
-        var quiet = Logger(label: "events")
-        quiet.logLevel = .critical
-        let recorder = EventRecorder(client: client, instance: "test", logger: quiet)
+        let (server, client, recorder) = try await Self.recorder()
         await server.hang { $0.path.hasSuffix("/events") && $0.method == "POST" }
         for index in 0..<20 {
             // Would hang on the first record if it waited for its POST.
