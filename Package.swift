@@ -109,7 +109,7 @@ let package = Package(
         // `make bench-collector`: one round of 1,000 queries against a real Prometheus, against curl.
         .executableTarget(name: "CollectorBenchmark", dependencies: ["Collector", "KubeModel", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         // `make bench-api`: the metrics API against nginx serving the same bytes, both over TLS, loaded by wrk.
-        .executableTarget(name: "APIBenchmark", dependencies: ["MetricsServer", "Collector", "KubeModel", "TestSupport", .product(name: "Logging", package: "swift-log")]),
+        .executableTarget(name: "APIBenchmark", dependencies: ["MetricsServer", "Collector", "Autoscaling", "KubeModel", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport", "TestSupport"]),
         .testTarget(name: "KubeModelTests", dependencies: ["KubeModel", "TestSupport"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeModel", "HTTPTransport", "TestSupport"]),

@@ -6,21 +6,27 @@ import ServiceLifecycle
 
 /// Keeps the metrics APIServices trusting our serving CA (`--manage-apiservice-ca-bundle`): their
 /// `spec.caBundle` is patched when it differs, at start and every minute after, so an APIService
-/// re-applied from manifests is mended.
+/// re-applied from manifests is mended. With the admission webhook on, the same for every webhook
+/// of the ValidatingWebhookConfiguration `hpa-operator`.
 public struct APIServiceCABundle: Service {
     /// The APIServices this server answers for.
     public static let names = ["v1beta1.custom.metrics.k8s.io", "v1beta2.custom.metrics.k8s.io", "v1beta1.external.metrics.k8s.io"]
+    /// The webhook configuration config/default installs.
+    public static let webhookConfiguration = "hpa-operator"
 
     let client: KubeClient
     /// The CA to trust now (it changes only when an old Secret without the CA's key is renewed).
     let caPEM: @Sendable () -> String
     let interval: Duration
+    /// Whether the admission webhook's configuration is kept too.
+    let webhook: Bool
     let logger: Logger
 
-    public init(client: KubeClient, caPEM: @escaping @Sendable () -> String, interval: Duration = .seconds(60), logger: Logger) {
+    public init(client: KubeClient, caPEM: @escaping @Sendable () -> String, interval: Duration = .seconds(60), webhook: Bool = false, logger: Logger) {
         self.client = client
         self.caPEM = caPEM
         self.interval = interval
+        self.webhook = webhook
         self.logger = logger
     }
 
@@ -45,10 +51,32 @@ public struct APIServiceCABundle: Service {
             patched += 1
             logger.info("set the APIService's caBundle to our serving CA", metadata: ["apiservice": "\(name)"])
         }
+        if webhook { patched += try await reconcileWebhooks(bundle) }
         if !missing.isEmpty {
             throw MetricsServerError("APIService \(missing.joined(separator: ", ")) not found; apply config/default, which creates them")
         }
         return patched
+    }
+
+    /// Each webhook whose bundle differs, by a JSON patch of its index (guarded by a test of its name).
+    private func reconcileWebhooks(_ bundle: String) async throws -> Int {
+        let name = Self.webhookConfiguration
+        let configuration: ValidatingWebhookConfiguration
+        do {
+            configuration = try await client.get(ValidatingWebhookConfiguration.self, namespace: nil, name: name)
+        } catch KubeError.notFound {
+            throw MetricsServerError("ValidatingWebhookConfiguration \(name) not found; apply config/default, which creates it, or run without --admission-webhook")
+        }
+        var operations: [[String: Any]] = []
+        for (index, webhook) in (configuration.webhooks ?? []).enumerated() where webhook.clientConfig?.caBundle != bundle {
+            operations.append(["op": "test", "path": "/webhooks/\(index)/name", "value": webhook.name])
+            operations.append(["op": "add", "path": "/webhooks/\(index)/clientConfig/caBundle", "value": bundle])
+        }
+        guard !operations.isEmpty else { return 0 }
+        let patch = try JSONSerialization.data(withJSONObject: operations)
+        let _: ValidatingWebhookConfiguration = try await client.patch(ValidatingWebhookConfiguration.self, namespace: nil, name: name, .json(patch))
+        logger.info("set the admission webhook's caBundle to our serving CA", metadata: ["validatingwebhookconfiguration": "\(name)"])
+        return operations.count / 2
     }
 
     public func run() async throws {

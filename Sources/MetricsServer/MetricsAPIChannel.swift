@@ -51,8 +51,14 @@ final class MetricsAPIHandler: ChannelInboundHandler {
     static let healthy = MetricsAPIResponse(status: 200, body: Data("ok\n".utf8))
     static let notReady = MetricsAPIResponse(status: 503, body: Data("the collector has not synced its HPAs yet\n".utf8))
 
+    static let admissionPath: Substring = "/validate-workload"
+    /// Bodies are read only for the admission webhook, and only up to this size.
+    static let maximumBody = 4 * 1024 * 1024 + 64 * 1024
+
     private let server: MetricsHTTPServer
     private var request: HTTPRequestHead?
+    private var body: ByteBuffer?
+    private var bodyTooLarge = false
     /// The client certificate's common name, read once per connection (nil inside: no certificate).
     private var commonName: String??
 
@@ -64,8 +70,19 @@ final class MetricsAPIHandler: ChannelInboundHandler {
         switch unwrapInboundIn(data) {
         case .head(let head):
             request = head
-        case .body:
-            break  // GET and HEAD only: a body is read and ignored.
+            body = nil
+            bodyTooLarge = false
+        case .body(var part):
+            // Only the admission webhook reads a body; elsewhere it is read and ignored.
+            guard server.configuration.admission != nil, !bodyTooLarge else { return }
+            if (body?.readableBytes ?? 0) + part.readableBytes > Self.maximumBody {
+                bodyTooLarge = true
+                body = nil
+            } else if body == nil {
+                body = part
+            } else {
+                body!.writeBuffer(&part)
+            }
         case .end:
             guard let head = request else { return }
             request = nil
@@ -113,6 +130,20 @@ final class MetricsAPIHandler: ChannelInboundHandler {
         let (path, query) = Self.split(head.uri)
         var trustProblem: String?
         if case .requestHeader(let authorities) = server.configuration.authentication { trustProblem = authorities.problem }
+        if path == Self.admissionPath, let admission = server.configuration.admission {
+            guard head.method == .POST else {
+                return write(MetricsAPI.status(405, reason: "MethodNotAllowed", "\(Self.admissionPath) takes an AdmissionReview by POST"),
+                             contentType: "application/json", for: head, started: started, context: context)
+            }
+            guard !bodyTooLarge else {
+                return write(MetricsAPI.status(413, reason: "RequestEntityTooLarge", "the AdmissionReview is larger than \(Self.maximumBody) bytes"),
+                             contentType: "application/json", for: head, started: started, context: context)
+            }
+            let received = body.map { Data($0.readableBytesView) } ?? Data()
+            body = nil
+            let answer = admission(received)
+            return write(MetricsAPIResponse(status: answer.status, body: answer.body), contentType: "application/json", for: head, started: started, context: context)
+        }
         if Self.healthPaths.contains(path) {
             // Not ready while no caller could be authenticated.
             let answer = path == "/readyz" && (!server.isReady() || trustProblem != nil) ? Self.notReady : Self.healthy

@@ -23,12 +23,18 @@ public final class MetricsHTTPServer: Service, Sendable {
         public var port: Int
         public var identity: ServingIdentity
         public var authentication: Authentication
+        /// `POST /validate-workload` (an admission webhook, called by the apiserver without the
+        /// aggregator's client certificate): the AdmissionReview body in, status and body out.
+        /// nil: not served.
+        public var admission: (@Sendable (Data) -> (status: Int, body: Data))?
 
-        public init(host: String = "0.0.0.0", port: Int = 6443, identity: ServingIdentity, authentication: Authentication) {
+        public init(host: String = "0.0.0.0", port: Int = 6443, identity: ServingIdentity, authentication: Authentication,
+                    admission: (@Sendable (Data) -> (status: Int, body: Data))? = nil) {
             self.host = host
             self.port = port
             self.identity = identity
             self.authentication = authentication
+            self.admission = admission
         }
     }
 

@@ -75,6 +75,15 @@ public final class Manager: Service, Sendable {
     }
 
     /// Ready once every informer has synced.
+    /// Why the HPA of this workload would not be written (an HPA in the way), as the reconcile
+    /// would say it; nil when nothing is in the way. For the admission webhook: the caches may
+    /// lag the apiserver by a moment, which for a warning is fine.
+    public func conflict(for workload: WorkloadReference) -> String? {
+        guard let namespace = workload.namespace, !namespace.isEmpty else { return nil }
+        return HPAReconciler.conflict(WorkloadKey(kind: workload.kind, namespace: namespace, name: workload.name), uid: workload.uid,
+                                      cache: InformerCache(deployments: deployments, statefulSets: statefulSets, hpas: hpas))
+    }
+
     public var isReady: Bool { state.withLock { $0.ready } }
     public var isLeader: Bool { elector?.isLeader ?? true }
     /// The metrics port once it is bound.

@@ -104,6 +104,12 @@ struct Run: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Common names allowed for that client certificate, comma-separated or repeated (default: the ConfigMap's list; empty allows any).", valueName: "names"))
     var requestheaderAllowedNames: [String] = []
 
+    @Flag(help: "Serve POST /validate-workload on the secure port: an admission webhook that warns at kubectl apply about bad autoscaling annotations.")
+    var admissionWebhook = false
+
+    @Flag(help: "With --admission-webhook, refuse Deployments and StatefulSets with invalid autoscaling annotations instead of warning.")
+    var admissionDenyInvalid = false
+
     @Flag(help: "Serve the metrics API to anyone, without client certificates. For local use only.")
     var authenticationSkip = false
 
@@ -115,6 +121,7 @@ struct Run: AsyncParsableCommand {
 
     func validate() throws {
         if workers < 1 { throw ValidationError("--workers must be at least 1") }
+        if admissionDenyInvalid && !admissionWebhook { throw ValidationError("--admission-deny-invalid needs --admission-webhook") }
         if maxWorkers < workers { throw ValidationError("--max-workers must be at least --workers (\(workers))") }
         if maxConcurrentQueries < 1 { throw ValidationError("--max-concurrent-queries must be at least 1") }
         if defaultInterval.duration < .seconds(1) { throw ValidationError("--default-interval must be at least 1s") }
@@ -172,7 +179,8 @@ struct Run: AsyncParsableCommand {
         let podNamespace = config.origin == "in-cluster" ? config.namespace : nil
         let metricsServer: MetricsHTTPServer?
         do {
-            let (server, helpers) = try await metricsAPI(store: collector.store, client: client, metrics: instance.metrics,
+            let admission = admissionWebhook ? WorkloadAdmission(style: metricStyle, denyInvalid: admissionDenyInvalid, conflict: { instance.conflict(for: $0) }) : nil
+            let (server, helpers) = try await metricsAPI(store: collector.store, client: client, metrics: instance.metrics, admission: admission,
                                                          namespace: podNamespace ?? "hpa-operator-system", isReady: { collector.hasSynced }, logger: logger)
             metricsServer = server
             services.append(.init(service: server))
@@ -193,6 +201,14 @@ struct Run: AsyncParsableCommand {
         }
     }
 
+    /// The webhook as the metrics API's HTTP server calls it.
+    private static func serve(_ admission: WorkloadAdmission) -> @Sendable (Data) -> (status: Int, body: Data) {
+        { body in
+            let answer = admission.review(body)
+            return (answer.status, answer.body)
+        }
+    }
+
     private func leaderElection(identity: String, podNamespace: String? = nil) -> LeaderElector.Configuration {
         LeaderElector.Configuration(namespace: leaderElectNamespace ?? podNamespace ?? "hpa-operator-system", name: leaderElectId, identity: identity,
                                     leaseDuration: leaderElectLeaseDuration.duration, renewDeadline: leaderElectRenewDeadline.duration,
@@ -201,7 +217,7 @@ struct Run: AsyncParsableCommand {
 
     /// The HTTPS metrics API: its serving identity (files, or generated and logged) and its
     /// client authentication (the requestheader CA, kept fresh by the returned refresher).
-    private func metricsAPI(store: MetricStore, client: KubeClient, metrics: OperatorMetrics, namespace: String,
+    private func metricsAPI(store: MetricStore, client: KubeClient, metrics: OperatorMetrics, admission: WorkloadAdmission?, namespace: String,
                             isReady: @escaping @Sendable () -> Bool, logger: Logger) async throws -> (MetricsHTTPServer, [any Service]) {
         var helpers: [any Service] = []
         let identity: ServingIdentity
@@ -223,7 +239,9 @@ struct Run: AsyncParsableCommand {
             logger.info("the metrics API uses a generated certificate, renewed before it expires; the APIServices' caBundle must hold this CA",
                         metadata: ["names": "\(names.joined(separator: ","))", "secret": "\(tlsSecret ?? "(none)")", "ca": "\(caPEM)",
                                    "expires": "\(generated.expiry.map { Timestamp.rfc3339($0) } ?? "?")"])
-            if manageApiserviceCaBundle { helpers.append(APIServiceCABundle(client: client, caPEM: { generated.caPEM }, logger: logger)) }
+            if manageApiserviceCaBundle {
+                helpers.append(APIServiceCABundle(client: client, caPEM: { generated.caPEM }, webhook: admission != nil, logger: logger))
+            }
             if let tlsCaOut {
                 do { try caPEM.write(toFile: tlsCaOut, atomically: true, encoding: .utf8) } catch {
                     throw ValidationError("--tls-ca-out: cannot write \(tlsCaOut): \(error.localizedDescription)")
@@ -250,7 +268,8 @@ struct Run: AsyncParsableCommand {
         metrics.beforeScrape { apiMetrics.servingCertificateExpires(identity.expiry) }
         let server = MetricsHTTPServer(
             api: MetricsAPI(store: store),
-            configuration: MetricsHTTPServer.Configuration(host: secureBindAddress, port: securePort, identity: identity, authentication: authentication),
+            configuration: MetricsHTTPServer.Configuration(host: secureBindAddress, port: securePort, identity: identity, authentication: authentication,
+                                                           admission: admission.map(Self.serve)),
             metrics: apiMetrics, isReady: isReady, logger: logger)
         return (server, helpers)
     }

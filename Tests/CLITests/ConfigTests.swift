@@ -31,6 +31,30 @@ import Yams
         #expect(try !Self.render(directory).isEmpty)
     }
 
+    /// The admission webhook never gets in the way of a deploy, and its CA is managed as the
+    /// APIServices' is (patched by the operator, or injected by cert-manager).
+    @Test func theAdmissionWebhookIsSafeByConfiguration() throws {
+        for directory in ["config/default", "config/cert-manager"] {
+            let objects = try Self.render(directory)
+            let configuration = try #require(Self.kind(objects, "ValidatingWebhookConfiguration").first { Self.name($0) == "hpa-operator" })
+            let webhooks = try #require(configuration["webhooks"] as? [Object])
+            #expect(webhooks.count == 1)
+            let webhook = webhooks[0]
+            #expect(webhook["failurePolicy"] as? String == "Ignore")
+            #expect(webhook["sideEffects"] as? String == "None")
+            #expect(webhook["timeoutSeconds"] as? Int == 2)
+            #expect(webhook["admissionReviewVersions"] as? [String] == ["v1"])
+            let service = ((webhook["clientConfig"] as? Object)?["service"] as? Object)
+            #expect(service?["name"] as? String == "hpa-operator" && service?["path"] as? String == "/validate-workload")
+            let excluded = ((webhook["namespaceSelector"] as? Object)?["matchExpressions"] as? [Object])?.first?["values"] as? [String]
+            #expect(excluded == ["kube-system", "hpa-operator-system"])
+            let arguments = try #require(Self.kind(objects, "Deployment").first.flatMap { ((($0["spec"] as? Object)?["template"] as? Object)?["spec"] as? Object)?["containers"] as? [Object] }?.first?["args"] as? [String])
+            #expect(arguments.contains("--admission-webhook"), "\(directory)")
+            let annotations = (configuration["metadata"] as? Object)?["annotations"] as? [String: String]
+            #expect((annotations?["cert-manager.io/inject-ca-from"] != nil) == (directory == "config/cert-manager"))
+        }
+    }
+
     @Test func rbacIsExactlyWhatTheOperatorUses() throws {
         let objects = try Self.render("config/default")
         let operatorRole = try #require(Self.kind(objects, "ClusterRole").first { Self.name($0) == "hpa-operator" })
@@ -42,6 +66,7 @@ import Yams
             "autoscaling|horizontalpodautoscalers|get,list,watch,create,update,patch,delete|",
             "|events|create,patch|",
             "apiregistration.k8s.io|apiservices|get,patch|v1beta1.custom.metrics.k8s.io,v1beta2.custom.metrics.k8s.io,v1beta1.external.metrics.k8s.io",
+            "admissionregistration.k8s.io|validatingwebhookconfigurations|get,patch|hpa-operator",
         ])
         let namespaced = try #require(Self.kind(objects, "Role").first { Self.name($0) == "hpa-operator" })
         #expect(Self.namespace(namespaced) == "hpa-operator-system")

@@ -6,6 +6,7 @@ import KubeModel
 import Logging
 import MetricsServer
 import Prometheus
+import Synchronization
 import Testing
 import TestSupport
 
@@ -19,7 +20,8 @@ import TestSupport
         let registry: PrometheusCollectorRegistry
 
         init(store: MetricStore, authentication skip: Bool = false, allowedNames: [String] = ["front-proxy-client"],
-             authorities given: ClientCertificateAuthorities? = nil, requestheaderCA: TestCertificateAuthority? = nil) async throws {
+             authorities given: ClientCertificateAuthorities? = nil, requestheaderCA: TestCertificateAuthority? = nil,
+             admission: (@Sendable (Data) -> (status: Int, body: Data))? = nil) async throws {
             let (identity, caPEM) = try ServingIdentity.selfSigned(names: ["hpa-operator.hpa-operator-system.svc"])
             servingCA = caPEM
             self.requestheaderCA = try requestheaderCA ?? TestCertificateAuthority(commonName: "front-proxy CA")
@@ -30,7 +32,7 @@ import TestSupport
             logger.logLevel = .critical
             server = MetricsHTTPServer(
                 api: MetricsAPI(store: store),
-                configuration: MetricsHTTPServer.Configuration(host: "127.0.0.1", port: 0, identity: identity, authentication: authentication),
+                configuration: MetricsHTTPServer.Configuration(host: "127.0.0.1", port: 0, identity: identity, authentication: authentication, admission: admission),
                 metrics: MetricsAPIMetrics(registry: registry), isReady: { true }, logger: logger)
             let server = self.server
             task = Task { try await server.run() }
@@ -218,6 +220,30 @@ import TestSupport
         // Well inside the 120 s idle timeout that closed them before.
         let closed = try await Poll.until(timeout: .seconds(60)) { try lingering() == "0" }
         #expect(closed, "connections left in CLOSE-WAIT: \((try? lingering()) ?? "?")")
+        await running.stop()
+    }
+
+    /// The admission webhook is served on the secure port to the apiserver, which calls it
+    /// without the aggregator's client certificate; the body reaches the webhook whole; other
+    /// methods get 405 and oversized bodies 413, unread.
+    @Test func theAdmissionWebhookIsServedWithoutTheAggregatorsCertificate() async throws {
+        let received = Mutex<[Int]>([])
+        let running = try await Running(store: MetricStore()) { body in
+            received.withLock { $0.append(body.count) }
+            return (200, Data(#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"u","allowed":true}}"#.utf8))
+        }
+        let body = Data(repeating: UInt8(ascii: "x"), count: 300_000)
+        let answer = try await running.client().send(HTTPRequest(method: "POST", url: running.url + "/validate-workload",
+                                                                  headers: [("Content-Type", "application/json")], body: body, timeout: .seconds(30)))
+        #expect(answer.status == 200 && answer.bodyText.contains(#""allowed":true"#))
+        #expect(received.withLock { $0 } == [300_000])
+        #expect(try await running.get(running.client(), "/validate-workload").status == 405)
+        let huge = try await running.client().send(HTTPRequest(method: "POST", url: running.url + "/validate-workload",
+                                                                body: Data(count: 5 * 1024 * 1024), timeout: .seconds(60)))
+        #expect(huge.status == 413)
+        #expect(received.withLock { $0 }.count == 1)
+        // The metrics API itself still wants the aggregator's certificate.
+        #expect(try await running.get(running.client(), "/apis/custom.metrics.k8s.io/v1beta2").status == 401)
         await running.stop()
     }
 

@@ -48,7 +48,7 @@ public struct HPAReconciler: Reconciler {
         let uid = workload.metadata.uid
         let reference = ObjectReference(apiVersion: WorkloadReference.apiVersion, kind: key.kind, namespace: key.namespace, name: key.name, uid: uid)
         let live = cache.hpa(namespace: key.namespace, name: key.name)
-        let ours = live.map { hpa in uid != nil && hpa.metadata.ownerReferences?.contains { $0.controller == true && $0.uid == uid } == true } ?? false
+        let ours = live.map { Self.isControlled($0, by: uid) } ?? false
         let log = logger.with(["workload": "\(key)", "hpa": "\(ObjectKey(namespace: key.namespace, name: key.name))"])
 
         switch workload.desired(style: style) {
@@ -68,19 +68,30 @@ public struct HPAReconciler: Reconciler {
             return ReconcileResult(.invalid)
 
         case .hpa(let hpa, let warnings):
-            let others = cache.hpas(targeting: key).compactMap(\.metadata.name).filter { $0 != key.name }.sorted()
-            if !others.isEmpty {
-                // Two HPAs on one target: the HPA controller would stop both (AmbiguousSelector).
-                let names = others.map { "HorizontalPodAutoscaler \($0)" }.joined(separator: ", ")
-                return await conflict("\(names) already scales this \(key.kind); two HPAs on one target stop each other, so HorizontalPodAutoscaler \(key.name) is not written. Delete \(others.count == 1 ? "it" : "them") or remove the \(AnnotationKeys.domain) annotations.", reference, log)
-            }
-            if live != nil && !ours { return await conflict(Self.notOursMessage(key), reference, log) }
+            if let message = Self.conflict(key, uid: uid, cache: cache) { return await conflict(message, reference, log) }
             if !warnings.isEmpty {
                 guard isLeader() else { return ReconcileResult(.notLeader) }
                 await events.record(.warning, reason: "InvalidHPAAnnotations", message: warnings.map(\.description).joined(separator: "; "), on: reference)
             }
             return try await converge(key, hpa, live: live, uid: uid, reference: reference, log: log)
         }
+    }
+
+    /// Why this workload's HPA would not be written (another HPA in the way), or nil: the
+    /// reconcile's rule, also what the admission webhook warns about.
+    static func conflict(_ key: WorkloadKey, uid: String?, cache: any AutoscalingCache) -> String? {
+        let others = cache.hpas(targeting: key).compactMap(\.metadata.name).filter { $0 != key.name }.sorted()
+        if !others.isEmpty {
+            // Two HPAs on one target: the HPA controller would stop both (AmbiguousSelector).
+            let names = others.map { "HorizontalPodAutoscaler \($0)" }.joined(separator: ", ")
+            return "\(names) already scales this \(key.kind); two HPAs on one target stop each other, so HorizontalPodAutoscaler \(key.name) is not written. Delete \(others.count == 1 ? "it" : "them") or remove the \(AnnotationKeys.domain) annotations."
+        }
+        if let live = cache.hpa(namespace: key.namespace, name: key.name), !isControlled(live, by: uid) { return notOursMessage(key) }
+        return nil
+    }
+
+    static func isControlled(_ hpa: HorizontalPodAutoscaler, by uid: String?) -> Bool {
+        uid != nil && hpa.metadata.ownerReferences?.contains { $0.controller == true && $0.uid == uid } == true
     }
 
     static func notOursMessage(_ key: WorkloadKey) -> String {

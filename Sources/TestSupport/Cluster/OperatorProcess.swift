@@ -9,6 +9,8 @@ public final class OperatorProcess: Sendable {
     public let arguments: [String]
     /// `http://<namespace address>:<metrics port>`.
     public let metricsURL: String
+    /// `https://<namespace address>:<secure port>`: the metrics API and the admission webhook.
+    public let secureURL: String
 
     /// `arguments` are those after `run`; the metrics port is read from `--metrics-bind-address`.
     public init(name: String, plane: ControlPlane, arguments: [String]) throws {
@@ -18,6 +20,8 @@ public final class OperatorProcess: Sendable {
         self.arguments = arguments
         let bind = arguments.last { $0.hasPrefix("--metrics-bind-address=") }.map { String($0.dropFirst("--metrics-bind-address=".count)) } ?? ":8080"
         metricsURL = "http://\(plane.network.address):\(bind.split(separator: ":").last ?? "8080")"
+        let securePort = arguments.last { $0.hasPrefix("--secure-port=") }.map { String($0.dropFirst("--secure-port=".count)) } ?? "6443"
+        secureURL = "https://\(plane.network.address):\(securePort)"
     }
 
     /// `/metrics` in the text format, or nil while it does not answer.
@@ -40,8 +44,10 @@ public final class OperatorProcess: Sendable {
 
     public var isReady: Bool {
         get async {
-            guard let response = try? await HTTPClient().send(HTTPRequest(url: "\(metricsURL)/readyz", timeout: .seconds(5))) else { return false }
-            return response.status == 200
+            guard let response = try? await HTTPClient().send(HTTPRequest(url: "\(metricsURL)/readyz", timeout: .seconds(5))), response.status == 200 else { return false }
+            // The secure port listens too (it binds after the caches sync): scenarios call it directly.
+            let secure = HTTPClient(configuration: HTTPClientConfiguration(tls: TLSOptions(insecureSkipVerify: true)))
+            return (try? await secure.send(HTTPRequest(url: "\(secureURL)/healthz", timeout: .seconds(5))))?.status == 200
         }
     }
 

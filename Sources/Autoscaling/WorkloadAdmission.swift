@@ -1,0 +1,102 @@
+import DecodingErrorText
+import Foundation
+import KubeModel
+
+/// The validating admission webhook's answer for Deployments and StatefulSets: their annotations
+/// read exactly as the operator reads them (`DesiredHPA`), every problem one warning line
+/// `<key>: <problem>` that `kubectl apply` prints, and an HPA in the way said too. Allowed always,
+/// unless `denyInvalid`, which refuses invalid annotations with the same text. Pure: bytes in,
+/// status and bytes out.
+public struct WorkloadAdmission: Sendable {
+    /// Larger bodies are refused unread (two objects of etcd's 1.5 MB at most, with room).
+    public static let maximumBody = 4 * 1024 * 1024
+
+    public var style: MetricStyle
+    public var denyInvalid: Bool
+    /// Why the operator would not write this workload's HPA (another HPA in the way), or nil.
+    public var conflict: @Sendable (WorkloadReference) -> String?
+
+    public init(style: MetricStyle, denyInvalid: Bool, conflict: @escaping @Sendable (WorkloadReference) -> String? = { _ in nil }) {
+        self.style = style
+        self.denyInvalid = denyInvalid
+        self.conflict = conflict
+    }
+
+    public struct Answer: Sendable, Equatable {
+        public var status: Int
+        public var body: Data
+    }
+
+    public func review(_ body: Data) -> Answer {
+        guard body.count <= Self.maximumBody else { return Self.badRequest("the body is \(body.count) bytes, more than the \(Self.maximumBody) an AdmissionReview may have") }
+        let review: AdmissionReview
+        do {
+            review = try JSONDecoder().decode(AdmissionReview.self, from: body)
+        } catch {
+            return Self.badRequest("the body is not an AdmissionReview: \(Self.describe(error, body))")
+        }
+        guard review.apiVersion == AdmissionReview.apiVersion, review.kind == "AdmissionReview" else {
+            return Self.badRequest("expected apiVersion \(AdmissionReview.apiVersion), kind AdmissionReview; got \(ExternalText.sanitized(review.apiVersion ?? "none", limit: 60)), \(ExternalText.sanitized(review.kind ?? "none", limit: 60)) (list only v1 in admissionReviewVersions)")
+        }
+        guard let request = review.request else { return Self.badRequest("the AdmissionReview has no request") }
+        // Most writes in a cluster are not ours: answered without reading the object.
+        guard body.range(of: Self.domain) != nil, request.kind?.group == "apps", request.kind?.version == "v1" else { return Self.allow(request.uid) }
+        let desired: DesiredHPA
+        let reference: WorkloadReference
+        do {
+            switch request.kind?.kind {
+            case Deployment.kind:
+                guard let workload = try JSONDecoder().decode(AdmissionReview.Object<Deployment>.self, from: body).request?.object else { return Self.allow(request.uid) }
+                (desired, reference) = (DesiredHPA(for: workload, style: style), WorkloadReference(workload))
+            case StatefulSet.kind:
+                guard let workload = try JSONDecoder().decode(AdmissionReview.Object<StatefulSet>.self, from: body).request?.object else { return Self.allow(request.uid) }
+                (desired, reference) = (DesiredHPA(for: workload, style: style), WorkloadReference(workload))
+            default:
+                return Self.allow(request.uid)
+            }
+        } catch {
+            // Not ours to judge: the apiserver validates the object itself.
+            return Self.allow(request.uid)
+        }
+        var named = reference
+        if named.namespace == nil || named.namespace?.isEmpty == true { named.namespace = request.namespace }
+        if named.name.isEmpty { named.name = request.name ?? "" }
+        switch desired {
+        case .none:
+            return Self.allow(request.uid)
+        case .invalid(let problems):
+            let lines = problems.map(\.description)
+            if denyInvalid && problems.contains(where: \.isError) {
+                return Self.answer(AdmissionReview.Response(uid: request.uid, allowed: false, warnings: lines, status: AdmissionReview.ResponseStatus(
+                    code: 422, reason: "Invalid", message: "invalid \(AnnotationKeys.domain) annotations: " + lines.joined(separator: "; "))))
+            }
+            return Self.answer(AdmissionReview.Response(uid: request.uid, allowed: true, warnings: lines))
+        case .hpa(_, let warnings):
+            var lines = warnings.map(\.description)
+            if let conflict = conflict(named) { lines.append("\(AnnotationKeys.domain): \(conflict)") }
+            return Self.answer(AdmissionReview.Response(uid: request.uid, allowed: true, warnings: lines.isEmpty ? nil : lines))
+        }
+    }
+
+    static let domain = Data(AnnotationKeys.domain.utf8)
+
+    static func allow(_ uid: String) -> Answer { answer(AdmissionReview.Response(uid: uid, allowed: true)) }
+
+    static func answer(_ response: AdmissionReview.Response) -> Answer {
+        // Warnings are at most 120 characters each in kubectl's output before wrapping; the
+        // apiserver keeps them whole up to 4 KB in all. Ours are printable and bounded already.
+        Answer(status: 200, body: (try? JSONEncoder().encode(AdmissionReview(response: response))) ?? Data())
+    }
+
+    static func badRequest(_ message: String) -> Answer {
+        let status: [String: Any] = ["kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "BadRequest", "code": 400, "message": message]
+        return Answer(status: 400, body: (try? JSONSerialization.data(withJSONObject: status, options: [.sortedKeys])) ?? Data())
+    }
+
+    private static func describe(_ error: any Error, _ body: Data) -> String {
+        if case DecodingError.dataCorrupted(let context) = error, context.codingPath.isEmpty {
+            do { _ = try JSONValue(parsing: body) } catch { return error.description }
+        }
+        return ExternalText.sanitized(DecodingErrorText.describe(error), limit: 300)
+    }
+}
