@@ -83,9 +83,12 @@ public struct WorkloadAdmission: Sendable {
     static func allow(_ uid: String) -> Answer { answer(AdmissionReview.Response(uid: uid, allowed: true)) }
 
     static func answer(_ response: AdmissionReview.Response) -> Answer {
-        // Warnings are at most 120 characters each in kubectl's output before wrapping; the
-        // apiserver keeps them whole up to 4 KB in all. Ours are printable and bounded already.
-        Answer(status: 200, body: (try? JSONEncoder().encode(AdmissionReview(response: response))) ?? Data())
+        // kubectl prints these on the user's terminal: printable and bounded, whatever the keys
+        // (the apiserver truncates warnings past 4 KB in all).
+        var response = response
+        response.warnings = response.warnings?.map { ExternalText.sanitized($0, limit: 1_000) }
+        if let message = response.status?.message { response.status?.message = ExternalText.sanitized(message, limit: 3_000) }
+        return Answer(status: 200, body: (try? JSONEncoder().encode(AdmissionReview(response: response))) ?? Data())
     }
 
     static func badRequest(_ message: String) -> Answer {
