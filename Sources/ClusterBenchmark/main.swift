@@ -133,6 +133,9 @@ do {
         }
         print(String(format: "N = %d: edit to HPA write p50 %.1f ms, p99 %.1f ms over %d edits (targets: p50 <= 20 ms, p99 <= 100 ms)",
                      size, percentile(latencies, 0.5), percentile(latencies, 0.99), latencies.count))
+        // `ip netns exec` execs the operator, so the child's pid is the operator's.
+        print(String(format: "N = %d: the run process's RSS %.1f MB at the end, %.1f MB at its peak (N workloads and HPAs cached; no Prometheus here, so no queries)",
+                     size, Measure.currentRSSMegabytes(of: process.process.pid), Measure.peakRSSMegabytes(of: process.process.pid)))
         await process.stop()
     }
 } catch {

@@ -33,9 +33,19 @@ public enum Measure {
         statusMegabytes("VmRSS:")
     }
 
-    /// A kB figure of /proc/self/status, in MB.
-    private static func statusMegabytes(_ field: String) -> Double {
-        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    /// Another process's peak resident memory (VmHWM), in MB; 0 when it is gone.
+    public static func peakRSSMegabytes(of pid: Int32) -> Double {
+        statusMegabytes("VmHWM:", of: "\(pid)")
+    }
+
+    /// Another process's resident memory now (VmRSS), in MB; 0 when it is gone.
+    public static func currentRSSMegabytes(of pid: Int32) -> Double {
+        statusMegabytes("VmRSS:", of: "\(pid)")
+    }
+
+    /// A kB figure of /proc/<process>/status, in MB.
+    private static func statusMegabytes(_ field: String, of process: String = "self") -> Double {
+        let status = (try? String(contentsOfFile: "/proc/\(process)/status", encoding: .utf8)) ?? ""
         let kilobytes = status.split(separator: "\n").first { $0.hasPrefix(field) }
             .flatMap { $0.split(separator: " ").dropFirst().first }.flatMap { Double($0) }
         return (kilobytes ?? 0) / 1024
