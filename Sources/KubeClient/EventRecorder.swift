@@ -20,13 +20,14 @@ public enum EventKind: String, Sendable {
 /// warning that alternates with `HPAUpdated` is not written again and again. What an object had
 /// is forgotten when it goes, and beyond its last `remembered` distinct events.
 ///
-/// Recording does not wait for the apiserver (client-go's broadcaster does the same): events
-/// queue, at most `backlog` of them, and are sent `inFlight` at a time, so a reconcile's write is
-/// never behind its event's round trip. When the queue is full an event is dropped and logged.
+/// Recording does not wait for the apiserver: events queue and are sent `inFlight` at a time, so a
+/// reconcile's write is not behind its event's round trip. At most `backlog` wait; past that a
+/// recording waits for room rather than dropping the event (client-go drops them), since a
+/// dropped warning might never be shown: its object is reconciled again only when it changes.
 public final class EventRecorder: EventSink {
     public static let component = "hpa-operator"
     static let remembered = 16
-    static let backlog = 1_000
+    public static let defaultBacklog = 1_000
     static let inFlight = 4
 
     private struct Pending: Sendable {
@@ -38,15 +39,19 @@ public final class EventRecorder: EventSink {
     private let client: KubeClient
     private let instance: String
     private let logger: Logger
+    private let backlog: Int
     /// Per object, the fingerprints of the events recorded, oldest first.
     private let recorded = Mutex<[String: [String]]>([:])
     private let queue: AsyncStream<Pending>.Continuation
+    /// Events queued or being sent, and the recordings waiting for room.
+    private let room = Mutex<(queued: Int, waiting: [CheckedContinuation<Void, Never>])>((0, []))
 
-    public init(client: KubeClient, instance: String, logger: Logger) {
+    public init(client: KubeClient, instance: String, logger: Logger, backlog: Int = EventRecorder.defaultBacklog) {
         self.client = client
         self.instance = instance
         self.logger = logger
-        let (stream, queue) = AsyncStream.makeStream(of: Pending.self, bufferingPolicy: .bufferingOldest(Self.backlog))
+        self.backlog = max(backlog, 1)
+        let (stream, queue) = AsyncStream.makeStream(of: Pending.self)
         self.queue = queue
         // Holds the recorder weakly: the stream ends when the recorder goes (deinit finishes it).
         Task { [weak self] in
@@ -58,7 +63,10 @@ public final class EventRecorder: EventSink {
                         running -= 1
                     }
                     guard let recorder = self else { return }
-                    sending.addTask { await recorder.send(pending) }
+                    sending.addTask {
+                        await recorder.send(pending)
+                        recorder.sent()
+                    }
                     running += 1
                 }
             }
@@ -83,10 +91,33 @@ public final class EventRecorder: EventSink {
             metadata: ObjectMeta(name: "\(object.name ?? "object").\(suffix)", namespace: object.namespace),
             involvedObject: object, reason: reason, message: message, type: kind.rawValue,
             component: Self.component, instance: instance, time: time)
-        if case .dropped = queue.yield(Pending(event: event, key: key, fingerprint: fingerprint)) {
-            unrecord(key, fingerprint)
-            logger.warning("event dropped: \(Self.backlog) events are waiting to be sent", metadata: ["reason": "\(reason)", "object": "\(key)"])
+        await waitForRoom()
+        queue.yield(Pending(event: event, key: key, fingerprint: fingerprint))
+    }
+
+    private func waitForRoom() async {
+        await withCheckedContinuation { continuation in
+            room.withLock { room in
+                if room.queued < backlog {
+                    room.queued += 1
+                    continuation.resume()
+                } else {
+                    room.waiting.append(continuation)
+                }
+            }
         }
+    }
+
+    /// One event is out: its room goes to the longest waiting recording, if any.
+    private func sent() {
+        let next = room.withLock { room -> CheckedContinuation<Void, Never>? in
+            guard !room.waiting.isEmpty else {
+                room.queued -= 1
+                return nil
+            }
+            return room.waiting.removeFirst()
+        }
+        next?.resume()
     }
 
     private func send(_ pending: Pending) async {

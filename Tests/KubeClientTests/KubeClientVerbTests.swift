@@ -143,12 +143,31 @@ struct KubeClientVerbTests {
 @Suite("Events")
 struct EventRecorderTests {
     /// A recorder writing to a fresh apiserver double, logging nothing.
-    static func recorder() async throws -> (FakeAPIServer, KubeClient, EventRecorder) {
+    static func recorder(backlog: Int = EventRecorder.defaultBacklog) async throws -> (FakeAPIServer, KubeClient, EventRecorder) {
         let server = try await FakeAPIServer.start()
         let client = KubeClient(config: ClientConfig(server: server.url))
         var quiet = Logger(label: "events")
         quiet.logLevel = .critical
-        return (server, client, EventRecorder(client: client, instance: "test", logger: quiet))
+        return (server, client, EventRecorder(client: client, instance: "test", logger: quiet, backlog: backlog))
+    }
+
+    static func deployment(_ index: Int) -> ObjectReference {
+        ObjectReference(apiVersion: "apps/v1", kind: "Deployment", namespace: "shop", name: "web-\(index)", uid: "u\(index)")
+    }
+
+    /// A full queue makes the next recording wait for room instead of dropping its event (a
+    /// dropped warning might never be shown), and nothing recorded is lost.
+    @Test func aFullQueueWaitsInsteadOfDropping() async throws {
+        let (server, client, recorder) = try await Self.recorder(backlog: 8)
+        await server.hang { $0.path.hasSuffix("/events") && $0.method == "POST" }
+        for index in 0..<8 { await recorder.record(.warning, reason: "HPAConflict", message: "in the way \(index)", on: Self.deployment(index)) }
+        let ninth = Task { await recorder.record(.warning, reason: "HPAConflict", message: "in the way 8", on: Self.deployment(8)) }
+        // The ninth waits while all eight are queued or hanging in flight.
+        #expect(try await server.requests().filter { $0.path.hasSuffix("/events") }.count <= 4)
+        await server.stopHanging()
+        await ninth.value
+        #expect(try await Poll.until(timeout: .seconds(60)) { try await client.list(Event.self, namespace: "shop").items.count == 9 })
+        await server.stop()
     }
 
     /// A warning alternating with another event is written once, not on every alternation; a
