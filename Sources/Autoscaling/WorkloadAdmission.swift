@@ -67,8 +67,8 @@ public struct WorkloadAdmission: Sendable {
         case .invalid(let problems):
             let lines = problems.map(\.description)
             if denyInvalid && problems.contains(where: \.isError) {
-                return Self.answer(AdmissionReview.Response(uid: request.uid, allowed: false, warnings: lines, status: AdmissionReview.ResponseStatus(
-                    code: 422, reason: "Invalid", message: "invalid \(AnnotationKeys.domain) annotations: " + lines.joined(separator: "; "))))
+                return Self.answer(AdmissionReview.Response(uid: request.uid, allowed: false, warnings: lines, status: Status(
+                    message: "invalid \(AnnotationKeys.domain) annotations: " + lines.joined(separator: "; "), reason: "Invalid", code: 422)))
             }
             return Self.answer(AdmissionReview.Response(uid: request.uid, allowed: true, warnings: lines))
         case .hpa(_, let warnings):
@@ -92,8 +92,7 @@ public struct WorkloadAdmission: Sendable {
     }
 
     static func badRequest(_ message: String) -> Answer {
-        let status: [String: Any] = ["kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "BadRequest", "code": 400, "message": message]
-        return Answer(status: 400, body: (try? JSONSerialization.data(withJSONObject: status, options: [.sortedKeys])) ?? Data())
+        Answer(status: 400, body: (try? JSONEncoder().encode(Status(message: message, reason: "BadRequest", code: 400))) ?? Data())
     }
 
     private static func describe(_ error: any Error, _ body: Data) -> String {

@@ -55,26 +55,14 @@ public struct AdmissionReview: Codable, Hashable, Sendable {
         public var uid: String
         public var allowed: Bool
         public var warnings: [String]?
-        public var status: ResponseStatus?
+        /// The refusal `kubectl` prints: `admission webhook "…" denied the request: <message>`.
+        public var status: Status?
 
-        public init(uid: String, allowed: Bool, warnings: [String]? = nil, status: ResponseStatus? = nil) {
+        public init(uid: String, allowed: Bool, warnings: [String]? = nil, status: Status? = nil) {
             self.uid = uid
             self.allowed = allowed
             self.warnings = warnings
             self.status = status
-        }
-    }
-
-    /// The refusal `kubectl` prints: `admission webhook "…" denied the request: <message>`.
-    public struct ResponseStatus: Codable, Hashable, Sendable {
-        public var code: Int?
-        public var reason: String?
-        public var message: String?
-
-        public init(code: Int? = nil, reason: String? = nil, message: String? = nil) {
-            self.code = code
-            self.reason = reason
-            self.message = message
         }
     }
 }
