@@ -22,12 +22,10 @@ public struct WorkloadAdmission: Sendable {
         self.conflict = conflict
     }
 
-    public struct Answer: Sendable, Equatable {
-        public var status: Int
-        public var body: Data
-    }
+    /// An HTTP status and body, as the metrics API's server writes them.
+    public typealias Answer = (status: Int, body: Data)
 
-    public func review(_ body: Data) -> Answer {
+    @Sendable public func review(_ body: Data) -> Answer {
         guard body.count <= Self.maximumBody else { return Self.badRequest("the body is \(body.count) bytes, more than the \(Self.maximumBody) an AdmissionReview may have") }
         let review: AdmissionReview
         do {
@@ -41,23 +39,17 @@ public struct WorkloadAdmission: Sendable {
         guard let request = review.request else { return Self.badRequest("the AdmissionReview has no request") }
         // Most writes in a cluster are not ours: answered without reading the object.
         guard body.range(of: Self.domain) != nil, request.kind?.group == "apps", request.kind?.version == "v1" else { return Self.allow(request.uid) }
-        let desired: DesiredHPA
-        let reference: WorkloadReference
-        do {
-            switch request.kind?.kind {
-            case Deployment.kind:
-                guard let workload = try JSONDecoder().decode(AdmissionReview.Object<Deployment>.self, from: body).request?.object else { return Self.allow(request.uid) }
-                (desired, reference) = (DesiredHPA(for: workload, style: style), WorkloadReference(workload))
-            case StatefulSet.kind:
-                guard let workload = try JSONDecoder().decode(AdmissionReview.Object<StatefulSet>.self, from: body).request?.object else { return Self.allow(request.uid) }
-                (desired, reference) = (DesiredHPA(for: workload, style: style), WorkloadReference(workload))
-            default:
-                return Self.allow(request.uid)
-            }
-        } catch {
-            // Not ours to judge: the apiserver validates the object itself.
-            return Self.allow(request.uid)
+        /// The object read as that kind (nil when it cannot be: the apiserver validates it, not us).
+        func read<Kind>(_: AppsWorkload<Kind>.Type) -> (DesiredHPA, WorkloadReference)? {
+            guard let workload = try? JSONDecoder().decode(AdmissionReview.Object<AppsWorkload<Kind>>.self, from: body).request?.object else { return nil }
+            return (DesiredHPA(for: workload, style: style), WorkloadReference(workload))
         }
+        let read = switch request.kind?.kind {
+        case Deployment.kind: read(Deployment.self)
+        case StatefulSet.kind: read(StatefulSet.self)
+        default: nil as (DesiredHPA, WorkloadReference)?
+        }
+        guard let (desired, reference) = read else { return Self.allow(request.uid) }
         var named = reference
         if named.namespace == nil || named.namespace?.isEmpty == true { named.namespace = request.namespace }
         if named.name.isEmpty { named.name = request.name ?? "" }
@@ -88,11 +80,11 @@ public struct WorkloadAdmission: Sendable {
         var response = response
         response.warnings = response.warnings?.map { ExternalText.sanitized($0, limit: 1_000) }
         if let message = response.status?.message { response.status?.message = ExternalText.sanitized(message, limit: 3_000) }
-        return Answer(status: 200, body: (try? JSONEncoder().encode(AdmissionReview(response: response))) ?? Data())
+        return (200, (try? JSONEncoder().encode(AdmissionReview(response: response))) ?? Data())
     }
 
     static func badRequest(_ message: String) -> Answer {
-        Answer(status: 400, body: (try? JSONEncoder().encode(Status(message: message, reason: "BadRequest", code: 400))) ?? Data())
+        (400, (try? JSONEncoder().encode(Status(message: message, reason: "BadRequest", code: 400))) ?? Data())
     }
 
     private static func describe(_ error: any Error, _ body: Data) -> String {

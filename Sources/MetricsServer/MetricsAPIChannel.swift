@@ -57,7 +57,9 @@ final class MetricsAPIHandler: ChannelInboundHandler {
 
     private let server: MetricsHTTPServer
     private var request: HTTPRequestHead?
+    /// The request's body, gathered only for the admission webhook (elsewhere read and ignored).
     private var body: ByteBuffer?
+    private var gathersBody = false
     private var bodyTooLarge = false
     /// The client certificate's common name, read once per connection (nil inside: no certificate).
     private var commonName: String??
@@ -72,9 +74,9 @@ final class MetricsAPIHandler: ChannelInboundHandler {
             request = head
             body = nil
             bodyTooLarge = false
+            gathersBody = server.configuration.admission != nil && Self.split(head.uri).path == Self.admissionPath
         case .body(var part):
-            // Only the admission webhook reads a body; elsewhere it is read and ignored.
-            guard server.configuration.admission != nil, !bodyTooLarge else { return }
+            guard gathersBody, !bodyTooLarge else { return }
             if (body?.readableBytes ?? 0) + part.readableBytes > Self.maximumBody {
                 bodyTooLarge = true
                 body = nil

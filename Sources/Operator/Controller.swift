@@ -76,6 +76,9 @@ final class Controller: Sendable {
         }
     }
 
+    /// Workers running beyond the standing ones (0 once no key waits).
+    var extraWorkerCount: Int { extraWorkers.load(ordering: .relaxed) }
+
     func shutDown() async {
         await queue.shutDown()
         backlogChanges.finish()

@@ -201,14 +201,6 @@ struct Run: AsyncParsableCommand {
         }
     }
 
-    /// The webhook as the metrics API's HTTP server calls it.
-    private static func serve(_ admission: WorkloadAdmission) -> @Sendable (Data) -> (status: Int, body: Data) {
-        { body in
-            let answer = admission.review(body)
-            return (answer.status, answer.body)
-        }
-    }
-
     private func leaderElection(identity: String, podNamespace: String? = nil) -> LeaderElector.Configuration {
         LeaderElector.Configuration(namespace: leaderElectNamespace ?? podNamespace ?? "hpa-operator-system", name: leaderElectId, identity: identity,
                                     leaseDuration: leaderElectLeaseDuration.duration, renewDeadline: leaderElectRenewDeadline.duration,
@@ -269,7 +261,7 @@ struct Run: AsyncParsableCommand {
         let server = MetricsHTTPServer(
             api: MetricsAPI(store: store),
             configuration: MetricsHTTPServer.Configuration(host: secureBindAddress, port: securePort, identity: identity, authentication: authentication,
-                                                           admission: admission.map(Self.serve)),
+                                                           admission: admission?.review),
             metrics: apiMetrics, isReady: isReady, logger: logger)
         return (server, helpers)
     }

@@ -105,7 +105,7 @@ public final class PrometheusClient: Sendable {
         }
         guard (200..<300).contains(response.status) else { throw .http(status: response.status) }
         guard envelope.status == "success", let data = envelope.data else {
-            throw .undecodable(reason: "status '\(ExternalText.sanitized(envelope.status, limit: 40))' without data")
+            throw .undecodable(reason: "status '\(envelope.status)' without data")  // sanitized where described
         }
         // Warnings are logged: bounded and printable, like every text from outside.
         return QueryResponse(result: data.result, warnings: (envelope.warnings ?? []).prefix(10).map { ExternalText.sanitized($0) })
