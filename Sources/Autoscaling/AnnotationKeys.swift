@@ -1,14 +1,22 @@
+import KubeModel
+
 /// Every workload annotation key the operator reads, and the label it writes: the one place
 /// that knows their names (SPEC §1).
 public enum AnnotationKeys {
-    public static let domain = "hpa.autoscaling.banzaicloud.io"
+    public static let domain = OperatorAnnotations.domain
 
     public static let minReplicas = "\(domain)/minReplicas"
     public static let maxReplicas = "\(domain)/maxReplicas"
     public static let scaleUpStabilizationWindow = "\(domain)/scaleUpStabilizationWindowSeconds"
     public static let scaleDownStabilizationWindow = "\(domain)/scaleDownStabilizationWindowSeconds"
     public static let behavior = "\(domain)/behavior"
-    static let globalKeys: Set<String> = [minReplicas, maxReplicas, scaleUpStabilizationWindow, scaleDownStabilizationWindow, behavior]
+    /// How long every activation threshold must be undershot before scaling to zero.
+    public static let cooldownPeriod = "\(domain)/cooldownPeriod"
+    public static let fallbackReplicas = OperatorAnnotations.fallbackReplicas
+    public static let fallbackAfter = OperatorAnnotations.fallbackAfter
+    static let globalKeys: Set<String> = [
+        minReplicas, maxReplicas, scaleUpStabilizationWindow, scaleDownStabilizationWindow, behavior, cooldownPeriod, fallbackReplicas, fallbackAfter,
+    ]
 
     /// The resources whose targets can be annotated, in the order their metrics are listed.
     public static let resourceNames = ["cpu", "memory"]
@@ -18,7 +26,7 @@ public enum AnnotationKeys {
     }
 
     public enum PrometheusField: String, CaseIterable, Sendable {
-        case query, targetValue, targetAverageValue, interval, server
+        case query, targetValue, targetAverageValue, interval, server, activationThreshold
     }
 
     public static func resource(_ name: String, _ field: ResourceField) -> String {

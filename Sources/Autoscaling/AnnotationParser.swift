@@ -92,33 +92,78 @@ private struct Reader {
     }
 
     mutating func spec() -> AutoscalingSpec? {
-        let minReplicas = replicaCount(AnnotationKeys.minReplicas, role: "the fewest replicas")
+        let minReplicas = replicaCount(AnnotationKeys.minReplicas, role: "the fewest replicas", zeroAllowed: true)
         let maxReplicas = replicaCount(AnnotationKeys.maxReplicas, role: "the most replicas")
         if let minReplicas, let maxReplicas, minReplicas > maxReplicas {
             problems.append(.error(AnnotationKeys.maxReplicas, "must be at least minReplicas (\(minReplicas)), got \(maxReplicas)"))
         }
         let resourceMetrics = AnnotationKeys.resourceNames.compactMap { name in resources[name].flatMap { resourceMetric(name, $0) } }
-        let prometheusMetrics = prometheus.keys.sorted().compactMap { name in prometheusMetric(name, prometheus[name]!) }
+        var prometheusMetrics = prometheus.keys.sorted().compactMap { name in prometheusMetric(name, prometheus[name]!) }
         if resources.isEmpty && prometheus.isEmpty {
             problems.append(.error(AnnotationKeys.domain, "no metrics configured: add a cpu, memory or prometheus.<metric> target; no HPA is created"))
         }
         let behavior = self.behavior()
+        let scaleToZero = self.scaleToZero(minReplicas: minReplicas, metrics: &prometheusMetrics)
+        let fallback = self.fallback(minReplicas: minReplicas, maxReplicas: maxReplicas)
         guard let minReplicas, let maxReplicas else { return nil }
         return AutoscalingSpec(
             minReplicas: minReplicas, maxReplicas: maxReplicas, resourceMetrics: resourceMetrics,
-            prometheusMetrics: prometheusMetrics, behavior: behavior)
+            prometheusMetrics: prometheusMetrics, behavior: behavior, scaleToZero: scaleToZero, fallback: fallback)
+    }
+
+    // MARK: Scale to zero and fallback
+
+    /// minReplicas 0 needs an activation threshold; thresholds and a cooldown without it do nothing.
+    mutating func scaleToZero(minReplicas: Int32?, metrics: inout [PrometheusMetric]) -> ScaleToZero? {
+        let cooldownKey = AnnotationKeys.cooldownPeriod
+        let cooldown = global[cooldownKey].map { checkedDuration(cooldownKey, $0)?.duration }
+        let thresholdKeys = prometheus.keys.sorted().filter { prometheus[$0]?[.activationThreshold] != nil }.map { AnnotationKeys.prometheus($0, .activationThreshold) }
+        guard let minReplicas else { return nil }
+        guard minReplicas == 0 else {
+            for key in thresholdKeys { problems.append(.warning(key, "has an effect only with \(AnnotationKeys.minReplicas) \"0\"; ignored")) }
+            if cooldown != nil { problems.append(.warning(cooldownKey, "has an effect only with \(AnnotationKeys.minReplicas) \"0\"; ignored")) }
+            for index in metrics.indices { metrics[index].activationThreshold = nil }
+            return nil
+        }
+        guard !thresholdKeys.isEmpty else {
+            problems.append(.error(AnnotationKeys.minReplicas, "is 0, which needs an activation threshold: add \(AnnotationKeys.prometheus("<metric>", .activationThreshold)) (the workload wakes when that metric's value rises above it)"))
+            return nil
+        }
+        guard let cooldown else { return ScaleToZero() }
+        return cooldown.map { ScaleToZero(cooldown: $0) }
+    }
+
+    mutating func fallback(minReplicas: Int32?, maxReplicas: Int32?) -> Fallback? {
+        let replicasKey = AnnotationKeys.fallbackReplicas, afterKey = AnnotationKeys.fallbackAfter
+        let after = global[afterKey].map { checkedDuration(afterKey, $0)?.text }
+        guard let text = global[replicasKey] else {
+            if after != nil { problems.append(.warning(afterKey, "has an effect only with \(replicasKey); ignored")) }
+            return nil
+        }
+        guard let replicas = wholeNumber(replicasKey, text) else { return nil }
+        let lowest = max(minReplicas ?? 1, 1)
+        if let maxReplicas, !(lowest...max(lowest, maxReplicas)).contains(replicas) {
+            problems.append(.error(replicasKey, "must be from \(lowest) to maxReplicas (\(maxReplicas)), got \(replicas)"))
+            return nil
+        } else if replicas < 1 {
+            problems.append(.error(replicasKey, "must be at least 1, got \(replicas)"))
+            return nil
+        }
+        if prometheus.isEmpty { problems.append(.warning(replicasKey, "applies to prometheus metrics, and this workload has none; ignored")) }
+        guard after != .some(nil) else { return nil }
+        return Fallback(replicas: replicas, after: after ?? nil)
     }
 
     // MARK: Replica counts
 
-    mutating func replicaCount(_ key: String, role: String) -> Int32? {
+    mutating func replicaCount(_ key: String, role: String, zeroAllowed: Bool = false) -> Int32? {
         guard let text = global[key] else {
             problems.append(.error(key, "is required: \(role) to scale to, a whole number of at least 1"))
             return nil
         }
         guard let value = wholeNumber(key, text) else { return nil }
-        guard value >= 1 else {
-            problems.append(.error(key, "must be at least 1, got \(value)"))
+        guard value >= (zeroAllowed ? 0 : 1) else {
+            problems.append(.error(key, "must be at least 1\(zeroAllowed ? " (or 0, with an activation threshold)" : ""), got \(value)"))
             return nil
         }
         return value
@@ -158,10 +203,18 @@ private struct Reader {
     }
 
     mutating func positiveQuantity(_ key: String, _ text: String) -> Quantity? {
+        quantity(key, text, zeroAllowed: false)
+    }
+
+    mutating func nonNegativeQuantity(_ key: String, _ text: String) -> Quantity? {
+        quantity(key, text, zeroAllowed: true)
+    }
+
+    private mutating func quantity(_ key: String, _ text: String, zeroAllowed: Bool) -> Quantity? {
         do {
             let quantity = try Quantity(parsing: text.trimmingSpaces)
-            guard quantity.sign > 0 else {
-                problems.append(.error(key, "must be greater than 0, got '\(text)'"))
+            guard quantity.sign > 0 || (zeroAllowed && quantity.sign == 0) else {
+                problems.append(.error(key, "must be \(zeroAllowed ? "0 or more" : "greater than 0"), got '\(text)'"))
                 return nil
             }
             return quantity
@@ -199,14 +252,16 @@ private struct Reader {
         } else if givenTargets.isEmpty {
             problems.append(.error(key(.query), "has no target: add \(key(.targetAverageValue)) (per replica) or \(key(.targetValue)) (total)"))
         }
-        let interval = fields[.interval].map { checkedInterval(key(.interval), $0) }
+        let interval = fields[.interval].map { checkedDuration(key(.interval), $0)?.text }
         let server = fields[.server].map { checkedServer(key(.server), $0) }
-        // A given but invalid interval or server is reported; the metric is then invalid too.
-        guard let query, !query.isEmpty, let target, interval != .some(nil), server != .some(nil) else { return nil }
-        return PrometheusMetric(name: name, query: query, target: target, interval: interval ?? nil, server: server ?? nil)
+        let threshold = fields[.activationThreshold].map { nonNegativeQuantity(key(.activationThreshold), $0) }
+        // A given but invalid interval, server or threshold is reported; the metric is then invalid too.
+        guard let query, !query.isEmpty, let target, interval != .some(nil), server != .some(nil), threshold != .some(nil) else { return nil }
+        return PrometheusMetric(name: name, query: query, target: target, interval: interval ?? nil, server: server ?? nil, activationThreshold: threshold ?? nil)
     }
 
-    mutating func checkedInterval(_ key: String, _ text: String) -> String? {
+    /// A duration of at least a second, as written (trimmed) and as read.
+    mutating func checkedDuration(_ key: String, _ text: String) -> (text: String, duration: Duration)? {
         let trimmed = text.trimmingSpaces
         do {
             let duration = try Duration(parsingGo: trimmed)
@@ -214,7 +269,7 @@ private struct Reader {
                 problems.append(.error(key, "must be at least 1s, got '\(text)'"))
                 return nil
             }
-            return trimmed
+            return (trimmed, duration)
         } catch {
             problems.append(.error(key, error.description))
             return nil

@@ -3,6 +3,7 @@ import KubeModel
 /// What a workload's annotations ask for, validated. Built by `AnnotationParser`, turned into an
 /// HPA by `HPABuilder`.
 public struct AutoscalingSpec: Hashable, Sendable {
+    /// 0 only with `scaleToZero` (the HPA itself then gets 1).
     public var minReplicas: Int32
     public var maxReplicas: Int32
     /// cpu before memory.
@@ -11,16 +12,51 @@ public struct AutoscalingSpec: Hashable, Sendable {
     public var prometheusMetrics: [PrometheusMetric]
     /// The behavior annotation with the stabilization-window annotations applied over it.
     public var behavior: HorizontalPodAutoscalerBehavior?
+    /// Set when minReplicas is 0: the operator moves the workload between 0 and 1.
+    public var scaleToZero: ScaleToZero?
+    /// Replicas to hold while the prometheus metrics cannot be read.
+    public var fallback: Fallback?
 
     public init(
         minReplicas: Int32, maxReplicas: Int32, resourceMetrics: [ResourceMetric] = [],
-        prometheusMetrics: [PrometheusMetric] = [], behavior: HorizontalPodAutoscalerBehavior? = nil
+        prometheusMetrics: [PrometheusMetric] = [], behavior: HorizontalPodAutoscalerBehavior? = nil,
+        scaleToZero: ScaleToZero? = nil, fallback: Fallback? = nil
     ) {
         self.minReplicas = minReplicas
         self.maxReplicas = maxReplicas
         self.resourceMetrics = resourceMetrics
         self.prometheusMetrics = prometheusMetrics
         self.behavior = behavior
+        self.scaleToZero = scaleToZero
+        self.fallback = fallback
+    }
+
+    /// The metrics whose activation thresholds decide between 0 and 1 replicas.
+    public var activationThresholds: [String: Quantity] {
+        Dictionary(uniqueKeysWithValues: prometheusMetrics.compactMap { metric in metric.activationThreshold.map { (metric.name, $0) } })
+    }
+}
+
+/// Scaling to zero (minReplicas 0): the HPA keeps a minimum of 1, and the operator sets 0 once
+/// every activation threshold has been undershot for `cooldown`, and 1 when one is exceeded.
+public struct ScaleToZero: Hashable, Sendable {
+    public static let defaultCooldown = Duration.seconds(300)
+    public var cooldown: Duration
+
+    public init(cooldown: Duration = Self.defaultCooldown) {
+        self.cooldown = cooldown
+    }
+}
+
+/// What to hold while the workload's prometheus metrics fail.
+public struct Fallback: Hashable, Sendable {
+    public var replicas: Int32
+    /// How long a metric must have failed first, as written (`90s`); nil for 3 × its interval.
+    public var after: String?
+
+    public init(replicas: Int32, after: String? = nil) {
+        self.replicas = replicas
+        self.after = after
     }
 }
 
@@ -57,12 +93,15 @@ public struct PrometheusMetric: Hashable, Sendable {
     public var interval: String?
     /// Prometheus URL or server alias; nil for the collector's default.
     public var server: String?
+    /// The workload is active while the query's value is above this (scale to zero only).
+    public var activationThreshold: Quantity?
 
-    public init(name: String, query: String, target: Target, interval: String? = nil, server: String? = nil) {
+    public init(name: String, query: String, target: Target, interval: String? = nil, server: String? = nil, activationThreshold: Quantity? = nil) {
         self.name = name
         self.query = query
         self.target = target
         self.interval = interval
         self.server = server
+        self.activationThreshold = activationThreshold
     }
 }

@@ -31,6 +31,11 @@ public enum HPABuilder {
         for metric in spec.prometheusMetrics {
             metrics.append(prometheusMetric(metric, workload: workload, style: style, annotations: &annotations))
         }
+        // The collector of every replica serves the fallback, so the HPA carries it.
+        if let fallback = spec.fallback, !spec.prometheusMetrics.isEmpty {
+            annotations[OperatorAnnotations.fallbackReplicas] = String(fallback.replicas)
+            if let after = fallback.after { annotations[OperatorAnnotations.fallbackAfter] = after }
+        }
         let owner = workload.uid.map {
             OwnerReference(apiVersion: WorkloadReference.apiVersion, kind: workload.kind, name: workload.name, uid: $0,
                            controller: true, blockOwnerDeletion: true)
@@ -44,7 +49,8 @@ public enum HPABuilder {
         return HorizontalPodAutoscaler(
             metadata: metadata,
             spec: HorizontalPodAutoscalerSpec(
-                scaleTargetRef: scaleTarget, minReplicas: spec.minReplicas, maxReplicas: spec.maxReplicas,
+                // Zero is the operator's to set (HPAScaleToZero is alpha): the HPA's floor is 1.
+                scaleTargetRef: scaleTarget, minReplicas: max(spec.minReplicas, 1), maxReplicas: spec.maxReplicas,
                 metrics: metrics, behavior: spec.behavior))
     }
 

@@ -104,7 +104,7 @@ actor CollectionScheduler {
         // A key leaves the store when no HPA's plan claims it any more.
         for key in freed { store.remove(key) }
         let time = now()
-        for metric in accepted { store.expect(metric.key, source: Self.id(metric).description, maxAge: metric.maxAge, now: time) }
+        for metric in accepted { store.expect(metric.key, source: Self.id(metric).description, maxAge: metric.maxAge, fallback: metric.fallback, now: time) }
         // Keys now free: HPAs that were refused them may have them.
         for key in freed {
             for (other, asked) in wanted where other != hpa && asked.contains(where: { $0.key == key }) && plans[other]?.contains(where: { $0.key == key }) != true {
@@ -198,32 +198,47 @@ actor CollectionScheduler {
         note(id, outcome)
         for metric in job.metrics {
             let collected: Result<Collected, MetricError>
+            var raw: Result<Quantity, MetricError>?
             switch outcome {
             case .failure(let error):
                 collected = .failure(.prometheus(error))
             case .success(let response):
-                collected = await interpret(response.result, for: metric)
+                (collected, raw) = await interpret(response.result, for: metric)
             }
             if case .failure(let error) = collected { metrics.recordError(server: id.server.url, reason: error.reason) }
             var pods: Selector?
             if case .pods = metric.key, let target = metric.scaleTarget { pods = await podSelector(target) }
-            store.record(metric.key, collected, source: id.description, at: time, podSelector: pods)
+            store.record(metric.key, collected, raw: raw, source: id.description, at: time, podSelector: pods)
         }
     }
 
-    private func interpret(_ result: QueryResult, for metric: PlannedMetric) async -> Result<Collected, MetricError> {
+    /// The value to serve, and for a per-replica metric the query's own value too (what
+    /// activation thresholds compare, also at zero replicas).
+    private func interpret(_ result: QueryResult, for metric: PlannedMetric) async -> (Result<Collected, MetricError>, raw: Result<Quantity, MetricError>?) {
         if case .pods = metric.key {
-            return Interpretation.pods(result).map { .pods($0.mapValues(\.value)) }
+            return (Interpretation.pods(result).map { .pods($0.mapValues(\.value)) }, nil)
         }
-        var count: Int?
-        if let target = metric.perReplica {
-            do {
-                count = try await replicas(target)
-            } catch {
-                return .failure(.replicasUnavailable(target: target.description, reason: "\(error)"))
-            }
+        guard let target = metric.perReplica else {
+            return (Interpretation.single(result).map { .value($0.value) }, nil)
         }
-        return Interpretation.single(result, perReplica: count, target: metric.perReplica?.description ?? "").map { .value($0.value) }
+        let raw = Interpretation.single(result).map(\.value)
+        let count: Int
+        do {
+            count = try await replicas(target)
+        } catch {
+            return (.failure(.replicasUnavailable(target: target.description, reason: "\(error)")), raw)
+        }
+        return (Interpretation.single(result, perReplica: count, target: target.description).map { .value($0.value) }, raw)
+    }
+
+    /// The query's own value for each of one HPA's metrics, by the metric's name (see
+    /// `PlannedMetric.name`); a metric not collected (refused, invalid) is missing.
+    func rawReadings(of hpa: ObjectKey, now: Date) -> [String: Result<Quantity, MetricError>] {
+        var readings: [String: Result<Quantity, MetricError>] = [:]
+        for metric in plans[hpa] ?? [] {
+            if let reading = store.rawReading(metric.key, now: now) { readings[metric.name] = reading }
+        }
+        return readings
     }
 
     /// Logs a query's errors and warnings when they change, not every interval.

@@ -29,6 +29,8 @@ public final class Collector: Service, Sendable {
     }
 
     public static let invalidConfigReason = "InvalidMetricConfig"
+    public static let fallbackStartedReason = "FallbackStarted"
+    public static let fallbackEndedReason = "FallbackEnded"
 
     public let configuration: Configuration
     public let store: MetricStore
@@ -42,6 +44,10 @@ public final class Collector: Service, Sendable {
     private let reported = Mutex<[ObjectKey: [PlanProblem]]>([:])
     /// Whether this replica writes Events (the leader, when there is leader election).
     private let recordsEvents: @Sendable () -> Bool
+    private let now: @Sendable () -> Date
+    private let metrics: CollectorMetrics
+    /// The metrics served from their fallback at the last look.
+    private let inFallback = Mutex<[MetricKey: MetricStore.ServedFallback]>([:])
 
     /// - Parameters:
     ///   - replicas: reads a scale target's replicas for per-replica metrics (default: its scale subresource).
@@ -55,6 +61,8 @@ public final class Collector: Service, Sendable {
                 metrics: CollectorMetrics = CollectorMetrics()) {
         self.configuration = configuration
         self.recordsEvents = recordsEvents
+        self.now = now
+        self.metrics = metrics
         self.store = store
         self.logger = logger
         runsInformer = informer == nil
@@ -92,13 +100,57 @@ public final class Collector: Service, Sendable {
                 }
             }
         }
+        let watcher = Task {
+            await Periodic.run(initialDelay: .seconds(1)) {
+                await watchFallbacks()
+                return .seconds(1)
+            }
+        }
         await withTaskCancellationOrGracefulShutdownHandler {
             await consumer.value
         } onCancelOrGracefulShutdown: {
             consumer.cancel()
+            watcher.cancel()
         }
+        watcher.cancel()
         informer?.cancel()
         await scheduler.stop()
+    }
+
+    /// The query's own value of each of an HPA's metrics (before per-replica division), by the
+    /// metric's name, as of now: what activation thresholds compare. Missing: not collected.
+    public func rawReadings(namespace: String, hpa name: String) async -> [String: Result<Quantity, MetricError>] {
+        await scheduler.rawReadings(of: ObjectKey(namespace: namespace, name: name), now: now())
+    }
+
+    /// Tells when metrics start and stop being served from their fallback: a log line on every
+    /// replica, an Event on the HPA from the reporting one, and the `/metrics` gauge.
+    func watchFallbacks() async {
+        let current = store.fallbacks(now: now())
+        let (started, ended) = inFallback.withLock { previous in
+            defer { previous = current }
+            return (current.filter { previous[$0.key] == nil }, previous.filter { current[$0.key] == nil })
+        }
+        for (key, served) in started.sorted(by: { $0.key.description < $1.key.description }) {
+            metrics.fallback(key, served)
+            let rule = served.rule
+            let message = "Metric \(rule.metric) cannot be read (\(served.error)); serving \(served.value), which makes the HPA controller propose \(rule.replicas) replicas for it (fallbackReplicas), until it reads again"
+            logger.warning("metric in fallback", metadata: ["hpa": "\(rule.hpa)", "metric": "\(rule.metric)", "error": "\(served.error)", "replicas": "\(rule.replicas)"])
+            await recordOnHPA(rule.hpa, .warning, reason: Self.fallbackStartedReason, message: message)
+        }
+        for (key, served) in ended.sorted(by: { $0.key.description < $1.key.description }) {
+            metrics.fallback(key, nil)
+            let rule = served.rule
+            logger.info("metric out of fallback", metadata: ["hpa": "\(rule.hpa)", "metric": "\(rule.metric)"])
+            await recordOnHPA(rule.hpa, .normal, reason: Self.fallbackEndedReason, message: "Metric \(rule.metric) is served from its query again; fallback ended")
+        }
+    }
+
+    private func recordOnHPA(_ key: ObjectKey, _ kind: EventKind, reason: String, message: String) async {
+        guard recordsEvents(), let hpa = hpas.get(namespace: key.namespace, name: key.name) else { return }
+        let reference = ObjectReference(apiVersion: HorizontalPodAutoscaler.apiVersion, kind: HorizontalPodAutoscaler.kind,
+                                        namespace: hpa.metadata.namespace, name: hpa.metadata.name, uid: hpa.metadata.uid)
+        await events.record(kind, reason: reason, message: message, on: reference)
     }
 
     private func plan(_ hpa: HorizontalPodAutoscaler) async {

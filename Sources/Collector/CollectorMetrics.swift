@@ -10,6 +10,7 @@ public final class CollectorMetrics: Sendable {
     private let errors = Mutex<[String: Counter]>([:])
     private let collected: Gauge
     private let oldest: Gauge
+    private let fallbacks = Mutex<[MetricKey: Gauge]>([:])
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -41,6 +42,22 @@ public final class CollectorMetrics: Sendable {
             return counter
         }
         counter.increment()
+    }
+
+    /// `hpa_operator_collector_fallback{hpa, metric} 1` while a metric is served from its
+    /// fallback; the series goes when the fallback ends.
+    func fallback(_ key: MetricKey, _ served: MetricStore.ServedFallback?) {
+        fallbacks.withLock { all in
+            if let served {
+                guard all[key] == nil else { return }
+                let gauge = registry.makeGauge(name: "hpa_operator_collector_fallback", labels: [("hpa", served.rule.hpa.description), ("metric", served.rule.metric)],
+                                               help: "1 while the metric is served from its HPA's fallbackReplicas because it cannot be read.")
+                gauge.set(to: 1)
+                all[key] = gauge
+            } else if let gauge = all.removeValue(forKey: key) {
+                registry.unregisterGauge(gauge)
+            }
+        }
     }
 
     /// Brings the gauges up to date from the store (before each scrape).

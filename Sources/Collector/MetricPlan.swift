@@ -1,3 +1,4 @@
+import Foundation
 import KubeModel
 
 /// Collection defaults from the command line.
@@ -48,6 +49,11 @@ public struct PlannedMetric: Hashable, Sendable {
     public var annotation: String = ""
     /// The HPA's scale target (pods metrics serve the pods its selector names).
     public var scaleTarget: ScaleTarget?
+    /// The metric's own name: the query name of Banzai's `prometheus-query` form, else the
+    /// metric's (what the workload's `prometheus.<m>` annotations call it).
+    public var name: String = ""
+    /// What to serve while the metric fails (the HPA's `fallbackReplicas`).
+    public var fallback: FallbackRule?
 }
 
 /// An annotation the collector cannot use, named by its key.
@@ -59,6 +65,7 @@ public struct PlanProblem: Hashable, Sendable, CustomStringConvertible {
         case invalidDuration(String)
         case tooShort(String, minimum: String)
         case invalidBool(String)
+        case invalidReplicas(String)
         case emptyQuery
         case perReplicaOnPods
         case claimedByAnother(hpa: String, metric: String)
@@ -79,6 +86,8 @@ public struct PlanProblem: Hashable, Sendable, CustomStringConvertible {
                 return "'\(text)' is too short (at least \(minimum))"
             case .invalidBool(let text):
                 return "'\(text)' is not a boolean (true or false)"
+            case .invalidReplicas(let text):
+                return "'\(ExternalText.sanitized(text, limit: 40))' is not a whole number of replicas, at least 1; no fallback is served"
             case .emptyQuery:
                 return "the query is empty"
             case .claimedByAnother(let hpa, let metric):
@@ -120,9 +129,12 @@ public enum MetricPlanner {
         var problems: [PlanProblem] = []
         let target = hpa.spec.scaleTargetRef
         let scaleTarget = ScaleTarget(namespace: namespace, kind: target.kind, name: target.name, apiVersion: target.apiVersion)
+        let fallback = fallbackSettings(hpa.metadata.annotations ?? [:], problems: &problems)
         for (specIndex, spec) in (hpa.spec.metrics ?? []).enumerated() {
             let source: (config: ConfigName, queryKey: String, key: MetricKey)
+            var metricTarget: MetricTarget?
             if let object = spec.object, spec.type == .object {
+                metricTarget = object.target
                 let described = object.describedObject
                 source = (ConfigName(type: .object, metric: object.metric.name), MetricConfigKey.query, .object(ObjectMetricKey(
                     namespace: namespace, resource: GroupResource(kind: described.kind, apiVersion: described.apiVersion),
@@ -132,6 +144,7 @@ public enum MetricPlanner {
                 source = (ConfigName(type: .pods, metric: pods.metric.name), MetricConfigKey.query,
                           .pods(PodsMetricKey(namespace: namespace, metric: pods.metric.name, target: "\(target.kind)/\(target.name)")))
             } else if let external = spec.external, spec.type == .external {
+                metricTarget = external.target
                 let labels = external.metric.selector?.matchLabels ?? [:]
                 let key = MetricKey.external(ExternalMetricKey(namespace: namespace, metric: external.metric.name, labels: labels))
                 if external.metric.name == ExternalQuery.metricName, let name = labels[ExternalQuery.selectorLabel] {
@@ -166,14 +179,43 @@ public enum MetricPlanner {
             case .failure(let reason): problems.append(PlanProblem(annotation: annotationKey(MetricConfigKey.prometheusServer), reason: reason))
             }
             guard problems.count == before, let server else { continue }
+            let name = source.queryKey == MetricConfigKey.query ? source.config.metric : source.queryKey
+            let rule = fallback.flatMap { settings in
+                metricTarget.flatMap(Self.fallbackTarget).map { target in
+                    FallbackRule(replicas: settings.replicas, after: settings.after ?? interval * 3, target: target, hpa: hpa.metadata.key, metric: name, scaleTarget: scaleTarget)
+                }
+            }
             metrics.append(PlannedMetric(
                 specIndex: specIndex, key: source.key, server: server, query: query, interval: interval, timeout: timeout,
-                maxAge: settings.metricsMaxAge ?? interval * 3, perReplica: perReplica ? scaleTarget : nil, annotation: annotationKey(source.queryKey), scaleTarget: scaleTarget))
+                maxAge: settings.metricsMaxAge ?? interval * 3, perReplica: perReplica ? scaleTarget : nil, annotation: annotationKey(source.queryKey), scaleTarget: scaleTarget,
+                name: name, fallback: rule))
         }
         return MetricPlan(metrics: metrics, problems: problems.sorted { $0.annotation < $1.annotation })
     }
 
     static let minimumDuration = Duration.seconds(1)
+
+    /// The HPA's `fallbackReplicas` and `fallbackAfter` (nil after: 3 × each metric's interval).
+    private static func fallbackSettings(_ annotations: [String: String], problems: inout [PlanProblem]) -> (replicas: Int32, after: Duration?)? {
+        guard let text = annotations[OperatorAnnotations.fallbackReplicas] else { return nil }
+        guard let replicas = Int32(text.trimmingCharacters(in: .whitespaces)), replicas >= 1 else {
+            problems.append(PlanProblem(annotation: OperatorAnnotations.fallbackReplicas, reason: .invalidReplicas(text)))
+            return nil
+        }
+        guard let after = annotations[OperatorAnnotations.fallbackAfter] else { return (replicas, nil) }
+        let count = problems.count
+        let duration = duration(after, default: .zero, annotation: OperatorAnnotations.fallbackAfter, problems: &problems)
+        return problems.count == count ? (replicas, duration) : nil
+    }
+
+    /// Pods metrics have no fallback: their values are per pod, and a failing query names no pods.
+    private static func fallbackTarget(_ target: MetricTarget) -> FallbackRule.Target? {
+        switch target.type {
+        case .value: target.value.map(FallbackRule.Target.value)
+        case .averageValue: target.averageValue.map(FallbackRule.Target.averageValue)
+        default: nil
+        }
+    }
 
     private struct ConfigName: Hashable {
         var type: MetricConfigKey.MetricType

@@ -33,6 +33,11 @@ public final class MetricStore: Sendable {
         var source: String
         /// For a pods metric: its workload's pod selector, as last read.
         var podSelector: Selector?
+        /// The query's own value, before any per-replica division (what activation compares).
+        var raw: Result<Quantity, MetricError>?
+        /// When the current run of failures began; nil while the outcome is a value.
+        var failingSince: Date?
+        var fallback: FallbackRule?
     }
 
     private struct State {
@@ -42,6 +47,8 @@ public final class MetricStore: Sendable {
     }
 
     private let state = Mutex(State())
+    /// A scale target's replicas now (its `spec.replicas`), for fallbacks of Value targets.
+    private let currentReplicas: @Sendable (ScaleTarget) -> Int?
 
     private enum Lookup: Hashable {
         case object(namespace: String, resource: GroupResource, metric: String)
@@ -57,28 +64,42 @@ public final class MetricStore: Sendable {
         }
     }
 
-    public init() {}
+    /// - Parameter currentReplicas: reads a scale target's replicas from a cache (never the
+    ///   network: reads are synchronous); nil when unknown, and a Value target's fallback waits.
+    public init(currentReplicas: @escaping @Sendable (ScaleTarget) -> Int? = { _ in nil }) {
+        self.currentReplicas = currentReplicas
+    }
 
     // MARK: Writing (the scheduler)
 
     /// A key to be filled by the query `source`; until its first answer it reads as pending.
-    public func expect(_ key: MetricKey, source: String, maxAge: Duration, now: Date) {
+    public func expect(_ key: MetricKey, source: String, maxAge: Duration, fallback: FallbackRule? = nil, now: Date) {
         state.withLock { state in
             if let entry = state.entries[key], entry.source == source {
                 state.entries[key]?.maxAge = maxAge
+                state.entries[key]?.fallback = fallback
             } else {
-                state.entries[key] = Entry(outcome: .failure(.pending), collectedAt: now, maxAge: maxAge, source: source)
+                state.entries[key] = Entry(outcome: .failure(.pending), collectedAt: now, maxAge: maxAge, source: source, fallback: fallback)
                 if let lookup = Lookup(key) { state.index[lookup, default: []].insert(key) }
             }
         }
     }
 
     /// Stores an answer of `source`, unless the key is no longer expected from it (removed, or
-    /// now filled by another query): a late answer never resurrects a dropped value.
-    public func record(_ key: MetricKey, _ outcome: Result<Collected, MetricError>, source: String, at time: Date, podSelector: Selector? = nil) {
+    /// now filled by another query): a late answer never resurrects a dropped value. `raw` is the
+    /// query's value before per-replica division (nil: the outcome's own).
+    public func record(_ key: MetricKey, _ outcome: Result<Collected, MetricError>, raw: Result<Quantity, MetricError>? = nil, source: String,
+                       at time: Date, podSelector: Selector? = nil) {
         state.withLock { state in
             guard let entry = state.entries[key], entry.source == source else { return }
-            state.entries[key] = Entry(outcome: outcome, collectedAt: time, maxAge: entry.maxAge, source: source, podSelector: podSelector ?? entry.podSelector)
+            var failingSince: Date?
+            if case .failure = outcome {
+                // A run of failures starts at its first, or when the last value went stale.
+                let previous = Self.failure(entry, now: time)?.since
+                failingSince = previous ?? time
+            }
+            state.entries[key] = Entry(outcome: outcome, collectedAt: time, maxAge: entry.maxAge, source: source, podSelector: podSelector ?? entry.podSelector,
+                                       raw: raw, failingSince: failingSince, fallback: entry.fallback)
         }
     }
 
@@ -114,7 +135,7 @@ public final class MetricStore: Sendable {
     public func objects(namespace: String, resource: GroupResource, metric: String, now: Date) -> [(key: ObjectMetricKey, reading: Result<MetricValue, MetricError>)] {
         entries(.object(namespace: namespace, resource: resource, metric: metric)).compactMap { key, entry in
             guard case .object(let object) = key else { return nil }
-            return (object, Self.single(entry, now: now))
+            return (object, single(entry, now: now))
         }.sorted { $0.key.name < $1.key.name }
     }
 
@@ -122,7 +143,7 @@ public final class MetricStore: Sendable {
     public func external(namespace: String, metric: String, now: Date) -> [(key: ExternalMetricKey, reading: Result<MetricValue, MetricError>)] {
         entries(.external(namespace: namespace, metric: metric)).compactMap { key, entry in
             guard case .external(let external) = key else { return nil }
-            return (external, Self.single(entry, now: now))
+            return (external, single(entry, now: now))
         }.sorted { $0.key.labels.sorted { $0.key < $1.key }.description < $1.key.labels.sorted { $0.key < $1.key }.description }
     }
 
@@ -150,11 +171,59 @@ public final class MetricStore: Sendable {
         }
     }
 
-    private static func single(_ entry: Entry, now: Date) -> Result<MetricValue, MetricError> {
-        fresh(entry, now: now).flatMap { collected in
+    private func single(_ entry: Entry, now: Date) -> Result<MetricValue, MetricError> {
+        if let fallback = fallback(entry, now: now) { return .success(MetricValue(value: fallback.value, timestamp: now)) }
+        return Self.fresh(entry, now: now).flatMap { collected in
             // Object and external keys only ever hold single values (the scheduler interprets by key).
             guard case .value(let value) = collected else { return .failure(.noData) }
             return .success(MetricValue(value: value, timestamp: entry.collectedAt))
+        }
+    }
+
+    // MARK: Fallback and activation
+
+    /// A metric served from its fallback now: the value, the rule, and the failure it stands in for.
+    public struct ServedFallback: Sendable, Hashable {
+        public var value: Quantity
+        public var rule: FallbackRule
+        public var error: MetricError
+    }
+
+    /// Every metric served from its fallback at `now`.
+    public func fallbacks(now: Date) -> [MetricKey: ServedFallback] {
+        let entries = state.withLock { $0.entries.filter { $0.value.fallback != nil } }
+        return entries.compactMapValues { fallback($0, now: now) }
+    }
+
+    /// The query's own value (before per-replica division) as of `now`, or why there is none;
+    /// nil when the key is not collected.
+    public func rawReading(_ key: MetricKey, now: Date) -> Result<Quantity, MetricError>? {
+        guard let entry = state.withLock({ $0.entries[key] }) else { return nil }
+        let fresh = Self.fresh(entry, now: now)
+        if case .failure(let error) = fresh, case .stale = error { return .failure(error) }
+        // A per-replica value fails at zero replicas; the query's own value still reads.
+        if let raw = entry.raw { return raw }
+        return fresh.flatMap { collected in
+            guard case .value(let value) = collected else { return .failure(.noData) }
+            return .success(value)
+        }
+    }
+
+    private func fallback(_ entry: Entry, now: Date) -> ServedFallback? {
+        guard let rule = entry.fallback, let failure = Self.failure(entry, now: now), rule.applies(failingSince: failure.since, now: now),
+              let value = rule.value(currentReplicas: currentReplicas(rule.scaleTarget)) else { return nil }
+        return ServedFallback(value: value, rule: rule, error: failure.error)
+    }
+
+    /// Why the entry serves no value at `now` and since when: a failed collection since the run
+    /// of failures began, a value gone stale since it passed its max age. A query that has not
+    /// answered yet is not failing.
+    private static func failure(_ entry: Entry, now: Date) -> (error: MetricError, since: Date)? {
+        guard case .failure(let error) = fresh(entry, now: now) else { return nil }
+        switch entry.outcome {
+        case .failure(.pending): return nil
+        case .failure: return (error, entry.failingSince ?? entry.collectedAt)
+        case .success: return (error, entry.collectedAt.addingTimeInterval(entry.maxAge.seconds))
         }
     }
 

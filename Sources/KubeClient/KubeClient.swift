@@ -161,6 +161,14 @@ public final class KubeClient: Sendable {
         try await decode(Scale.self, from: request("GET", T.resource.path(namespace: namespace, name: name, subresource: "scale")))
     }
 
+    /// Sets a workload's replicas through its scale subresource (what `kubectl scale` does): a
+    /// merge patch of the Scale, so nothing else of the workload is written.
+    @discardableResult
+    public func setReplicas<T: APIObject>(_ type: T.Type = T.self, namespace: String, name: String, to replicas: Int32) async throws -> Scale {
+        let body = Data(#"{"spec":{"replicas":\#(replicas)}}"#.utf8)
+        return try await decode(Scale.self, from: send(T.self, namespace: namespace, name: name, .merge(body), subresource: "scale"))
+    }
+
     /// Any request by path, as `kubectl get --raw` sends it: for resources without a type here
     /// (pods, endpoints, TokenRequests) and aggregated APIs. The 2xx body is returned; anything
     /// else is a `KubeError`.

@@ -6,7 +6,8 @@ import KubeModel
 /// workloads and HPAs fit in a small pod. Applied by the informers before caching. Neither keeps
 /// apiVersion and kind: the informer's type says them, and list items arrive without them anyway.
 enum CacheSlimming {
-    /// A workload's identity, deletion mark, and our annotations (on it and on its pod template).
+    /// A workload's identity, deletion mark, replicas (scale to zero and fallbacks read them), and
+    /// our annotations (on it and on its pod template).
     static func workload<Kind>(_ workload: AppsWorkload<Kind>) -> AppsWorkload<Kind> {
         let metadata = workload.metadata
         var slim = ObjectMeta(name: metadata.name, namespace: metadata.namespace, uid: metadata.uid,
@@ -14,7 +15,9 @@ enum CacheSlimming {
         slim.resourceVersion = metadata.resourceVersion
         slim.deletionTimestamp = metadata.deletionTimestamp
         let template = ours(workload.spec?.template?.metadata?.annotations)
-        var kept = AppsWorkload<Kind>(metadata: slim, spec: template.map { WorkloadSpec(template: PodTemplate(metadata: ObjectMeta(annotations: $0))) })
+        let replicas = workload.spec?.replicas
+        var kept = AppsWorkload<Kind>(metadata: slim, spec: template == nil && replicas == nil ? nil
+            : WorkloadSpec(replicas: replicas, template: template.map { PodTemplate(metadata: ObjectMeta(annotations: $0)) }))
         (kept.apiVersion, kept.kind) = (nil, nil)
         return kept
     }

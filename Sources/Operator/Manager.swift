@@ -84,6 +84,13 @@ public final class Manager: Service, Sendable {
                                       cache: InformerCache(deployments: deployments, statefulSets: statefulSets, hpas: hpas))
     }
 
+    /// A workload's `spec.replicas` as cached (what the HPA controller calls its current
+    /// replicas), for the collector's fallbacks; nil when it is not cached.
+    public func currentReplicas(kind: String, namespace: String, name: String) -> Int? {
+        InformerCache(deployments: deployments, statefulSets: statefulSets, hpas: hpas)
+            .workload(WorkloadKey(kind: kind, namespace: namespace, name: name))?.replicas.map(Int.init)
+    }
+
     public var isReady: Bool { state.withLock { $0.ready } }
     public var isLeader: Bool { elector?.isLeader ?? true }
     /// The metrics port once it is bound.

@@ -167,15 +167,24 @@ struct Run: AsyncParsableCommand {
                 metricsBindAddress: metricsBindAddress.isEmpty ? nil : metricsBindAddress),
             logger: logger)
         let collectorMetrics = CollectorMetrics(registry: instance.metrics.registry)
+        let store = MetricStore(currentReplicas: { instance.currentReplicas(kind: $0.kind, namespace: $0.namespace, name: $0.name) })
         let collector = Collector(
             client: client,
             configuration: Collector.Configuration(
                 namespace: namespace, servers: servers,
                 settings: CollectionSettings(defaultInterval: defaultInterval.duration, queryTimeout: queryTimeout.duration, metricsMaxAge: metricsMaxAge?.duration),
                 maxConcurrentQueries: maxConcurrentQueries),
-            logger: logger, sharing: instance.hpas, recordsEvents: { instance.isLeader }, metrics: collectorMetrics)
-        instance.metrics.beforeScrape { [store = collector.store] in collectorMetrics.update(from: store, now: Date()) }
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: instance), .init(service: collector)]
+            logger: logger, store: store, sharing: instance.hpas, recordsEvents: { instance.isLeader }, metrics: collectorMetrics)
+        instance.metrics.beforeScrape { collectorMetrics.update(from: store, now: Date()) }
+        let zeroScaler = ZeroScaler(manager: instance, client: client, readings: { namespace, hpa in
+            await collector.rawReadings(namespace: namespace, hpa: hpa).mapValues { reading in
+                switch reading {
+                case .success(let value): .value(value)
+                case .failure(let error): .failed(error.description)
+                }
+            }
+        }, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: instance), .init(service: collector), .init(service: zeroScaler)]
         let podNamespace = config.origin == "in-cluster" ? config.namespace : nil
         let metricsServer: MetricsHTTPServer?
         do {

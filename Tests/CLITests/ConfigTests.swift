@@ -61,7 +61,7 @@ import Yams
         let rules = Self.rules(operatorRole).map { "\($0.groups.joined(separator: ","))|\($0.resources.joined(separator: ","))|\($0.verbs.joined(separator: ","))|\($0.names.joined(separator: ","))" }
         #expect(rules == [
             "apps|deployments,statefulsets|get,list,watch|",
-            "apps|deployments/scale,statefulsets/scale|get|",
+            "apps|deployments/scale,statefulsets/scale|get,patch,update|",
             "apps|deployments/finalizers,statefulsets/finalizers|update|",
             "autoscaling|horizontalpodautoscalers|get,list,watch,create,update,patch,delete|",
             "|events|create,patch|",

@@ -22,6 +22,22 @@ public enum ObservedWorkload: Sendable {
         }
     }
 
+    /// `spec.replicas` (the apiserver defaults it to 1).
+    public var replicas: Int32? {
+        switch self {
+        case .deployment(let workload): workload.spec?.replicas
+        case .statefulSet(let workload): workload.spec?.replicas
+        }
+    }
+
+    /// Its annotations, read.
+    public var reading: AnnotationReading {
+        switch self {
+        case .deployment(let workload): AnnotationParser.parse(AnnotationParser.annotations(metadata: workload.metadata.annotations, template: workload.spec?.template?.metadata?.annotations))
+        case .statefulSet(let workload): AnnotationParser.parse(AnnotationParser.annotations(metadata: workload.metadata.annotations, template: workload.spec?.template?.metadata?.annotations))
+        }
+    }
+
     /// What its annotations ask for.
     public func desired(style: MetricStyle) -> DesiredHPA {
         switch self {

@@ -87,6 +87,19 @@ extension FakeAPIHandler {
         return json(try await commit(target, patched, old: old, managed: updated(old, to: patched, by: target)))
     }
 
+    /// A merge patch of the Scale (`{"spec":{"replicas":N}}`, as `kubectl scale` sends): sets the
+    /// object's spec.replicas and answers the new Scale.
+    func patchScale(_ target: Target, _ body: Data) async throws -> Response {
+        let old = try await existing(target)
+        guard let patch = try? JSONValue(parsing: body) else { throw badRequest("the patch body is not JSON") }
+        guard case .integer(let replicas)? = patch["spec"]?["replicas"], replicas >= 0 else {
+            throw failure(422, "Invalid", "Scale.autoscaling \"\(target.name!)\" is invalid: spec.replicas: Invalid value: must be greater than or equal to 0")
+        }
+        let patched = JSONPatching.mergePatch(old.object, .object(["spec": .object(["replicas": .integer(replicas)])]))
+        let stored = try await commit(target, patched, old: old, managed: updated(old, to: patched, by: target))
+        return json(scale(of: stored, target.resource))
+    }
+
     /// The ownership after an update (status writes are not tracked: nothing here reads them). A
     /// client that wrote managedFields itself gets them as written.
     private func updated(_ old: FakeAPIState.Stored, to new: JSONValue, by target: Target) -> ManagedFields {

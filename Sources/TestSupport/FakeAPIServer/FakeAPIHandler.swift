@@ -127,6 +127,8 @@ struct FakeAPIHandler: Sendable {
             return try await retryingRaces { try await self.update(target, body) }
         case (.patch, _?, nil), (.patch, _?, "status"):
             return try await retryingRaces { try await self.patch(target, query, body, contentType: contentType ?? "") }
+        case (.patch, _?, "scale") where target.resource.hasScaleSubresource:
+            return try await retryingRaces { try await self.patchScale(target, body) }
         case (.delete, _?, nil):
             return try await retryingRaces { try await self.delete(target, body) }
         default:

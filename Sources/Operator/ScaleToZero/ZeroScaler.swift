@@ -1,0 +1,167 @@
+import Autoscaling
+import Foundation
+import KubeClient
+import KubeModel
+import Logging
+import ServiceLifecycle
+
+/// The query's own value of each of an HPA's metrics, by metric name (the collector's).
+public typealias MetricReadings = @Sendable (_ namespace: String, _ hpa: String) async -> [String: Activation.Observation.Reading]
+
+/// Moves workloads with minReplicas 0 between 0 and 1 replicas (the HPA, whose floor is 1, does
+/// the rest): every second it reads what the collector last saw for each such workload's metrics
+/// with thresholds, and `Activation.decide` says what to do. Only the leader writes, through the
+/// scale subresource; every replica keeps the cooldowns so that a new leader needs no history.
+/// A workload whose HPA is not ours (a conflict) is never touched.
+public actor ZeroScaler: Service {
+    public static let scaledToZeroReason = "ScaledToZero"
+    public static let activatedReason = "Activated"
+
+    private struct Candidate {
+        var thresholds: [String: Quantity]
+        var cooldown: Duration
+        var memory = Activation.Memory()
+        /// A write not yet seen in the cache: decisions wait for it (a while).
+        var awaiting: (replicas: Int32, since: Date)?
+        var lastError: String?
+    }
+
+    private let cache: any AutoscalingCache
+    private let setReplicas: @Sendable (WorkloadKey, Int32) async throws -> Void
+    private let readings: MetricReadings
+    private let events: any EventSink
+    private let isLeader: @Sendable () -> Bool
+    private let logger: Logger
+    private let now: @Sendable () -> Date
+    private let changes: [(kind: String, stream: AsyncStream<WorkloadKey>)]
+    private var candidates: [WorkloadKey: Candidate] = [:]
+
+    /// Subscribes to the manager's workload informers at once, so no change is missed.
+    public init(manager: Manager, client: KubeClient, readings: @escaping MetricReadings, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+        let cache = InformerCache(deployments: manager.deployments, statefulSets: manager.statefulSets, hpas: manager.hpas)
+        self.init(cache: cache, setReplicas: { key, replicas in
+            switch key.kind {
+            case Deployment.kind: try await client.setReplicas(Deployment.self, namespace: key.namespace, name: key.name, to: replicas)
+            default: try await client.setReplicas(StatefulSet.self, namespace: key.namespace, name: key.name, to: replicas)
+            }
+        }, readings: readings, events: EventRecorder(client: client, instance: ProcessInfo.processInfo.hostName, logger: logger),
+        isLeader: { manager.isLeader }, logger: logger, now: now,
+        changes: [(Deployment.kind, Self.keys(manager.deployments.events(), kind: Deployment.kind)),
+                  (StatefulSet.kind, Self.keys(manager.statefulSets.events(), kind: StatefulSet.kind))])
+    }
+
+    init(cache: any AutoscalingCache, setReplicas: @escaping @Sendable (WorkloadKey, Int32) async throws -> Void, readings: @escaping MetricReadings,
+         events: any EventSink, isLeader: @escaping @Sendable () -> Bool, logger: Logger, now: @escaping @Sendable () -> Date,
+         changes: [(kind: String, stream: AsyncStream<WorkloadKey>)]) {
+        self.cache = cache
+        self.setReplicas = setReplicas
+        self.readings = readings
+        self.events = events
+        self.isLeader = isLeader
+        self.logger = logger
+        self.now = now
+        self.changes = changes
+    }
+
+    private static func keys<T: APIObject>(_ events: AsyncStream<InformerEvent<T>>, kind: String) -> AsyncStream<WorkloadKey> {
+        AsyncStream { continuation in
+            let task = Task {
+                for await event in events where !event.changesNothingCached {
+                    continuation.yield(WorkloadKey(kind: kind, namespace: event.latest.namespace ?? "", name: event.latest.name))
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    public func run() async throws {
+        await withTaskCancellationOrGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                for change in changes {
+                    group.addTask { for await key in change.stream { await self.observe(key) } }
+                }
+                group.addTask {
+                    await Periodic.run(initialDelay: .seconds(1)) {
+                        await self.tick()
+                        return .seconds(1)
+                    }
+                }
+                await group.next()
+                group.cancelAll()
+            }
+        } onCancelOrGracefulShutdown: {}
+    }
+
+    /// A workload changed: is it one to scale to zero, with which thresholds and cooldown?
+    func observe(_ key: WorkloadKey) {
+        guard let workload = cache.workload(key), workload.metadata.deletionTimestamp == nil,
+              case .valid(let spec, _) = workload.reading, let zero = spec.scaleToZero else {
+            candidates[key] = nil
+            return
+        }
+        var candidate = candidates[key] ?? Candidate(thresholds: [:], cooldown: zero.cooldown)
+        candidate.thresholds = spec.activationThresholds
+        candidate.cooldown = zero.cooldown
+        candidates[key] = candidate
+    }
+
+    /// One decision for every candidate.
+    func tick() async {
+        for key in candidates.keys.sorted(by: { $0.description < $1.description }) {
+            await decide(key)
+        }
+    }
+
+    private func decide(_ key: WorkloadKey) async {
+        guard var candidate = candidates[key], let workload = cache.workload(key), let replicas = workload.replicas,
+              let hpa = cache.hpa(namespace: key.namespace, name: key.name), HPAReconciler.isControlled(hpa, by: workload.metadata.uid),
+              HPAReconciler.conflict(key, uid: workload.metadata.uid, cache: cache) == nil else { return }
+        let time = now()
+        if let awaiting = candidate.awaiting {
+            if awaiting.replicas != replicas && time.timeIntervalSince(awaiting.since) < 10 { return }
+            candidate.awaiting = nil
+        }
+        let read = await readings(key.namespace, key.name)
+        let observations = candidate.thresholds.sorted { $0.key < $1.key }.map { name, threshold in
+            Activation.Observation(metric: name, threshold: threshold, reading: read[name] ?? .failed("not collected (see the HPA's events)"))
+        }
+        let (action, memory) = Activation.decide(observations, cooldown: candidate.cooldown, replicas: replicas, now: time, memory: candidate.memory)
+        candidate.memory = memory
+        defer { candidates[key] = candidates[key] == nil ? nil : candidate }
+        guard isLeader() else { return }
+        let target: Int32, reason: String, message: String
+        switch action {
+        case .none:
+            return
+        case .scaleToZero(let quiet):
+            (target, reason) = (0, Self.scaledToZeroReason)
+            message = "Scaled \(key.kind) \(key.name) from \(replicas) to 0 replicas: every activation threshold undershot for \(Self.text(candidate.cooldown)) (\(quiet.map(\.description).joined(separator: ", ")))"
+        case .activate(let active):
+            (target, reason) = (1, Self.activatedReason)
+            message = "Scaled \(key.kind) \(key.name) from 0 to 1 replica: \(active.description); the HPA takes over"
+        }
+        do {
+            try await setReplicas(key, target)
+            candidate.awaiting = (target, time)
+            candidate.lastError = nil
+            logger.info(reason == Self.activatedReason ? "activated" : "scaled to zero", metadata: ["workload": "\(key)", "detail": "\(message)"])
+            let reference = ObjectReference(apiVersion: WorkloadReference.apiVersion, kind: key.kind, namespace: key.namespace, name: key.name, uid: workload.metadata.uid)
+            await events.record(.normal, reason: reason, message: message, on: reference)
+        } catch {
+            let text = "\(error)"
+            if candidate.lastError != text {
+                logger.warning("cannot set the workload's replicas; retrying every second", metadata: ["workload": "\(key)", "replicas": "\(target)", "error": "\(text)"])
+            }
+            candidate.lastError = text
+        }
+    }
+
+    /// `5m`, `30s`, `1m30s`.
+    static func text(_ duration: Duration) -> String {
+        let seconds = Int(duration.seconds.rounded())
+        let (minutes, rest) = seconds.quotientAndRemainder(dividingBy: 60)
+        if minutes == 0 { return "\(rest)s" }
+        return rest == 0 ? "\(minutes)m" : "\(minutes)m\(rest)s"
+    }
+}
