@@ -1,0 +1,140 @@
+import Autoscaling
+import Foundation
+import KubeClient
+import KubeModel
+import Logging
+import Synchronization
+import Testing
+@testable import Operator
+
+/// The scaler between 0 and 1 over an in-memory world: a Deployment whose replicas the scaler's
+/// writes change, the collector's readings and the clock set by the test.
+@Suite("Scale to zero: the leader's writes")
+struct ZeroScalerTests {
+    static let key = WorkloadKey(kind: "Deployment", namespace: "shop", name: "web")
+    static let annotations = ReconcilerRulesTests.annotations.merging([
+        "hpa.autoscaling.banzaicloud.io/minReplicas": "0",
+        "hpa.autoscaling.banzaicloud.io/cooldownPeriod": "30s",
+        "prometheus.rps.hpa.autoscaling.banzaicloud.io/activationThreshold": "50",
+    ]) { $1 }
+
+    final class ZeroWorld: AutoscalingCache, EventSink, Sendable {
+        struct State {
+            var replicas: Int32 = 1
+            var annotations: [String: String]
+            var hpa: HorizontalPodAutoscaler?
+            var rps: Activation.Observation.Reading = .value(Quantity(10))
+            var now = Date(timeIntervalSince1970: 1_000_000)
+            var writes: [Int32] = []
+            var events: [String] = []
+            var leader = true
+        }
+
+        let state: Mutex<State>
+
+        init(annotations: [String: String] = ZeroScalerTests.annotations, hpa: HorizontalPodAutoscaler? = nil) {
+            state = Mutex(State(annotations: annotations, hpa: hpa ?? ReconcilerRulesTests.ours(annotations)))
+        }
+
+        func workload(_ key: WorkloadKey) -> ObservedWorkload? {
+            state.withLock { state in
+                .deployment(Deployment(metadata: ObjectMeta(name: "web", namespace: "shop", uid: "workload-uid", annotations: state.annotations),
+                                       spec: WorkloadSpec(replicas: state.replicas)))
+            }
+        }
+        func hpa(namespace: String, name: String) -> HorizontalPodAutoscaler? { state.withLock { $0.hpa } }
+        func hpas(targeting key: WorkloadKey) -> [HorizontalPodAutoscaler] { state.withLock { $0.hpa.map { [$0] } ?? [] } }
+        func record(_ kind: EventKind, reason: String, message: String, on object: ObjectReference) async {
+            state.withLock { $0.events.append("\(reason): \(message)") }
+        }
+        func forget(kind: String, namespace: String?, name: String) {}
+
+        func advance(_ seconds: Double) { state.withLock { $0.now = $0.now.addingTimeInterval(seconds) } }
+
+        func scaler() -> ZeroScaler {
+            var quiet = Logger(label: "zero")
+            quiet.logLevel = .critical
+            return ZeroScaler(cache: self, setReplicas: { _, replicas in
+                self.state.withLock { state in
+                    state.replicas = replicas
+                    state.writes.append(replicas)
+                }
+            }, readings: { _, _ in ["rps": self.state.withLock { $0.rps }] }, events: self, isLeader: { self.state.withLock { $0.leader } },
+            logger: quiet, now: { self.state.withLock { $0.now } }, changes: [])
+        }
+    }
+
+    @Test func sleepsAfterTheCooldownAndWakesOnActivity() async {
+        let world = ZeroWorld()
+        let scaler = world.scaler()
+        await scaler.observe(Self.key)
+        await scaler.tick()
+        world.advance(29)
+        await scaler.tick()
+        #expect(world.state.withLock { $0.writes }.isEmpty)
+        world.advance(1)
+        await scaler.tick()
+        #expect(world.state.withLock { $0.writes } == [0])
+        #expect(world.state.withLock { $0.events } == ["ScaledToZero: Scaled Deployment web from 1 to 0 replicas: every activation threshold undershot for 30s (rps 10 (threshold 50))"])
+        // At zero and quiet: nothing more.
+        world.advance(60)
+        await scaler.tick()
+        #expect(world.state.withLock { $0.writes } == [0])
+        // Errors at zero never wake.
+        world.state.withLock { $0.rps = .failed("Prometheus unreachable") }
+        await scaler.tick()
+        #expect(world.state.withLock { $0.writes } == [0])
+        world.state.withLock { $0.rps = .value(Quantity(120)) }
+        await scaler.tick()
+        #expect(world.state.withLock { $0.writes } == [0, 1])
+        #expect(world.state.withLock { $0.events }.last == "Activated: Scaled Deployment web from 0 to 1 replica: rps 120 (threshold 50); the HPA takes over")
+    }
+
+    @Test func aFollowerKeepsTheCooldownButNeverWrites() async {
+        let world = ZeroWorld()
+        world.state.withLock { $0.leader = false }
+        let scaler = world.scaler()
+        await scaler.observe(Self.key)
+        await scaler.tick()
+        world.advance(40)
+        await scaler.tick()
+        #expect(world.state.withLock { $0.writes }.isEmpty)
+        // Leading now, its cooldown has already run.
+        world.state.withLock { $0.leader = true }
+        await scaler.tick()
+        #expect(world.state.withLock { $0.writes } == [0])
+    }
+
+    @Test func anHPANotOursIsNeverScaledAround() async {
+        var foreign = ReconcilerRulesTests.ours(Self.annotations)
+        foreign.metadata.ownerReferences = nil
+        let world = ZeroWorld(hpa: foreign)
+        let scaler = world.scaler()
+        await scaler.observe(Self.key)
+        for _ in 0..<3 {
+            await scaler.tick()
+            world.advance(60)
+        }
+        #expect(world.state.withLock { $0.writes }.isEmpty)
+    }
+
+    @Test func onlyWorkloadsWithMinReplicasZeroAreCandidates() async {
+        let world = ZeroWorld(annotations: ReconcilerRulesTests.annotations)
+        let scaler = world.scaler()
+        await scaler.observe(Self.key)
+        for _ in 0..<3 {
+            await scaler.tick()
+            world.advance(600)
+        }
+        #expect(world.state.withLock { $0.writes }.isEmpty)
+        // Annotations changed to minReplicas 1 while a candidate: no longer one.
+        let zero = ZeroWorld()
+        let other = zero.scaler()
+        await other.observe(Self.key)
+        zero.state.withLock { $0.annotations = ReconcilerRulesTests.annotations }
+        await other.observe(Self.key)
+        zero.advance(600)
+        await other.tick()
+        #expect(zero.state.withLock { $0.writes }.isEmpty)
+    }
+}
