@@ -90,4 +90,13 @@ public enum Activation {
         guard replicas > 0, now.timeIntervalSince(since) >= cooldown.seconds else { return (.none, next) }
         return (.scaleToZero(observations), next)
     }
+
+    /// `5m`, `30s`, `1m30s`, `2h`: a cooldown as users write it.
+    public static func durationText(_ duration: Duration) -> String {
+        let seconds = Int(duration.seconds.rounded())
+        let (hours, withinHour) = seconds.quotientAndRemainder(dividingBy: 3600)
+        let (minutes, rest) = withinHour.quotientAndRemainder(dividingBy: 60)
+        let parts = [(hours, "h"), (minutes, "m"), (rest, "s")].filter { $0.0 > 0 }.map { "\($0.0)\($0.1)" }
+        return parts.isEmpty ? "0s" : parts.joined()
+    }
 }

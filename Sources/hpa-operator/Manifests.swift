@@ -37,6 +37,23 @@ enum Workload {
         case .statefulSet(let workload): return DesiredHPA(for: workload, style: style)
         }
     }
+
+    /// What the operator does beside the HPA when minReplicas is 0; nil otherwise.
+    var scaleToZero: (ScaleToZero, thresholds: [String: Quantity])? {
+        let annotations = switch self {
+        case .deployment(let workload): AnnotationParser.annotations(metadata: workload.metadata.annotations, template: workload.spec?.template?.metadata?.annotations)
+        case .statefulSet(let workload): AnnotationParser.annotations(metadata: workload.metadata.annotations, template: workload.spec?.template?.metadata?.annotations)
+        }
+        guard case .valid(let spec, _) = AnnotationParser.parse(annotations), let zero = spec.scaleToZero else { return nil }
+        return (zero, spec.activationThresholds)
+    }
+
+    /// The line `render` prints above the HPA of a workload that scales to zero.
+    var scaleToZeroComment: String? {
+        guard let (zero, thresholds) = scaleToZero else { return nil }
+        let active = thresholds.sorted { $0.key < $1.key }.map { "\($0.key) > \($0.value)" }.joined(separator: " or ")
+        return "minReplicas 0: hpa-operator scales \(kind) \(metadata.name ?? "") between 0 and 1 replicas (active while \(active); to 0 after \(Activation.durationText(zero.cooldown)) inactive); this HPA's floor is 1"
+    }
 }
 
 /// What one manifest document turned out to be.

@@ -48,7 +48,7 @@ struct Preview: AsyncParsableCommand {
 
     func run() async throws {
         var failed = false
-        var workloads: [(hpa: HorizontalPodAutoscaler, replicas: Int32)] = []
+        var workloads: [(hpa: HorizontalPodAutoscaler, replicas: Int32, thresholds: [String: Quantity]?)] = []
         for item in ManifestReader.read(files) {
             switch item {
             case .skipped:
@@ -66,13 +66,13 @@ struct Preview: AsyncParsableCommand {
                     failed = true
                 case .hpa(let hpa, let warnings):
                     for warning in warnings { printError("warning: \(name): \(warning)") }
-                    workloads.append((hpa, workload.replicas))
+                    workloads.append((hpa, workload.replicas, workload.scaleToZero?.thresholds))
                 }
             }
         }
         let instant = time.flatMap(Query.instant)
         var replicas: [ScaleTarget: Int] = [:]
-        for (hpa, count) in workloads {
+        for (hpa, count, _) in workloads {
             let target = hpa.spec.scaleTargetRef
             replicas[ScaleTarget(namespace: hpa.metadata.namespace ?? "default", kind: target.kind, name: target.name, apiVersion: target.apiVersion)] = Int(count)
         }
@@ -82,13 +82,17 @@ struct Preview: AsyncParsableCommand {
             replicas: { target in known[target] ?? 1 })
         let (plans, store) = await collection.collect(workloads.map(\.hpa), at: instant)
         var rows: [PreviewRow] = []
-        for (hpa, current) in workloads {
+        for (hpa, current, thresholds) in workloads {
             let plan = plans[hpa.metadata.key] ?? MetricPlan(metrics: [], problems: [])
             var readings: [Int: Result<Collected, MetricError>] = [:]
+            var raw: [String: Result<Quantity, MetricError>] = [:]
             for metric in plan.metrics {
                 readings[metric.specIndex] = store.reading(metric.key, now: instant ?? Date())
+                raw[metric.name] = store.rawReading(metric.key, now: instant ?? Date())
             }
-            rows.append(PreviewRow(hpa: hpa, replicas: current, plan: plan, readings: readings))
+            var row = PreviewRow(hpa: hpa, replicas: current, plan: plan, readings: readings)
+            if let thresholds { row.applyActivation(thresholds: thresholds, raw: raw) }
+            rows.append(row)
         }
         switch output {
         case .table where rows.isEmpty:
@@ -113,6 +117,8 @@ struct PreviewRow: Encodable {
         var current: String?
         var target: String
         var error: String?
+        /// With minReplicas 0: `active`, `inactive` or `unknown`, against the threshold.
+        var activation: String?
     }
 
     var namespace: String
@@ -126,6 +132,12 @@ struct PreviewRow: Encodable {
     var metrics: [Metric]
     /// Lines printed under the table: unreadable metrics and why.
     var notes: [String]
+    /// What the replica calculator compared, by metric (not printed).
+    private var calculatorReadings: [ReplicaCalculator.Reading] = []
+
+    private enum CodingKeys: String, CodingKey {
+        case namespace, name, reference, targets, minPods, maxPods, replicas, desired, metrics, notes
+    }
 
     init(hpa: HorizontalPodAutoscaler, replicas: Int32, plan: MetricPlan, readings: [Int: Result<Collected, MetricError>]) {
         namespace = hpa.metadata.namespace ?? "default"
@@ -161,7 +173,43 @@ struct PreviewRow: Encodable {
             metrics.append(Metric(name: label, current: current?.description, target: target, error: error))
         }
         targets = HPATargets.format(specs, current: currents)
+        calculatorReadings = calculator
         desired = ReplicaCalculator.desiredReplicas(calculator, current: replicas, min: minPods, max: maxPods)
+    }
+
+    /// minReplicas 0: every threshold undershot means the operator would set 0 (after its
+    /// cooldown); one exceeded at 0 means it would set 1 and the HPA would go on from there. A
+    /// metric that cannot be read decides nothing, as in the operator.
+    mutating func applyActivation(thresholds: [String: Quantity], raw: [String: Result<Quantity, MetricError>]) {
+        let observations = thresholds.sorted { $0.key < $1.key }.map { name, threshold in
+            let reading: Activation.Observation.Reading = switch raw[name] {
+            case .success(let value)?: .value(value)
+            case .failure(let error)?: .failed(error.description)
+            case nil: .failed("not collected")
+            }
+            return Activation.Observation(metric: name, threshold: threshold, reading: reading)
+        }
+        for observation in observations {
+            guard let index = metrics.firstIndex(where: { $0.name == observation.metric }) else { continue }
+            switch observation.reading {
+            case .value(let value) where observation.isActive:
+                metrics[index].activation = "active"
+                notes.append("\(observation.metric): active (\(value) > threshold \(observation.threshold))")
+            case .value(let value):
+                metrics[index].activation = "inactive"
+                notes.append("\(observation.metric): inactive (\(value) ≤ threshold \(observation.threshold))")
+            case .failed(let reason):
+                metrics[index].activation = "unknown"
+                notes.append("\(observation.metric): activation unknown: \(reason)")
+            }
+        }
+        if !observations.isEmpty && observations.allSatisfy(\.isInactive) {
+            desired = 0
+            notes.append("every activation threshold undershot: the operator scales to 0 after the cooldown")
+        } else if replicas == 0, observations.contains(where: \.isActive) {
+            desired = ReplicaCalculator.desiredReplicas(calculatorReadings, current: 1, min: minPods, max: maxPods)
+            notes.append("a threshold is exceeded: the operator scales to 1 and the HPA to \(desired)")
+        }
     }
 
     /// The value kubectl would show and what the calculator compares, for one collected metric.

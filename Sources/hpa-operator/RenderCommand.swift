@@ -41,7 +41,7 @@ struct Render: ParsableCommand {
     }
 
     func run() throws {
-        var hpas: [HorizontalPodAutoscaler] = []
+        var hpas: [(hpa: HorizontalPodAutoscaler, comment: String?)] = []
         var failed = false
         for item in ManifestReader.read(files) {
             switch item {
@@ -62,7 +62,10 @@ struct Render: ParsableCommand {
                     failed = true
                 case .hpa(let hpa, let warnings):
                     for warning in warnings { printError("warning: \(name): \(warning)") }
-                    hpas.append(hpa)
+                    let comment = workload.scaleToZeroComment
+                    // JSON has no comments: the note goes to stderr instead.
+                    if let comment, output == .json { printError("note: \(name): \(comment)") }
+                    hpas.append((hpa, comment))
                 }
             }
         }
@@ -73,20 +76,22 @@ struct Render: ParsableCommand {
 
 /// Prints HPAs as kubectl does: keys sorted, YAML documents separated by `---`, JSON as a List.
 enum HPAFormatter {
-    static func format(_ hpas: [HorizontalPodAutoscaler], as format: OutputFormat) throws -> String {
+    /// YAML documents start with their `comment` line, when there is one; JSON leaves comments out.
+    static func format(_ hpas: [(hpa: HorizontalPodAutoscaler, comment: String?)], as format: OutputFormat) throws -> String {
         switch format {
         case .yaml:
             // Through JSON to a YAML node in one pass: Yams' own encoder sets each key by a linear
             // search, which made an HPA with 2,000 metrics take seconds.
             let encoder = JSONEncoder()
-            return try hpas.map { hpa in
+            return try hpas.map { hpa, comment in
                 let json = try JSONValue(parsing: try encoder.encode(hpa))
-                return try Yams.serialize(node: Node(json), width: -1)  // keys already sorted
+                let document = try Yams.serialize(node: Node(json), width: -1)  // keys already sorted
+                return comment.map { "# \(ExternalText.sanitized($0, limit: 500))\n" + document } ?? document
             }.joined(separator: "---\n")
         case .json:
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            return String(decoding: try encoder.encode(ObjectList(metadata: nil, items: hpas)), as: UTF8.self) + "\n"
+            return String(decoding: try encoder.encode(ObjectList(metadata: nil, items: hpas.map(\.hpa))), as: UTF8.self) + "\n"
         }
     }
 }

@@ -20,7 +20,10 @@ import TestSupport
         let json = try CLI.run(arguments + ["-o", "json"])
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
         let desired = Dictionary(uniqueKeysWithValues: rows.map { ($0["name"] as? String ?? "", $0["desired"] as? Int ?? -1) })
-        #expect(desired == ["api": 3, "events-consumer": 4, "flask-admin": 3, "nginx": 8, "orders": 2, "payments": 3])
+        #expect(desired == ["api": 3, "events-consumer": 4, "flask-admin": 3, "nginx": 8, "orders": 2, "payments": 3, "report-worker": 0])
+        // minReplicas 0 with its queue empty: DESIRED 0, and the metric says why.
+        let worker = try #require(rows.first { $0["name"] as? String == "report-worker" })
+        #expect((worker["metrics"] as? [[String: Any]])?.first?["activation"] as? String == "inactive")
         let flask = try #require(rows.first { $0["name"] as? String == "flask-admin" })
         let metric = try #require((flask["metrics"] as? [[String: Any]])?.first)
         #expect(metric["name"] as? String == "rps")
@@ -62,5 +65,40 @@ import TestSupport
         #expect(result.stdout.isEmpty)
         #expect(result.stderrLines.contains("shop/checkout: prometheus.rps.hpa.autoscaling.banzaicloud.io/targetAverageValue: '40x' is not a quantity (examples: 40, 500m, 1.5, 10k, 2e3, 512Mi)"))
         #expect(result.stderrLines.count == 3)
+    }
+}
+
+extension PreviewCommandTests {
+    /// At zero with a threshold exceeded: DESIRED is what the HPA asks for once the operator has
+    /// set 1; with the query failing, nothing is decided (it stays at 0).
+    @Test func aWorkloadAtZeroWakesInThePreview() async throws {
+        let prometheus = try await PrometheusFixture.start(openMetricsFiles: try Self.sampleData())
+        defer { prometheus.stop() }
+        func manifest(query: String) throws -> String {
+            try CLI.manifest("""
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: lag-worker
+                  namespace: batch
+                  annotations:
+                    hpa.autoscaling.banzaicloud.io/minReplicas: "0"
+                    hpa.autoscaling.banzaicloud.io/maxReplicas: "10"
+                    prometheus.lag.hpa.autoscaling.banzaicloud.io/query: \(query)
+                    prometheus.lag.hpa.autoscaling.banzaicloud.io/targetAverageValue: "1k"
+                    prometheus.lag.hpa.autoscaling.banzaicloud.io/activationThreshold: "100"
+                spec:
+                  replicas: 0
+                """)
+        }
+        let lag = #"sum(kafka_consumergroup_lag{consumergroup="events-consumer",topic="events"})"#
+        let awake = try CLI.run(["preview", "-f", try manifest(query: lag), "--prometheus-server", prometheus.url, "--time", "2024-05-01T12:00:00Z"])
+        #expect(awake.status == 0, "\(awake.stderr)")
+        #expect(awake.stdout.contains("lag-worker: lag: active (3500 > threshold 100)"), "\(awake.stdout)")
+        #expect(awake.stdout.contains("a threshold is exceeded: the operator scales to 1 and the HPA to 4"), "\(awake.stdout)")
+        let unknown = try CLI.run(["preview", "-f", try manifest(query: #"sum(no_such_metric)"#), "--prometheus-server", prometheus.url, "--time", "2024-05-01T12:00:00Z", "-o", "json"])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(unknown.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.first?["desired"] as? Int == 0)
+        #expect((rows.first?["metrics"] as? [[String: Any]])?.first?["activation"] as? String == "unknown")
     }
 }

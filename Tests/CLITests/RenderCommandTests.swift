@@ -17,7 +17,9 @@ struct RenderCommandTests {
         try CLI.expectGolden(result.stdout, "samples.object.json")
         let list = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(list["kind"] as? String == "List")
-        #expect((list["items"] as? [Any])?.count == 6)
+        #expect((list["items"] as? [Any])?.count == 7)
+        // JSON has no comments: the scale-to-zero note is on stderr.
+        #expect(result.stderr.contains("note: batch/report-worker: minReplicas 0: hpa-operator scales Deployment report-worker between 0 and 1 replicas"))
     }
 
     @Test func invalidSampleReportsEveryProblemAndExits1() throws {

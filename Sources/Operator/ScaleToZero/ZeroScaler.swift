@@ -75,8 +75,10 @@ public actor ZeroScaler: Service {
         }
     }
 
+    /// Runs until cancelled or shut down (SIGTERM), then stops at once: a decision in progress
+    /// finishes, none starts.
     public func run() async throws {
-        await withTaskCancellationOrGracefulShutdownHandler {
+        let work = Task {
             await withTaskGroup(of: Void.self) { group in
                 for change in changes {
                     group.addTask { for await key in change.stream { await self.observe(key) } }
@@ -90,7 +92,12 @@ public actor ZeroScaler: Service {
                 await group.next()
                 group.cancelAll()
             }
-        } onCancelOrGracefulShutdown: {}
+        }
+        await withTaskCancellationOrGracefulShutdownHandler {
+            await work.value
+        } onCancelOrGracefulShutdown: {
+            work.cancel()
+        }
     }
 
     /// A workload changed: is it one to scale to zero, with which thresholds and cooldown?
@@ -136,7 +143,7 @@ public actor ZeroScaler: Service {
             return
         case .scaleToZero(let quiet):
             (target, reason) = (0, Self.scaledToZeroReason)
-            message = "Scaled \(key.kind) \(key.name) from \(replicas) to 0 replicas: every activation threshold undershot for \(Self.text(candidate.cooldown)) (\(quiet.map(\.description).joined(separator: ", ")))"
+            message = "Scaled \(key.kind) \(key.name) from \(replicas) to 0 replicas: every activation threshold undershot for \(Activation.durationText(candidate.cooldown)) (\(quiet.map(\.description).joined(separator: ", ")))"
         case .activate(let active):
             (target, reason) = (1, Self.activatedReason)
             message = "Scaled \(key.kind) \(key.name) from 0 to 1 replica: \(active.description); the HPA takes over"
@@ -155,13 +162,5 @@ public actor ZeroScaler: Service {
             }
             candidate.lastError = text
         }
-    }
-
-    /// `5m`, `30s`, `1m30s`.
-    static func text(_ duration: Duration) -> String {
-        let seconds = Int(duration.seconds.rounded())
-        let (minutes, rest) = seconds.quotientAndRemainder(dividingBy: 60)
-        if minutes == 0 { return "\(rest)s" }
-        return rest == 0 ? "\(minutes)m" : "\(minutes)m\(rest)s"
     }
 }
