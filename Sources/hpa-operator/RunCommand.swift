@@ -15,7 +15,9 @@ struct Run: AsyncParsableCommand {
         discussion: """
             Watches Deployments, StatefulSets and HorizontalPodAutoscalers and server-side applies the HPA each annotated workload asks for, only when the live one differs. HPAs not controlled by the workload are never touched (a Warning event HPAConflict says so); invalid annotations give a Warning event InvalidHPAAnnotations and leave the HPA as it is.
 
-            Every replica also runs the collector: it watches all HPAs and runs the Prometheus queries their metric-config.* annotations name (kube-metrics-adapter's object, pods and external forms, and Banzai's prometheus-query form), once per interval for each distinct query. Results are kept fail closed: no data, several series, NaN or a Prometheus error are errors, never 0, and values older than --metrics-max-age are not served. An invalid metric config gives a Warning event InvalidMetricConfig on the HPA.
+            Every replica also runs the collector: it watches all HPAs and runs the Prometheus queries their metric-config.* annotations name (kube-metrics-adapter's object, pods and external forms, and Banzai's prometheus-query form), once per interval for each distinct query. Results are kept fail closed: no data, several series, NaN or a Prometheus error are errors, never 0, and values older than --metrics-max-age are not served. An invalid metric config gives a Warning event InvalidMetricConfig on the HPA. With fallbackReplicas on the HPA, a metric failing for fallbackAfter is served as the value that makes the HPA controller propose that many replicas (events FallbackStarted, FallbackEnded).
+
+            Workloads with minReplicas 0 are moved between 0 and 1 replicas by the leader, through the scale subresource, on their metrics' activation thresholds (events ScaledToZero, Activated); the HPA does the rest.
 
             Configuration comes from --kubeconfig, $KUBECONFIG, ~/.kube/config, or the pod's service account. SIGTERM or SIGINT stops intake, lets reconciles in progress finish, releases the leader lease and exits 0.
             """)

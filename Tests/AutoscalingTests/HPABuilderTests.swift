@@ -148,8 +148,8 @@ struct DesiredHPATests {
     }
 
     @Test func invalidAnnotationsWantNoChange() {
-        let desired = DesiredHPA(for: Self.statefulSet(metadata: annotations([minKey: "0"]), template: nil), style: .object)
-        #expect(desired == .invalid([.error(minKey, "must be at least 1, got 0")]))
+        let desired = DesiredHPA(for: Self.statefulSet(metadata: annotations([minKey: "-1"]), template: nil), style: .object)
+        #expect(desired == .invalid([.error(minKey, "must be at least 1 (or 0, with an activation threshold), got -1")]))
     }
 
     @Test func styleProblemsMakeTheWorkloadInvalid() {

@@ -95,6 +95,45 @@ extension RealCluster {
             }
         }
 
+        /// The scale subresource, as scale to zero writes it: the same Scale back, the workload's
+        /// spec.replicas changed, and a negative count refused alike.
+        @Test func theScaleSubresourceIsWrittenAlike() async throws {
+            let cluster = try Cluster.current
+            let double = try await FakeAPIServer.start(FakeAPIServer.Options(admit: FakeAPIServer.kubernetesAdmission))
+            defer { Task { await double.stop() } }
+            let doubleClient = KubeClient(config: ClientConfig(server: double.url))
+            let namespace = "agree-scale"
+            try await cluster.makeNamespace(namespace)
+            let deployment = try JSONSerialization.data(withJSONObject: [
+                "apiVersion": "apps/v1", "kind": "Deployment", "metadata": ["name": "web"],
+                "spec": ["replicas": 2, "selector": ["matchLabels": ["app": "web"]],
+                         "template": ["metadata": ["labels": ["app": "web"]], "spec": ["containers": [["name": "app", "image": "registry.example.com/app:1"]]]]],
+            ] as [String: Any])
+            for client in [cluster.client, doubleClient] {
+                _ = try await client.raw("POST", "/apis/apps/v1/namespaces/\(namespace)/deployments", body: deployment)
+            }
+            for replicas: Int32 in [0, 3] {
+                let real = try await cluster.client.setReplicas(Deployment.self, namespace: namespace, name: "web", to: replicas)
+                let fake = try await doubleClient.setReplicas(Deployment.self, namespace: namespace, name: "web", to: replicas)
+                #expect(real.kind == fake.kind && real.apiVersion == fake.apiVersion && real.spec == fake.spec && real.metadata.name == fake.metadata.name)
+                // A count of 0 is left out of the Scale (omitempty).
+                #expect((real.spec?.replicas ?? 0) == replicas)
+                for client in [cluster.client, doubleClient] {
+                    #expect(try await client.get(Deployment.self, namespace: namespace, name: "web").spec?.replicas == replicas)
+                }
+            }
+            var refusals: [String] = []
+            for client in [cluster.client, doubleClient] {
+                do {
+                    try await client.setReplicas(Deployment.self, namespace: namespace, name: "web", to: -1)
+                    refusals.append("ok")
+                } catch let error as KubeError {
+                    refusals.append("\(error.code ?? 0) \(error.status?.reason ?? "")")
+                }
+            }
+            #expect(refusals[0] == refusals[1], "the real apiserver answered \(refusals[0]), the double \(refusals[1])")
+        }
+
         /// Server-side apply's bookkeeping: the same sequence of applies and a merge patch by another
         /// manager gives the same managedFields and the same object on both, and the same conflict.
         @Test func fieldOwnershipFollowsTheSameRules() async throws {

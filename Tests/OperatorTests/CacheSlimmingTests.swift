@@ -20,7 +20,9 @@ import Testing
         #expect(slim.metadata.name == "web" && slim.metadata.namespace == "shop" && slim.metadata.uid == "u1")
         #expect(slim.metadata.resourceVersion == "42" && slim.metadata.deletionTimestamp == "2024-05-01T12:00:00Z")
         #expect(slim.metadata.annotations?.count == 3)
-        #expect(slim.metadata.labels == nil && slim.status == nil && slim.spec == nil)
+        #expect(slim.metadata.labels == nil && slim.status == nil)
+        // Of the spec only the replicas (scale to zero and fallbacks read them).
+        #expect(slim.spec == WorkloadSpec(replicas: 3))
         // The same HPA is built from the slim copy.
         #expect(DesiredHPA(for: slim, style: .object) == DesiredHPA(for: workload, style: .object))
 

@@ -178,7 +178,8 @@ extension FakeAPIHandler {
         ]))
     }
 
-    /// autoscaling/v1 Scale from spec.replicas, status.replicas and spec.selector.
+    /// autoscaling/v1 Scale from spec.replicas, status.replicas and spec.selector. As on the real
+    /// apiserver, a spec.replicas of 0 is left out (`omitempty`), status.replicas never is.
     func scale(of object: JSONValue, _ resource: FakeResource) -> JSONValue {
         let metadata = object["metadata"] ?? .object([:])
         var scaleMetadata: [String: JSONValue] = [:]
@@ -190,7 +191,7 @@ extension FakeAPIHandler {
         }
         return .object([
             "kind": .string("Scale"), "apiVersion": .string("autoscaling/v1"), "metadata": .object(scaleMetadata),
-            "spec": .object(["replicas": object["spec"]?["replicas"] ?? .integer(0)]),
+            "spec": .object(object["spec"]?["replicas"].flatMap { $0 == .integer(0) ? nil : $0 }.map { ["replicas": $0] } ?? [:]),
             "status": .object(["replicas": object["status"]?["replicas"] ?? .integer(0), "selector": .string(selectorText)]),
         ])
     }
