@@ -23,12 +23,9 @@ extension RealCluster {
 
         @Test(arguments: MetricStyle.allCases)
         func appliedHPAsAreStoredAlike(style: MetricStyle) async throws {
-            let cluster = try Cluster.current
-            let double = try await FakeAPIServer.start(FakeAPIServer.Options(admit: FakeAPIServer.kubernetesAdmission))
-            defer { Task { await double.stop() } }
-            let doubleClient = KubeClient(config: ClientConfig(server: double.url))
             let namespace = "agree-\(style.rawValue)"
-            try await cluster.makeNamespace(namespace)
+            let (cluster, double, doubleClient) = try await Self.realAndDouble(namespace)
+            defer { Task { await double.stop() } }
             guard case .valid(let spec, _) = AnnotationParser.parse(Self.annotations) else { Issue.record("annotations do not parse"); return }
             let hpa = HPABuilder.build(spec, for: WorkloadReference(kind: "Deployment", name: "web", namespace: namespace, uid: nil), style: style)
 
@@ -50,12 +47,9 @@ extension RealCluster {
         }
 
         @Test func errorsCarryTheSameCodesAndReasons() async throws {
-            let cluster = try Cluster.current
-            let double = try await FakeAPIServer.start(FakeAPIServer.Options(admit: FakeAPIServer.kubernetesAdmission))
-            defer { Task { await double.stop() } }
-            let doubleClient = KubeClient(config: ClientConfig(server: double.url))
             let namespace = "agree-errors"
-            try await cluster.makeNamespace(namespace)
+            let (cluster, double, doubleClient) = try await Self.realAndDouble(namespace)
+            defer { Task { await double.stop() } }
             guard case .valid(let spec, _) = AnnotationParser.parse(Self.annotations) else { Issue.record("annotations do not parse"); return }
             let hpa = HPABuilder.build(spec, for: WorkloadReference(kind: "Deployment", name: "web", namespace: namespace, uid: nil), style: .object)
 
@@ -98,12 +92,9 @@ extension RealCluster {
         /// The scale subresource, as scale to zero writes it: the same Scale back, the workload's
         /// spec.replicas changed, and a negative count refused alike.
         @Test func theScaleSubresourceIsWrittenAlike() async throws {
-            let cluster = try Cluster.current
-            let double = try await FakeAPIServer.start(FakeAPIServer.Options(admit: FakeAPIServer.kubernetesAdmission))
-            defer { Task { await double.stop() } }
-            let doubleClient = KubeClient(config: ClientConfig(server: double.url))
             let namespace = "agree-scale"
-            try await cluster.makeNamespace(namespace)
+            let (cluster, double, doubleClient) = try await Self.realAndDouble(namespace)
+            defer { Task { await double.stop() } }
             let deployment = try JSONSerialization.data(withJSONObject: [
                 "apiVersion": "apps/v1", "kind": "Deployment", "metadata": ["name": "web"],
                 "spec": ["replicas": 2, "selector": ["matchLabels": ["app": "web"]],
@@ -137,12 +128,9 @@ extension RealCluster {
         /// Server-side apply's bookkeeping: the same sequence of applies and a merge patch by another
         /// manager gives the same managedFields and the same object on both, and the same conflict.
         @Test func fieldOwnershipFollowsTheSameRules() async throws {
-            let cluster = try Cluster.current
-            let double = try await FakeAPIServer.start(FakeAPIServer.Options(admit: FakeAPIServer.kubernetesAdmission))
-            defer { Task { await double.stop() } }
-            let doubleClient = KubeClient(config: ClientConfig(server: double.url))
             let namespace = "agree-fields"
-            try await cluster.makeNamespace(namespace)
+            let (cluster, double, doubleClient) = try await Self.realAndDouble(namespace)
+            defer { Task { await double.stop() } }
             let path = "/apis/autoscaling/v2/namespaces/\(namespace)/horizontalpodautoscalers/web"
             func hpa(owner: (name: String, uid: String), minReplicas: Bool, maxReplicas: Int) -> Data {
                 var spec: [String: Any] = [
@@ -195,6 +183,14 @@ extension RealCluster {
         }
 
         /// Our managedFields entries (the HPA controller adds its own for the status).
+        /// The real cluster with `namespace` made, and a fresh double with Kubernetes' admission.
+        static func realAndDouble(_ namespace: String) async throws -> (Cluster, FakeAPIServer, KubeClient) {
+            let cluster = try Cluster.current
+            try await cluster.makeNamespace(namespace)
+            let double = try await FakeAPIServer.start(FakeAPIServer.Options(admit: FakeAPIServer.kubernetesAdmission))
+            return (cluster, double, KubeClient(config: ClientConfig(server: double.url)))
+        }
+
         static func ours(_ hpa: HorizontalPodAutoscaler) -> [JSONValue] {
             guard case .array(let entries)? = hpa.metadata.managedFields else { return [] }
             return entries.filter { $0["manager"]?.stringValue == "hpa-operator" }
