@@ -4,11 +4,11 @@ SHELL        := /bin/bash
 SWIFT        ?= swift
 BIN          := .build/debug/hpa-operator
 # etcd-server, iproute2 and xz-utils are for the real-control-plane suite (`make e2e`).
-APT_PACKAGES := libcurl4-openssl-dev libssl-dev prometheus binutils openssl etcd-server iproute2 xz-utils
+APT_PACKAGES := libcurl4-openssl-dev libssl-dev prometheus binutils openssl etcd-server iproute2 xz-utils python3-venv
 # Waits for another apt or dpkg to finish instead of failing on its lock.
 APT_GET      := apt-get -o DPkg::Lock::Timeout=600
 
-.PHONY: deps build release image test e2e demo bench-kube bench-operator bench-collector bench-api bench-cluster bench-render fuzz clean
+.PHONY: deps helm-sdk build release image test e2e demo bench-kube bench-operator bench-collector bench-api bench-cluster bench-render fuzz clean
 
 # Installs the Debian packages that are missing (apt-get update only when something is).
 deps:
@@ -23,6 +23,14 @@ deps:
 	@# kubectl renders config/ in the tests: google-cloud-cli's if present, else Debian's.
 	@command -v kubectl >/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
 		$$sudo $(APT_GET) update -qq && DEBIAN_FRONTEND=noninteractive $$sudo $(APT_GET) install -y -qq --no-install-recommends kubernetes-client; }
+
+# Helm's own Go SDK (PyPI helm-python-sdk, no helm binary) in a virtual environment under the
+# build folder, for the chart's tests (they find it there, or at HPA_OPERATOR_HELM_PYTHON).
+PYTHON      ?= python3
+HELM_VENV   := .build/helm-venv
+HELM_SDK    := helm-python-sdk==0.2.2
+helm-sdk:
+	@$(HELM_VENV)/bin/python -c 'import helm_python' 2>/dev/null || { 		$(PYTHON) -m venv $(HELM_VENV) && $(HELM_VENV)/bin/pip install -q --disable-pip-version-check '$(HELM_SDK)'; }
 
 build: deps
 	$(SWIFT) build
@@ -40,13 +48,13 @@ image:
 # Everything: the unit and double-backed suites, then the real-control-plane suite on its own
 # (it loads both cores; it is skipped, with a line saying how to enable it, where no Kubernetes
 # binaries are found: HPA_OPERATOR_K8S_BIN, or ../shared/k8s).
-test: deps
+test: deps helm-sdk
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --skip EndToEndTests
 	$(SWIFT) test --skip-build --filter EndToEndTests
 
 # Only the real-control-plane suite.
-e2e: deps
+e2e: deps helm-sdk
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --filter EndToEndTests
 

@@ -8,6 +8,26 @@ public struct APIService: Codable, Hashable, Sendable {
     public var kind: String?
     public var metadata: ObjectMeta
     public var spec: Spec?
+    /// The aggregator's verdict (`Available`), read by `hpa-operator check`.
+    public var status: Status?
+
+    public struct Status: Codable, Hashable, Sendable {
+        public var conditions: [Condition]?
+        public init(conditions: [Condition]? = nil) { self.conditions = conditions }
+    }
+
+    public struct Condition: Codable, Hashable, Sendable {
+        public var type: String
+        public var status: String
+        public var reason: String?
+        public var message: String?
+        public init(type: String, status: String, reason: String? = nil, message: String? = nil) {
+            self.type = type
+            self.status = status
+            self.reason = reason
+            self.message = message
+        }
+    }
 
     public struct Spec: Codable, Hashable, Sendable {
         /// PEM bundle, base64 in JSON.
@@ -43,11 +63,12 @@ public struct APIService: Codable, Hashable, Sendable {
         }
     }
 
-    public init(metadata: ObjectMeta, spec: Spec? = nil) {
+    public init(metadata: ObjectMeta, spec: Spec? = nil, status: Status? = nil) {
         self.apiVersion = Self.apiVersion
         self.kind = Self.kind
         self.metadata = metadata
         self.spec = spec
+        self.status = status
     }
 }
 

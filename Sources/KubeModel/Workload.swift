@@ -61,8 +61,15 @@ public struct PodTemplate: Codable, Hashable, Sendable {
 
 public struct WorkloadStatus: Codable, Hashable, Sendable {
     public var replicas: Int32?
+    /// What a rollout check reads (`kubectl rollout status`).
+    public var updatedReplicas: Int32?
+    public var availableReplicas: Int32?
+    public var observedGeneration: Int64?
 
-    public init(replicas: Int32? = nil) {
+    public init(replicas: Int32? = nil, updatedReplicas: Int32? = nil, availableReplicas: Int32? = nil, observedGeneration: Int64? = nil) {
         self.replicas = replicas
+        self.updatedReplicas = updatedReplicas
+        self.availableReplicas = availableReplicas
+        self.observedGeneration = observedGeneration
     }
 }

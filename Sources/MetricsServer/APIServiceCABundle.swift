@@ -7,7 +7,7 @@ import ServiceLifecycle
 /// Keeps the metrics APIServices trusting our serving CA (`--manage-apiservice-ca-bundle`): their
 /// `spec.caBundle` is patched when it differs, at start and every minute after, so an APIService
 /// re-applied from manifests is mended. With the admission webhook on, the same for every webhook
-/// of the ValidatingWebhookConfiguration `hpa-operator`.
+/// of the ValidatingWebhookConfiguration (`hpa-operator` unless configured).
 public struct APIServiceCABundle: Service {
     /// The APIServices this server answers for.
     public static let names = ["v1beta1.custom.metrics.k8s.io", "v1beta2.custom.metrics.k8s.io", "v1beta1.external.metrics.k8s.io"]
@@ -15,6 +15,10 @@ public struct APIServiceCABundle: Service {
     public static let webhookConfiguration = "hpa-operator"
 
     let client: KubeClient
+    /// The APIServices kept (a cluster may leave one group to another adapter).
+    let apiServices: [String]
+    /// The ValidatingWebhookConfiguration kept, when `webhook`.
+    let webhookConfiguration: String
     /// The CA to trust now (it changes only when an old Secret without the CA's key is renewed).
     let caPEM: @Sendable () -> String
     let interval: Duration
@@ -22,8 +26,11 @@ public struct APIServiceCABundle: Service {
     let webhook: Bool
     let logger: Logger
 
-    public init(client: KubeClient, caPEM: @escaping @Sendable () -> String, interval: Duration = .seconds(60), webhook: Bool = false, logger: Logger) {
+    public init(client: KubeClient, caPEM: @escaping @Sendable () -> String, interval: Duration = .seconds(60), webhook: Bool = false,
+                apiServices: [String] = Self.names, webhookConfiguration: String = Self.webhookConfiguration, logger: Logger) {
         self.client = client
+        self.apiServices = apiServices
+        self.webhookConfiguration = webhookConfiguration
         self.caPEM = caPEM
         self.interval = interval
         self.webhook = webhook
@@ -37,7 +44,7 @@ public struct APIServiceCABundle: Service {
         let bundle = Data(caPEM().utf8).base64EncodedString()
         var patched = 0
         var missing: [String] = []
-        for name in Self.names {
+        for name in apiServices {
             let service: APIService
             do {
                 service = try await client.get(APIService.self, namespace: nil, name: name)
@@ -60,7 +67,7 @@ public struct APIServiceCABundle: Service {
 
     /// Each webhook whose bundle differs, by a JSON patch of its index (guarded by a test of its name).
     private func reconcileWebhooks(_ bundle: String) async throws -> Int {
-        let name = Self.webhookConfiguration
+        let name = webhookConfiguration
         let configuration: ValidatingWebhookConfiguration
         do {
             configuration = try await client.get(ValidatingWebhookConfiguration.self, namespace: nil, name: name)

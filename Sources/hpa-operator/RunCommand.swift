@@ -100,6 +100,12 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Patch our serving CA into the caBundle of the three metrics APIServices, at start and every minute.")
     var manageApiserviceCaBundle = false
 
+    @Option(help: ArgumentHelp("An APIService this server answers for, whose caBundle --manage-apiservice-ca-bundle keeps (repeatable; default: all three). Leave one out when another adapter serves that group.", valueName: "name"))
+    var apiservice: [String] = []
+
+    @Option(help: ArgumentHelp("The ValidatingWebhookConfiguration whose caBundle --manage-apiservice-ca-bundle keeps with --admission-webhook.", valueName: "name"))
+    var admissionWebhookConfiguration = APIServiceCABundle.webhookConfiguration
+
     @Option(help: ArgumentHelp("CA (PEM) that signs the kube-aggregator's client certificate (default: ConfigMap kube-system/extension-apiserver-authentication).", valueName: "path"))
     var requestheaderClientCaFile: String?
 
@@ -124,6 +130,9 @@ struct Run: AsyncParsableCommand {
     func validate() throws {
         if workers < 1 { throw ValidationError("--workers must be at least 1") }
         if admissionDenyInvalid && !admissionWebhook { throw ValidationError("--admission-deny-invalid needs --admission-webhook") }
+        if let unknown = apiservice.first(where: { !APIServiceCABundle.names.contains($0) }) {
+            throw ValidationError("--apiservice: '\(unknown)' is not one this server answers for (\(APIServiceCABundle.names.joined(separator: ", ")))")
+        }
         if maxWorkers < workers { throw ValidationError("--max-workers must be at least --workers (\(workers))") }
         if maxConcurrentQueries < 1 { throw ValidationError("--max-concurrent-queries must be at least 1") }
         if defaultInterval.duration < .seconds(1) { throw ValidationError("--default-interval must be at least 1s") }
@@ -243,7 +252,9 @@ struct Run: AsyncParsableCommand {
                         metadata: ["names": "\(names.joined(separator: ","))", "secret": "\(tlsSecret ?? "(none)")", "ca": "\(caPEM)",
                                    "expires": "\(generated.expiry.map { Timestamp.rfc3339($0) } ?? "?")"])
             if manageApiserviceCaBundle {
-                helpers.append(APIServiceCABundle(client: client, caPEM: { generated.caPEM }, webhook: admission != nil, logger: logger))
+                helpers.append(APIServiceCABundle(client: client, caPEM: { generated.caPEM }, webhook: admission != nil,
+                                                  apiServices: apiservice.isEmpty ? APIServiceCABundle.names : apiservice,
+                                                  webhookConfiguration: admissionWebhookConfiguration, logger: logger))
             }
             if let tlsCaOut {
                 do { try caPEM.write(toFile: tlsCaOut, atomically: true, encoding: .utf8) } catch {

@@ -5,7 +5,7 @@ import Foundation
 public enum ClusterBinaries {
     public static let hint = "set HPA_OPERATOR_K8S_BIN to a folder holding kube-apiserver and kube-controller-manager (v1.26), or put the shared/k8s folder beside the repository"
 
-    static let packageRoot = URL(fileURLWithPath: #filePath)
+    public static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static var sharedUnpack: URL { packageRoot.deletingLastPathComponent().appendingPathComponent("shared/k8s/unpack") }
     static var environmentFolder: String? { ProcessInfo.processInfo.environment["HPA_OPERATOR_K8S_BIN"].flatMap { $0.isEmpty ? nil : $0 } }
