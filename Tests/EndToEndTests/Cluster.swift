@@ -109,8 +109,15 @@ final class Cluster: Sendable {
     func startOperator(_ name: String, overrides: [String] = []) async throws -> OperatorProcess {
         let replaced = Set(overrides.map { $0.split(separator: "=").first.map(String.init) ?? $0 })
         let arguments = operatorArguments.filter { !replaced.contains($0.split(separator: "=").first.map(String.init) ?? $0) } + overrides
+        return try await startOperator(name, arguments: arguments, overrides: overrides)
+    }
+
+    /// Starts `hpa-operator run` with exactly these arguments (another install's, such as the
+    /// Helm chart's) and waits until it is ready.
+    @discardableResult
+    func startOperator(_ name: String, arguments: [String], overrides: [String]? = nil) async throws -> OperatorProcess {
         let process = try OperatorProcess(name: name, plane: plane, arguments: arguments)
-        operators.withLock { $0[name] = (process, overrides) }
+        operators.withLock { $0[name] = (process, overrides ?? arguments) }
         everyOperator.withLock { $0.append(process) }
         try await eventually("\(name) to be ready", timeout: .seconds(60)) { await process.isReady }
         return process
@@ -118,6 +125,10 @@ final class Cluster: Sendable {
 
     func operatorProcess(_ name: String) throws -> OperatorProcess {
         try #require(operators.withLock { $0[name]?.process }, "no operator process \(name)")
+    }
+
+    func stopAllOperators() async {
+        for name in operators.withLock({ Array($0.keys) }) { await stopOperator(name) }
     }
 
     func stopOperator(_ name: String, kill: Bool = false) async {
@@ -130,7 +141,7 @@ final class Cluster: Sendable {
     func useOperator(overrides: [String] = []) async throws {
         let running = operators.withLock { $0 }
         if running.count == 1, running["operator-a"]?.overrides == overrides { return }
-        for name in running.keys { await stopOperator(name) }
+        await stopAllOperators()
         let process = try await startOperator("operator-a", overrides: overrides)
         try await eventually("operator-a to lead") { await process.sample("hpa_operator_is_leader") == 1 }
     }

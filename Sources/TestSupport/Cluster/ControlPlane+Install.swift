@@ -21,10 +21,8 @@ extension ControlPlane {
     /// leaves `--prometheus-server` out (nothing is collected).
     public func installConfigDefault(prometheus: String?) async throws -> Installation {
         let output = try kubectl(["apply", "-k", Self.configDefault])
-        let endpoints = #"{"apiVersion":"v1","kind":"Endpoints","metadata":{"name":"hpa-operator","namespace":"\#(Self.operatorNamespace)"},"subsets":[{"addresses":[{"ip":"\#(network.address)"}],"ports":[{"name":"https","port":6443},{"name":"metrics","port":8080}]}]}"#
-        _ = try await admin.raw("POST", "/api/v1/namespaces/\(Self.operatorNamespace)/endpoints", body: Data(endpoints.utf8))
-        let token = try kubectl(["create", "token", "hpa-operator", "-n", Self.operatorNamespace, "--duration=6h"]).trimmingCharacters(in: .whitespacesAndNewlines)
-        let kubeconfig = try writeKubeconfig(token: token, name: "hpa-operator.kubeconfig")
+        try await pointService("hpa-operator", namespace: Self.operatorNamespace)
+        let kubeconfig = try serviceAccountKubeconfig("hpa-operator", namespace: Self.operatorNamespace)
         var arguments = try Self.configDefaultRunArguments()
         if let prometheus {
             arguments = arguments.map { $0.replacingOccurrences(of: "$(PROMETHEUS_SERVER)", with: prometheus) }
@@ -34,17 +32,36 @@ extension ControlPlane {
         return Installation(output: output, runArguments: arguments + ["--kubeconfig=\(kubeconfig.path)"])
     }
 
+    /// Endpoints for an install's Service pointing into the network namespace (no endpoints
+    /// controller runs), with the port names config/default and the chart use.
+    public func pointService(_ name: String, namespace: String) async throws {
+        let endpoints = #"{"apiVersion":"v1","kind":"Endpoints","metadata":{"name":"\#(name)","namespace":"\#(namespace)"},"subsets":[{"addresses":[{"ip":"\#(network.address)"}],"ports":[{"name":"https","port":6443},{"name":"metrics","port":8080}]}]}"#
+        _ = try await admin.raw("POST", "/api/v1/namespaces/\(namespace)/endpoints", body: Data(endpoints.utf8))
+    }
+
+    /// A kubeconfig with a TokenRequest token of that ServiceAccount: its RBAC, nothing more.
+    public func serviceAccountKubeconfig(_ name: String, namespace: String) throws -> URL {
+        let token = try kubectl(["create", "token", name, "-n", namespace, "--duration=6h"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        return try writeKubeconfig(token: token, name: "\(namespace).\(name).kubeconfig")
+    }
+
     /// The container arguments of config/default's Deployment after `run`, as kustomize renders them.
     static func configDefaultRunArguments() throws -> [String] {
         let rendered = try Tool.run(try Tool.path("kubectl", hint: "kubectl"), ["kustomize", configDefault])
         guard rendered.status == 0 else { throw ControlPlaneError("kubectl kustomize config/default failed: \(rendered.stderr)") }
-        for document in try Yams.load_all(yaml: rendered.stdout) {
-            guard let object = document as? [String: Any], object["kind"] as? String == "Deployment",
-                  let template = (object["spec"] as? [String: Any])?["template"] as? [String: Any],
-                  let containers = (template["spec"] as? [String: Any])?["containers"] as? [[String: Any]],
-                  let arguments = containers.first?["args"] as? [String], arguments.first == "run" else { continue }
+        return try runArguments(in: rendered.stdout)
+    }
+
+    /// The arguments after `run` (or `check`) of the first Deployment or Pod in these manifests
+    /// whose container runs that command.
+    public static func runArguments(in manifests: String, command: String = "run") throws -> [String] {
+        for document in try Yams.load_all(yaml: manifests) {
+            guard let object = document as? [String: Any] else { continue }
+            let pod = object["kind"] as? String == "Pod" ? object : ((object["spec"] as? [String: Any])?["template"] as? [String: Any])
+            guard let containers = (pod?["spec"] as? [String: Any])?["containers"] as? [[String: Any]],
+                  let arguments = containers.first?["args"] as? [String], arguments.first == command else { continue }
             return Array(arguments.dropFirst())
         }
-        throw ControlPlaneError("config/default renders no Deployment running `hpa-operator run`")
+        throw ControlPlaneError("the manifests hold no Deployment or Pod running `hpa-operator \(command)`")
     }
 }

@@ -20,8 +20,9 @@ public final class KubeletStandIn: Sendable {
 
     public func stop() { task.cancel() }
 
-    static func markReady(client: KubeClient, excluded: Set<String>) async {
-        guard let data = try? await client.raw("GET", "/api/v1/pods"),
+    /// Marks the Pending pods Running and Ready (those of `labelSelector` only, when given).
+    public static func markReady(client: KubeClient, excluded: Set<String> = [], labelSelector: String? = nil) async {
+        guard let data = try? await client.raw("GET", "/api/v1/pods", query: labelSelector.map { [("labelSelector", $0)] } ?? []),
               let list = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let items = list["items"] as? [[String: Any]] else { return }
         for pod in items {
