@@ -22,11 +22,7 @@ struct Check: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Path to a kubeconfig file (default: $KUBECONFIG, ~/.kube/config, then in-cluster).")
-    var kubeconfig: String?
-
-    @Option(help: "The kubeconfig context to use (default: its current-context).")
-    var context: String?
+    @OptionGroup var cluster: KubeconfigOptions
 
     @Option(help: "Namespace of the operator (default: the pod's namespace in a cluster, else hpa-operator-system).")
     var operatorNamespace: String?
@@ -62,7 +58,7 @@ struct Check: AsyncParsableCommand {
     func run() async throws {
         let config: ClientConfig
         do {
-            config = try KubeConfigLoader.load(kubeconfig: kubeconfig, context: context)
+            config = try cluster.load()
         } catch {
             printError("error: cannot configure the Kubernetes client: \(error)")
             throw ExitCode(1)

@@ -22,11 +22,7 @@ struct Run: AsyncParsableCommand {
             Configuration comes from --kubeconfig, $KUBECONFIG, ~/.kube/config, or the pod's service account. SIGTERM or SIGINT stops intake, lets reconciles in progress finish, releases the leader lease and exits 0.
             """)
 
-    @Option(help: "Path to a kubeconfig file (default: $KUBECONFIG, ~/.kube/config, then in-cluster).")
-    var kubeconfig: String?
-
-    @Option(help: "The kubeconfig context to use (default: its current-context).")
-    var context: String?
+    @OptionGroup var cluster: KubeconfigOptions
 
     @Option(help: "Only watch this namespace (default: all namespaces).")
     var namespace: String?
@@ -154,7 +150,7 @@ struct Run: AsyncParsableCommand {
         let logger = Logger(label: "hpa-operator")
         let config: ClientConfig
         do {
-            config = try KubeConfigLoader.load(kubeconfig: kubeconfig, context: context)
+            config = try cluster.load()
         } catch {
             logger.critical("cannot configure the Kubernetes client", metadata: ["error": "\(error)"])
             throw ExitCode(1)
