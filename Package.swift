@@ -34,7 +34,7 @@ let package = Package(
         // The pure core: annotations -> AutoscalingSpec -> desired HPA.
         .target(name: "Autoscaling", dependencies: ["KubeModel", "DecodingErrorText", "Yams"]),
         // The HPA controller's arithmetic and kubectl's TARGETS column, for preview and backtest. Pure.
-        .target(name: "HPASimulation", dependencies: ["KubeModel"]),
+        .target(name: "HPASimulation", dependencies: ["KubeModel", "Autoscaling"]),
         .executableTarget(
             name: "hpa-operator",
             dependencies: [
@@ -114,7 +114,7 @@ let package = Package(
         .testTarget(name: "KubeModelTests", dependencies: ["KubeModel", "TestSupport"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeModel", "HTTPTransport", "TestSupport"]),
         .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling", "KubeModel", "TestSupport"]),
-        .testTarget(name: "HPASimulationTests", dependencies: ["HPASimulation", "KubeModel"]),
+        .testTarget(name: "HPASimulationTests", dependencies: ["HPASimulation", "KubeModel", "Autoscaling"]),
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "KubeClient", "KubeModel", "HTTPTransport", "TestSupport", .product(name: "Prometheus", package: "swift-prometheus")]),
         .testTarget(name: "MetricsServerTests", dependencies: ["MetricsServer", "Collector", "Autoscaling", "KubeClient", "KubeModel", "HTTPTransport", "TestSupport", "Operator"]),
         .testTarget(name: "OperatorTests", dependencies: ["Operator", "Autoscaling", "KubeClient", "KubeModel", "TestSupport"]),

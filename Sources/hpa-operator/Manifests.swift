@@ -38,13 +38,18 @@ enum Workload {
         }
     }
 
-    /// What the operator does beside the HPA when minReplicas is 0; nil otherwise.
-    var scaleToZero: (ScaleToZero, thresholds: [String: Quantity])? {
+    /// Its annotations, read.
+    var reading: AnnotationReading {
         let annotations = switch self {
         case .deployment(let workload): AnnotationParser.annotations(metadata: workload.metadata.annotations, template: workload.spec?.template?.metadata?.annotations)
         case .statefulSet(let workload): AnnotationParser.annotations(metadata: workload.metadata.annotations, template: workload.spec?.template?.metadata?.annotations)
         }
-        guard case .valid(let spec, _) = AnnotationParser.parse(annotations), let zero = spec.scaleToZero else { return nil }
+        return AnnotationParser.parse(annotations)
+    }
+
+    /// What the operator does beside the HPA when minReplicas is 0; nil otherwise.
+    var scaleToZero: (ScaleToZero, thresholds: [String: Quantity])? {
+        guard case .valid(let spec, _) = reading, let zero = spec.scaleToZero else { return nil }
         return (zero, spec.activationThresholds)
     }
 

@@ -4,7 +4,7 @@ import HTTPTransport
 import KubeModel
 import Synchronization
 
-/// Instant queries against one Prometheus server (`/api/v1/query`).
+/// Instant and range queries against one Prometheus server (`/api/v1/query`, `/api/v1/query_range`).
 public final class PrometheusClient: Sendable {
     public let server: PrometheusServer
     private let http: HTTPClient
@@ -27,8 +27,23 @@ public final class PrometheusClient: Sendable {
     public func query(_ query: String, at time: Date? = nil, timeout: Duration) async throws(PrometheusError) -> QueryResponse {
         var form = [("query", query), ("timeout", Self.goDuration(timeout))]
         if let time { form.append(("time", String(format: "%.3f", time.timeIntervalSince1970))) }
+        return try await call("api/v1/query", form, timeout: timeout)
+    }
+
+    /// Prometheus's most points in one range answer.
+    public static let maximumRangePoints = 11_000
+
+    /// Evaluates `query` at every `step` from `start` to `end` (a matrix), as one request: the
+    /// caller keeps it under `maximumRangePoints` (see `RangeChunks`).
+    public func queryRange(_ query: String, start: Date, end: Date, step: Duration, timeout: Duration) async throws(PrometheusError) -> QueryResponse {
+        let form = [("query", query), ("start", String(format: "%.3f", start.timeIntervalSince1970)), ("end", String(format: "%.3f", end.timeIntervalSince1970)),
+                    ("step", Self.goDuration(step)), ("timeout", Self.goDuration(timeout))]
+        return try await call("api/v1/query_range", form, timeout: timeout)
+    }
+
+    private func call(_ path: String, _ form: [(String, String)], timeout: Duration) async throws(PrometheusError) -> QueryResponse {
         let encoded = form.map { "\($0.0)=\(Self.formEncode($0.1))" }.joined(separator: "&")
-        let endpoint = server.url.hasSuffix("/") ? server.url + "api/v1/query" : server.url + "/api/v1/query"
+        let endpoint = server.url.hasSuffix("/") ? server.url + path : server.url + "/" + path
         // The client waits a little longer than Prometheus, so Prometheus's own timeout error wins.
         let deadline = timeout + .milliseconds(500)
         let started = ContinuousClock.now

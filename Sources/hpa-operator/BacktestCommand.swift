@@ -1,0 +1,184 @@
+import ArgumentParser
+import Autoscaling
+import Collector
+import Foundation
+import HPASimulation
+import KubeModel
+
+struct Backtest: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "What would these annotations have done over a past window? Replicas over time, from Prometheus's history.",
+        discussion: """
+            For each annotated workload, every prometheus metric's query is read with query_range over the window (in chunks under Prometheus's 11,000 points), and the HPA controller is simulated at every step: each metric's proposal as the controller computes it (tolerance 0.1, Value and AverageValue), the largest within the bounds, then behavior as the controller applies it (stabilization windows, Pods and Percent policies, selectPolicy; without behavior, the controller's 300 s scale-down window and max(2×, 4) scale-up). With minReplicas 0, the operator's scale to zero and back. Missing data is a gap: the controller holds, and the output says where and how long. cpu and memory have no history here and are left out (said on stderr).
+
+            Per workload: replicas min/mean/max, scale-ups and -downs, time at maxReplicas, time short of capacity (a metric asking for more than there were), replica-hours. -o json adds every step.
+
+            Example: hpa-operator backtest -f deploy/ --prometheus-server http://localhost:9090 --last 24h
+            """
+    )
+
+    @Option(name: [.customShort("f"), .customLong("filename")], help: ArgumentHelp("A manifest file, a directory of them, or - for standard input. Repeatable.", valueName: "file|dir|-"))
+    var files: [String]
+
+    @OptionGroup var prometheus: PrometheusOptions
+
+    @Option(help: ArgumentHelp("Start of the window (RFC 3339 or Unix seconds); with --to.", valueName: "time"))
+    var from: String?
+
+    @Option(help: ArgumentHelp("End of the window (RFC 3339 or Unix seconds); with --from.", valueName: "time"))
+    var to: String?
+
+    @Option(help: "The window ending now (default 1h), instead of --from/--to.")
+    var last: GoDuration?
+
+    @Option(help: "One simulated HPA sync per step (the controller's default period is 15s).")
+    var step = GoDuration(.seconds(15))
+
+    @Option(help: "Replicas at the start of the window (default: the manifest's spec.replicas, within the bounds).")
+    var startReplicas: Int32?
+
+    @Option(name: [.customShort("o"), .customLong("output")], help: "Output format: table or json (with every step).")
+    var output: PreviewFormat = .table
+
+    @Option(help: "How long each range query may take.")
+    var queryTimeout = GoDuration(.seconds(30))
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("give at least one -f FILE|DIR|-") }
+        if (from == nil) != (to == nil) { throw ValidationError("--from and --to go together") }
+        if from != nil, last != nil { throw ValidationError("give --from/--to or --last, not both") }
+        for (flag, text) in [("--from", from), ("--to", to)] {
+            if let text, Query.instant(text) == nil { throw ValidationError("\(flag): '\(text)' is neither RFC 3339 (2024-05-01T12:00:00Z) nor Unix seconds") }
+        }
+        if let from, let to, let start = Query.instant(from), let end = Query.instant(to), end <= start { throw ValidationError("--to must be after --from") }
+        if step.duration < .seconds(1) { throw ValidationError("--step must be at least 1s") }
+        if let startReplicas, startReplicas < 0 { throw ValidationError("--start-replicas must not be negative") }
+    }
+
+    /// One workload's result.
+    struct Report: Encodable {
+        var namespace: String
+        var name: String
+        var from: String
+        var to: String
+        var stepSeconds: Double
+        var summary: HPASimulation.Backtest.Summary
+        var steps: [HPASimulation.Backtest.Step]
+        /// Why a metric could not be read at all.
+        var errors: [String]
+    }
+
+    func run() async throws {
+        let end = to.flatMap(Query.instant) ?? Date()
+        let start = from.flatMap(Query.instant) ?? end.addingTimeInterval(-(last?.duration ?? .seconds(3600)).seconds)
+        let stepSeconds = step.duration.seconds
+        let times = stride(from: start.timeIntervalSince1970, through: end.timeIntervalSince1970, by: stepSeconds).map(Self.key)
+        let servers = try prometheus.servers()
+        var failed = false
+        var reports: [Report] = []
+        for item in ManifestReader.read(files) {
+            guard case .workload(let workload, _) = item else {
+                if case .failed(let message) = item { printError("error: \(message)"); failed = true }
+                continue
+            }
+            let name = workload.metadata.qualifiedName
+            switch workload.reading {
+            case .unannotated: continue
+            case .invalid(let problems):
+                for problem in problems { printError(problem.isError ? "\(name): \(problem)" : "warning: \(name): \(problem)") }
+                failed = true
+                continue
+            case .valid(let spec, _):
+                for resource in spec.resourceMetrics { printError("note: \(name): \(resource.name) has no history here; left out of the simulation") }
+                var errors: [String] = []
+                var metrics: [HPASimulation.Backtest.Metric] = []
+                for metric in spec.prometheusMetrics {
+                    let target: HPASimulation.Backtest.Metric.Target = switch metric.target {
+                    case .value(let quantity): .value(quantity)
+                    case .averageValue(let quantity): .averageValue(quantity)
+                    }
+                    switch await values(of: metric, servers: servers, start: start, end: end) {
+                    case .success(let values):
+                        metrics.append(.init(name: metric.name, target: target, activationThreshold: metric.activationThreshold, values: values))
+                    case .failure(let error):
+                        errors.append("\(metric.name): \(error)")
+                        metrics.append(.init(name: metric.name, target: target, activationThreshold: metric.activationThreshold, values: [:]))
+                    }
+                }
+                let hpaSpec = HorizontalPodAutoscalerSpec(scaleTargetRef: CrossVersionObjectReference(apiVersion: "apps/v1", kind: workload.kind, name: workload.metadata.name ?? ""),
+                                                          minReplicas: max(spec.minReplicas, 1), maxReplicas: spec.maxReplicas, behavior: spec.behavior).defaulted
+                let simulated = HPASimulation.Backtest.Workload(metrics: metrics, minReplicas: spec.minReplicas, maxReplicas: spec.maxReplicas,
+                                                                behavior: hpaSpec.behavior, scaleToZero: spec.scaleToZero)
+                let first = startReplicas ?? min(max(workload.replicas, spec.minReplicas), spec.maxReplicas)
+                let (steps, summary) = HPASimulation.Backtest.run(simulated, times: times, step: stepSeconds, startReplicas: first)
+                reports.append(Report(namespace: workload.metadata.namespace ?? "default", name: workload.metadata.name ?? "", from: Timestamp.rfc3339(start),
+                                      to: Timestamp.rfc3339(end), stepSeconds: stepSeconds, summary: summary, steps: steps, errors: errors))
+            }
+        }
+        switch output {
+        case .table:
+            print(Self.table(reports), terminator: "")
+            let notes = reports.flatMap { report in
+                report.errors.map { "\(report.name): \($0)" } + report.summary.gaps.map {
+                    "\(report.name): \($0.metric): no data from \(Timestamp.rfc3339(Date(timeIntervalSince1970: $0.from))) for \(Activation.durationText(.seconds($0.seconds))) (the controller holds)"
+                }
+            }
+            if !notes.isEmpty { print("\n" + notes.map { ExternalText.sanitized($0, limit: 1_000) }.joined(separator: "\n")) }
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(reports), as: UTF8.self))
+        }
+        if failed { throw ExitCode(1) }
+    }
+
+    /// Step times as keys, to the millisecond (Prometheus answers at start + k × step).
+    static func key(_ seconds: Double) -> Double { (seconds * 1000).rounded() / 1000 }
+
+    /// The query's values over the window, by step time: one series, fail closed on more; NaN and
+    /// infinities are gaps like missing points.
+    private func values(of metric: PrometheusMetric, servers: PrometheusServers, start: Date, end: Date) async -> Result<[Double: Double], BacktestError> {
+        let server: PrometheusServer
+        switch servers.resolve(metric.server) {
+        case .success(let resolved): server = resolved
+        case .failure(let reason): return .failure(BacktestError(description: reason.description))
+        }
+        let client = PrometheusClient(server: server)
+        var values: [Double: Double] = [:]
+        for chunk in RangeChunks.split(from: start.timeIntervalSince1970, to: end.timeIntervalSince1970, step: step.duration.seconds) {
+            let response: QueryResponse
+            do throws(PrometheusError) {
+                response = try await client.queryRange(metric.query, start: Date(timeIntervalSince1970: chunk.start), end: Date(timeIntervalSince1970: chunk.end),
+                                                       step: step.duration, timeout: queryTimeout.duration)
+            } catch {
+                return .failure(BacktestError(description: error.description))
+            }
+            guard case .matrix(let series) = response.result else { return .failure(BacktestError(description: "the range query did not answer a matrix")) }
+            guard series.count <= 1 else { return .failure(BacktestError(description: MetricError.tooManySeries(series.count).description)) }
+            for point in series.first?.points ?? [] {
+                if let value = Double(point.value), value.isFinite { values[Self.key(point.time)] = value }
+            }
+        }
+        return .success(values)
+    }
+
+    static func table(_ reports: [Report]) -> String {
+        let header = ["NAME", "STEPS", "REPLICAS (MIN/MEAN/MAX)", "SCALE-UPS", "SCALE-DOWNS", "AT MAX", "SHORT", "REPLICA-HOURS", "GAPS"]
+        let rows = reports.map { report -> [String] in
+            let summary = report.summary
+            return [ExternalText.sanitized(report.name, limit: 200), "\(report.steps.count)",
+                    "\(summary.minReplicas)/\(String(format: "%.1f", summary.meanReplicas))/\(summary.maxReplicas)", "\(summary.scaleUps)", "\(summary.scaleDowns)",
+                    Activation.durationText(.seconds(summary.secondsAtMax)), Activation.durationText(.seconds(summary.secondsShort)),
+                    String(format: "%.2f", summary.replicaHours), "\(summary.gaps.count)"]
+        }
+        let cells = [header] + rows
+        let widths = header.indices.map { column in cells.map { $0[column].count }.max() ?? 0 }
+        return cells.map { line in
+            line.enumerated().map { column, cell in column == line.count - 1 ? cell : cell.padding(toLength: widths[column] + 3, withPad: " ", startingAt: 0) }.joined()
+        }.joined(separator: "\n") + "\n"
+    }
+}
+
+struct BacktestError: Error, CustomStringConvertible {
+    var description: String
+}

@@ -1,0 +1,40 @@
+import Autoscaling
+import HPASimulation
+import KubeModel
+import Testing
+
+@Suite("Backtest: the simulation loop and range chunks")
+struct BacktestTests {
+    @Test func chunksStayUnderThePointLimitAndCoverTheWindowBackToBack() {
+        let chunks = RangeChunks.split(from: 0, to: 100, step: 10, maximumPoints: 4)
+        #expect(chunks.map { [$0.start, $0.end] } == [[0, 30], [40, 70], [80, 100]])
+        #expect(RangeChunks.split(from: 0, to: 30, step: 10, maximumPoints: 11_000).count == 1)
+        #expect(RangeChunks.split(from: 5, to: 0, step: 10).isEmpty)
+    }
+
+    static func workload(_ values: [Double: Double], zero: Bool = false) -> Backtest.Workload {
+        Backtest.Workload(metrics: [Backtest.Metric(name: "rps", target: .averageValue(Quantity(100)), activationThreshold: zero ? Quantity(50) : nil, values: values)],
+                          minReplicas: zero ? 0 : 1, maxReplicas: 10,
+                          behavior: HorizontalPodAutoscalerSpec(scaleTargetRef: CrossVersionObjectReference(apiVersion: "apps/v1", kind: "Deployment", name: "x"),
+                                                                minReplicas: 1, maxReplicas: 10, behavior: HorizontalPodAutoscalerBehavior(scaleDown: HPAScalingRules(stabilizationWindowSeconds: 0))).defaulted.behavior,
+                          scaleToZero: zero ? ScaleToZero(cooldown: .seconds(30)) : nil)
+    }
+
+    @Test func gapsHoldAndAreReported() {
+        let times = stride(from: 0.0, through: 90, by: 15).map { $0 }
+        let (steps, summary) = Backtest.run(Self.workload([0: 500, 15: 500, 60: 100, 75: 100, 90: 100]), times: times, step: 15, startReplicas: 5)
+        #expect(steps.map(\.replicas) == [5, 5, 5, 5, 1, 1, 1], "the gap at 30–60 s holds 5")
+        #expect(summary.gaps.map { [$0.metric, "\($0.from)", "\($0.to)"] } == [["rps", "30.0", "60.0"]])
+        #expect(summary.scaleDowns == 1 && summary.secondsAtMax == 0)
+        #expect(summary.replicaHours == Double(5 * 4 + 3) * 15 / 3600)
+    }
+
+    @Test func scaleToZeroFollowsTheOperatorsRules() {
+        let times = stride(from: 0.0, through: 120, by: 15).map { $0 }
+        var values: [Double: Double] = [:]
+        for time in times { values[time] = time < 90 ? 10 : 800 }
+        let (steps, _) = Backtest.run(Self.workload(values, zero: true), times: times, step: 15, startReplicas: 1)
+        // Quiet from 0 s: zero at 30 s (the cooldown); 800 at 90 s wakes it to 1, then the HPA takes it to 5 and 8.
+        #expect(steps.map(\.replicas) == [1, 1, 0, 0, 0, 0, 1, 5, 8], "\(steps.map(\.replicas))")
+    }
+}
