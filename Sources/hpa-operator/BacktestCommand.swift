@@ -89,6 +89,10 @@ struct Backtest: AsyncParsableCommand {
                 failed = true
                 continue
             case .valid(let spec, _):
+                guard !spec.prometheusMetrics.isEmpty else {
+                    printError("note: \(name): no prometheus metrics, nothing to backtest (cpu and memory have no history here)")
+                    continue
+                }
                 for resource in spec.resourceMetrics { printError("note: \(name): \(resource.name) has no history here; left out of the simulation") }
                 var errors: [String] = []
                 var metrics: [HPASimulation.Backtest.Metric] = []
@@ -171,11 +175,7 @@ struct Backtest: AsyncParsableCommand {
                     Activation.durationText(.seconds(summary.secondsAtMax)), Activation.durationText(.seconds(summary.secondsShort)),
                     String(format: "%.2f", summary.replicaHours), "\(summary.gaps.count)"]
         }
-        let cells = [header] + rows
-        let widths = header.indices.map { column in cells.map { $0[column].count }.max() ?? 0 }
-        return cells.map { line in
-            line.enumerated().map { column, cell in column == line.count - 1 ? cell : cell.padding(toLength: widths[column] + 3, withPad: " ", startingAt: 0) }.joined()
-        }.joined(separator: "\n") + "\n"
+        return KubectlTable.format([header] + rows)
     }
 }
 

@@ -260,11 +260,6 @@ struct PreviewRow: Encodable {
         let header = ["NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "REPLICAS", "DESIRED"]
         // Names come from manifests no apiserver validated: printable and bounded, like messages.
         let cells = [header] + rows.map { [$0.name, $0.reference, $0.targets].map { ExternalText.sanitized($0, limit: 500) } + ["\($0.minPods)", "\($0.maxPods)", "\($0.replicas)", "\($0.desired)"] }
-        let widths = header.indices.map { column in cells.map { $0[column].count }.max() ?? 0 }
-        return cells.map { line in
-            line.enumerated().map { column, cell in
-                column == line.count - 1 ? cell : cell.padding(toLength: widths[column] + 3, withPad: " ", startingAt: 0)
-            }.joined()
-        }.joined(separator: "\n") + "\n"
+        return KubectlTable.format(cells)
     }
 }
