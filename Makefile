@@ -73,7 +73,9 @@ demo: release
 	echo "== hpa-operator preview -f samples/ --prometheus-server http://127.0.0.1:$$port --prometheus-server-alias thanos=... --time $(DEMO_TIME)"; \
 	$$bin preview -f samples/ --prometheus-server http://127.0.0.1:$$port --prometheus-server-alias thanos=http://127.0.0.1:$$port --time $(DEMO_TIME); \
 	echo; echo "== hpa-operator backtest -f samples/ … --from 2024-05-01T11:52:00Z --to $(DEMO_TIME): what the HPAs would have done over the data"; \
-	$$bin backtest -f samples/ --prometheus-server http://127.0.0.1:$$port --prometheus-server-alias thanos=http://127.0.0.1:$$port --from 2024-05-01T11:52:00Z --to $(DEMO_TIME); \
+	mkdir -p demo-output; \
+	$$bin backtest -f samples/ --prometheus-server http://127.0.0.1:$$port --prometheus-server-alias thanos=http://127.0.0.1:$$port --from 2024-05-01T11:52:00Z --to $(DEMO_TIME) --plot demo-output/backtest.svg; \
+	echo "(the plot: demo-output/backtest.svg)"; \
 	echo; echo "== An invalid workload: every problem at once, exit code 1 (hpa-operator preview -f samples/invalid/)"; \
 	status=0; $$bin preview -f samples/invalid/ || status=$$?; test $$status -eq 1
 

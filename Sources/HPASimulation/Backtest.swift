@@ -60,6 +60,12 @@ public enum Backtest {
         public var replicas: Int32
         public var metrics: [MetricStep]
 
+        public init(time: Double, replicas: Int32, metrics: [MetricStep]) {
+            self.time = time
+            self.replicas = replicas
+            self.metrics = metrics
+        }
+
         enum CodingKeys: String, CodingKey { case time, replicas, metrics }
 
         public func encode(to encoder: any Encoder) throws {

@@ -43,6 +43,9 @@ struct Backtest: AsyncParsableCommand {
     @Option(help: "How long each range query may take.")
     var queryTimeout = GoDuration(.seconds(30))
 
+    @Option(help: ArgumentHelp("Also draw the result: one panel per workload, the metric against its target above the replicas.", valueName: "file.svg"))
+    var plot: String?
+
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one -f FILE|DIR|-") }
         if (from == nil) != (to == nil) { throw ValidationError("--from and --to go together") }
@@ -76,6 +79,7 @@ struct Backtest: AsyncParsableCommand {
         let servers = try prometheus.servers()
         var failed = false
         var reports: [Report] = []
+        var panels: [BacktestPlot.Panel] = []
         for item in ManifestReader.read(files) {
             guard case .workload(let workload, _) = item else {
                 if case .failed(let message) = item { printError("error: \(message)"); failed = true }
@@ -115,8 +119,15 @@ struct Backtest: AsyncParsableCommand {
                                                                 behavior: hpaSpec.behavior, scaleToZero: spec.scaleToZero)
                 let first = startReplicas ?? min(max(workload.replicas, spec.minReplicas), spec.maxReplicas)
                 let (steps, summary) = HPASimulation.Backtest.run(simulated, times: times, step: stepSeconds, startReplicas: first)
+                panels.append(BacktestPlot.Panel(title: name, steps: steps, metrics: metrics, minReplicas: spec.minReplicas, maxReplicas: spec.maxReplicas))
                 reports.append(Report(namespace: workload.metadata.namespace ?? "default", name: workload.metadata.name ?? "", from: Timestamp.rfc3339(start),
                                       to: Timestamp.rfc3339(end), stepSeconds: stepSeconds, summary: summary, steps: steps, errors: errors))
+            }
+        }
+        if let plot {
+            do { try BacktestPlot.svg(panels).write(toFile: plot, atomically: true, encoding: .utf8) } catch {
+                printError("error: --plot: cannot write \(plot): \(error.localizedDescription)")
+                failed = true
             }
         }
         switch output {

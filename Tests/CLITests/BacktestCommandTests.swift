@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import Testing
 import TestSupport
 
@@ -69,6 +72,20 @@ import TestSupport
         let metric = try #require((steps[22]["metrics"] as? [[String: Any]])?.first)
         #expect(metric["name"] as? String == "load" && metric["value"] as? Double == 100 && metric["proposal"] as? Int == 10)
 
+        // The plot: well-formed SVG, one panel, one replica point per step.
+        let plot = FileManager.default.temporaryDirectory.appendingPathComponent("backtest-\(UUID().uuidString).svg")
+        _ = try CLI.run(arguments + ["--plot", plot.path])
+        let svg = try Data(contentsOf: plot)
+        let reader = SVGReader()
+        let parser = XMLParser(data: svg)
+        parser.delegate = reader
+        #expect(parser.parse(), "not well-formed: \(parser.parserError.map { "\($0)" } ?? "")")
+        #expect(reader.panels == 1)
+        let replicaPath = try #require(reader.replicaPaths.first)
+        #expect(replicaPath.filter { $0 == "M" || $0 == "H" }.count == 121, "one point per step")
+        #expect(reader.texts.contains { $0.hasPrefix("shop/web — 2024-05-01T12:00:00Z to 2024-05-01T12:30:00Z") })
+        #expect(reader.scaleEvents == 3)
+
         let table = try CLI.run(arguments)
         #expect(table.stdout.hasPrefix("NAME   STEPS   REPLICAS (MIN/MEAN/MAX)"), "\(table.stdout)")
         #expect(table.stdout.contains("web: load: no data from 2024-05-01T12:2"), "\(table.stdout)")
@@ -84,5 +101,30 @@ import TestSupport
         let down = try CLI.run(["backtest", "-f", file, "--prometheus-server", "http://127.0.0.1:9", "--last", "2m"])
         #expect(down.status == 0)
         #expect(down.stdout.contains("web: load: Prometheus http://127.0.0.1:9"), "\(down.stdout)")
+    }
+}
+
+/// What the tests read of a backtest plot.
+final class SVGReader: NSObject, XMLParserDelegate {
+    var panels = 0
+    var replicaPaths: [String] = []
+    var scaleEvents = 0
+    var texts: [String] = []
+    private var inText = false
+
+    func parser(_ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+        let kind = attributes["class"] ?? ""
+        if element == "g", kind == "panel" { panels += 1 }
+        if element == "path", kind == "replicas" { replicaPaths.append(attributes["d"] ?? "") }
+        if element == "circle", kind.hasPrefix("scale-") { scaleEvents += 1 }
+        if element == "text" { inText = true; texts.append("") }
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) {
+        if inText { texts[texts.count - 1] += string }
+    }
+
+    func parser(_ parser: XMLParser, didEndElement element: String, namespaceURI: String?, qualifiedName: String?) {
+        if element == "text" { inText = false }
     }
 }

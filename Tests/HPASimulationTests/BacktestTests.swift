@@ -1,5 +1,5 @@
 import Autoscaling
-import HPASimulation
+@testable import HPASimulation
 import KubeModel
 import Testing
 
@@ -36,5 +36,21 @@ struct BacktestTests {
         let (steps, _) = Backtest.run(Self.workload(values, zero: true), times: times, step: 15, startReplicas: 1)
         // Quiet from 0 s: zero at 30 s (the cooldown); 800 at 90 s wakes it to 1, then the HPA takes it to 5 and 8.
         #expect(steps.map(\.replicas) == [1, 1, 0, 0, 0, 0, 1, 5, 8], "\(steps.map(\.replicas))")
+    }
+}
+
+@Suite("Backtest plot")
+struct BacktestPlotTests {
+    @Test func namesFromManifestsAreEscaped() {
+        let steps = [Backtest.Step(time: 0, replicas: 1, metrics: []), Backtest.Step(time: 15, replicas: 2, metrics: [])]
+        let svg = BacktestPlot.svg([BacktestPlot.Panel(title: "x<y&\"z\"\u{1}", steps: steps, metrics: [], minReplicas: 1, maxReplicas: 3)])
+        #expect(svg.contains("x&lt;y&amp;&quot;z&quot; — "))
+        #expect(!svg.contains("\u{1}"))
+        #expect(svg.hasPrefix("<?xml") && svg.hasSuffix("</svg>\n"))
+    }
+
+    @Test func ticksAreRound() {
+        #expect(BacktestPlot.niceTicks(upTo: 11) == [0, 2.5, 5, 7.5, 10])
+        #expect(BacktestPlot.niceTicks(upTo: 1100) == [0, 250, 500, 750, 1000])
     }
 }
