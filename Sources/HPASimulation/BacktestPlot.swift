@@ -12,13 +12,16 @@ public enum BacktestPlot {
         public var metrics: [Backtest.Metric]
         public var minReplicas: Int32
         public var maxReplicas: Int32
+        /// The replicas with other annotations (`--compare`), drawn beside.
+        public var comparison: [Backtest.Step]?
 
-        public init(title: String, steps: [Backtest.Step], metrics: [Backtest.Metric], minReplicas: Int32, maxReplicas: Int32) {
+        public init(title: String, steps: [Backtest.Step], metrics: [Backtest.Metric], minReplicas: Int32, maxReplicas: Int32, comparison: [Backtest.Step]? = nil) {
             self.title = title
             self.steps = steps
             self.metrics = metrics
             self.minReplicas = minReplicas
             self.maxReplicas = maxReplicas
+            self.comparison = comparison
         }
     }
 
@@ -27,6 +30,7 @@ public enum BacktestPlot {
     static let left = 70.0, right = 24.0
     static let colors = ["#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
     static let replicaColor = "#2ca02c"
+    static let compareColor = "#d62728"
 
     public static func svg(_ panels: [Panel]) -> String {
         let height = Double(max(panels.count, 1)) * panelHeight
@@ -78,12 +82,18 @@ public enum BacktestPlot {
         for bound in Set([panel.minReplicas, panel.maxReplicas]) {
             out += #"<line class="bound" x1="\#(f(left))" x2="\#(f(width - right))" y1="\#(f(yReplicas(Double(bound))))" y2="\#(f(yReplicas(Double(bound))))" stroke="\#("#999999")" stroke-dasharray="2 3"/>"# + "\n"
         }
-        var d = ""
-        for (index, step) in panel.steps.enumerated() {
-            let point = "\(f(x(step.time))) \(f(yReplicas(Double(step.replicas))))"
-            d += index == 0 ? "M\(point)" : " H\(f(x(step.time))) V\(f(yReplicas(Double(step.replicas))))"
+        func stepLine(_ steps: [Backtest.Step]) -> String {
+            var d = ""
+            for (index, step) in steps.enumerated() {
+                let point = "\(f(x(step.time))) \(f(yReplicas(Double(step.replicas))))"
+                d += index == 0 ? "M\(point)" : " H\(f(x(step.time))) V\(f(yReplicas(Double(step.replicas))))"
+            }
+            return d
         }
-        out += #"<path class="replicas" data-points="\#(panel.steps.count)" d="\#(d)" fill="none" stroke="\#(replicaColor)" stroke-width="2"/>"# + "\n"
+        if let comparison = panel.comparison {
+            out += #"<path class="compare" data-points="\#(comparison.count)" d="\#(stepLine(comparison))" fill="none" stroke="\#(compareColor)" stroke-width="2" stroke-dasharray="5 3"/>"# + "\n"
+        }
+        out += #"<path class="replicas" data-points="\#(panel.steps.count)" d="\#(stepLine(panel.steps))" fill="none" stroke="\#(replicaColor)" stroke-width="2"/>"# + "\n"
         for (before, after) in zip(panel.steps, panel.steps.dropFirst()) where after.replicas != before.replicas {
             let up = after.replicas > before.replicas
             out += #"<circle class="scale-\#(up ? "up" : "down")" cx="\#(f(x(after.time)))" cy="\#(f(yReplicas(Double(after.replicas))))" r="3" fill="\#(up ? "#d62728" : "#1f77b4")"/>"# + "\n"
@@ -99,6 +109,11 @@ public enum BacktestPlot {
         }
         out += #"<line x1="\#(f(legendX))" x2="\#(f(legendX + 18))" y1="34" y2="34" stroke="\#(replicaColor)" stroke-width="2"/>"# + "\n"
         out += text("replicas (dotted: min/max; dots: scale events)", x: legendX + 22, y: 38)
+        if panel.comparison != nil {
+            legendX += 290
+            out += #"<line x1="\#(f(legendX))" x2="\#(f(legendX + 18))" y1="34" y2="34" stroke="\#(compareColor)" stroke-width="2" stroke-dasharray="5 3"/>"# + "\n"
+            out += text("replicas with --compare", x: legendX + 22, y: 38)
+        }
         return out + "</g>\n"
     }
 

@@ -43,6 +43,9 @@ struct Backtest: AsyncParsableCommand {
     @Option(help: "How long each range query may take.")
     var queryTimeout = GoDuration(.seconds(30))
 
+    @Option(help: ArgumentHelp("Simulate the same window with these manifests' annotations too (a proposed change), side by side.", valueName: "file|dir"))
+    var compare: String?
+
     @Option(help: ArgumentHelp("Also draw the result: one panel per workload, the metric against its target above the replicas.", valueName: "file.svg"))
     var plot: String?
 
@@ -69,60 +72,53 @@ struct Backtest: AsyncParsableCommand {
         var steps: [HPASimulation.Backtest.Step]
         /// Why a metric could not be read at all.
         var errors: [String]
+        /// The same window with the --compare annotations.
+        var comparison: Comparison?
+    }
+
+    struct Comparison: Encodable {
+        var summary: HPASimulation.Backtest.Summary
+        var steps: [HPASimulation.Backtest.Step]
+        var errors: [String]
+    }
+
+    /// The window, its step times, and the series read so far (a query shared by both sides is read once).
+    final class Window {
+        let start: Date, end: Date, step: Duration
+        let times: [Double]
+        var read: [String: Result<[Double: Double], BacktestError>] = [:]
+        init(start: Date, end: Date, step: Duration) {
+            (self.start, self.end, self.step) = (start, end, step)
+            times = stride(from: start.timeIntervalSince1970, through: end.timeIntervalSince1970, by: step.seconds).map(Backtest.key)
+        }
     }
 
     func run() async throws {
         let end = to.flatMap(Query.instant) ?? Date()
         let start = from.flatMap(Query.instant) ?? end.addingTimeInterval(-(last?.duration ?? .seconds(3600)).seconds)
-        let stepSeconds = step.duration.seconds
-        let times = stride(from: start.timeIntervalSince1970, through: end.timeIntervalSince1970, by: stepSeconds).map(Self.key)
+        let window = Window(start: start, end: end, step: step.duration)
         let servers = try prometheus.servers()
         var failed = false
         var reports: [Report] = []
         var panels: [BacktestPlot.Panel] = []
-        for item in ManifestReader.read(files) {
-            guard case .workload(let workload, _) = item else {
-                if case .failed(let message) = item { printError("error: \(message)"); failed = true }
-                continue
-            }
+        let proposed = compare.map { Self.specs(ManifestReader.read([$0]), failed: &failed) } ?? [:]
+        for (workload, spec) in Self.specs(ManifestReader.read(files), failed: &failed).values.sorted(by: { $0.workload.metadata.qualifiedName < $1.workload.metadata.qualifiedName }) {
             let name = workload.metadata.qualifiedName
-            switch workload.reading {
-            case .unannotated: continue
-            case .invalid(let problems):
-                for problem in problems { printError(problem.isError ? "\(name): \(problem)" : "warning: \(name): \(problem)") }
-                failed = true
-                continue
-            case .valid(let spec, _):
-                guard !spec.prometheusMetrics.isEmpty else {
-                    printError("note: \(name): no prometheus metrics, nothing to backtest (cpu and memory have no history here)")
-                    continue
-                }
-                for resource in spec.resourceMetrics { printError("note: \(name): \(resource.name) has no history here; left out of the simulation") }
-                var errors: [String] = []
-                var metrics: [HPASimulation.Backtest.Metric] = []
-                for metric in spec.prometheusMetrics {
-                    let target: HPASimulation.Backtest.Metric.Target = switch metric.target {
-                    case .value(let quantity): .value(quantity)
-                    case .averageValue(let quantity): .averageValue(quantity)
-                    }
-                    switch await values(of: metric, servers: servers, start: start, end: end) {
-                    case .success(let values):
-                        metrics.append(.init(name: metric.name, target: target, activationThreshold: metric.activationThreshold, values: values))
-                    case .failure(let error):
-                        errors.append("\(metric.name): \(error)")
-                        metrics.append(.init(name: metric.name, target: target, activationThreshold: metric.activationThreshold, values: [:]))
-                    }
-                }
-                let hpaSpec = HorizontalPodAutoscalerSpec(scaleTargetRef: CrossVersionObjectReference(apiVersion: "apps/v1", kind: workload.kind, name: workload.metadata.name ?? ""),
-                                                          minReplicas: max(spec.minReplicas, 1), maxReplicas: spec.maxReplicas, behavior: spec.behavior).defaulted
-                let simulated = HPASimulation.Backtest.Workload(metrics: metrics, minReplicas: spec.minReplicas, maxReplicas: spec.maxReplicas,
-                                                                behavior: hpaSpec.behavior, scaleToZero: spec.scaleToZero)
-                let first = startReplicas ?? min(max(workload.replicas, spec.minReplicas), spec.maxReplicas)
-                let (steps, summary) = HPASimulation.Backtest.run(simulated, times: times, step: stepSeconds, startReplicas: first)
-                panels.append(BacktestPlot.Panel(title: name, steps: steps, metrics: metrics, minReplicas: spec.minReplicas, maxReplicas: spec.maxReplicas))
-                reports.append(Report(namespace: workload.metadata.namespace ?? "default", name: workload.metadata.name ?? "", from: Timestamp.rfc3339(start),
-                                      to: Timestamp.rfc3339(end), stepSeconds: stepSeconds, summary: summary, steps: steps, errors: errors))
+            for resource in spec.resourceMetrics { printError("note: \(name): \(resource.name) has no history here; left out of the simulation") }
+            let first = startReplicas ?? min(max(workload.replicas, spec.minReplicas), spec.maxReplicas)
+            let (simulated, steps, summary, errors) = await simulate(spec, workload: workload, window: window, servers: servers, startReplicas: first)
+            var comparison: Comparison?
+            var compared: [HPASimulation.Backtest.Step]?
+            if let other = proposed[name]?.spec {
+                let (_, otherSteps, otherSummary, otherErrors) = await simulate(other, workload: workload, window: window, servers: servers, startReplicas: first)
+                comparison = Comparison(summary: otherSummary, steps: otherSteps, errors: otherErrors)
+                compared = otherSteps
+            } else if compare != nil {
+                printError("note: \(name): not in --compare; simulated alone")
             }
+            panels.append(BacktestPlot.Panel(title: name, steps: steps, metrics: simulated.metrics, minReplicas: spec.minReplicas, maxReplicas: spec.maxReplicas, comparison: compared))
+            reports.append(Report(namespace: workload.metadata.namespace ?? "default", name: workload.metadata.name ?? "", from: Timestamp.rfc3339(start),
+                                  to: Timestamp.rfc3339(end), stepSeconds: window.step.seconds, summary: summary, steps: steps, errors: errors, comparison: comparison))
         }
         if let plot {
             do { try BacktestPlot.svg(panels).write(toFile: plot, atomically: true, encoding: .utf8) } catch {
@@ -134,7 +130,7 @@ struct Backtest: AsyncParsableCommand {
         case .table:
             print(Self.table(reports), terminator: "")
             let notes = reports.flatMap { report in
-                report.errors.map { "\(report.name): \($0)" } + report.summary.gaps.map {
+                (report.errors + (report.comparison?.errors ?? []).map { "(compare) \($0)" }).map { "\(report.name): \($0)" } + report.summary.gaps.map {
                     "\(report.name): \($0.metric): no data from \(Timestamp.rfc3339(Date(timeIntervalSince1970: $0.from))) for \(Activation.durationText(.seconds($0.seconds))) (the controller holds)"
                 }
             }
@@ -145,6 +141,56 @@ struct Backtest: AsyncParsableCommand {
             print(String(decoding: try encoder.encode(reports), as: UTF8.self))
         }
         if failed { throw ExitCode(1) }
+    }
+
+    /// The annotated workloads with prometheus metrics, by `namespace/name`; problems are printed.
+    static func specs(_ items: [ManifestItem], failed: inout Bool) -> [String: (workload: Workload, spec: AutoscalingSpec)] {
+        var found: [String: (workload: Workload, spec: AutoscalingSpec)] = [:]
+        for item in items {
+            guard case .workload(let workload, _) = item else {
+                if case .failed(let message) = item { printError("error: \(message)"); failed = true }
+                continue
+            }
+            let name = workload.metadata.qualifiedName
+            switch workload.reading {
+            case .unannotated: continue
+            case .invalid(let problems):
+                for problem in problems { printError(problem.isError ? "\(name): \(problem)" : "warning: \(name): \(problem)") }
+                failed = true
+            case .valid(let spec, _) where spec.prometheusMetrics.isEmpty:
+                printError("note: \(name): no prometheus metrics, nothing to backtest (cpu and memory have no history here)")
+            case .valid(let spec, _):
+                found[name] = (workload, spec)
+            }
+        }
+        return found
+    }
+
+    /// One side's simulation: its metrics read over the window (once per query), then the controller.
+    private func simulate(_ spec: AutoscalingSpec, workload: Workload, window: Window, servers: PrometheusServers, startReplicas: Int32) async
+        -> (HPASimulation.Backtest.Workload, [HPASimulation.Backtest.Step], HPASimulation.Backtest.Summary, [String]) {
+        var errors: [String] = []
+        var metrics: [HPASimulation.Backtest.Metric] = []
+        for metric in spec.prometheusMetrics {
+            let target: HPASimulation.Backtest.Metric.Target = switch metric.target {
+            case .value(let quantity): .value(quantity)
+            case .averageValue(let quantity): .averageValue(quantity)
+            }
+            let key = "\(metric.server ?? "")\u{0}\(metric.query)"
+            if window.read[key] == nil { window.read[key] = await values(of: metric, servers: servers, start: window.start, end: window.end) }
+            var values: [Double: Double] = [:]
+            switch window.read[key]! {
+            case .success(let read): values = read
+            case .failure(let error): errors.append("\(metric.name): \(error)")
+            }
+            metrics.append(.init(name: metric.name, target: target, activationThreshold: metric.activationThreshold, values: values))
+        }
+        let stored = HorizontalPodAutoscalerSpec(scaleTargetRef: CrossVersionObjectReference(apiVersion: "apps/v1", kind: workload.kind, name: workload.metadata.name ?? ""),
+                                                 minReplicas: max(spec.minReplicas, 1), maxReplicas: spec.maxReplicas, behavior: spec.behavior).defaulted
+        let simulated = HPASimulation.Backtest.Workload(metrics: metrics, minReplicas: spec.minReplicas, maxReplicas: spec.maxReplicas,
+                                                        behavior: stored.behavior, scaleToZero: spec.scaleToZero)
+        let (steps, summary) = HPASimulation.Backtest.run(simulated, times: window.times, step: window.step.seconds, startReplicas: startReplicas)
+        return (simulated, steps, summary, errors)
     }
 
     /// Step times as keys, to the millisecond (Prometheus answers at start + k × step).
@@ -179,12 +225,15 @@ struct Backtest: AsyncParsableCommand {
 
     static func table(_ reports: [Report]) -> String {
         let header = ["NAME", "STEPS", "REPLICAS (MIN/MEAN/MAX)", "SCALE-UPS", "SCALE-DOWNS", "AT MAX", "SHORT", "REPLICA-HOURS", "GAPS"]
-        let rows = reports.map { report -> [String] in
-            let summary = report.summary
-            return [ExternalText.sanitized(report.name, limit: 200), "\(report.steps.count)",
+        func row(_ name: String, _ steps: Int, _ summary: HPASimulation.Backtest.Summary) -> [String] {
+            [ExternalText.sanitized(name, limit: 200), "\(steps)",
                     "\(summary.minReplicas)/\(String(format: "%.1f", summary.meanReplicas))/\(summary.maxReplicas)", "\(summary.scaleUps)", "\(summary.scaleDowns)",
                     Activation.durationText(.seconds(summary.secondsAtMax)), Activation.durationText(.seconds(summary.secondsShort)),
                     String(format: "%.2f", summary.replicaHours), "\(summary.gaps.count)"]
+        }
+        let rows = reports.flatMap { report in
+            [row(report.name, report.steps.count, report.summary)]
+                + (report.comparison.map { [row("\(report.name) (compare)", $0.steps.count, $0.summary)] } ?? [])
         }
         return KubectlTable.format([header] + rows)
     }

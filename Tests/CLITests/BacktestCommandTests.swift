@@ -91,6 +91,28 @@ import TestSupport
         #expect(table.stdout.contains("web: load: no data from 2024-05-01T12:2"), "\(table.stdout)")
     }
 
+    /// --compare: the same window with a proposed target of 20 per replica, side by side.
+    @Test func aProposedChangeIsSimulatedBeside() async throws {
+        let prometheus = try await PrometheusFixture.start(openMetrics: Self.openMetrics())
+        defer { prometheus.stop() }
+        let file = try CLI.manifest(Self.manifest)
+        let proposal = try CLI.manifest(Self.manifest.replacingOccurrences(of: #"targetAverageValue: "10""#, with: #"targetAverageValue: "20""#))
+        let plot = FileManager.default.temporaryDirectory.appendingPathComponent("compare-\(UUID().uuidString).svg")
+        let arguments = ["backtest", "-f", file, "--compare", proposal, "--prometheus-server", prometheus.url,
+                         "--from", "2024-05-01T12:00:00Z", "--to", "2024-05-01T12:15:00Z", "--step", "15s", "--plot", plot.path]
+        let json = try CLI.run(arguments + ["-o", "json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let report = try #require((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])?.first)
+        let mine = (report["steps"] as? [[String: Any]] ?? []).map { $0["replicas"] as? Int ?? -1 }
+        let theirs = ((report["comparison"] as? [String: Any])?["steps"] as? [[String: Any]] ?? []).map { $0["replicas"] as? Int ?? -1 }
+        #expect(mine.max() == 10 && theirs.max() == 5, "mine \(mine), proposed \(theirs)")
+        #expect(theirs.count == mine.count && theirs.last == 1)
+        let table = try CLI.run(arguments)
+        let lines = table.stdout.split(separator: "\n")
+        #expect(lines.count >= 3 && lines[1].hasPrefix("web ") && lines[2].hasPrefix("web (compare) "), "\(table.stdout)")
+        #expect(try String(contentsOf: plot, encoding: .utf8).contains(#"class="compare""#))
+    }
+
     @Test func badWindowsAndUnreadableMetricsAreSaid() async throws {
         let file = try CLI.manifest(Self.manifest)
         let backwards = try CLI.run(["backtest", "-f", file, "--from", "2024-05-01T12:30:00Z", "--to", "2024-05-01T12:00:00Z"])
