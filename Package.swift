@@ -115,7 +115,7 @@ let package = Package(
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeModel", "HTTPTransport", "TestSupport"]),
         .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling", "KubeModel", "TestSupport"]),
         .testTarget(name: "HPASimulationTests", dependencies: ["HPASimulation", "KubeModel", "Autoscaling"]),
-        .testTarget(name: "CollectorTests", dependencies: ["Collector", "KubeClient", "KubeModel", "HTTPTransport", "TestSupport", .product(name: "Prometheus", package: "swift-prometheus")]),
+        .testTarget(name: "CollectorTests", dependencies: ["Collector", "HPASimulation", "KubeClient", "KubeModel", "HTTPTransport", "TestSupport", .product(name: "Prometheus", package: "swift-prometheus")]),
         .testTarget(name: "MetricsServerTests", dependencies: ["MetricsServer", "Collector", "Autoscaling", "KubeClient", "KubeModel", "HTTPTransport", "TestSupport", "Operator"]),
         .testTarget(name: "OperatorTests", dependencies: ["Operator", "Autoscaling", "KubeClient", "KubeModel", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["hpa-operator", .product(name: "Hummingbird", package: "hummingbird"), "HTTPTransport", "KubeClient", "KubeModel", "TestSupport", "Yams"], exclude: ["Golden"]),
