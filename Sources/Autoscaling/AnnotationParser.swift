@@ -18,6 +18,11 @@ public enum AnnotationParser {
         return template ?? [:]
     }
 
+    /// A workload's annotations, read from where they are.
+    public static func parse<Kind>(_ workload: AppsWorkload<Kind>) -> AnnotationReading {
+        parse(annotations(metadata: workload.metadata.annotations, template: workload.spec?.template?.metadata?.annotations))
+    }
+
     public static func parse(_ annotations: [String: String]) -> AnnotationReading {
         var reader = Reader()
         reader.collect(annotations)

@@ -10,9 +10,7 @@ public enum DesiredHPA: Hashable, Sendable {
     case hpa(HorizontalPodAutoscaler, warnings: [AnnotationProblem])
 
     public init<Kind>(for workload: AppsWorkload<Kind>, style: MetricStyle) {
-        let annotations = AnnotationParser.annotations(
-            metadata: workload.metadata.annotations, template: workload.spec?.template?.metadata?.annotations)
-        switch AnnotationParser.parse(annotations) {
+        switch AnnotationParser.parse(workload) {
         case .unannotated:
             self = .none
         case .invalid(let problems):

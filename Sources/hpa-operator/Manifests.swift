@@ -40,11 +40,10 @@ enum Workload {
 
     /// Its annotations, read.
     var reading: AnnotationReading {
-        let annotations = switch self {
-        case .deployment(let workload): AnnotationParser.annotations(metadata: workload.metadata.annotations, template: workload.spec?.template?.metadata?.annotations)
-        case .statefulSet(let workload): AnnotationParser.annotations(metadata: workload.metadata.annotations, template: workload.spec?.template?.metadata?.annotations)
+        switch self {
+        case .deployment(let workload): AnnotationParser.parse(workload)
+        case .statefulSet(let workload): AnnotationParser.parse(workload)
         }
-        return AnnotationParser.parse(annotations)
     }
 
     /// What the operator does beside the HPA when minReplicas is 0; nil otherwise.

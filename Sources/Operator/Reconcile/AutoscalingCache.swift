@@ -33,8 +33,8 @@ public enum ObservedWorkload: Sendable {
     /// Its annotations, read.
     public var reading: AnnotationReading {
         switch self {
-        case .deployment(let workload): AnnotationParser.parse(AnnotationParser.annotations(metadata: workload.metadata.annotations, template: workload.spec?.template?.metadata?.annotations))
-        case .statefulSet(let workload): AnnotationParser.parse(AnnotationParser.annotations(metadata: workload.metadata.annotations, template: workload.spec?.template?.metadata?.annotations))
+        case .deployment(let workload): AnnotationParser.parse(workload)
+        case .statefulSet(let workload): AnnotationParser.parse(workload)
         }
     }
 
