@@ -121,21 +121,22 @@ public actor ZeroScaler: Service {
     }
 
     private func decide(_ key: WorkloadKey) async {
-        guard var candidate = candidates[key], let workload = cache.workload(key), let replicas = workload.replicas,
+        guard let waiting = candidates[key], let workload = cache.workload(key), let replicas = workload.replicas,
               let hpa = cache.hpa(namespace: key.namespace, name: key.name), HPAReconciler.isControlled(hpa, by: workload.metadata.uid),
               HPAReconciler.conflict(key, uid: workload.metadata.uid, cache: cache) == nil else { return }
         let time = now()
-        if let awaiting = candidate.awaiting {
-            if awaiting.replicas != replicas && time.timeIntervalSince(awaiting.since) < 10 { return }
-            candidate.awaiting = nil
-        }
+        // Our last write not in the cache yet: decide once it is (or after 10 s).
+        if let awaiting = waiting.awaiting, awaiting.replicas != replicas, time.timeIntervalSince(awaiting.since) < 10 { return }
         let read = await readings(key.namespace, key.name)
+        // The candidate as it is after the read: annotations may have changed meanwhile.
+        guard var candidate = candidates[key] else { return }
+        candidate.awaiting = nil
         let observations = candidate.thresholds.sorted { $0.key < $1.key }.map { name, threshold in
             Activation.Observation(metric: name, threshold: threshold, reading: read[name] ?? .failed("not collected (see the HPA's events)"))
         }
         let (action, memory) = Activation.decide(observations, cooldown: candidate.cooldown, replicas: replicas, now: time, memory: candidate.memory)
         candidate.memory = memory
-        defer { candidates[key] = candidates[key] == nil ? nil : candidate }
+        candidates[key] = candidate
         guard isLeader() else { return }
         let target: Int32, reason: String, message: String
         switch action {
@@ -150,17 +151,17 @@ public actor ZeroScaler: Service {
         }
         do {
             try await setReplicas(key, target)
-            candidate.awaiting = (target, time)
-            candidate.lastError = nil
+            candidates[key]?.awaiting = (target, time)
+            candidates[key]?.lastError = nil
             logger.info(reason == Self.activatedReason ? "activated" : "scaled to zero", metadata: ["workload": "\(key)", "detail": "\(message)"])
             let reference = ObjectReference(apiVersion: WorkloadReference.apiVersion, kind: key.kind, namespace: key.namespace, name: key.name, uid: workload.metadata.uid)
             await events.record(.normal, reason: reason, message: message, on: reference)
         } catch {
             let text = "\(error)"
-            if candidate.lastError != text {
+            if candidates[key]?.lastError != text {
                 logger.warning("cannot set the workload's replicas; retrying every second", metadata: ["workload": "\(key)", "replicas": "\(target)", "error": "\(text)"])
             }
-            candidate.lastError = text
+            candidates[key]?.lastError = text
         }
     }
 }
