@@ -132,7 +132,7 @@ public enum BacktestPlot {
         var out = #"<rect x="\#(f(left))" y="\#(f(top))" width="\#(f(width - left - right))" height="\#(f(height))" fill="none" stroke="\#("#cccccc")"/>"# + "\n"
         for tick in ticks {
             out += #"<line x1="\#(f(left - 4))" x2="\#(f(width - right))" y1="\#(f(y(tick)))" y2="\#(f(y(tick)))" stroke="\#("#eeeeee")"/>"# + "\n"
-            out += text(Quantity.formatted(tick), x: left - 6, y: y(tick) + 4, anchor: "end")
+            out += text(tickLabel(tick), x: left - 6, y: y(tick) + 4, anchor: "end")
         }
         return out + text(label, x: 14, y: top + height / 2, anchor: "middle", rotate: true)
     }
@@ -182,11 +182,9 @@ public enum BacktestPlot {
     }
 
     private static func f(_ value: Double) -> String { String(format: "%.1f", value) }
-}
 
-extension Quantity {
     /// A tick label: `0`, `2.5`, `40`, `1.5k`.
-    static func formatted(_ value: Double) -> String {
+    static func tickLabel(_ value: Double) -> String {
         if abs(value) >= 1000 { return String(format: value.truncatingRemainder(dividingBy: 1000) == 0 ? "%.0fk" : "%.1fk", value / 1000) }
         return value == value.rounded() ? String(format: "%.0f", value) : String(format: "%.2g", value)
     }
