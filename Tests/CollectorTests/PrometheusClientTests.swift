@@ -94,11 +94,11 @@ import TestSupport
         let recorder = Recorder()
         let server = try await Self.standIn(recorder)
         defer { Task { await server.stop() } }
-        let response = try await PrometheusClient(server: PrometheusServer(url: server.url + "/prefix/")).query("sum(x)", at: PrometheusData.evaluation, timeout: .milliseconds(2500))
+        let response = try await PrometheusClient(server: PrometheusServer(url: server.url + "/prefix/")).query("sum(x)", at: PrometheusData.evaluation, timeout: .milliseconds(60_500))
         #expect(response.warnings == ["PromQL info: bucket label is missing"])
         #expect(response.result == .vector([PrometheusSample(time: 1_700_000_060, value: "5")]))
         let target = try #require(recorder.requests.withLock { $0.first?.target })
-        #expect(target == "/prefix/api/v1/query?query=sum%28x%29&timeout=2500ms&time=1700000060.000")
+        #expect(target == "/prefix/api/v1/query?query=sum%28x%29&timeout=60500ms&time=1700000060.000")
     }
 
     @Test func a405AnswerSwitchesToPostForGood() async throws {
