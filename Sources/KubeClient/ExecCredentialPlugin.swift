@@ -97,8 +97,8 @@ final class ExecCredentialPlugin: Sendable {
                 DispatchQueue.global().async {
                     let errors = Mutex(Data())
                     let group = DispatchGroup()
-                    DispatchQueue.global().async(group: group) { errors.withLock { $0 = stderr.fileHandleForReading.readDataToEndOfFile() } }
-                    let out = stdout.fileHandleForReading.readDataToEndOfFile()
+                    DispatchQueue.global().async(group: group) { errors.withLock { $0 = Self.readToEnd(stderr.fileHandleForReading) } }
+                    let out = Self.readToEnd(stdout.fileHandleForReading)
                     group.wait()
                     process.waitUntilExit()
                     finish((process.terminationStatus, out, errors.withLock { $0 }))
@@ -116,6 +116,20 @@ final class ExecCredentialPlugin: Sendable {
             throw KubeConfigError("exec credential plugin '\(config.command)' exited with status \(result.status)\(notFound)\(message.isEmpty ? "" : ": \(message)")")
         }
         return try decode(result.out, expecting: apiVersion)
+    }
+
+    /// Everything until end of file. FileHandle.readDataToEndOfFile traps when a read is
+    /// interrupted by a signal (EINTR, seen when a child's SIGCHLD arrived mid-read); this
+    /// reads again instead. A read error ends it with what was read.
+    static func readToEnd(_ handle: FileHandle) -> Data {
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+            if count > 0 { data.append(contentsOf: buffer[..<count]); continue }
+            if count < 0 && errno == EINTR { continue }
+            return data
+        }
     }
 
     private func decode(_ data: Data, expecting apiVersion: String) throws(KubeConfigError) -> Credential {

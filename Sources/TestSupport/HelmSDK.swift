@@ -23,37 +23,37 @@ public enum HelmSDK {
     }
 
     /// Every template's output by path (`hpa-operator/templates/rbac.yaml`).
-    public static func render(_ values: [String: Any] = [:], release: String = "hpa-operator", namespace: String = "hpa-operator-system") throws -> [String: String] {
-        try call(["render", chart, try json(values), release, namespace]) as? [String: String] ?? [:]
+    public static func render(_ values: [String: Any] = [:], release: String = "hpa-operator", namespace: String = "hpa-operator-system") async throws -> [String: String] {
+        try await call(["render", chart, try json(values), release, namespace]) as? [String: String] ?? [:]
     }
 
     /// Helm's strict lint: its messages as (severity 1 info … 3 error, path, text).
-    public static func lint(_ values: [String: Any] = [:], kubeVersion: String = "1.26.1") throws -> [(severity: Int, path: String, text: String)] {
-        let result = try call(["lint", chart, try json(values), kubeVersion]) as? [String: Any] ?? [:]
+    public static func lint(_ values: [String: Any] = [:], kubeVersion: String = "1.26.1") async throws -> [(severity: Int, path: String, text: String)] {
+        let result = try await call(["lint", chart, try json(values), kubeVersion]) as? [String: Any] ?? [:]
         return (result["messages"] as? [[String: Any]] ?? []).map { ($0["severity"] as? Int ?? 0, $0["path"] as? String ?? "", $0["error"] as? String ?? "") }
     }
 
     @discardableResult
-    public static func install(kubeconfig: String, values: [String: Any] = [:], release: String = "hpa-operator", namespace: String) throws -> String {
-        (try call(["install", kubeconfig, chart, try json(values), release, namespace]) as? [String: Any])?["manifest"] as? String ?? ""
+    public static func install(kubeconfig: String, values: [String: Any] = [:], release: String = "hpa-operator", namespace: String) async throws -> String {
+        (try await call(["install", kubeconfig, chart, try json(values), release, namespace]) as? [String: Any])?["manifest"] as? String ?? ""
     }
 
     @discardableResult
-    public static func upgrade(kubeconfig: String, values: [String: Any] = [:], release: String = "hpa-operator", namespace: String) throws -> String {
-        (try call(["upgrade", kubeconfig, chart, try json(values), release, namespace]) as? [String: Any])?["manifest"] as? String ?? ""
+    public static func upgrade(kubeconfig: String, values: [String: Any] = [:], release: String = "hpa-operator", namespace: String) async throws -> String {
+        (try await call(["upgrade", kubeconfig, chart, try json(values), release, namespace]) as? [String: Any])?["manifest"] as? String ?? ""
     }
 
-    public static func uninstall(kubeconfig: String, release: String = "hpa-operator", namespace: String) throws {
-        _ = try call(["uninstall", kubeconfig, release, namespace])
+    public static func uninstall(kubeconfig: String, release: String = "hpa-operator", namespace: String) async throws {
+        _ = try await call(["uninstall", kubeconfig, release, namespace])
     }
 
     private static func json(_ values: [String: Any]) throws -> String {
         String(decoding: try JSONSerialization.data(withJSONObject: values), as: UTF8.self)
     }
 
-    private static func call(_ arguments: [String]) throws -> Any {
+    private static func call(_ arguments: [String]) async throws -> Any {
         guard let python else { throw ToolError("Helm's SDK is not installed: \(hint)") }
-        let result = try Tool.run(python, [script] + arguments)
+        let result = try await Tool.run(python, [script] + arguments)
         guard let output = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) else {
             throw ToolError("helm_sdk.py \(arguments.first ?? "") failed (\(result.status)): \(result.stderr)\(result.stdout)")
         }

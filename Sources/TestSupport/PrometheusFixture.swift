@@ -19,7 +19,7 @@ public final class PrometheusFixture: Sendable {
             let text = openMetrics.hasSuffix("# EOF\n") ? openMetrics : openMetrics + (openMetrics.hasSuffix("\n") ? "" : "\n") + "# EOF\n"
             let source = directory.appendingPathComponent("data.om")
             try text.write(to: source, atomically: true, encoding: .utf8)
-            try load(source.path, into: directory)
+            try await load(source.path, into: directory)
         }
         return try await start(in: directory)
     }
@@ -27,7 +27,7 @@ public final class PrometheusFixture: Sendable {
     /// The same, with the data of OpenMetrics files (`samples/prometheus/*.om`).
     public static func start(openMetricsFiles files: [String]) async throws -> PrometheusFixture {
         let directory = try makeDirectory()
-        for file in files { try load(file, into: directory) }
+        for file in files { try await load(file, into: directory) }
         return try await start(in: directory)
     }
 
@@ -37,9 +37,9 @@ public final class PrometheusFixture: Sendable {
         return directory
     }
 
-    private static func load(_ file: String, into directory: URL) throws {
+    private static func load(_ file: String, into directory: URL) async throws {
         let data = directory.appendingPathComponent("data")
-        let output = try Tool.run(try Tool.path("promtool", hint: "Debian package prometheus"), ["tsdb", "create-blocks-from", "openmetrics", file, data.path])
+        let output = try await Tool.run(try Tool.path("promtool", hint: "Debian package prometheus"), ["tsdb", "create-blocks-from", "openmetrics", file, data.path])
         guard output.status == 0 else { throw ToolError("promtool could not load \(file): \(output.stdout)\(output.stderr)") }
     }
 

@@ -5,6 +5,7 @@ import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOSSL
+import ServiceLifecycle
 
 /// How a test server speaks: plain HTTP, TLS, or TLS requiring a client certificate from a CA.
 public enum TestServerSecurity: Sendable {
@@ -21,6 +22,7 @@ public final class TestHTTPServer: Sendable {
     public let scheme: String
     public let host: String
     private let task: Task<Void, any Error>
+    private let group: ServiceGroup
 
     public var url: String { "\(scheme)://\(host):\(port)" }
 
@@ -43,7 +45,8 @@ public final class TestHTTPServer: Sendable {
         var logger = Logger(label: "test-server")
         logger.logLevel = .critical
         let app = Application(
-            responder: CallbackResponder(callback: handler),
+            // A handler still running at `stop()` (a hung answer) is cancelled then.
+            responder: CallbackResponder { request, context in try await cancelWhenGracefulShutdown { try await handler(request, context) } },
             server: server,
             configuration: ApplicationConfiguration(address: .hostname(host, port: 0)),
             onServerRunning: { channel in
@@ -51,26 +54,36 @@ public final class TestHTTPServer: Sendable {
                 portContinuation.finish()
             },
             logger: logger)
-        let task = Task { try await app.run() }
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [app], logger: logger))
+        let task = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next(), port > 0 else {
             task.cancel()
             throw TestServerError.didNotStart
         }
-        return TestHTTPServer(port: port, scheme: scheme, host: host, task: task)
+        return TestHTTPServer(port: port, scheme: scheme, host: host, task: task, group: group)
     }
 
-    private init(port: Int, scheme: String, host: String, task: Task<Void, any Error>) {
+    private init(port: Int, scheme: String, host: String, task: Task<Void, any Error>, group: ServiceGroup) {
         self.port = port
         self.scheme = scheme
         self.host = host
         self.task = task
+        self.group = group
     }
 
-    /// Stops accepting and closes open connections (streams included).
+    /// Stops accepting and closes open connections (streams included). A graceful shutdown
+    /// first: cancelling a server that has accepted connections it has not yet handed out traps
+    /// in NIO ("Deinited NIOAsyncWriter without calling finish()"). It closes the listener, hands
+    /// out what was accepted, cancels running handlers and ends connections after their answer;
+    /// what still lingers a second later (a TLS close waiting for the client's close_notify) is
+    /// cancelled.
     public func stop() async {
-        task.cancel()
+        await group.triggerGracefulShutdown()
+        let task = self.task
+        let grace = Task { try? await Task.sleep(for: .seconds(1)); task.cancel() }
         _ = try? await task.value
+        grace.cancel()
     }
 
     private static func tlsConfiguration(_ certificate: String, _ key: String, clientCA: String?) throws -> TLSConfiguration {

@@ -47,7 +47,7 @@ import TestSupport
         defer { prometheus.stop() }
         let file = try CLI.manifest(Self.manifest)
         let arguments = ["backtest", "-f", file, "--prometheus-server", prometheus.url, "--from", "2024-05-01T12:00:00Z", "--to", "2024-05-01T12:30:00Z", "--step", "15s"]
-        let json = try CLI.run(arguments + ["-o", "json"])
+        let json = try await CLI.run(arguments + ["-o", "json"])
         #expect(json.status == 0, "\(json.stderr)")
         let reports = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
         let steps = try #require(reports.first?["steps"] as? [[String: Any]])
@@ -74,7 +74,7 @@ import TestSupport
 
         // The plot: well-formed SVG, one panel, one replica point per step.
         let plot = FileManager.default.temporaryDirectory.appendingPathComponent("backtest-\(UUID().uuidString).svg")
-        _ = try CLI.run(arguments + ["--plot", plot.path])
+        _ = try await CLI.run(arguments + ["--plot", plot.path])
         let svg = try Data(contentsOf: plot)
         let reader = SVGReader()
         let parser = XMLParser(data: svg)
@@ -86,7 +86,7 @@ import TestSupport
         #expect(reader.texts.contains { $0.hasPrefix("shop/web — 2024-05-01T12:00:00Z to 2024-05-01T12:30:00Z") })
         #expect(reader.scaleEvents == 3)
 
-        let table = try CLI.run(arguments)
+        let table = try await CLI.run(arguments)
         #expect(table.stdout.hasPrefix("NAME   STEPS   REPLICAS (MIN/MEAN/MAX)"), "\(table.stdout)")
         #expect(table.stdout.contains("web: load: no data from 2024-05-01T12:2"), "\(table.stdout)")
     }
@@ -100,14 +100,14 @@ import TestSupport
         let plot = FileManager.default.temporaryDirectory.appendingPathComponent("compare-\(UUID().uuidString).svg")
         let arguments = ["backtest", "-f", file, "--compare", proposal, "--prometheus-server", prometheus.url,
                          "--from", "2024-05-01T12:00:00Z", "--to", "2024-05-01T12:15:00Z", "--step", "15s", "--plot", plot.path]
-        let json = try CLI.run(arguments + ["-o", "json"])
+        let json = try await CLI.run(arguments + ["-o", "json"])
         #expect(json.status == 0, "\(json.stderr)")
         let report = try #require((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])?.first)
         let mine = (report["steps"] as? [[String: Any]] ?? []).map { $0["replicas"] as? Int ?? -1 }
         let theirs = ((report["comparison"] as? [String: Any])?["steps"] as? [[String: Any]] ?? []).map { $0["replicas"] as? Int ?? -1 }
         #expect(mine.max() == 10 && theirs.max() == 5, "mine \(mine), proposed \(theirs)")
         #expect(theirs.count == mine.count && theirs.last == 1)
-        let table = try CLI.run(arguments)
+        let table = try await CLI.run(arguments)
         let lines = table.stdout.split(separator: "\n")
         #expect(lines.count >= 3 && lines[1].hasPrefix("web ") && lines[2].hasPrefix("web (compare) "), "\(table.stdout)")
         #expect(try String(contentsOf: plot, encoding: .utf8).contains(#"class="compare""#))
@@ -115,12 +115,12 @@ import TestSupport
 
     @Test func badWindowsAndUnreadableMetricsAreSaid() async throws {
         let file = try CLI.manifest(Self.manifest)
-        let backwards = try CLI.run(["backtest", "-f", file, "--from", "2024-05-01T12:30:00Z", "--to", "2024-05-01T12:00:00Z"])
+        let backwards = try await CLI.run(["backtest", "-f", file, "--from", "2024-05-01T12:30:00Z", "--to", "2024-05-01T12:00:00Z"])
         #expect(backwards.status == 64 && backwards.stderr.contains("--to must be after --from"))
-        let half = try CLI.run(["backtest", "-f", file, "--from", "2024-05-01T12:30:00Z"])
+        let half = try await CLI.run(["backtest", "-f", file, "--from", "2024-05-01T12:30:00Z"])
         #expect(half.status == 64 && half.stderr.contains("--from and --to go together"))
         // Nothing listens there: the metric's error is said, and every step is a gap (the controller holds).
-        let down = try CLI.run(["backtest", "-f", file, "--prometheus-server", "http://127.0.0.1:9", "--last", "2m"])
+        let down = try await CLI.run(["backtest", "-f", file, "--prometheus-server", "http://127.0.0.1:9", "--last", "2m"])
         #expect(down.status == 0)
         #expect(down.stdout.contains("web: load: Prometheus http://127.0.0.1:9"), "\(down.stdout)")
     }

@@ -9,45 +9,11 @@ enum CLI {
 
     static var executable: URL { URL(fileURLWithPath: BuiltProduct.path("hpa-operator")) }
 
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-        var stderrLines: [String] { stderr.split(separator: "\n").map(String.init) }
-    }
+    typealias Result = Tool.Result
 
-    /// With `timeout`, a process still running then is killed (its status is then the signal's).
-    static func run(_ arguments: [String], stdin: String? = nil, timeout: Duration? = nil) throws -> Result {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("hpa-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let files = ["in", "out", "err"].map { scratch.appendingPathComponent($0) }
-        try Data((stdin ?? "").utf8).write(to: files[0])
-        for file in files.dropFirst() { FileManager.default.createFile(atPath: file.path, contents: nil) }
-
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = packageRoot
-        process.standardInput = try FileHandle(forReadingFrom: files[0])
-        process.standardOutput = try FileHandle(forWritingTo: files[1])
-        process.standardError = try FileHandle(forWritingTo: files[2])
-        try process.run()
-        if let timeout {
-            DispatchQueue.global().asyncAfter(deadline: .now() + timeout.seconds) { if process.isRunning { process.terminate() } }
-        }
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus,
-            stdout: try String(contentsOf: files[1], encoding: .utf8),
-            stderr: try String(contentsOf: files[2], encoding: .utf8))
-    }
-
-    /// `run` on a thread of its own, for tests whose in-process servers answer meanwhile.
-    static func runOffPool(_ arguments: [String]) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Swift.Result { try run(arguments) }) }
-        }
+    /// The built executable, run from the package root.
+    static func run(_ arguments: [String], stdin: String? = nil, timeout: Duration? = nil) async throws -> Result {
+        try await Tool.run(executable.path, arguments, stdin: stdin, in: packageRoot, timeout: timeout)
     }
 
     /// Compares with a golden file; `UPDATE_GOLDEN=1` rewrites it instead.

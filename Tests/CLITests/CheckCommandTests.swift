@@ -12,7 +12,7 @@ import TestSupport
         let server = try await FakeAPIServer.start()
         defer { Task { await server.stop() } }
         let kubeconfig = try CLI.kubeconfig(server: server.url)
-        let text = try CLI.run(["check", "--kubeconfig", kubeconfig, "--apiservice", "v1beta2.custom.metrics.k8s.io"])
+        let text = try await CLI.run(["check", "--kubeconfig", kubeconfig, "--apiservice", "v1beta2.custom.metrics.k8s.io"])
         #expect(text.status == 1)
         let lines = text.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first == "✘ apiservice v1beta2.custom.metrics.k8s.io: not registered — install it (config/default or the chart's apiServices values)")
@@ -27,7 +27,7 @@ import TestSupport
         var metadata = ObjectMeta(name: "hpa-operator", namespace: "ops")
         metadata.generation = 1
         _ = try await client.create(Deployment(metadata: metadata, spec: WorkloadSpec(replicas: 1)))
-        let json = try CLI.run(["check", "--kubeconfig", kubeconfig, "--apiservice", "v1beta2.custom.metrics.k8s.io", "--operator-namespace", "ops", "--lease", "", "-o", "json"])
+        let json = try await CLI.run(["check", "--kubeconfig", kubeconfig, "--apiservice", "v1beta2.custom.metrics.k8s.io", "--operator-namespace", "ops", "--lease", "", "-o", "json"])
         #expect(json.status == 1)
         let results = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
         #expect(results.map { $0["check"] as? String ?? "" } == ["apiservice v1beta2.custom.metrics.k8s.io", "deployment ops/hpa-operator", "metrics API custom.metrics.k8s.io/v1beta2"])
@@ -35,12 +35,12 @@ import TestSupport
         #expect(results.allSatisfy { $0["hint"] != nil })
     }
 
-    @Test func badFlagsAreRefusedBeforeAnythingRuns() throws {
-        let workload = try CLI.run(["check", "--workload", "web"])
+    @Test func badFlagsAreRefusedBeforeAnythingRuns() async throws {
+        let workload = try await CLI.run(["check", "--workload", "web"])
         #expect(workload.status == 64 && workload.stderr.contains("--workload: give NAMESPACE/NAME, got 'web'"), "\(workload.stderr)")
-        let service = try CLI.run(["check", "--apiservice", "v1.metrics.k8s.io"])
+        let service = try await CLI.run(["check", "--apiservice", "v1.metrics.k8s.io"])
         #expect(service.status == 64 && service.stderr.contains("'v1.metrics.k8s.io' is not one hpa-operator serves"))
-        let missing = try CLI.run(["check", "--kubeconfig", "/nonexistent/kubeconfig"])
+        let missing = try await CLI.run(["check", "--kubeconfig", "/nonexistent/kubeconfig"])
         #expect(missing.status == 1 && missing.stderr.contains("cannot configure the Kubernetes client"), "\(missing.stderr)")
     }
 }

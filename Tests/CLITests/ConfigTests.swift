@@ -8,9 +8,9 @@ import Yams
 @Suite struct ConfigTests {
     typealias Object = [String: Any]
 
-    static func render(_ directory: String) throws -> [Object] {
+    static func render(_ directory: String) async throws -> [Object] {
         let kubectl = try Tool.path("kubectl", hint: "kubectl (google-cloud-cli, or Debian's kubernetes-client)")
-        let result = try Tool.run(kubectl, ["kustomize", CLI.packageRoot.appendingPathComponent(directory).path])
+        let result = try await Tool.run(kubectl, ["kustomize", CLI.packageRoot.appendingPathComponent(directory).path])
         guard result.status == 0 else { throw ToolError("kubectl kustomize \(directory) failed: \(result.stderr)") }
         return try Yams.load_all(yaml: result.stdout).compactMap { $0 as? Object }
     }
@@ -27,15 +27,15 @@ import Yams
     }
 
     @Test(arguments: ["config/default", "config/cert-manager", "config/samples-prometheus"])
-    func everyOverlayRenders(_ directory: String) throws {
-        #expect(try !Self.render(directory).isEmpty)
+    func everyOverlayRenders(_ directory: String) async throws {
+        #expect(try await !Self.render(directory).isEmpty)
     }
 
     /// The admission webhook never gets in the way of a deploy, and its CA is managed as the
     /// APIServices' is (patched by the operator, or injected by cert-manager).
-    @Test func theAdmissionWebhookIsSafeByConfiguration() throws {
+    @Test func theAdmissionWebhookIsSafeByConfiguration() async throws {
         for directory in ["config/default", "config/cert-manager"] {
-            let objects = try Self.render(directory)
+            let objects = try await Self.render(directory)
             let configuration = try #require(Self.kind(objects, "ValidatingWebhookConfiguration").first { Self.name($0) == "hpa-operator" })
             let webhooks = try #require(configuration["webhooks"] as? [Object])
             #expect(webhooks.count == 1)
@@ -55,8 +55,8 @@ import Yams
         }
     }
 
-    @Test func rbacIsExactlyWhatTheOperatorUses() throws {
-        let objects = try Self.render("config/default")
+    @Test func rbacIsExactlyWhatTheOperatorUses() async throws {
+        let objects = try await Self.render("config/default")
         let operatorRole = try #require(Self.kind(objects, "ClusterRole").first { Self.name($0) == "hpa-operator" })
         let rules = Self.rules(operatorRole).map { "\($0.groups.joined(separator: ","))|\($0.resources.joined(separator: ","))|\($0.verbs.joined(separator: ","))|\($0.names.joined(separator: ","))" }
         #expect(rules == [
@@ -87,9 +87,9 @@ import Yams
         #expect(subject["name"] as? String == "horizontal-pod-autoscaler" && subject["namespace"] as? String == "kube-system")
     }
 
-    @Test func noWildcardAnywhereButTheMetricNamesTheHPAControllerReads() throws {
+    @Test func noWildcardAnywhereButTheMetricNamesTheHPAControllerReads() async throws {
         for directory in ["config/default", "config/cert-manager"] {
-            for role in try Self.kind(Self.render(directory), "ClusterRole") + Self.kind(Self.render(directory), "Role") {
+            for role in try await Self.kind(Self.render(directory), "ClusterRole") + Self.kind(await Self.render(directory), "Role") {
                 for rule in Self.rules(role) {
                     #expect(!rule.verbs.contains("*") && !rule.groups.contains("*") && !rule.names.contains("*"), "\(Self.name(role))")
                     // Metric names are the resources of the two read-only metrics groups; RBAC can only name them all.
@@ -100,8 +100,8 @@ import Yams
         }
     }
 
-    @Test func theDeploymentIsHardenedAndServedByTheAPIServices() throws {
-        let objects = try Self.render("config/default")
+    @Test func theDeploymentIsHardenedAndServedByTheAPIServices() async throws {
+        let objects = try await Self.render("config/default")
         let deployment = try #require(Self.kind(objects, "Deployment").first)
         let spec = try #require(deployment["spec"] as? Object)
         #expect(spec["replicas"] as? Int == 2)
@@ -143,10 +143,10 @@ import Yams
         #expect(((container["ports"] as? [Object]) ?? []).contains { $0["name"] as? String == "https" })
     }
 
-    @Test func everyFlagInTheManifestsIsAFlagOfRun() throws {
-        let help = try CLI.run(["run", "--help"]).stdout
+    @Test func everyFlagInTheManifestsIsAFlagOfRun() async throws {
+        let help = try await CLI.run(["run", "--help"]).stdout
         for directory in ["config/default", "config/cert-manager"] {
-            let deployment = try #require(Self.kind(Self.render(directory), "Deployment").first)
+            let deployment = try await #require(Self.kind(Self.render(directory), "Deployment").first)
             let container = try #require(((((deployment["spec"] as? Object)?["template"] as? Object)?["spec"] as? Object)?["containers"] as? [Object])?.first)
             let args = try #require(container["args"] as? [String])
             #expect(args.first == "run")

@@ -10,8 +10,8 @@ import Yams
 struct HelmChartTests {
     typealias Object = [String: Any]
 
-    static func objects(_ values: [String: Any] = [:], release: String = "hpa-operator", namespace: String = "hpa-operator-system") throws -> [Object] {
-        try HelmSDK.render(values, release: release, namespace: namespace).filter { $0.key.hasSuffix(".yaml") }.sorted { $0.key < $1.key }
+    static func objects(_ values: [String: Any] = [:], release: String = "hpa-operator", namespace: String = "hpa-operator-system") async throws -> [Object] {
+        try await HelmSDK.render(values, release: release, namespace: namespace).filter { $0.key.hasSuffix(".yaml") }.sorted { $0.key < $1.key }
             .flatMap { try Yams.load_all(yaml: $0.value).compactMap { $0 as? Object } }
     }
 
@@ -38,9 +38,9 @@ struct HelmChartTests {
 
     // MARK: The chart's defaults are config/default
 
-    @Test func theDefaultsRenderWhatConfigDefaultInstalls() throws {
-        let chart = try Self.objects()
-        let kustomized = try ConfigTests.render("config/default")
+    @Test func theDefaultsRenderWhatConfigDefaultInstalls() async throws {
+        let chart = try await Self.objects()
+        let kustomized = try await ConfigTests.render("config/default")
         // RBAC: every Role, ClusterRole and binding, by kind and name, with the same rules, roleRef and subjects.
         for kind in ["ClusterRole", "Role", "ClusterRoleBinding", "RoleBinding", "ServiceAccount"] {
             let mine = ConfigTests.kind(chart, kind), theirs = ConfigTests.kind(kustomized, kind)
@@ -75,8 +75,8 @@ struct HelmChartTests {
 
     // MARK: Each value changes what it should
 
-    @Test func imageReplicasAndLeaderElection() throws {
-        let objects = try Self.objects(["image": ["repository": "registry.example.com/hpa", "tag": "9.9", "pullPolicy": "Always"], "replicas": 3, "leaderElection": ["enabled": false]])
+    @Test func imageReplicasAndLeaderElection() async throws {
+        let objects = try await Self.objects(["image": ["repository": "registry.example.com/hpa", "tag": "9.9", "pullPolicy": "Always"], "replicas": 3, "leaderElection": ["enabled": false]])
         #expect(Self.container(objects)["image"] as? String == "registry.example.com/hpa:9.9")
         #expect(Self.container(objects)["imagePullPolicy"] as? String == "Always")
         #expect(Self.container(objects, kind: "Pod")["image"] as? String == "registry.example.com/hpa:9.9", "helm test runs the same image")
@@ -84,11 +84,11 @@ struct HelmChartTests {
         #expect(!Self.args(objects).contains("--leader-elect"))
         #expect(Self.args(objects, kind: "Pod").contains("--lease="), "check skips the Lease without leader election")
         #expect((Self.find(objects, "PodDisruptionBudget")?["spec"] as? Object)?["minAvailable"] as? Int == 1)
-        #expect(Self.find(try Self.objects(["replicas": 1]), "PodDisruptionBudget") == nil, "one replica: a PDB would block every drain")
+        #expect(Self.find(try await Self.objects(["replicas": 1]), "PodDisruptionBudget") == nil, "one replica: a PDB would block every drain")
     }
 
-    @Test func prometheusServerAliasesAndCredentialsFromSecrets() throws {
-        let objects = try Self.objects(["prometheus": [
+    @Test func prometheusServerAliasesAndCredentialsFromSecrets() async throws {
+        let objects = try await Self.objects(["prometheus": [
             "server": "https://thanos.example:9090", "aliases": ["long-term": "http://mimir.example/prometheus"],
             "bearerToken": ["secretName": "prom-token", "key": "token"], "ca": ["secretName": "prom-ca", "key": "ca.pem"],
             "clientCertificate": ["secretName": "prom-client", "certKey": "tls.crt", "keyKey": "tls.key"],
@@ -108,8 +108,8 @@ struct HelmChartTests {
         #expect(Self.args(objects, kind: "Pod").contains("--prometheus-server=https://thanos.example:9090"))
     }
 
-    @Test func collectionStyleLoggingAndExtraArgs() throws {
-        let objects = try Self.objects(["metricStyle": "external", "defaultInterval": "15s", "queryTimeout": "5s", "metricsMaxAge": "2m",
+    @Test func collectionStyleLoggingAndExtraArgs() async throws {
+        let objects = try await Self.objects(["metricStyle": "external", "defaultInterval": "15s", "queryTimeout": "5s", "metricsMaxAge": "2m",
                                         "maxConcurrentQueries": 16, "log": ["format": "text", "level": "debug"], "extraArgs": ["--workers=4"]])
         let args = Self.args(objects)
         for expected in ["--metric-style=external", "--default-interval=15s", "--query-timeout=5s", "--metrics-max-age=2m",
@@ -119,8 +119,8 @@ struct HelmChartTests {
         #expect(args.last == "--workers=4")
     }
 
-    @Test func schedulingSettings() throws {
-        let objects = try Self.objects([
+    @Test func schedulingSettings() async throws {
+        let objects = try await Self.objects([
             "resources": ["requests": ["cpu": "100m"]], "nodeSelector": ["kubernetes.io/os": "linux"],
             "tolerations": [["key": "infra", "operator": "Exists", "effect": "NoSchedule"]],
             "affinity": ["nodeAffinity": ["requiredDuringSchedulingIgnoredDuringExecution": ["nodeSelectorTerms": [["matchExpressions": [["key": "pool", "operator": "In", "values": ["infra"]]]]]]]],
@@ -137,16 +137,16 @@ struct HelmChartTests {
         #expect(Self.canonical(Self.container(objects)["resources"]) == Self.canonical(["requests": ["cpu": "100m", "memory": "64Mi"], "limits": ["cpu": "500m", "memory": "256Mi"]]))
     }
 
-    @Test func serviceMonitorForPrometheusOperator() throws {
-        #expect(Self.find(try Self.objects(), "ServiceMonitor") == nil)
-        let monitor = try #require(Self.find(try Self.objects(["serviceMonitor": ["enabled": true, "interval": "15s", "labels": ["release": "kube-prometheus"]]]), "ServiceMonitor"))
+    @Test func serviceMonitorForPrometheusOperator() async throws {
+        #expect(Self.find(try await Self.objects(), "ServiceMonitor") == nil)
+        let monitor = try #require(Self.find(try await Self.objects(["serviceMonitor": ["enabled": true, "interval": "15s", "labels": ["release": "kube-prometheus"]]]), "ServiceMonitor"))
         let endpoint = ((monitor["spec"] as? Object)?["endpoints"] as? [Object])?.first
         #expect(endpoint?["port"] as? String == "metrics" && endpoint?["interval"] as? String == "15s")
         #expect(((monitor["metadata"] as? Object)?["labels"] as? [String: String])?["release"] == "kube-prometheus")
     }
 
-    @Test func certManagerInsteadOfTheGeneratedCertificate() throws {
-        let objects = try Self.objects(["certManager": ["enabled": true]])
+    @Test func certManagerInsteadOfTheGeneratedCertificate() async throws {
+        let objects = try await Self.objects(["certManager": ["enabled": true]])
         let args = Self.args(objects)
         #expect(args.contains("--tls-cert-file=/tls/tls.crt") && args.contains("--tls-private-key-file=/tls/tls.key"))
         #expect(!args.contains("--manage-apiservice-ca-bundle") && !args.contains { $0.hasPrefix("--tls-secret") })
@@ -161,13 +161,13 @@ struct HelmChartTests {
         #expect(ConfigTests.rules(role).first { $0.resources == ["apiservices"] }?.verbs == ["get"])
         #expect(!ConfigTests.rules(role).contains { $0.resources == ["validatingwebhookconfigurations"] })
         // A given issuer replaces the self-signed one.
-        let issued = try Self.objects(["certManager": ["enabled": true, "issuerRef": ["kind": "ClusterIssuer", "name": "corp-ca"]]])
+        let issued = try await Self.objects(["certManager": ["enabled": true, "issuerRef": ["kind": "ClusterIssuer", "name": "corp-ca"]]])
         #expect(Self.find(issued, "Issuer") == nil)
         #expect(((Self.find(issued, "Certificate")?["spec"] as? Object)?["issuerRef"] as? [String: String]) == ["kind": "ClusterIssuer", "name": "corp-ca"])
     }
 
-    @Test func anotherAdapterKeepsOneGroup() throws {
-        let objects = try Self.objects(["apiServices": ["externalMetricsV1beta1": false]])
+    @Test func anotherAdapterKeepsOneGroup() async throws {
+        let objects = try await Self.objects(["apiServices": ["externalMetricsV1beta1": false]])
         #expect(Set(ConfigTests.kind(objects, "APIService").map(ConfigTests.name)) == ["v1beta1.custom.metrics.k8s.io", "v1beta2.custom.metrics.k8s.io"])
         #expect(Self.args(objects).filter { $0.hasPrefix("--apiservice=") } == ["--apiservice=v1beta1.custom.metrics.k8s.io", "--apiservice=v1beta2.custom.metrics.k8s.io"])
         let role = try #require(Self.find(objects, "ClusterRole", "hpa-operator"))
@@ -175,15 +175,15 @@ struct HelmChartTests {
         #expect(Self.args(objects, kind: "Pod").filter { $0.hasPrefix("--apiservice=") }.count == 2)
     }
 
-    @Test func theAdmissionWebhookCanBeOffOrRefusing() throws {
-        let off = try Self.objects(["admissionWebhook": ["enabled": false]])
+    @Test func theAdmissionWebhookCanBeOffOrRefusing() async throws {
+        let off = try await Self.objects(["admissionWebhook": ["enabled": false]])
         #expect(Self.find(off, "ValidatingWebhookConfiguration") == nil && !Self.args(off).contains("--admission-webhook"))
         #expect(!ConfigTests.rules(try #require(Self.find(off, "ClusterRole", "hpa-operator"))).contains { $0.resources == ["validatingwebhookconfigurations"] })
-        #expect(Self.args(try Self.objects(["admissionWebhook": ["denyInvalid": true]])).contains("--admission-deny-invalid"))
+        #expect(Self.args(try await Self.objects(["admissionWebhook": ["denyInvalid": true]])).contains("--admission-deny-invalid"))
     }
 
-    @Test func anotherReleaseNameNamesEverythingAfterIt() throws {
-        let objects = try Self.objects(release: "platform", namespace: "autoscaling")
+    @Test func anotherReleaseNameNamesEverythingAfterIt() async throws {
+        let objects = try await Self.objects(release: "platform", namespace: "autoscaling")
         let args = Self.args(objects)
         for expected in ["--leader-elect-id=platform-hpa-operator", "--tls-secret=platform-hpa-operator-serving", "--admission-webhook-configuration=platform-hpa-operator",
                          "--tls-san=platform-hpa-operator.autoscaling.svc"] {
@@ -211,8 +211,8 @@ struct HelmChartTests {
         #"{"apiServices": {"customMetricsV1beta1": false, "customMetricsV1beta2": false}, "metricStyle": "external", "prometheus": {"server": ""}}"#,
         #"{"prometheus": {"basicAuth": {"secretName": "auth", "key": "auth"}, "aliases": {"b": "http://b:9090"}}, "extraArgs": ["--workers=4"]}"#,
     ])
-    func lintsStrictWithoutWarnings(values: String) throws {
-        let messages = try HelmSDK.lint(Self.values(values))
+    func lintsStrictWithoutWarnings(values: String) async throws {
+        let messages = try await HelmSDK.lint(Self.values(values))
         // Severity 1 is information ("icon is recommended"); 2 warnings, 3 errors.
         #expect(messages.filter { $0.severity >= 2 }.isEmpty, "\(messages)")
     }
@@ -227,20 +227,20 @@ struct HelmChartTests {
         (#"{"defaultInterval": "30 seconds"}"#, "at '/defaultInterval'"),
         (#"{"log": {"level": "verbose"}}"#, "at '/log/level'"),
     ])
-    func theSchemaRefusesBadValuesSayingWhere(values: String, message: String) throws {
+    func theSchemaRefusesBadValuesSayingWhere(values: String, message: String) async throws {
         do {
-            _ = try HelmSDK.render(Self.values(values))
+            _ = try await HelmSDK.render(Self.values(values))
             Issue.record("Helm rendered \(values)")
         } catch let refusal as HelmSDK.Refusal {
             #expect(refusal.description.contains(message), "\(refusal)")
         }
     }
 
-    @Test func notesSayHowToCheckAndAnnotate() throws {
-        let notes = try #require(try HelmSDK.render().first { $0.key.hasSuffix("NOTES.txt") }?.value)
+    @Test func notesSayHowToCheckAndAnnotate() async throws {
+        let notes = try #require(try await HelmSDK.render().first { $0.key.hasSuffix("NOTES.txt") }?.value)
         #expect(notes.contains("helm test hpa-operator -n hpa-operator-system"))
         #expect(notes.contains("hpa-operator check --operator-namespace hpa-operator-system"))
         #expect(notes.contains("prometheus.rps.hpa.autoscaling.banzaicloud.io/query"))
-        #expect(try HelmSDK.render(["prometheus": ["server": ""]]).first { $0.key.hasSuffix("NOTES.txt") }?.value.contains("WARNING: prometheus.server is empty") == true)
+        #expect(try await HelmSDK.render(["prometheus": ["server": ""]]).first { $0.key.hasSuffix("NOTES.txt") }?.value.contains("WARNING: prometheus.server is empty") == true)
     }
 }

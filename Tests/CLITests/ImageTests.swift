@@ -25,13 +25,13 @@ import Testing
 
     /// The Debian packages holding the binary's direct shared libraries (ELF NEEDED). Swift's own
     /// runtime libraries are not among them in the image: `make release` links them statically.
-    static func neededPackages(_ binary: String) throws -> (packages: Set<String>, unresolved: [String]) {
+    static func neededPackages(_ binary: String) async throws -> (packages: Set<String>, unresolved: [String]) {
         let readelf = try Tool.path("readelf", hint: "binutils")
-        let dynamic = try Tool.run(readelf, ["-d", binary]).stdout
+        let dynamic = try await Tool.run(readelf, ["-d", binary]).stdout
         let libraries = dynamic.split(separator: "\n").filter { $0.contains("(NEEDED)") }
             .compactMap { $0.split(separator: "[").last?.split(separator: "]").first.map(String.init) }
         let swiftRuntime = ["libswift", "libFoundation", "lib_FoundationICU", "libdispatch", "libBlocksRuntime"]
-        let cache = try Tool.run(Tool.path("ldconfig", hint: "libc-bin"), ["-p"]).stdout
+        let cache = try await Tool.run(Tool.path("ldconfig", hint: "libc-bin"), ["-p"]).stdout
         let dpkg = try Tool.path("dpkg", hint: "dpkg")
         var packages = Set<String>()
         var unresolved: [String] = []
@@ -40,21 +40,23 @@ import Testing
                 .components(separatedBy: " => ").last ?? ""
             let real = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
             let candidates = [path, real].flatMap { [$0, $0.hasPrefix("/usr/") ? String($0.dropFirst(4)) : "/usr" + $0] }
-            let owner = try candidates.lazy.compactMap { candidate -> String? in
-                let result = try Tool.run(dpkg, ["-S", candidate])
-                guard result.status == 0 else { return nil }
-                return result.stdout.split(separator: ":").first.map(String.init)
-            }.first
+            var owner: String?
+            for candidate in candidates {
+                let result = try await Tool.run(dpkg, ["-S", candidate])
+                guard result.status == 0 else { continue }
+                owner = result.stdout.split(separator: ":").first.map(String.init)
+                break
+            }
             if let owner { packages.insert(owner) } else { unresolved.append(library) }
         }
         return (packages, unresolved)
     }
 
-    @Test func theRuntimeStageInstallsExactlyTheLibrariesTheBinaryNeeds() throws {
+    @Test func theRuntimeStageInstallsExactlyTheLibrariesTheBinaryNeeds() async throws {
         // The release binary when built (its Swift runtime is static), else the one under test.
         let release = CLI.packageRoot.appendingPathComponent(".build/release/hpa-operator").path
         let binary = FileManager.default.fileExists(atPath: release) ? release : CLI.executable.path
-        let (needed, unresolved) = try Self.neededPackages(binary)
+        let (needed, unresolved) = try await Self.neededPackages(binary)
         #expect(unresolved.isEmpty, "libraries no Debian package provides: \(unresolved)")
         #expect(needed.contains("libcurl4"))
         let installed = try Self.dockerfilePackages()

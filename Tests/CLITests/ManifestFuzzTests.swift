@@ -39,14 +39,14 @@ import TestSupport
         """,
     ]
 
-    @Test func mutatedManifestsGetPrintableMessages() throws {
+    @Test func mutatedManifestsGetPrintableMessages() async throws {
         var fuzzer = Fuzzer()
         // Documents per file, several files: each file is one `render` process.
         let perFile = 60
         for file in 0..<max(1, Fuzzer.iterations / perFile) {
             let documents = (0..<perFile).map { _ in fuzzer.mutate(fuzzer.pick(Self.manifests)) }
             let path = try CLI.manifest(documents.joined(separator: "\n---\n"))
-            let result = try CLI.run(["render", "-f", path], timeout: .seconds(120))
+            let result = try await CLI.run(["render", "-f", path], timeout: .seconds(120))
             let context = "seed \(Fuzzer.seed) file \(file) (\(path))"
             #expect(result.status == 0 || result.status == 1, "\(context): exit status \(result.status)")
             for line in result.stderrLines {

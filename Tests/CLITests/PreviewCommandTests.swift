@@ -13,11 +13,11 @@ import TestSupport
         let prometheus = try await PrometheusFixture.start(openMetricsFiles: try Self.sampleData())
         defer { prometheus.stop() }
         let arguments = ["preview", "-f", "samples/", "--prometheus-server", prometheus.url, "--prometheus-server-alias", "thanos=\(prometheus.url)", "--time", "2024-05-01T12:00:00Z"]
-        let table = try CLI.run(arguments)
+        let table = try await CLI.run(arguments)
         #expect(table.status == 0, "\(table.stderr)")
         try CLI.expectGolden(table.stdout, "preview-samples.txt")
 
-        let json = try CLI.run(arguments + ["-o", "json"])
+        let json = try await CLI.run(arguments + ["-o", "json"])
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
         let desired = Dictionary(uniqueKeysWithValues: rows.map { ($0["name"] as? String ?? "", $0["desired"] as? Int ?? -1) })
         #expect(desired == ["api": 3, "events-consumer": 4, "flask-admin": 3, "nginx": 8, "orders": 2, "payments": 3, "report-worker": 0])
@@ -48,7 +48,7 @@ import TestSupport
             spec:
               replicas: 4
             """)
-        let result = try CLI.run(["preview", "-f", manifest, "--prometheus-server", prometheus.url, "--time", "2024-05-01T12:00:00Z"])
+        let result = try await CLI.run(["preview", "-f", manifest, "--prometheus-server", prometheus.url, "--time", "2024-05-01T12:00:00Z"])
         #expect(result.status == 0)
         #expect(result.stdout == """
             NAME          REFERENCE                TARGETS              MINPODS   MAXPODS   REPLICAS   DESIRED
@@ -59,8 +59,8 @@ import TestSupport
             """)
     }
 
-    @Test func theInvalidSamplePrintsItsAnnotationErrorsAndExits1() throws {
-        let result = try CLI.run(["preview", "-f", "samples/invalid/", "--time", "2024-05-01T12:00:00Z"])
+    @Test func theInvalidSamplePrintsItsAnnotationErrorsAndExits1() async throws {
+        let result = try await CLI.run(["preview", "-f", "samples/invalid/", "--time", "2024-05-01T12:00:00Z"])
         #expect(result.status == 1)
         #expect(result.stdout.isEmpty)
         #expect(result.stderrLines.contains("shop/checkout: prometheus.rps.hpa.autoscaling.banzaicloud.io/targetAverageValue: '40x' is not a quantity (examples: 40, 500m, 1.5, 10k, 2e3, 512Mi)"))
@@ -92,11 +92,11 @@ extension PreviewCommandTests {
                 """)
         }
         let lag = #"sum(kafka_consumergroup_lag{consumergroup="events-consumer",topic="events"})"#
-        let awake = try CLI.run(["preview", "-f", try manifest(query: lag), "--prometheus-server", prometheus.url, "--time", "2024-05-01T12:00:00Z"])
+        let awake = try await CLI.run(["preview", "-f", try manifest(query: lag), "--prometheus-server", prometheus.url, "--time", "2024-05-01T12:00:00Z"])
         #expect(awake.status == 0, "\(awake.stderr)")
         #expect(awake.stdout.contains("lag-worker: lag: active (3500 > threshold 100)"), "\(awake.stdout)")
         #expect(awake.stdout.contains("a threshold is exceeded: the operator scales to 1 and the HPA to 4"), "\(awake.stdout)")
-        let unknown = try CLI.run(["preview", "-f", try manifest(query: #"sum(no_such_metric)"#), "--prometheus-server", prometheus.url, "--time", "2024-05-01T12:00:00Z", "-o", "json"])
+        let unknown = try await CLI.run(["preview", "-f", try manifest(query: #"sum(no_such_metric)"#), "--prometheus-server", prometheus.url, "--time", "2024-05-01T12:00:00Z", "-o", "json"])
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(unknown.stdout.utf8)) as? [[String: Any]])
         #expect(rows.first?["desired"] as? Int == 0)
         #expect((rows.first?["metrics"] as? [[String: Any]])?.first?["activation"] as? String == "unknown")

@@ -19,7 +19,7 @@ import TestSupport
         defer { prometheus.stop() }
         let common = ["query", "--prometheus-server", prometheus.url, "--time", "2023-11-14T22:14:20Z"]
 
-        let value = try CLI.run(common + [Self.rps])
+        let value = try await CLI.run(common + [Self.rps])
         #expect(value.status == 0)
         #expect(value.stdout == """
             value:    9.166666666666666
@@ -28,47 +28,47 @@ import TestSupport
 
             """)
 
-        let perReplica = try CLI.run(common + ["--per-replica", "2", Self.rps])
+        let perReplica = try await CLI.run(common + ["--per-replica", "2", Self.rps])
         #expect(perReplica.stdout.contains("value:    9.166666666666666 / 2 replicas\nquantity: 4583m\n"))
 
-        let pods = try CLI.run(common + ["--pods", #"sum by (pod) (rate(http_requests_total{app="shop"}[2m]))"#])
+        let pods = try await CLI.run(common + ["--pods", #"sum by (pod) (rate(http_requests_total{app="shop"}[2m]))"#])
         #expect(pods.stdout == """
             shop-1\t5833m\t(5.833333333333333 at 2023-11-14T22:14:20Z (1700000060))
             shop-2\t3333m\t(3.333333333333333 at 2023-11-14T22:14:20Z (1700000060))
 
             """)
 
-        let twoSeries = try CLI.run(common + ["rate(http_requests_total[2m])"])
+        let twoSeries = try await CLI.run(common + ["rate(http_requests_total[2m])"])
         #expect(twoSeries.status == 1)
         #expect(twoSeries.stdout.isEmpty)
         #expect(twoSeries.stderr == "error: query returned 2 series; aggregate with sum() or max()\n")
 
-        let empty = try CLI.run(common + [#"http_requests_total{app="none"}"#])
+        let empty = try await CLI.run(common + [#"http_requests_total{app="none"}"#])
         #expect(empty.status == 1)
         #expect(empty.stderr == "error: no data: the query returned an empty vector (it is never taken as 0)\n")
 
-        let syntax = try CLI.run(common + ["sum("])
+        let syntax = try await CLI.run(common + ["sum("])
         #expect(syntax.status == 1)
         #expect(syntax.stderr == "error: Prometheus error (bad_data): invalid parameter \"query\": 1:5: parse error: unclosed left parenthesis\n")
 
-        let unix = try CLI.run(["query", "--prometheus-server", prometheus.url, "--time", "1700000060", Self.rps])
+        let unix = try await CLI.run(["query", "--prometheus-server", prometheus.url, "--time", "1700000060", Self.rps])
         #expect(unix.stdout.contains("quantity: 9167m"))
     }
 
-    @Test func unusableArgumentsAreRefusedBeforeAnyQuery() throws {
-        let noServer = try CLI.run(["query", "vector(1)"])
+    @Test func unusableArgumentsAreRefusedBeforeAnyQuery() async throws {
+        let noServer = try await CLI.run(["query", "vector(1)"])
         #expect(noServer.status == 64)
         #expect(noServer.stderr.contains("give --prometheus-server URL"))
 
-        let badTime = try CLI.run(["query", "--prometheus-server", "http://127.0.0.1:1", "--time", "yesterday", "vector(1)"])
+        let badTime = try await CLI.run(["query", "--prometheus-server", "http://127.0.0.1:1", "--time", "yesterday", "vector(1)"])
         #expect(badTime.status == 64)
         #expect(badTime.stderr.contains("--time: 'yesterday' is neither RFC 3339"))
 
-        let badURL = try CLI.run(["query", "--prometheus-server", "prometheus:9090", "vector(1)"])
+        let badURL = try await CLI.run(["query", "--prometheus-server", "prometheus:9090", "vector(1)"])
         #expect(badURL.status == 64)
         #expect(badURL.stderr.contains("--prometheus-server: 'prometheus:9090' is not an http(s) URL"))
 
-        let down = try CLI.run(["query", "--prometheus-server", "http://127.0.0.1:\(try freePort())", "vector(1)"])
+        let down = try await CLI.run(["query", "--prometheus-server", "http://127.0.0.1:\(try freePort())", "vector(1)"])
         #expect(down.status == 1)
         #expect(down.stderr.contains("is unreachable: connection refused"))
     }

@@ -4,15 +4,15 @@ import Testing
 @Suite("hpa-operator render")
 struct RenderCommandTests {
     @Test(arguments: ["object", "pod", "external"])
-    func samplesInEveryStyle(style: String) throws {
-        let result = try CLI.run(["render", "-f", "samples/", "--metric-style", style])
+    func samplesInEveryStyle(style: String) async throws {
+        let result = try await CLI.run(["render", "-f", "samples/", "--metric-style", style])
         #expect(result.status == 0)
         #expect(result.stderr == "")
         try CLI.expectGolden(result.stdout, "samples.\(style).yaml")
     }
 
-    @Test func jsonOutputIsAList() throws {
-        let result = try CLI.run(["render", "-f", "samples/", "-o", "json"])
+    @Test func jsonOutputIsAList() async throws {
+        let result = try await CLI.run(["render", "-f", "samples/", "-o", "json"])
         #expect(result.status == 0)
         try CLI.expectGolden(result.stdout, "samples.object.json")
         let list = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
@@ -22,8 +22,8 @@ struct RenderCommandTests {
         #expect(result.stderr.contains("note: batch/report-worker: minReplicas 0: hpa-operator scales Deployment report-worker between 0 and 1 replicas"))
     }
 
-    @Test func invalidSampleReportsEveryProblemAndExits1() throws {
-        let result = try CLI.run(["render", "-f", "samples/invalid/broken-annotations.yaml"])
+    @Test func invalidSampleReportsEveryProblemAndExits1() async throws {
+        let result = try await CLI.run(["render", "-f", "samples/invalid/broken-annotations.yaml"])
         #expect(result.status == 1)
         #expect(result.stdout == "")
         #expect(result.stderrLines == [
@@ -33,14 +33,14 @@ struct RenderCommandTests {
         ])
     }
 
-    @Test func validWorkloadsAreRenderedEvenWhenOthersAreInvalid() throws {
-        let result = try CLI.run(["render", "-f", "samples/invalid/", "-f", "samples/flask-admin.yaml"])
+    @Test func validWorkloadsAreRenderedEvenWhenOthersAreInvalid() async throws {
+        let result = try await CLI.run(["render", "-f", "samples/invalid/", "-f", "samples/flask-admin.yaml"])
         #expect(result.status == 1)
         #expect(result.stdout.contains("name: flask-admin"))
         #expect(result.stderrLines.count == 3)
     }
 
-    @Test func standardInputWithAListSkipsWhatItCannotAutoscale() throws {
+    @Test func standardInputWithAListSkipsWhatItCannotAutoscale() async throws {
         let list = """
             {"apiVersion": "v1", "kind": "List", "items": [
               {"apiVersion": "apps/v1", "kind": "Deployment",
@@ -53,7 +53,7 @@ struct RenderCommandTests {
               {"apiVersion": "extensions/v1beta1", "kind": "Deployment", "metadata": {"name": "old"}}
             ]}
             """
-        let result = try CLI.run(["render", "-f", "-"], stdin: list)
+        let result = try await CLI.run(["render", "-f", "-"], stdin: list)
         #expect(result.status == 0)
         #expect(result.stdout == """
             apiVersion: autoscaling/v2
@@ -95,15 +95,15 @@ struct RenderCommandTests {
 
     /// `kubectl get -o json` escapes characters outside the BMP as surrogate pairs; libyaml refuses
     /// them, JSON does not, so the workload renders.
-    @Test func jsonWithAnEscapedSurrogatePairIsRead() throws {
+    @Test func jsonWithAnEscapedSurrogatePairIsRead() async throws {
         let deployment = #"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"prod","labels":{"team":"\ud83d\ude00"},"annotations":{"hpa.autoscaling.banzaicloud.io/minReplicas":"1","hpa.autoscaling.banzaicloud.io/maxReplicas":"3","cpu.hpa.autoscaling.banzaicloud.io/targetAverageUtilization":"70"}}}"#
-        let result = try CLI.run(["render", "-f", "-"], stdin: deployment)
+        let result = try await CLI.run(["render", "-f", "-"], stdin: deployment)
         #expect(result.stderr == "")
         #expect(result.status == 0)
         #expect(result.stdout.contains("name: web"))
     }
 
-    @Test func warningsDoNotFailTheRender() throws {
+    @Test func warningsDoNotFailTheRender() async throws {
         let path = try CLI.manifest("""
             apiVersion: apps/v1
             kind: Deployment
@@ -115,13 +115,13 @@ struct RenderCommandTests {
                 hpa.autoscaling.banzaicloud.io/maxReplica: "30"
                 cpu.hpa.autoscaling.banzaicloud.io/targetAverageUtilization: "60"
             """)
-        let result = try CLI.run(["render", "-f", path])
+        let result = try await CLI.run(["render", "-f", path])
         #expect(result.status == 0)
         #expect(result.stdout.contains("averageUtilization: 60"))
         #expect(result.stderrLines == ["warning: web: hpa.autoscaling.banzaicloud.io/maxReplica: is not a known hpa.autoscaling.banzaicloud.io annotation; ignored"])
     }
 
-    @Test func yamlSyntaxErrorsNameFileAndLine() throws {
+    @Test func yamlSyntaxErrorsNameFileAndLine() async throws {
         let path = try CLI.manifest("""
             apiVersion: apps/v1
             kind: Deployment
@@ -129,14 +129,14 @@ struct RenderCommandTests {
               name: web
                annotations: broken
             """)
-        let result = try CLI.run(["render", "-f", path])
+        let result = try await CLI.run(["render", "-f", path])
         #expect(result.status == 1)
         #expect(result.stderrLines == ["error: \(path):5: line 5, column 15: mapping values are not allowed in this context"])
     }
 
     /// A broken document (a duplicate key, nesting past libyaml's limit) is named by its line in
     /// the file, in a line of its own, and the documents around it still render.
-    @Test func aBrokenDocumentDoesNotStopTheOthers() throws {
+    @Test func aBrokenDocumentDoesNotStopTheOthers() async throws {
         func workload(_ name: String, extra: String = "") -> String {
             """
             apiVersion: apps/v1
@@ -155,7 +155,7 @@ struct RenderCommandTests {
             workload("first"), workload("twice", extra: "\n  name: again"), workload("third"),
             "--- \nkind: \(deep)", "...", workload("last"),
         ].joined(separator: "\n---\n"))
-        let result = try CLI.run(["render", "-f", path])
+        let result = try await CLI.run(["render", "-f", path])
         #expect(result.status == 1)
         #expect(result.stdout.components(separatedBy: "kind: HorizontalPodAutoscaler").count == 4)
         for name in ["first", "third", "last"] { #expect(result.stdout.contains("name: \(name)\n")) }
@@ -165,7 +165,7 @@ struct RenderCommandTests {
         ])
     }
 
-    @Test func wrongFieldTypesNameTheField() throws {
+    @Test func wrongFieldTypesNameTheField() async throws {
         let path = try CLI.manifest("""
             apiVersion: apps/v1
             kind: Deployment
@@ -181,7 +181,7 @@ struct RenderCommandTests {
               name: db
               annotations: [a, b]
             """)
-        let result = try CLI.run(["render", "-f", path])
+        let result = try await CLI.run(["render", "-f", path])
         #expect(result.status == 1)
         #expect(result.stderrLines == [
             "error: \(path):1: Deployment prod/web: spec.replicas: expected a whole number",
@@ -189,17 +189,17 @@ struct RenderCommandTests {
         ])
     }
 
-    @Test func missingFileIsNamed() throws {
-        let result = try CLI.run(["render", "-f", "no/such/file.yaml"])
+    @Test func missingFileIsNamed() async throws {
+        let result = try await CLI.run(["render", "-f", "no/such/file.yaml"])
         #expect(result.status == 1)
         #expect(result.stderrLines == ["error: no/such/file.yaml: no such file or directory"])
     }
 
-    @Test func usageErrors() throws {
-        let noFile = try CLI.run(["render"])
+    @Test func usageErrors() async throws {
+        let noFile = try await CLI.run(["render"])
         #expect(noFile.status == 64)
         #expect(noFile.stderr.contains("-f"))
-        let badStyle = try CLI.run(["render", "-f", "samples/", "--metric-style", "pods"])
+        let badStyle = try await CLI.run(["render", "-f", "samples/", "--metric-style", "pods"])
         #expect(badStyle.status == 64)
         #expect(badStyle.stderr.contains("pods"))
     }

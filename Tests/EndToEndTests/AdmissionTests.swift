@@ -32,8 +32,8 @@ extension RealCluster {
         }
 
         /// `kubectl apply -f -`, with its exit status and both outputs.
-        static func apply(_ cluster: Cluster, _ manifest: String) throws -> (status: Int32, stdout: String, stderr: String) {
-            try Tool.run(try Tool.path("kubectl", hint: "kubectl"), ["--kubeconfig", cluster.plane.adminKubeconfig.path, "apply", "-f", "-"], stdin: manifest)
+        static func apply(_ cluster: Cluster, _ manifest: String) async throws -> Tool.Result {
+            try await Tool.run(try Tool.path("kubectl", hint: "kubectl"), ["--kubeconfig", cluster.plane.adminKubeconfig.path, "apply", "-f", "-"], stdin: manifest)
         }
 
         static let warning = "prometheus.rps.hpa.autoscaling.banzaicloud.io/targetAverageValue: '40x' is not a quantity (examples: 40, 500m, 1.5, 10k, 2e3, 512Mi)"
@@ -51,15 +51,15 @@ extension RealCluster {
                 let configuration = try await cluster.json("/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/hpa-operator")
                 return ((configuration["webhooks"] as? [[String: Any]])?.first?["clientConfig"] as? [String: Any])?["caBundle"] as? String != nil
             }
-            let warned = try Self.apply(cluster, Self.deployment("web", namespace: namespace))
+            let warned = try await Self.apply(cluster, Self.deployment("web", namespace: namespace))
             #expect(warned.status == 0, "\(warned.stderr)")
             #expect(warned.stderr.contains("Warning: \(Self.warning)"), "\(warned.stderr)")
             // Valid annotations: no warning.
-            let valid = try Self.apply(cluster, Self.deployment("web", namespace: namespace, target: "40"))
+            let valid = try await Self.apply(cluster, Self.deployment("web", namespace: namespace, target: "40"))
             #expect(valid.status == 0 && !valid.stderr.contains("Warning"), "\(valid.stderr)")
 
             try await cluster.useOperator(overrides: ["--admission-deny-invalid"])
-            let refused = try Self.apply(cluster, Self.deployment("strict", namespace: namespace))
+            let refused = try await Self.apply(cluster, Self.deployment("strict", namespace: namespace))
             #expect(refused.status != 0)
             #expect(refused.stderr.contains("denied the request: invalid hpa.autoscaling.banzaicloud.io annotations: \(Self.warning)"), "\(refused.stderr)")
             let stored = try? await cluster.json("/apis/apps/v1/namespaces/\(namespace)/deployments/strict")
@@ -68,7 +68,7 @@ extension RealCluster {
             // The operator down: the apiserver lets writes through without waiting.
             await cluster.stopOperator("operator-a")
             let started = ContinuousClock.now
-            let unchecked = try Self.apply(cluster, Self.deployment("unchecked", namespace: namespace))
+            let unchecked = try await Self.apply(cluster, Self.deployment("unchecked", namespace: namespace))
             #expect(unchecked.status == 0, "\(unchecked.stderr)")
             #expect(ContinuousClock.now - started < .seconds(30))
             try await cluster.useOperator()
@@ -106,7 +106,7 @@ extension RealCluster {
             ] as [String: Any])
             // The apiserver picks the configuration up within a moment: apply until it is called.
             try await cluster.eventually("the capture webhook to be called") {
-                _ = try? Self.apply(cluster, Self.deployment("captured-\(UUID().uuidString.prefix(6).lowercased())", namespace: namespace))
+                _ = try? await Self.apply(cluster, Self.deployment("captured-\(UUID().uuidString.prefix(6).lowercased())", namespace: namespace))
                 return captured.withLock { $0 } != nil
             }
             _ = try await cluster.client.raw("DELETE", "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/capture")

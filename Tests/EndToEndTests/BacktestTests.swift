@@ -46,7 +46,7 @@ extension RealCluster {
             let end = Date()
 
             let manifest = try Self.manifest(namespace: namespace, annotations: annotations)
-            let result = try Tool.run(BuiltProduct.path("hpa-operator"), [
+            let result = try await Tool.run(BuiltProduct.path("hpa-operator"), [
                 "backtest", "-f", manifest, "--prometheus-server", cluster.prometheus.url, "--from", Timestamp.rfc3339(start.addingTimeInterval(-4)),
                 "--to", Timestamp.rfc3339(end), "--step", "2s", "--start-replicas", "2", "-o", "json",
             ])

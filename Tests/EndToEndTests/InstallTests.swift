@@ -31,7 +31,7 @@ extension RealCluster {
             _ = try await cluster.client.raw("GET", "/api/v1/namespaces/hpa-operator-system/secrets/hpa-operator-serving")
 
             // A pipeline re-applies the same install: it converges, and the patched caBundle stays.
-            try cluster.plane.kubectl(["apply", "-k", Cluster.packageRoot.appendingPathComponent("config/default").path])
+            try await cluster.plane.kubectl(["apply", "-k", Cluster.packageRoot.appendingPathComponent("config/default").path])
             for name in Self.apiServices {
                 let spec = try #require(try await cluster.json("/apis/apiregistration.k8s.io/v1/apiservices/\(name)")["spec"] as? [String: Any])
                 #expect(spec["caBundle"] as? String == bundles[name], "re-applying config/default changed \(name)'s caBundle")

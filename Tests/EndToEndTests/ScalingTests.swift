@@ -165,7 +165,7 @@ extension RealCluster {
 extension Cluster {
     /// `kubectl get --raw PATH` through the aggregator: the items' values, or nil while it errs.
     func rawValues(_ path: String) async throws -> [String]? {
-        let result = try Tool.run(try Tool.path("kubectl", hint: "kubectl"), ["--kubeconfig", plane.adminKubeconfig.path, "get", "--raw", path])
+        let result = try await Tool.run(try Tool.path("kubectl", hint: "kubectl"), ["--kubeconfig", plane.adminKubeconfig.path, "get", "--raw", path])
         guard result.status == 0, let list = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
               let items = list["items"] as? [[String: Any]] else { return nil }
         return items.compactMap { $0["value"] as? String }

@@ -179,19 +179,19 @@ import TestSupport
     @Test func pipelinedHeadCloseAndMalformedRequests() async throws {
         let running = try await Running(store: await Values.store(at: Date()), authentication: true)
         let port = try #require(running.server.port)
-        func exchange(_ requests: String) throws -> String {
+        func exchange(_ requests: String) async throws -> String {
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("requests-\(UUID().uuidString)")
             try Data(requests.utf8).write(to: file)
             defer { try? FileManager.default.removeItem(at: file) }
             // -quiet reads the answers until the server closes the connection; `timeout` exits 124
             // if it had to end a connection the server kept open.
-            let result = try Tool.run("/bin/bash", ["-c", "timeout 10 openssl s_client -quiet -connect 127.0.0.1:\(port) < \(file.path) 2>/dev/null"])
+            let result = try await Tool.run("/bin/bash", ["-c", "timeout 10 openssl s_client -quiet -connect 127.0.0.1:\(port) < \(file.path) 2>/dev/null"])
             #expect(result.status != 124, "the server did not close the connection")
             return result.stdout
         }
         // Three requests in one write: answered in order; `+` in a query is a space, as Go reads it;
         // HEAD gets headers only; `Connection: close` ends the connection after its answer.
-        let answers = try exchange(
+        let answers = try await exchange(
             "GET /apis/external.metrics.k8s.io/v1beta1/namespaces/default/queue_depth?labelSelector=queue%3Dorders,type+in+(prometheus) HTTP/1.1\r\nHost: x\r\n\r\n"
             + "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
             + "GET /apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/%2A/requests_per_second HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -203,7 +203,7 @@ import TestSupport
         #expect(pods.hasPrefix("200 OK\r\n") && pods.contains("Connection: close\r\n") && pods.contains("d-pods-2"))
 
         // Not HTTP at all: 400, and the connection is closed.
-        let malformed = try exchange("NOT HTTP\r\n\r\n")
+        let malformed = try await exchange("NOT HTTP\r\n\r\n")
         #expect(malformed.hasPrefix("HTTP/1.1 400 Bad Request\r\n") && malformed.contains("Connection: close\r\n"), "\(malformed)")
         await running.stop()
     }
@@ -214,12 +214,13 @@ import TestSupport
         let running = try await Running(store: await Values.store(at: Date()), authentication: true)
         let port = try #require(running.server.port)
         // Without -quiet (which ignores end of input), s_client ends the connection when its input ends.
-        let result = try Tool.run("/bin/bash", ["-c", "printf 'GET /healthz HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' | timeout 10 openssl s_client -connect 127.0.0.1:\(port) >/dev/null 2>&1; echo $?"])
+        let result = try await Tool.run("/bin/bash", ["-c", "printf 'GET /healthz HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' | timeout 10 openssl s_client -connect 127.0.0.1:\(port) >/dev/null 2>&1; echo $?"])
         #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) != "124")
-        let lingering = { try Tool.run("/bin/bash", ["-c", "ss -Htn state close-wait '( sport = :\(port) )' | wc -l"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
+        let lingering = { () async throws -> String in try await Tool.run("/bin/bash", ["-c", "ss -Htn state close-wait '( sport = :\(port) )' | wc -l"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
         // Well inside the 120 s idle timeout that closed them before.
-        let closed = try await Poll.until(timeout: .seconds(60)) { try lingering() == "0" }
-        #expect(closed, "connections left in CLOSE-WAIT: \((try? lingering()) ?? "?")")
+        let closed = try await Poll.until(timeout: .seconds(60)) { try await lingering() == "0" }
+        let left = (try? await lingering()) ?? "?"
+        #expect(closed, "connections left in CLOSE-WAIT: \(left)")
         await running.stop()
     }
 

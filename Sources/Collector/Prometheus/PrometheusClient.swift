@@ -84,7 +84,9 @@ public final class PrometheusClient: Sendable {
                 try? await Task.sleep(for: remaining)
                 resume(.failure(timedOut))
             }
-            Task.detached {
+            // On a thread of its own, not the cooperative pool: a decode of seconds must not hold
+            // one of its few threads, which the timer above and every other task need.
+            DispatchQueue.global().async {
                 do throws(PrometheusError) { resume(.success(try decoder(response))) } catch { resume(.failure(error)) }
                 timer.cancel()
             }

@@ -17,7 +17,7 @@ public enum ClusterBinaries {
     }
 
     /// The folder holding both binaries (unpacking the shared copy when that is the source).
-    public static func folder() throws -> URL {
+    public static func folder() async throws -> URL {
         if let folder = environmentFolder {
             let url = URL(fileURLWithPath: folder)
             for binary in ["kube-apiserver", "kube-controller-manager"] where !FileManager.default.isExecutableFile(atPath: url.appendingPathComponent(binary).path) {
@@ -25,7 +25,7 @@ public enum ClusterBinaries {
             }
             return url
         }
-        let result = try Tool.run(sharedUnpack.path, [])
+        let result = try await Tool.run(sharedUnpack.path, [])
         let folder = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         guard result.status == 0, !folder.isEmpty else { throw ToolError("\(sharedUnpack.path) failed: \(result.stderr)") }
         return URL(fileURLWithPath: folder)

@@ -20,10 +20,10 @@ extension ControlPlane {
     /// names; and a kubeconfig with a TokenRequest token of its ServiceAccount. `prometheus` nil
     /// leaves `--prometheus-server` out (nothing is collected).
     public func installConfigDefault(prometheus: String?) async throws -> Installation {
-        let output = try kubectl(["apply", "-k", Self.configDefault])
+        let output = try await kubectl(["apply", "-k", Self.configDefault])
         try await pointService("hpa-operator", namespace: Self.operatorNamespace)
-        let kubeconfig = try serviceAccountKubeconfig("hpa-operator", namespace: Self.operatorNamespace)
-        var arguments = try Self.configDefaultRunArguments()
+        let kubeconfig = try await serviceAccountKubeconfig("hpa-operator", namespace: Self.operatorNamespace)
+        var arguments = try await Self.configDefaultRunArguments()
         if let prometheus {
             arguments = arguments.map { $0.replacingOccurrences(of: "$(PROMETHEUS_SERVER)", with: prometheus) }
         } else {
@@ -40,14 +40,14 @@ extension ControlPlane {
     }
 
     /// A kubeconfig with a TokenRequest token of that ServiceAccount: its RBAC, nothing more.
-    public func serviceAccountKubeconfig(_ name: String, namespace: String) throws -> URL {
-        let token = try kubectl(["create", "token", name, "-n", namespace, "--duration=6h"]).trimmingCharacters(in: .whitespacesAndNewlines)
+    public func serviceAccountKubeconfig(_ name: String, namespace: String) async throws -> URL {
+        let token = try await kubectl(["create", "token", name, "-n", namespace, "--duration=6h"]).trimmingCharacters(in: .whitespacesAndNewlines)
         return try writeKubeconfig(token: token, name: "\(namespace).\(name).kubeconfig")
     }
 
     /// The container arguments of config/default's Deployment after `run`, as kustomize renders them.
-    static func configDefaultRunArguments() throws -> [String] {
-        let rendered = try Tool.run(try Tool.path("kubectl", hint: "kubectl"), ["kustomize", configDefault])
+    static func configDefaultRunArguments() async throws -> [String] {
+        let rendered = try await Tool.run(try Tool.path("kubectl", hint: "kubectl"), ["kustomize", configDefault])
         guard rendered.status == 0 else { throw ControlPlaneError("kubectl kustomize config/default failed: \(rendered.stderr)") }
         return try runArguments(in: rendered.stdout)
     }

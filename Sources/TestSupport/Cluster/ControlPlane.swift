@@ -41,13 +41,13 @@ public final class ControlPlane: Sendable {
     private let apiserverBinary: String
 
     public static func start(options: Options = Options()) async throws -> ControlPlane {
-        let binaries = try ClusterBinaries.folder()
+        let binaries = try await ClusterBinaries.folder()
         let etcdBinary = try Tool.path("etcd", hint: "Debian package etcd-server")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hpa-e2e-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let reaper = try Reaper(directory: directory)
         let network: NetworkNamespace
-        do { network = try NetworkNamespace.create(reaper: reaper) } catch {
+        do { network = try await NetworkNamespace.create(reaper: reaper) } catch {
             reaper.dismiss()
             try? FileManager.default.removeItem(at: directory)
             throw error
@@ -207,8 +207,8 @@ public final class ControlPlane: Sendable {
 
     /// kubectl as cluster admin; throws with kubectl's words when it fails.
     @discardableResult
-    public func kubectl(_ arguments: [String], stdin: String? = nil) throws -> String {
-        let result = try Tool.run(try Tool.path("kubectl", hint: "kubectl"), ["--kubeconfig", adminKubeconfig.path] + arguments, stdin: stdin)
+    public func kubectl(_ arguments: [String], stdin: String? = nil) async throws -> String {
+        let result = try await Tool.run(try Tool.path("kubectl", hint: "kubectl"), ["--kubeconfig", adminKubeconfig.path] + arguments, stdin: stdin)
         guard result.status == 0 else { throw ControlPlaneError("kubectl \(arguments.joined(separator: " ")) failed: \(result.stderr)\(result.stdout)") }
         return result.stdout
     }
@@ -233,7 +233,7 @@ public final class ControlPlane: Sendable {
         let all = processes.withLock { $0.values }
         for process in all where process.name != "etcd" { await process.stop(grace: .seconds(5)) }
         for process in all where process.name == "etcd" { await process.stop(grace: .seconds(5)) }
-        network.delete()
+        await network.delete()
         reaper.dismiss()
         if ProcessInfo.processInfo.environment["HPA_OPERATOR_E2E_KEEP"] == nil {
             try? FileManager.default.removeItem(at: directory)

@@ -11,10 +11,10 @@ public struct NetworkNamespace: Sendable {
     public let address: String
 
     /// Needs root (`ip netns add`).
-    public static func create(reaper: Reaper) throws -> NetworkNamespace {
+    public static func create(reaper: Reaper) async throws -> NetworkNamespace {
         let ip = try Tool.path("ip", hint: "Debian package iproute2")
         let tag = String(format: "%06x", UInt32.random(in: 0..<0xFF_FFFF))
-        let used = (try? Tool.run(ip, ["-4", "-o", "addr"]).stdout) ?? ""
+        let used = (try? await Tool.run(ip, ["-4", "-o", "addr"]).stdout) ?? ""
         var subnet = ""
         for _ in 0..<100 {
             let candidate = "10.\(Int.random(in: 201...250)).\(Int.random(in: 0...255))"
@@ -35,9 +35,9 @@ public struct NetworkNamespace: Sendable {
             ["netns", "exec", namespace.name, ip, "link", "set", "lo", "up"],
         ]
         for step in steps {
-            let result = try Tool.run(ip, step)
+            let result = try await Tool.run(ip, step)
             guard result.status == 0 else {
-                namespace.delete()
+                await namespace.delete()
                 throw ToolError("`ip \(step.joined(separator: " "))` failed (the real-cluster suite needs root for network namespaces): \(result.stderr)")
             }
         }
@@ -49,9 +49,9 @@ public struct NetworkNamespace: Sendable {
         (try Tool.path("ip", hint: "Debian package iproute2"), ["netns", "exec", name, executable] + arguments)
     }
 
-    public func delete() {
+    public func delete() async {
         guard let ip = try? Tool.path("ip", hint: "Debian package iproute2") else { return }
-        _ = try? Tool.run(ip, ["link", "del", hostInterface])
-        _ = try? Tool.run(ip, ["netns", "del", name])
+        _ = try? await Tool.run(ip, ["link", "del", hostInterface])
+        _ = try? await Tool.run(ip, ["netns", "del", name])
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import KubeModel
 import NIOCore
+import ServiceLifecycle
 
 /// List and watch.
 extension FakeAPIHandler {
@@ -106,6 +107,8 @@ extension FakeAPIHandler {
             let tasks = [
                 Task { for await event in live { feed.yield(.event(event)) }; feed.yield(.end) },
                 Task { try? await Task.sleep(for: timeout); feed.yield(.end) },
+                // The server is stopping (the task inherits the request's shutdown context).
+                Task { try? await gracefulShutdown(); feed.yield(.end) },
                 Task {
                     while bookmarks && !Task.isCancelled {
                         try? await Task.sleep(for: options.bookmarkInterval)
