@@ -39,8 +39,8 @@ final class Harness: Sendable {
         await server.stop()
     }
 
-    /// Polls until `condition` holds (10 s at most).
-    func eventually(_ what: String, timeout: Duration = .seconds(10), sourceLocation: SourceLocation = #_sourceLocation, _ condition: () async throws -> Bool) async throws {
+    /// Polls until `condition` holds (60 s at most: a hang bound, never a speed claim).
+    func eventually(_ what: String, timeout: Duration = .seconds(60), sourceLocation: SourceLocation = #_sourceLocation, _ condition: () async throws -> Bool) async throws {
         if try await !Poll.until(timeout: timeout, condition) { Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation) }
     }
 
