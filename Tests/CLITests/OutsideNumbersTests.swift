@@ -19,7 +19,6 @@ import TestSupport
         let prometheus = try await TestHTTPServer.start { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
         }
-        // Off the cooperative pool: the stand-in answers on it while the command runs.
         let result = try await CLI.run(["query", "--prometheus-server", prometheus.url, "vector(3)"])
         await prometheus.stop()
         #expect(result.status == 0, "\(result.stderr)")

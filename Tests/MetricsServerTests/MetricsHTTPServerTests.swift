@@ -180,12 +180,9 @@ import TestSupport
         let running = try await Running(store: await Values.store(at: Date()), authentication: true)
         let port = try #require(running.server.port)
         func exchange(_ requests: String) async throws -> String {
-            let file = FileManager.default.temporaryDirectory.appendingPathComponent("requests-\(UUID().uuidString)")
-            try Data(requests.utf8).write(to: file)
-            defer { try? FileManager.default.removeItem(at: file) }
             // -quiet reads the answers until the server closes the connection; `timeout` exits 124
             // if it had to end a connection the server kept open.
-            let result = try await Tool.run("/bin/bash", ["-c", "timeout 10 openssl s_client -quiet -connect 127.0.0.1:\(port) < \(file.path) 2>/dev/null"])
+            let result = try await Tool.run("/bin/bash", ["-c", "timeout 10 openssl s_client -quiet -connect 127.0.0.1:\(port) 2>/dev/null"], stdin: requests)
             #expect(result.status != 124, "the server did not close the connection")
             return result.stdout
         }
