@@ -4,7 +4,7 @@ SHELL        := /bin/bash
 SWIFT        ?= swift
 BIN          := .build/debug/hpa-operator
 # etcd-server, iproute2 and xz-utils are for the real-control-plane suite (`make e2e`).
-APT_PACKAGES := libcurl4-openssl-dev libssl-dev prometheus binutils openssl etcd-server iproute2 xz-utils python3-venv
+APT_PACKAGES := libcurl4-openssl-dev libssl-dev prometheus binutils openssl etcd-server iproute2 xz-utils python3-venv prometheus-alertmanager
 # Waits for another apt or dpkg to finish instead of failing on its lock.
 APT_GET      := apt-get -o DPkg::Lock::Timeout=600
 

@@ -75,6 +75,7 @@ let package = Package(
             name: "MetricsServer",
             dependencies: [
                 "Certificates", "Collector", "KubeClient", "KubeModel",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

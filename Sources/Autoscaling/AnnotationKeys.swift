@@ -29,12 +29,21 @@ public enum AnnotationKeys {
         case query, targetValue, targetAverageValue, interval, server, activationThreshold
     }
 
+    /// `alertmanager.<m>…` fields: which alerts feed the metric, and its target.
+    public enum AlertmanagerField: String, CaseIterable, Sendable {
+        case alertname, matchLabels, workloadLabel, targetValue, targetAverageValue
+    }
+
     public static func resource(_ name: String, _ field: ResourceField) -> String {
         "\(name).\(domain)/\(field.rawValue)"
     }
 
     public static func prometheus(_ metric: String, _ field: PrometheusField) -> String {
         "prometheus.\(metric).\(domain)/\(field.rawValue)"
+    }
+
+    public static func alertmanager(_ metric: String, _ field: AlertmanagerField) -> String {
+        "alertmanager.\(metric).\(domain)/\(field.rawValue)"
     }
 
     /// The label every generated HPA carries.
@@ -51,6 +60,8 @@ public enum AnnotationKeys {
         case resource(name: String, field: String)
         /// `prometheus.<metric>.hpa.autoscaling.banzaicloud.io/<field>`.
         case prometheus(metric: String, field: String)
+        /// `alertmanager.<metric>.hpa.autoscaling.banzaicloud.io/<field>`.
+        case alertmanager(metric: String, field: String)
         /// Under our domain, but no shape we know.
         case unknown
     }
@@ -64,6 +75,7 @@ public enum AnnotationKeys {
         let parts = prefix.dropLast(domain.count + 1).split(separator: ".", omittingEmptySubsequences: false)
         if parts.count == 1 { return .resource(name: String(parts[0]), field: field) }
         if parts[0] == "prometheus" { return .prometheus(metric: parts.dropFirst().joined(separator: "."), field: field) }
+        if parts[0] == "alertmanager" { return .alertmanager(metric: parts.dropFirst().joined(separator: "."), field: field) }
         return .unknown
     }
 

@@ -46,12 +46,13 @@ private struct Reader {
     var global: [String: String] = [:]
     var resources: [String: [AnnotationKeys.ResourceField: String]] = [:]
     var prometheus: [String: [AnnotationKeys.PrometheusField: String]] = [:]
+    var alertmanager: [String: [AnnotationKeys.AlertmanagerField: String]] = [:]
 
     /// The longest value each of our keys may have: a query can be long, a behavior a little, the
     /// rest are numbers, durations and names. A longer value is refused unread (it is never echoed).
     static func maximumLength(of key: String) -> Int {
         if key.hasSuffix("/query") { return 16_384 }
-        if key == AnnotationKeys.behavior { return 4_096 }
+        if key == AnnotationKeys.behavior || key.hasSuffix("/matchLabels") { return 4_096 }
         return 256
     }
 
@@ -88,6 +89,13 @@ private struct Reader {
                     continue
                 }
                 prometheus[metric, default: [:]][field] = value
+            case .alertmanager(let metric, let field):
+                sawOurKey = true
+                guard let field = AnnotationKeys.AlertmanagerField(rawValue: field) else {
+                    ignore(key)
+                    continue
+                }
+                alertmanager[metric, default: [:]][field] = value
             }
         }
     }
@@ -104,8 +112,12 @@ private struct Reader {
         }
         let resourceMetrics = AnnotationKeys.resourceNames.compactMap { name in resources[name].flatMap { resourceMetric(name, $0) } }
         var prometheusMetrics = prometheus.keys.sorted().compactMap { name in prometheusMetric(name, prometheus[name]!) }
-        if resources.isEmpty && prometheus.isEmpty {
-            problems.append(.error(AnnotationKeys.domain, "no metrics configured: add a cpu, memory or prometheus.<metric> target; no HPA is created"))
+        let alertMetrics = alertmanager.keys.sorted().compactMap { name in alertMetric(name, alertmanager[name]!) }
+        if resources.isEmpty && prometheus.isEmpty && alertmanager.isEmpty {
+            problems.append(.error(AnnotationKeys.domain, "no metrics configured: add a cpu, memory, prometheus.<metric> or alertmanager.<metric> target; no HPA is created"))
+        }
+        for name in Set(prometheus.keys).intersection(alertmanager.keys).sorted() {
+            problems.append(.error(AnnotationKeys.alertmanager(name, .alertname), "the metric name '\(name)' is also a prometheus metric of this workload: give one of them another name"))
         }
         let behavior = self.behavior()
         let scaleToZero = self.scaleToZero(minReplicas: minReplicas, metrics: &prometheusMetrics)
@@ -113,7 +125,7 @@ private struct Reader {
         guard let minReplicas, let maxReplicas else { return nil }
         return AutoscalingSpec(
             minReplicas: minReplicas, maxReplicas: maxReplicas, resourceMetrics: resourceMetrics,
-            prometheusMetrics: prometheusMetrics, behavior: behavior, scaleToZero: scaleToZero, fallback: fallback)
+            prometheusMetrics: prometheusMetrics, alertMetrics: alertMetrics, behavior: behavior, scaleToZero: scaleToZero, fallback: fallback)
     }
 
     // MARK: Scale to zero and fallback
@@ -154,7 +166,9 @@ private struct Reader {
             problems.append(.error(replicasKey, "must be at least 1, got \(replicas)"))
             return nil
         }
-        if prometheus.isEmpty { problems.append(.warning(replicasKey, "applies to prometheus metrics, and this workload has none; ignored")) }
+        if prometheus.isEmpty && alertmanager.isEmpty {
+            problems.append(.warning(replicasKey, "applies to prometheus and alertmanager metrics, and this workload has none; ignored"))
+        }
         guard after != .some(nil) else { return nil }
         return Fallback(replicas: replicas, after: after ?? nil)
     }
@@ -238,15 +252,7 @@ private struct Reader {
             problems.append(.error(firstKey, "metric name '\(name)' is not valid: use letters, digits and '-' (at most 63, starting and ending with a letter or digit)"))
             return nil
         }
-        var target: PrometheusMetric.Target?
-        if let text = fields[.targetValue] {
-            if fields[.targetAverageValue] != nil {
-                problems.append(.warning(key(.targetAverageValue), "ignored: \(key(.targetValue)) is also set and takes precedence"))
-            }
-            target = positiveQuantity(key(.targetValue), text).map(PrometheusMetric.Target.value)
-        } else if let text = fields[.targetAverageValue] {
-            target = positiveQuantity(key(.targetAverageValue), text).map(PrometheusMetric.Target.averageValue)
-        }
+        let target = self.target(value: (key(.targetValue), fields[.targetValue]), averageValue: (key(.targetAverageValue), fields[.targetAverageValue]))
         let query = fields[.query]?.trimmingSpaces
         let givenTargets = [AnnotationKeys.PrometheusField.targetValue, .targetAverageValue].filter { fields[$0] != nil }
         if query == nil {
@@ -263,6 +269,53 @@ private struct Reader {
         // A given but invalid interval, server or threshold is reported; the metric is then invalid too.
         guard let query, !query.isEmpty, let target, interval != .some(nil), server != .some(nil), threshold != .some(nil) else { return nil }
         return PrometheusMetric(name: name, query: query, target: target, interval: interval ?? nil, server: server ?? nil, activationThreshold: threshold ?? nil)
+    }
+
+    /// A targetValue (the total), else a targetAverageValue (per replica); nil when neither is
+    /// given or the one that counts is invalid.
+    mutating func target(value: (key: String, text: String?), averageValue: (key: String, text: String?)) -> PrometheusMetric.Target? {
+        if let text = value.text {
+            if averageValue.text != nil {
+                problems.append(.warning(averageValue.key, "ignored: \(value.key) is also set and takes precedence"))
+            }
+            return positiveQuantity(value.key, text).map(PrometheusMetric.Target.value)
+        }
+        return averageValue.text.flatMap { positiveQuantity(averageValue.key, $0) }.map(PrometheusMetric.Target.averageValue)
+    }
+
+    // MARK: Alertmanager metrics
+
+    mutating func alertMetric(_ name: String, _ fields: [AnnotationKeys.AlertmanagerField: String]) -> AlertMetric? {
+        func key(_ field: AnnotationKeys.AlertmanagerField) -> String { AnnotationKeys.alertmanager(name, field) }
+        guard MetricName.isValid(name) else {
+            let firstKey = fields.keys.map(key).min()!
+            problems.append(.error(firstKey, "metric name '\(name)' is not valid: use letters, digits and '-' (at most 63, starting and ending with a letter or digit)"))
+            return nil
+        }
+        let before = problems.count
+        let alertname = fields[.alertname]?.trimmingSpaces
+        if alertname == nil {
+            problems.append(.error(key(.alertname), "is required: the alertname of the alert rule whose firing alerts make this metric"))
+        } else if alertname!.isEmpty {
+            problems.append(.error(key(.alertname), "is empty: give the alertname of the alert rule"))
+        }
+        var matchLabels: [String: String] = [:]
+        if let text = fields[.matchLabels] {
+            switch AlertLabels.parse(text) {
+            case .success(let labels): matchLabels = labels
+            case .failure(let problem): problems.append(.error(key(.matchLabels), problem.description))
+            }
+        }
+        let workloadLabel = fields[.workloadLabel]?.trimmingSpaces
+        if let workloadLabel, !AlertLabels.isValidName(workloadLabel) {
+            problems.append(.error(key(.workloadLabel), "'\(workloadLabel)' is not a label name (letters, digits and '_', not starting with a digit)"))
+        }
+        if fields[.targetValue] == nil && fields[.targetAverageValue] == nil {
+            problems.append(.error(key(.alertname), "has no target: add \(key(.targetValue)) (the total) or \(key(.targetAverageValue)) (per replica)"))
+        }
+        let target = self.target(value: (key(.targetValue), fields[.targetValue]), averageValue: (key(.targetAverageValue), fields[.targetAverageValue]))
+        guard problems.count == before || !problems[before...].contains(where: \.isError), let alertname, let target else { return nil }
+        return AlertMetric(name: name, alertname: alertname, matchLabels: matchLabels, workloadLabel: workloadLabel, target: target)
     }
 
     /// A duration of at least a second, as written (trimmed) and as read.

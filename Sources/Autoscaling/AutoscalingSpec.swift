@@ -10,6 +10,8 @@ public struct AutoscalingSpec: Hashable, Sendable {
     public var resourceMetrics: [ResourceMetric]
     /// Sorted by name.
     public var prometheusMetrics: [PrometheusMetric]
+    /// Sorted by name.
+    public var alertMetrics: [AlertMetric]
     /// The behavior annotation with the stabilization-window annotations applied over it.
     public var behavior: HorizontalPodAutoscalerBehavior?
     /// Set when minReplicas is 0: the operator moves the workload between 0 and 1.
@@ -19,13 +21,14 @@ public struct AutoscalingSpec: Hashable, Sendable {
 
     public init(
         minReplicas: Int32, maxReplicas: Int32, resourceMetrics: [ResourceMetric] = [],
-        prometheusMetrics: [PrometheusMetric] = [], behavior: HorizontalPodAutoscalerBehavior? = nil,
+        prometheusMetrics: [PrometheusMetric] = [], alertMetrics: [AlertMetric] = [], behavior: HorizontalPodAutoscalerBehavior? = nil,
         scaleToZero: ScaleToZero? = nil, fallback: Fallback? = nil
     ) {
         self.minReplicas = minReplicas
         self.maxReplicas = maxReplicas
         self.resourceMetrics = resourceMetrics
         self.prometheusMetrics = prometheusMetrics
+        self.alertMetrics = alertMetrics
         self.behavior = behavior
         self.scaleToZero = scaleToZero
         self.fallback = fallback
@@ -48,7 +51,7 @@ public struct ScaleToZero: Hashable, Sendable {
     }
 }
 
-/// What to hold while the workload's prometheus metrics fail.
+/// What to hold while the workload's prometheus and alertmanager metrics fail.
 public struct Fallback: Hashable, Sendable {
     public var replicas: Int32
     /// How long a metric must have failed first, as written (`90s`); nil for 3 × its interval.
@@ -103,5 +106,30 @@ public struct PrometheusMetric: Hashable, Sendable {
         self.interval = interval
         self.server = server
         self.activationThreshold = activationThreshold
+    }
+}
+
+/// A metric made of Alertmanager's firing alerts for the workload: the sum of their `value`
+/// labels or annotations (their count when they have none), served as an External metric.
+public struct AlertMetric: Hashable, Sendable {
+    public var name: String
+    public var alertname: String
+    /// Further label equalities an alert must have.
+    public var matchLabels: [String: String]
+    /// The alert label naming the workload; nil: `deployment` or `statefulset`, after its kind.
+    public var workloadLabel: String?
+    public var target: PrometheusMetric.Target
+
+    public init(name: String, alertname: String, matchLabels: [String: String] = [:], workloadLabel: String? = nil, target: PrometheusMetric.Target) {
+        self.name = name
+        self.alertname = alertname
+        self.matchLabels = matchLabels
+        self.workloadLabel = workloadLabel
+        self.target = target
+    }
+
+    /// The label naming a workload of `kind` in its alerts, unless the annotation names another.
+    public static func defaultWorkloadLabel(kind: String) -> String {
+        kind.lowercased()
     }
 }

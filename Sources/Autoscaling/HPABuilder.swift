@@ -31,8 +31,11 @@ public enum HPABuilder {
         for metric in spec.prometheusMetrics {
             metrics.append(prometheusMetric(metric, workload: workload, style: style, annotations: &annotations))
         }
+        for metric in spec.alertMetrics {
+            metrics.append(alertMetric(metric, workload: workload, annotations: &annotations))
+        }
         // The collector of every replica serves the fallback, so the HPA carries it.
-        if let fallback = spec.fallback, !spec.prometheusMetrics.isEmpty {
+        if let fallback = spec.fallback, !spec.prometheusMetrics.isEmpty || !spec.alertMetrics.isEmpty {
             annotations[OperatorAnnotations.fallbackReplicas] = String(fallback.replicas)
             if let after = fallback.after { annotations[OperatorAnnotations.fallbackAfter] = after }
         }
@@ -61,14 +64,34 @@ public enum HPABuilder {
         }
     }
 
+    private static func target(_ target: PrometheusMetric.Target) -> MetricTarget {
+        switch target {
+        case .value(let quantity): .value(quantity)
+        case .averageValue(let quantity): .averageValue(quantity)
+        }
+    }
+
+    /// An External metric of the workload's own (its label in the selector), filled by the
+    /// collector from the alerts the metric config names.
+    private static func alertMetric(_ metric: AlertMetric, workload: WorkloadReference, annotations: inout [String: String]) -> MetricSpec {
+        func set(_ key: String, _ value: String) {
+            annotations[MetricConfigKey(type: .external, metric: metric.name, collector: MetricConfigKey.alertmanagerCollector, key: key).description] = value
+        }
+        set(MetricConfigKey.alertname, metric.alertname)
+        set(MetricConfigKey.workloadLabel, metric.workloadLabel ?? AlertMetric.defaultWorkloadLabel(kind: workload.kind))
+        if !metric.matchLabels.isEmpty {
+            var writer = JSONWriter()
+            writer.map(metric.matchLabels)
+            set(MetricConfigKey.matchLabels, String(decoding: writer.bytes, as: UTF8.self))
+        }
+        let selector = LabelSelector(matchLabels: [ExternalQuery.workloadLabel: ExternalQuery.workloadValue(workload.name)])
+        return MetricSpec(external: ExternalMetricSource(metric: MetricIdentifier(name: metric.name, selector: selector), target: target(metric.target)))
+    }
+
     private static func prometheusMetric(
         _ metric: PrometheusMetric, workload: WorkloadReference, style: MetricStyle, annotations: inout [String: String]
     ) -> MetricSpec {
-        var target: MetricTarget
-        switch metric.target {
-        case .value(let quantity): target = .value(quantity)
-        case .averageValue(let quantity): target = .averageValue(quantity)
-        }
+        var target = target(metric.target)
         func set(_ type: MetricConfigKey.MetricType, _ name: String, _ key: String, _ value: String?) {
             if let value { annotations[MetricConfigKey(type: type, metric: name, key: key).description] = value }
         }

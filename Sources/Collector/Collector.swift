@@ -46,6 +46,8 @@ public final class Collector: Service, Sendable {
     private let recordsEvents: @Sendable () -> Bool
     private let now: @Sendable () -> Date
     private let metrics: CollectorMetrics
+    /// The alerts behind alertmanager metrics; nil: none are served (no Alertmanager source).
+    public let alerts: AlertBook?
     /// The metrics served from their fallback at the last look.
     private let inFallback = Mutex<[MetricKey: MetricStore.ServedFallback]>([:])
 
@@ -58,8 +60,9 @@ public final class Collector: Service, Sendable {
     public init(client: KubeClient, configuration: Configuration, logger: Logger, store: MetricStore = MetricStore(),
                 replicas: ReplicaCounter? = nil, now: @escaping @Sendable () -> Date = Date.init,
                 sharing informer: Informer<HorizontalPodAutoscaler>? = nil, recordsEvents: @escaping @Sendable () -> Bool = { true },
-                metrics: CollectorMetrics = CollectorMetrics()) {
+                metrics: CollectorMetrics = CollectorMetrics(), alerts: AlertBook? = nil) {
         self.configuration = configuration
+        self.alerts = alerts
         self.recordsEvents = recordsEvents
         self.now = now
         self.metrics = metrics
@@ -102,6 +105,7 @@ public final class Collector: Service, Sendable {
         }
         let watcher = Task {
             await Periodic.run(initialDelay: .seconds(1)) {
+                alerts?.refresh(now: now())
                 await watchFallbacks()
                 return .seconds(1)
             }
@@ -154,7 +158,8 @@ public final class Collector: Service, Sendable {
     }
 
     private func plan(_ hpa: HorizontalPodAutoscaler) async {
-        let plan = MetricPlanner.plan(hpa, servers: configuration.servers, settings: configuration.settings)
+        let plan = MetricPlanner.plan(hpa, servers: configuration.servers, settings: configuration.settings, alertSource: alerts != nil)
+        alerts?.subscribe(Self.key(hpa), plan.alerts, now: now())
         let conflicts = await scheduler.apply(Self.key(hpa), plan.metrics)
         let claimed = conflicts.map { PlanProblem(annotation: $0.metric.annotation, reason: .claimedByAnother(hpa: $0.other.description, metric: $0.metric.key.description)) }
         await report((plan.problems + claimed).sorted { $0.annotation < $1.annotation }, on: hpa)
@@ -163,6 +168,7 @@ public final class Collector: Service, Sendable {
     private func forget(namespace: String?, name: String) async {
         let key = ObjectKey(namespace: namespace, name: name)
         await scheduler.apply(key, [])
+        alerts?.subscribe(key, [], now: now())
         _ = reported.withLock { $0.removeValue(forKey: key) }
         events.forget(kind: HorizontalPodAutoscaler.kind, namespace: namespace, name: name)
     }

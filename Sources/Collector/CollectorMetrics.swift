@@ -97,6 +97,8 @@ extension MetricError {
         case .noPodsFor: "no-pods-for-selector"
         case .pending: "pending"
         case .stale: "stale"
+        case .alerts(.unknown), .alerts(.outdated): "alerts-unknown"
+        case .alerts(.notANumber): "alert-value"
         }
     }
 }

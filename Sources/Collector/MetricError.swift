@@ -23,6 +23,8 @@ public enum MetricError: Error, Hashable, Sendable, CustomStringConvertible {
     case pending
     /// The last value is older than the metrics max age.
     case stale(ageSeconds: Int, maxAgeSeconds: Int)
+    /// An alertmanager metric without a value: Alertmanager's alerts are not known, or one's value is no number.
+    case alerts(AlertValueError)
 
     /// Bounded and printable whatever came from outside (labels, statuses, curl's reasons): it
     /// reaches logs, Events and `kubectl describe hpa`.
@@ -61,6 +63,8 @@ public enum MetricError: Error, Hashable, Sendable, CustomStringConvertible {
             return "not collected yet: the first query has not been answered"
         case .stale(let age, let maxAge):
             return "the last value is \(age) s old, older than the metrics max age of \(maxAge) s; the collector is not getting fresh results"
+        case .alerts(let error):
+            return error.description
         }
     }
 }

@@ -56,6 +56,19 @@ public struct PlannedMetric: Hashable, Sendable {
     public var fallback: FallbackRule?
 }
 
+/// One alertmanager metric of one HPA: which alerts make its value, and where it goes.
+public struct PlannedAlert: Hashable, Sendable {
+    /// Its place in the HPA's `spec.metrics`.
+    public var specIndex: Int
+    public var key: MetricKey
+    public var selector: AlertState.Selector
+    /// The metric's name in the HPA.
+    public var name: String
+    /// The annotation naming the alerts, for problems about this metric.
+    public var annotation: String
+    public var fallback: FallbackRule?
+}
+
 /// An annotation the collector cannot use, named by its key.
 public struct PlanProblem: Hashable, Sendable, CustomStringConvertible {
     public enum Reason: Error, Hashable, Sendable, CustomStringConvertible {
@@ -67,6 +80,10 @@ public struct PlanProblem: Hashable, Sendable, CustomStringConvertible {
         case invalidBool(String)
         case invalidReplicas(String)
         case emptyQuery
+        case missingAlertname
+        case invalidMatchLabels(String)
+        case invalidLabelName(String)
+        case noAlertSource
         case perReplicaOnPods
         case claimedByAnother(hpa: String, metric: String)
 
@@ -90,6 +107,14 @@ public struct PlanProblem: Hashable, Sendable, CustomStringConvertible {
                 return "'\(ExternalText.sanitized(text, limit: 40))' is not a whole number of replicas, at least 1; no fallback is served"
             case .emptyQuery:
                 return "the query is empty"
+            case .missingAlertname:
+                return "an alertmanager metric needs an alertname"
+            case .invalidMatchLabels(let problem):
+                return problem
+            case .invalidLabelName(let name):
+                return "'\(ExternalText.sanitized(name, limit: 60))' is not a label name (letters, digits and '_', not starting with a digit)"
+            case .noAlertSource:
+                return "this operator has no Alertmanager source: start it with --alertmanager-url (and --alertmanager-bind-address for webhooks)"
             case .claimedByAnother(let hpa, let metric):
                 return "HPA \(hpa) already fills the metric \(metric) with another query, so this one is not collected (\(hpa) keeps its value): give the metric another name, or the same query"
             case .perReplicaOnPods:
@@ -108,24 +133,33 @@ public struct PlanProblem: Hashable, Sendable, CustomStringConvertible {
 /// What one HPA asks the collector for.
 public struct MetricPlan: Hashable, Sendable {
     public var metrics: [PlannedMetric]
+    public var alerts: [PlannedAlert]
     public var problems: [PlanProblem]
 
-    public init(metrics: [PlannedMetric], problems: [PlanProblem]) {
+    public init(metrics: [PlannedMetric], alerts: [PlannedAlert] = [], problems: [PlanProblem]) {
         self.metrics = metrics
+        self.alerts = alerts
         self.problems = problems
     }
 }
 
 /// Reads an HPA's `metric-config.*` annotations against its `spec.metrics` (SPEC §3). Pure.
 public enum MetricPlanner {
-    public static func plan(_ hpa: HorizontalPodAutoscaler, servers: PrometheusServers, settings: CollectionSettings) -> MetricPlan {
+    /// - Parameter alertSource: whether alertmanager metrics can be served (the operator reads Alertmanager).
+    public static func plan(_ hpa: HorizontalPodAutoscaler, servers: PrometheusServers, settings: CollectionSettings, alertSource: Bool = false) -> MetricPlan {
         let namespace = hpa.metadata.namespace ?? "default"
         var configs: [ConfigName: [String: String]] = [:]
+        var alertConfigs: [String: [String: String]] = [:]
         for (annotation, value) in hpa.metadata.annotations ?? [:] {
-            guard let key = MetricConfigKey(parsing: annotation), key.collector == MetricConfigKey.prometheusCollector else { continue }
-            configs[ConfigName(type: key.type, metric: key.metric), default: [:]][key.key] = value
+            guard let key = MetricConfigKey(parsing: annotation) else { continue }
+            if key.collector == MetricConfigKey.prometheusCollector {
+                configs[ConfigName(type: key.type, metric: key.metric), default: [:]][key.key] = value
+            } else if key.collector == MetricConfigKey.alertmanagerCollector, key.type == .external {
+                alertConfigs[key.metric, default: [:]][key.key] = value
+            }
         }
         var metrics: [PlannedMetric] = []
+        var alerts: [PlannedAlert] = []
         var problems: [PlanProblem] = []
         let target = hpa.spec.scaleTargetRef
         let scaleTarget = ScaleTarget(namespace: namespace, kind: target.kind, name: target.name, apiVersion: target.apiVersion)
@@ -147,6 +181,19 @@ public enum MetricPlanner {
                 metricTarget = external.target
                 let labels = external.metric.selector?.matchLabels ?? [:]
                 let key = MetricKey.external(ExternalMetricKey(namespace: namespace, metric: external.metric.name, labels: labels))
+                if let config = alertConfigs[external.metric.name] {
+                    // Alerts have no interval of their own: the default one stands in.
+                    let rule = fallback.flatMap { rule in
+                        Self.fallbackTarget(external.target).map { target in
+                            FallbackRule(replicas: rule.replicas, after: rule.after ?? settings.defaultInterval * 3, target: target, hpa: hpa.metadata.key,
+                                         metric: external.metric.name, scaleTarget: scaleTarget)
+                        }
+                    }
+                    if let alert = plannedAlert(external.metric.name, config, key: key, scaleTarget: scaleTarget, alertSource: alertSource, problems: &problems) {
+                        alerts.append(PlannedAlert(specIndex: specIndex, key: key, selector: alert.selector, name: external.metric.name, annotation: alert.annotation, fallback: rule))
+                    }
+                    continue
+                }
                 if external.metric.name == ExternalQuery.metricName, let name = labels[ExternalQuery.selectorLabel] {
                     // Banzai 0.2: the query sits under the query name, in the shared prometheus-query config.
                     source = (ConfigName(type: .external, metric: ExternalQuery.metricName), name, key)
@@ -190,10 +237,37 @@ public enum MetricPlanner {
                 maxAge: settings.metricsMaxAge ?? interval * 3, perReplica: perReplica ? scaleTarget : nil, annotation: annotationKey(source.queryKey), scaleTarget: scaleTarget,
                 name: name, fallback: rule))
         }
-        return MetricPlan(metrics: metrics, problems: problems.sorted { $0.annotation < $1.annotation })
+        return MetricPlan(metrics: metrics, alerts: alerts, problems: problems.sorted { $0.annotation < $1.annotation })
     }
 
     static let minimumDuration = Duration.seconds(1)
+
+    /// Which alerts an alertmanager metric config names, or its problems.
+    private static func plannedAlert(_ metric: String, _ config: [String: String], key: MetricKey, scaleTarget: ScaleTarget, alertSource: Bool,
+                                     problems: inout [PlanProblem]) -> (selector: AlertState.Selector, annotation: String)? {
+        let annotationKey = { (key: String) in
+            MetricConfigKey(type: .external, metric: metric, collector: MetricConfigKey.alertmanagerCollector, key: key).description
+        }
+        let before = problems.count
+        let alertname = config[MetricConfigKey.alertname]?.trimmingCharacters(in: .whitespaces) ?? ""
+        if alertname.isEmpty { problems.append(PlanProblem(annotation: annotationKey(MetricConfigKey.alertname), reason: .missingAlertname)) }
+        var matchLabels: [String: String] = [:]
+        if let text = config[MetricConfigKey.matchLabels] {
+            switch AlertLabels.parse(text) {
+            case .success(let labels): matchLabels = labels
+            case .failure(let problem): problems.append(PlanProblem(annotation: annotationKey(MetricConfigKey.matchLabels), reason: .invalidMatchLabels(problem.description)))
+            }
+        }
+        let workloadLabel = config[MetricConfigKey.workloadLabel]?.trimmingCharacters(in: .whitespaces) ?? scaleTarget.kind.lowercased()
+        if !AlertLabels.isValidName(workloadLabel) {
+            problems.append(PlanProblem(annotation: annotationKey(MetricConfigKey.workloadLabel), reason: .invalidLabelName(workloadLabel)))
+        }
+        if !alertSource { problems.append(PlanProblem(annotation: annotationKey(MetricConfigKey.alertname), reason: .noAlertSource)) }
+        guard problems.count == before else { return nil }
+        let selector = AlertState.Selector(alertname: alertname, namespace: scaleTarget.namespace, workloadLabel: workloadLabel,
+                                           workload: scaleTarget.name, matchLabels: matchLabels)
+        return (selector, annotationKey(MetricConfigKey.alertname))
+    }
 
     /// The HPA's `fallbackReplicas` and `fallbackAfter` (nil after: 3 × each metric's interval).
     private static func fallbackSettings(_ annotations: [String: String], problems: inout [PlanProblem]) -> (replicas: Int32, after: Duration?)? {

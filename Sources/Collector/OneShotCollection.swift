@@ -10,9 +10,13 @@ public struct OneShotCollection: Sendable {
     public var maxConcurrentQueries: Int
     /// Replicas for per-replica metrics (default: none can be read).
     public var replicas: ReplicaCounter
+    /// Alertmanager's alerts as read, for alertmanager metrics; nil: there is no Alertmanager
+    /// source. A failed read makes every alertmanager metric an unknown-state error.
+    public var alerts: Result<[ReceivedAlert], AlertmanagerPayload.Problem>?
 
     public init(servers: PrometheusServers, settings: CollectionSettings = CollectionSettings(), maxConcurrentQueries: Int = 8,
-                replicas: ReplicaCounter? = nil) {
+                replicas: ReplicaCounter? = nil, alerts: Result<[ReceivedAlert], AlertmanagerPayload.Problem>? = nil) {
+        self.alerts = alerts
         self.servers = servers
         self.settings = settings
         self.maxConcurrentQueries = maxConcurrentQueries
@@ -26,11 +30,17 @@ public struct OneShotCollection: Sendable {
         let clock = time ?? Date()
         let scheduler = CollectionScheduler(store: store, maxConcurrentQueries: maxConcurrentQueries, replicas: replicas,
                                             logger: logger, now: { clock }, periodic: false)
+        let book = alerts.map { alerts in
+            let book = AlertBook(store: store)
+            if case .success(let listed) = alerts { book.listed(listed, now: clock) }
+            return book
+        }
         var plans: [ObjectKey: MetricPlan] = [:]
         for hpa in hpas {
-            let plan = MetricPlanner.plan(hpa, servers: servers, settings: settings)
+            let plan = MetricPlanner.plan(hpa, servers: servers, settings: settings, alertSource: book != nil)
             plans[Collector.key(hpa)] = plan
             await scheduler.apply(Collector.key(hpa), plan.metrics)
+            book?.subscribe(Collector.key(hpa), plan.alerts, now: clock)
         }
         await scheduler.collectOnce(at: time)
         return (plans, store)

@@ -17,6 +17,15 @@ public struct MetricConfigKey: Hashable, Sendable, CustomStringConvertible {
     public static let timeout = "timeout"
     public static let reservedKeys: Set<String> = [query, interval, perReplica, prometheusServer, timeout]
 
+    /// An alertmanager metric config (`metric-config.external.<m>.alertmanager/…`): the alerts
+    /// whose values make the metric. The namespace and workload come from the HPA.
+    public static let alertmanagerCollector = "alertmanager"
+    public static let alertname = "alertname"
+    /// A JSON object of further label equalities.
+    public static let matchLabels = "match-labels"
+    /// The alert label holding the workload's name.
+    public static let workloadLabel = "workload-label"
+
     public var type: MetricType
     public var metric: String
     public var collector: String

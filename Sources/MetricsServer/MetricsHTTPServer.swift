@@ -39,7 +39,7 @@ public final class MetricsHTTPServer: Service, Sendable {
     }
 
     let api: MetricsAPI
-    let configuration: Configuration
+    public let configuration: Configuration
     let metrics: MetricsAPIMetrics?
     let isReady: @Sendable () -> Bool
     let logger: Logger

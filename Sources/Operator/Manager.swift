@@ -185,7 +185,7 @@ public final class Manager: Service, Sendable {
     /// The plain port: probes and `/metrics`. Without it nothing could see the process is ready,
     /// so a port that cannot be bound ends the process.
     private func serveHTTP(_ address: String) async throws {
-        guard let (host, port) = OperatorHTTPServer.parse(address) else {
+        guard let (host, port) = ListenAddress.parse(address) else {
             throw ManagerError("--metrics-bind-address '\(address)' is not HOST:PORT or :PORT")
         }
         let server = OperatorHTTPServer(metrics: metrics, isReady: { [weak self] in self?.isReady ?? false }, logger: logger)

@@ -8,13 +8,6 @@ struct OperatorHTTPServer {
     let isReady: @Sendable () -> Bool
     let logger: Logger
 
-    /// `:8080`, `0.0.0.0:8080`, `127.0.0.1:0`.
-    static func parse(_ address: String) -> (host: String, port: Int)? {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port) else { return nil }
-        let host = String(address[..<colon])
-        return (host.isEmpty ? "0.0.0.0" : host, port)
-    }
-
     /// Serves until cancelled; `onPort` gets the bound port (useful with port 0).
     func run(host: String, port: Int, onPort: @escaping @Sendable (Int) -> Void) async throws {
         let router = Router()

@@ -29,6 +29,8 @@ struct Preview: AsyncParsableCommand {
 
     @OptionGroup var prometheus: PrometheusOptions
 
+    @OptionGroup var alertmanager: AlertmanagerOptions
+
     @Option(help: ArgumentHelp("Evaluate every query at this instant (RFC 3339 or Unix seconds) instead of now, for reproducible output.", valueName: "time"))
     var time: String?
 
@@ -77,18 +79,27 @@ struct Preview: AsyncParsableCommand {
             replicas[ScaleTarget(namespace: hpa.metadata.namespace ?? "default", kind: target.kind, name: target.name, apiVersion: target.apiVersion)] = Int(count)
         }
         let known = replicas
+        var alerts: Result<[ReceivedAlert], AlertmanagerPayload.Problem>?
+        if let url = alertmanager.alertmanagerUrl {
+            alerts = await AlertmanagerSync.list(url, timeout: queryTimeout.duration)
+            if case .failure(let problem) = alerts {
+                printError("error: alertmanager metrics cannot be read: \(problem)")
+                failed = true
+            }
+        }
         let collection = OneShotCollection(
             servers: try prometheus.servers(), settings: CollectionSettings(queryTimeout: queryTimeout.duration),
-            replicas: { target in known[target] ?? 1 })
+            replicas: { target in known[target] ?? 1 }, alerts: alerts)
         let (plans, store) = await collection.collect(workloads.map(\.hpa), at: instant)
         var rows: [PreviewRow] = []
         for (hpa, current, thresholds) in workloads {
             let plan = plans[hpa.metadata.key] ?? MetricPlan(metrics: [], problems: [])
             var readings: [Int: Result<Collected, MetricError>] = [:]
             var raw: [String: Result<Quantity, MetricError>] = [:]
-            for metric in plan.metrics {
-                readings[metric.specIndex] = store.reading(metric.key, now: instant ?? Date())
-                raw[metric.name] = store.rawReading(metric.key, now: instant ?? Date())
+            let sources = plan.metrics.map { ($0.specIndex, $0.key, $0.name) } + plan.alerts.map { ($0.specIndex, $0.key, $0.name) }
+            for (specIndex, key, name) in sources {
+                readings[specIndex] = store.reading(key, now: instant ?? Date())
+                raw[name] = store.rawReading(key, now: instant ?? Date())
             }
             var row = PreviewRow(hpa: hpa, replicas: current, plan: plan, readings: readings)
             if let thresholds { row.applyActivation(thresholds: thresholds, raw: raw) }

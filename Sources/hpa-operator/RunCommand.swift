@@ -60,6 +60,12 @@ struct Run: AsyncParsableCommand {
     @OptionGroup(title: "Collector")
     var prometheus: PrometheusOptions
 
+    @OptionGroup(title: "Alertmanager")
+    var alertmanager: AlertmanagerOptions
+
+    @OptionGroup(title: "Alertmanager receiver")
+    var alertmanagerReceiver: AlertmanagerReceiverOptions
+
     @Option(help: "How often a query runs when its annotation gives no interval (plus up to 10 % jitter).")
     var defaultInterval = GoDuration(.seconds(30))
 
@@ -175,13 +181,14 @@ struct Run: AsyncParsableCommand {
             logger: logger)
         let collectorMetrics = CollectorMetrics(registry: instance.metrics.registry)
         let store = MetricStore(currentReplicas: { instance.currentReplicas(kind: $0.kind, namespace: $0.namespace, name: $0.name) })
+        let alerts = alertBook(store: store, logger: logger)
         let collector = Collector(
             client: client,
             configuration: Collector.Configuration(
                 namespace: namespace, servers: servers,
                 settings: CollectionSettings(defaultInterval: defaultInterval.duration, queryTimeout: queryTimeout.duration, metricsMaxAge: metricsMaxAge?.duration),
                 maxConcurrentQueries: maxConcurrentQueries),
-            logger: logger, store: store, sharing: instance.hpas, recordsEvents: { instance.isLeader }, metrics: collectorMetrics)
+            logger: logger, store: store, sharing: instance.hpas, recordsEvents: { instance.isLeader }, metrics: collectorMetrics, alerts: alerts)
         instance.metrics.beforeScrape { collectorMetrics.update(from: store, now: Date()) }
         let zeroScaler = ZeroScaler(manager: instance, client: client, readings: { namespace, hpa in
             await collector.rawReadings(namespace: namespace, hpa: hpa).mapValues { reading in
@@ -201,6 +208,14 @@ struct Run: AsyncParsableCommand {
             metricsServer = server
             services.append(.init(service: server))
             services += helpers.map { .init(service: $0) }
+            if let alerts {
+                if let url = alertmanager.alertmanagerUrl {
+                    services.append(.init(service: AlertmanagerSync(url: url, interval: alertmanager.alertmanagerInterval.duration, book: alerts, logger: logger)))
+                }
+                if let receiver = alertReceiver(book: alerts, identity: server.configuration.identity, logger: logger) {
+                    services.append(.init(service: receiver))
+                }
+            }
         } catch {
             logger.critical("cannot start the metrics API", metadata: ["error": "\(error)"])
             throw ExitCode(1)
@@ -215,6 +230,27 @@ struct Run: AsyncParsableCommand {
             FileHandle.standardError.write(Data("Error: \(reason)\n".utf8))
             throw ExitCode(1)
         }
+    }
+
+    /// The alerts behind alertmanager metrics, when Alertmanager is a source (its API, webhooks or both).
+    private func alertBook(store: MetricStore, logger: Logger) -> AlertBook? {
+        let url = alertmanager.alertmanagerUrl
+        let receives = !alertmanagerReceiver.alertmanagerBindAddress.isEmpty
+        guard url != nil || receives else { return nil }
+        if url == nil {
+            logger.notice("alertmanager metrics come from webhooks alone (no --alertmanager-url): each replica knows only the webhooks it received, and after a start nothing until the next one")
+        }
+        return AlertBook(store: store, maxListAge: url == nil ? nil : alertmanager.maxListAge)
+    }
+
+    private func alertReceiver(book: AlertBook, identity: ServingIdentity, logger: Logger) -> AlertmanagerReceiver? {
+        let options = alertmanagerReceiver
+        guard let (host, port) = ListenAddress.parse(options.alertmanagerBindAddress) else { return nil }
+        let webhook = AlertWebhook(tokenFile: options.alertmanagerTokenFile)
+        return AlertmanagerReceiver(
+            configuration: AlertmanagerReceiver.Configuration(host: host, port: port, webhook: webhook, identity: options.alertmanagerTls ? identity : nil,
+                                                              clientCAFile: options.alertmanagerClientCaFile),
+            book: book, logger: logger)
     }
 
     private func leaderElection(identity: String, podNamespace: String? = nil) -> LeaderElector.Configuration {

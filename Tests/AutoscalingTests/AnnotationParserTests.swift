@@ -227,9 +227,9 @@ struct AnnotationErrorTests {
     }
 
     @Test func minAndMaxWithoutMetricsIsNoMetricsConfigured() {
-        #expect(problems([minKey: "1", maxKey: "3"]) == ["\(domain): no metrics configured: add a cpu, memory or prometheus.<metric> target; no HPA is created"])
+        #expect(problems([minKey: "1", maxKey: "3"]) == ["\(domain): no metrics configured: add a cpu, memory, prometheus.<metric> or alertmanager.<metric> target; no HPA is created"])
         #expect(problems([minKey: "1", maxKey: "3", "\(domain)/typo": "x"]) == [
-            "\(domain): no metrics configured: add a cpu, memory or prometheus.<metric> target; no HPA is created",
+            "\(domain): no metrics configured: add a cpu, memory, prometheus.<metric> or alertmanager.<metric> target; no HPA is created",
             "\(domain)/typo: is not a known \(domain) annotation; ignored",
         ])
     }

@@ -61,6 +61,6 @@ struct ScaleToZeroAnnotationTests {
 
     @Test func fallbackWithoutPrometheusMetricsIsIgnored() {
         let reading = problems([minKey: "1", maxKey: "5", "cpu.\(domain)/targetAverageUtilization": "70", fallbackReplicasKey: "2"])
-        #expect(reading == ["warning: \(fallbackReplicasKey): applies to prometheus metrics, and this workload has none; ignored"])
+        #expect(reading == ["warning: \(fallbackReplicasKey): applies to prometheus and alertmanager metrics, and this workload has none; ignored"])
     }
 }

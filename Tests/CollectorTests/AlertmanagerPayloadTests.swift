@@ -34,12 +34,21 @@ import Testing
         #expect(listed.count == 1 && listed[0].firing && listed[0].endsAt != nil)
         var state = AlertState()
         state.apply(try AlertmanagerPayload.webhook(try Self.fixture("webhook-firing.json")).get())
-        state.replace(with: listed)
+        state.replace(with: listed, at: Self.now)
         #expect(state.firing.keys.sorted() == ["92c4615c6fdb3a8a"])
         // Past its endsAt an alert drops out at once, even without a resolved webhook.
         let ends = try #require(listed[0].endsAt)
         #expect(state.value(Self.web, now: ends.addingTimeInterval(-1)) == .success(1))
         #expect(state.value(Self.web, now: ends.addingTimeInterval(1)) == .success(0))
+    }
+
+    @Test func withListsAWebhookAloneIsNotKnownAndAnOldListFailsClosed() throws {
+        var state = AlertState(maxListAge: .seconds(45))
+        state.apply(try AlertmanagerPayload.webhook(try Self.fixture("webhook-firing.json")).get())
+        #expect(state.value(Self.web, now: Self.now) == .failure(.unknown), "a webhook tells of one group, not the whole state")
+        state.replace(with: [], at: Self.now)
+        #expect(state.value(Self.web, now: Self.now.addingTimeInterval(45)) == .success(0))
+        #expect(state.value(Self.web, now: Self.now.addingTimeInterval(50)) == .failure(.outdated(seconds: 50, maxSeconds: 45)))
     }
 
     @Test(arguments: [

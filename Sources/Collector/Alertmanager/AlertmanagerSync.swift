@@ -1,0 +1,60 @@
+import Foundation
+import HTTPTransport
+import KubeModel
+import KubeClient
+import Logging
+import ServiceLifecycle
+
+/// Reads Alertmanager's whole alert list (`GET /api/v2/alerts`): at start and every interval, so
+/// each replica's state is Alertmanager's own and a restart loses nothing. Failures are logged
+/// when they start and when they end; the book fails closed once the last list is too old.
+public final class AlertmanagerSync: Service, Sendable {
+    let url: String
+    let interval: Duration
+    let book: AlertBook
+    let logger: Logger
+    private let http = HTTPClient()
+
+    /// - Parameter url: Alertmanager's base URL (`http://alertmanager.monitoring:9093`).
+    public init(url: String, interval: Duration, book: AlertBook, logger: Logger) {
+        self.url = url
+        self.interval = interval
+        self.book = book
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        var failing: String?
+        await Periodic.run {
+            switch await Self.list(url, using: http, timeout: interval) {
+            case .success(let alerts):
+                book.listed(alerts, now: Date())
+                if failing != nil { logger.notice("Alertmanager answers again", metadata: ["url": "\(url)"]) }
+                failing = nil
+            case .failure(let problem):
+                if failing != problem.description {
+                    logger.warning("cannot read Alertmanager's alerts; alertmanager metrics fail once the last list is too old",
+                                   metadata: ["url": "\(url)", "error": "\(problem)"])
+                }
+                failing = problem.description
+            }
+            return interval.jittered(by: 0.1)
+        }
+    }
+
+    /// Alertmanager's alerts as of now, or why they cannot be read.
+    public static func list(_ url: String, using http: HTTPClient = HTTPClient(), timeout: Duration) async -> Result<[ReceivedAlert], AlertmanagerPayload.Problem> {
+        let endpoint = (url.hasSuffix("/") ? String(url.dropLast()) : url) + "/api/v2/alerts"
+        let response: HTTPResponse
+        do {
+            response = try await http.send(HTTPRequest(url: endpoint, headers: [("Accept", "application/json")], timeout: timeout))
+        } catch {
+            return .failure(AlertmanagerPayload.Problem(description: "GET \(endpoint): \(error)"))
+        }
+        guard response.status == 200 else {
+            return .failure(AlertmanagerPayload.Problem(
+                description: "GET \(endpoint): HTTP \(response.status): \(ExternalText.sanitized(response.bodyText, limit: 200))"))
+        }
+        return AlertmanagerPayload.apiAlerts(response.body).mapError { AlertmanagerPayload.Problem(description: "GET \(endpoint): \($0)") }
+    }
+}
