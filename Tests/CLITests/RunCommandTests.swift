@@ -95,7 +95,14 @@ struct RunCommandTests {
         FileManager.default.createFile(atPath: errors.path, contents: nil)
         process.standardError = try FileHandle(forWritingTo: errors)
         try process.run()
-        try await Task.sleep(for: .milliseconds(700))
+        // Signalled once it runs (its first failed list is logged from inside the service group,
+        // after the signal handlers are in place), not after a fixed sleep: a loaded machine took
+        // longer than 700 ms to get there, and the signal then ended the process unhandled.
+        let started = ContinuousClock.now
+        while process.isRunning, ContinuousClock.now - started < hangBound,
+              !((try? String(contentsOf: errors, encoding: .utf8)) ?? "").contains("list/watch failed") {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         let signalled = ContinuousClock.now
         kill(process.processIdentifier, SIGTERM)
         while process.isRunning && ContinuousClock.now - signalled < .seconds(6) { try await Task.sleep(for: .milliseconds(20)) }
