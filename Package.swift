@@ -31,6 +31,8 @@ let package = Package(
         .target(name: "KubeClient", dependencies: ["HTTPTransport", "KubeModel", "DecodingErrorText", "Yams", .product(name: "Logging", package: "swift-log")]),
         // YAML syntax and decoding errors as one-line messages naming line, column or field.
         .target(name: "DecodingErrorText", dependencies: ["Yams"]),
+        // PromQL (Prometheus 2.x): lexer, parser with Prometheus's type checks, printer, namespace enforcement. Pure.
+        .target(name: "PromQL"),
         // The pure core: annotations -> AutoscalingSpec -> desired HPA.
         .target(name: "Autoscaling", dependencies: ["KubeModel", "DecodingErrorText", "Yams"]),
         // The HPA controller's arithmetic and kubectl's TARGETS column, for preview and backtest. Pure.
@@ -116,6 +118,7 @@ let package = Package(
         .testTarget(name: "KubeModelTests", dependencies: ["KubeModel", "TestSupport"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeModel", "HTTPTransport", "TestSupport"]),
         .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling", "KubeModel", "TestSupport"]),
+        .testTarget(name: "PromQLTests", dependencies: ["PromQL", "TestSupport", "HTTPTransport"]),
         .testTarget(name: "HPASimulationTests", dependencies: ["HPASimulation", "KubeModel", "Autoscaling"]),
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "HPASimulation", "KubeClient", "KubeModel", "HTTPTransport", "TestSupport", .product(name: "Prometheus", package: "swift-prometheus")]),
         .testTarget(name: "MetricsServerTests", dependencies: ["MetricsServer", "Collector", "Autoscaling", "KubeClient", "KubeModel", "HTTPTransport", "TestSupport", "Operator"]),

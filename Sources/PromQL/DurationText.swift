@@ -1,0 +1,44 @@
+/// PromQL's durations (`1h30m`, `90s`, `2w`): units y, w, d, h, m, s, ms, each at most once and
+/// largest first; values are milliseconds.
+enum DurationText {
+    static let units: [(name: String, milliseconds: Int64)] = [
+        ("y", 365 * 86_400_000), ("w", 7 * 86_400_000), ("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1),
+    ]
+
+    /// nil unless the whole text is a duration.
+    static func parse(_ text: Substring) -> Int64? {
+        var rest = text[...]
+        var total: Int64 = 0
+        var next = 0  // the first unit still allowed
+        guard !rest.isEmpty else { return nil }
+        while !rest.isEmpty {
+            let digits = rest.prefix { $0.isASCII && $0.isNumber }
+            guard !digits.isEmpty, let value = Int64(digits) else { return nil }
+            rest = rest.dropFirst(digits.count)
+            let letters = rest.prefix { $0.isASCII && $0.isLetter }
+            guard let index = units[next...].firstIndex(where: { $0.name == letters }) else { return nil }
+            rest = rest.dropFirst(letters.count)
+            let (product, overflow) = value.multipliedReportingOverflow(by: units[index].milliseconds)
+            guard !overflow, case let (sum, false) = total.addingReportingOverflow(product) else { return nil }
+            total = sum
+            next = index + 1
+        }
+        return total
+    }
+
+    /// Prometheus's spelling: years, weeks and days only when exact, then h, m, s, ms.
+    static func format(_ milliseconds: Int64) -> String {
+        guard milliseconds != 0 else { return "0s" }
+        var rest = milliseconds
+        var text = ""
+        for (index, unit) in units.enumerated() {
+            if index < 3, rest % unit.milliseconds != 0 { continue }
+            let value = rest / unit.milliseconds
+            if value > 0 {
+                text += "\(value)\(unit.name)"
+                rest -= value * unit.milliseconds
+            }
+        }
+        return text
+    }
+}

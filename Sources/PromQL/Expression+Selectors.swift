@@ -1,0 +1,31 @@
+extension Expression {
+    /// The expression with every vector selector (those of range selectors too) replaced by
+    /// `transform`'s answer, in the order they are written.
+    public func mapSelectors<E: Error>(_ transform: (VectorSelector) throws(E) -> VectorSelector) throws(E) -> Expression {
+        switch self {
+        case .number, .string: return self
+        case .vector(let selector): return .vector(try transform(selector))
+        case .matrix(var matrix):
+            matrix.selector = try transform(matrix.selector)
+            return .matrix(matrix)
+        case .subquery(var subquery):
+            subquery.expression = try subquery.expression.mapSelectors(transform)
+            return .subquery(subquery)
+        case .call(var call):
+            var arguments: [Expression] = []
+            for argument in call.arguments { arguments.append(try argument.mapSelectors(transform)) }
+            call.arguments = arguments
+            return .call(call)
+        case .aggregation(var aggregation):
+            aggregation.parameter = try aggregation.parameter?.mapSelectors(transform)
+            aggregation.expression = try aggregation.expression.mapSelectors(transform)
+            return .aggregation(aggregation)
+        case .binary(var operation):
+            operation.lhs = try operation.lhs.mapSelectors(transform)
+            operation.rhs = try operation.rhs.mapSelectors(transform)
+            return .binary(operation)
+        case .unary(let op, let operand): return .unary(op, try operand.mapSelectors(transform))
+        case .parenthesized(let inner): return .parenthesized(try inner.mapSelectors(transform))
+        }
+    }
+}

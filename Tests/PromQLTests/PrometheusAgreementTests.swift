@@ -1,0 +1,42 @@
+import Foundation
+import HTTPTransport
+import PromQL
+import TestSupport
+import Testing
+
+/// Debian's Prometheus 2.42 is the judge: it accepts every query of the corpus, formats our
+/// printed form exactly as it formats the original (so both parse to the same tree), and refuses
+/// every query of the invalid table.
+@Suite(.serialized) struct PrometheusAgreementTests {
+    static func format(_ query: String, at prometheus: PrometheusFixture, client: HTTPClient) async throws -> (ok: Bool, text: String) {
+        let body = "query=" + query.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let response = try await client.send(HTTPRequest(method: "POST", url: prometheus.url + "/api/v1/format_query",
+                                                         headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Data(body.utf8)))
+        let answer = try JSONSerialization.jsonObject(with: response.body) as? [String: Any] ?? [:]
+        if answer["status"] as? String == "success" { return (true, answer["data"] as? String ?? "") }
+        return (false, answer["error"] as? String ?? response.bodyText)
+    }
+
+    @Test func prometheusReadsOurPrintedQueriesAsTheOriginals() async throws {
+        let prometheus = try await PrometheusFixture.start(openMetrics: "")
+        defer { prometheus.stop() }
+        let client = HTTPClient()
+        for query in PromQLCorpus.valid {
+            let original = try await Self.format(query, at: prometheus, client: client)
+            #expect(original.ok, "Prometheus refused a corpus query: \(query): \(original.text)")
+            let printed = try PromQL.parse(query).description
+            let ours = try await Self.format(printed, at: prometheus, client: client)
+            #expect(ours.ok && ours.text == original.text, "\(query) printed as \(printed): Prometheus formats \(original.text) and \(ours.text)")
+        }
+    }
+
+    @Test func prometheusRefusesWhatWeRefuse() async throws {
+        let prometheus = try await PrometheusFixture.start(openMetrics: "")
+        defer { prometheus.stop() }
+        let client = HTTPClient()
+        for (query, _, _) in PromQLCorpus.invalid {
+            let answer = try await Self.format(query, at: prometheus, client: client)
+            #expect(!answer.ok, "Prometheus accepts \(query) (as \(answer.text)), which we refuse")
+        }
+    }
+}
