@@ -34,7 +34,7 @@ let package = Package(
         // PromQL (Prometheus 2.x): lexer, parser with Prometheus's type checks, printer, namespace enforcement. Pure.
         .target(name: "PromQL"),
         // The pure core: annotations -> AutoscalingSpec -> desired HPA.
-        .target(name: "Autoscaling", dependencies: ["KubeModel", "DecodingErrorText", "Yams"]),
+        .target(name: "Autoscaling", dependencies: ["KubeModel", "DecodingErrorText", "PromQL", "Yams"]),
         // The HPA controller's arithmetic and kubectl's TARGETS column, for preview and backtest. Pure.
         .target(name: "HPASimulation", dependencies: ["KubeModel", "Autoscaling"]),
         .executableTarget(

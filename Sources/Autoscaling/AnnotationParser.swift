@@ -1,4 +1,5 @@
 import KubeModel
+import PromQL
 
 /// What a workload's annotations amount to.
 public enum AnnotationReading: Hashable, Sendable {
@@ -263,11 +264,18 @@ private struct Reader {
         } else if givenTargets.isEmpty {
             problems.append(.error(key(.query), "has no target: add \(key(.targetAverageValue)) (per replica) or \(key(.targetValue)) (total)"))
         }
+        var parses = true
+        if let query, !query.isEmpty {
+            do { _ = try PromQL.parseMetricQuery(query) } catch {
+                problems.append(.error(key(.query), error.description))
+                parses = false
+            }
+        }
         let interval = fields[.interval].map { checkedDuration(key(.interval), $0)?.text }
         let server = fields[.server].map { checkedServer(key(.server), $0) }
         let threshold = fields[.activationThreshold].map { nonNegativeQuantity(key(.activationThreshold), $0) }
         // A given but invalid interval, server or threshold is reported; the metric is then invalid too.
-        guard let query, !query.isEmpty, let target, interval != .some(nil), server != .some(nil), threshold != .some(nil) else { return nil }
+        guard let query, !query.isEmpty, parses, let target, interval != .some(nil), server != .some(nil), threshold != .some(nil) else { return nil }
         return PrometheusMetric(name: name, query: query, target: target, interval: interval ?? nil, server: server ?? nil, activationThreshold: threshold ?? nil)
     }
 

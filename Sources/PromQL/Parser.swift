@@ -6,6 +6,18 @@ public enum PromQL {
         var parser = Parser(tokens: try lexer.tokens(), source: lexer.source)
         return try parser.parseQuery()
     }
+
+    /// A query whose value can be a metric: it parses and gives an instant vector or a scalar
+    /// (a range vector or a string is never one number).
+    public static func parseMetricQuery(_ query: String) throws(PromQLError) -> Expression {
+        let expression = try parse(query)
+        let type = expression.type
+        guard type == .instantVector || type == .scalar else {
+            throw PromQLError("the query gives \(Parser.article(type)), not one number", at: 0, in: Array(query.utf8),
+                              hint: type == .rangeVector ? "wrap it in a function such as rate(…[5m]) or max_over_time(…[5m])" : "use a query that gives a number")
+        }
+        return expression
+    }
 }
 
 struct Parser {

@@ -201,6 +201,12 @@ struct AnnotationErrorTests {
         ([rps("targetAverageValue"): nil], ["\(rps("query")): has no target: add \(rps("targetAverageValue")) (per replica) or \(rps("targetValue")) (total)"]),
         ([rps("query"): nil], ["\(rps("targetAverageValue")): has no query: add \(rps("query"))"]),
         ([rps("query"): "  "], ["\(rps("query")): is empty: give the PromQL query whose value is compared with the target"]),
+        // The query is PromQL, checked before it ever reaches Prometheus.
+        ([rps("query"): "sum(rate(x[5m]) + )"], ["\(rps("query")): unexpected \")\" at column 19, expected an expression"]),
+        ([rps("query"): "rate(http_requests_total)"],
+         ["\(rps("query")): expected a range vector in call to function \"rate\", got an instant vector at column 6: add a range such as [5m] after the selector"]),
+        ([rps("query"): "http_requests_total[5m]"],
+         ["\(rps("query")): the query gives a range vector, not one number at column 1: wrap it in a function such as rate(…[5m]) or max_over_time(…[5m])"]),
         // Interval and server.
         ([rps("interval"): "5x"], ["\(rps("interval")): '5x' is not a duration (examples: 15s, 1m, 1m30s, 500ms)"]),
         ([rps("interval"): "30"], ["\(rps("interval")): '30' is not a duration (examples: 15s, 1m, 1m30s, 500ms)"]),

@@ -64,7 +64,7 @@ import TestSupport
         #expect(result.status == 1)
         #expect(result.stdout.isEmpty)
         #expect(result.stderrLines.contains("shop/checkout: prometheus.rps.hpa.autoscaling.banzaicloud.io/targetAverageValue: '40x' is not a quantity (examples: 40, 500m, 1.5, 10k, 2e3, 512Mi)"))
-        #expect(result.stderrLines.count == 3)
+        #expect(result.stderrLines.count == 4)
     }
 }
 
