@@ -40,7 +40,7 @@ let package = Package(
         .executableTarget(
             name: "hpa-operator",
             dependencies: [
-                "KubeModel", "Autoscaling", "HPASimulation", "DecodingErrorText", "KubeClient", "Operator", "Collector", "MetricsServer", "HTTPTransport", "Yams",
+                "KubeModel", "Autoscaling", "HPASimulation", "DecodingErrorText", "KubeClient", "Operator", "Collector", "MetricsServer", "HTTPTransport", "PromQL", "Yams",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "Collector",
             dependencies: [
-                "HTTPTransport", "KubeClient", "KubeModel", "DecodingErrorText",
+                "HTTPTransport", "KubeClient", "KubeModel", "DecodingErrorText", "PromQL",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -118,6 +118,10 @@ actor CollectionScheduler {
     private func schedule(_ hpa: ObjectKey, old: [PlannedMetric], _ metrics: [PlannedMetric]) {
         guard old != metrics else { return }
         plans[hpa] = metrics.isEmpty ? nil : metrics
+        // The query as sent (rewritten by --enforce-namespace-label), once per change.
+        for metric in metrics where !old.contains(metric) {
+            logger.debug("collecting", metadata: ["hpa": "\(hpa)", "annotation": "\(metric.annotation)", "query": "\(metric.query)", "server": "\(metric.server.url)"])
+        }
         for id in Set((old + metrics).map(Self.id)) {
             let mine = metrics.filter { Self.id($0) == id }
             var job = jobs[id] ?? Job()

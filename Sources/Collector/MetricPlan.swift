@@ -1,5 +1,6 @@
 import Foundation
 import KubeModel
+import PromQL
 
 /// Collection defaults from the command line.
 public struct CollectionSettings: Sendable, Hashable {
@@ -7,11 +8,15 @@ public struct CollectionSettings: Sendable, Hashable {
     public var queryTimeout: Duration
     /// nil: three times each query's interval.
     public var metricsMaxAge: Duration?
+    /// `--enforce-namespace-label`: each query runs inside its HPA's namespace.
+    public var enforcement: NamespaceEnforcement?
 
-    public init(defaultInterval: Duration = .seconds(30), queryTimeout: Duration = .seconds(10), metricsMaxAge: Duration? = nil) {
+    public init(defaultInterval: Duration = .seconds(30), queryTimeout: Duration = .seconds(10), metricsMaxAge: Duration? = nil,
+                enforcement: NamespaceEnforcement? = nil) {
         self.defaultInterval = defaultInterval
         self.queryTimeout = queryTimeout
         self.metricsMaxAge = metricsMaxAge
+        self.enforcement = enforcement
     }
 }
 
@@ -80,6 +85,8 @@ public struct PlanProblem: Hashable, Sendable, CustomStringConvertible {
         case invalidBool(String)
         case invalidReplicas(String)
         case emptyQuery
+        case invalidQuery(String)
+        case refusedQuery(String)
         case missingAlertname
         case invalidMatchLabels(String)
         case invalidLabelName(String)
@@ -107,6 +114,8 @@ public struct PlanProblem: Hashable, Sendable, CustomStringConvertible {
                 return "'\(ExternalText.sanitized(text, limit: 40))' is not a whole number of replicas, at least 1; no fallback is served"
             case .emptyQuery:
                 return "the query is empty"
+            case .invalidQuery(let problem), .refusedQuery(let problem):
+                return problem
             case .missingAlertname:
                 return "an alertmanager metric needs an alertname"
             case .invalidMatchLabels(let problem):
@@ -208,7 +217,15 @@ public enum MetricPlanner {
                 MetricConfigKey(type: source.config.type, metric: source.config.metric, key: key).description
             }
             let before = problems.count
-            if query.allSatisfy(\.isWhitespace) { problems.append(PlanProblem(annotation: annotationKey(source.queryKey), reason: .emptyQuery)) }
+            var sent = query
+            if query.allSatisfy(\.isWhitespace) {
+                problems.append(PlanProblem(annotation: annotationKey(source.queryKey), reason: .emptyQuery))
+            } else {
+                switch checked(query, namespace: namespace, enforcement: settings.enforcement) {
+                case .success(let text): sent = text
+                case .failure(let reason): problems.append(PlanProblem(annotation: annotationKey(source.queryKey), reason: reason))
+                }
+            }
             let interval = duration(config[MetricConfigKey.interval], default: settings.defaultInterval, annotation: annotationKey(MetricConfigKey.interval), problems: &problems)
             let timeout = duration(config[MetricConfigKey.timeout], default: settings.queryTimeout, annotation: annotationKey(MetricConfigKey.timeout), problems: &problems)
             var perReplica = false
@@ -222,7 +239,7 @@ public enum MetricPlanner {
             }
             var server: PrometheusServer?
             switch servers.resolve(config[MetricConfigKey.prometheusServer]) {
-            case .success(let resolved): server = resolved
+            case .success(let resolved): server = resolved.forNamespace(namespace)
             case .failure(let reason): problems.append(PlanProblem(annotation: annotationKey(MetricConfigKey.prometheusServer), reason: reason))
             }
             guard problems.count == before, let server else { continue }
@@ -233,7 +250,7 @@ public enum MetricPlanner {
                 }
             }
             metrics.append(PlannedMetric(
-                specIndex: specIndex, key: source.key, server: server, query: query, interval: interval, timeout: timeout,
+                specIndex: specIndex, key: source.key, server: server, query: sent, interval: interval, timeout: timeout,
                 maxAge: settings.metricsMaxAge ?? interval * 3, perReplica: perReplica ? scaleTarget : nil, annotation: annotationKey(source.queryKey), scaleTarget: scaleTarget,
                 name: name, fallback: rule))
         }
@@ -241,6 +258,14 @@ public enum MetricPlanner {
     }
 
     static let minimumDuration = Duration.seconds(1)
+
+    /// The query as it is sent: as written, or rewritten to stay in its namespace; or why it cannot run.
+    public static func checked(_ query: String, namespace: String, enforcement: NamespaceEnforcement?) -> Result<String, PlanProblem.Reason> {
+        let expression: Expr
+        do { expression = try PromQL.parseMetricQuery(query) } catch { return .failure(.invalidQuery(error.description)) }
+        guard let enforcement, !enforcement.exempt.contains(namespace) else { return .success(query) }
+        do { return .success(try enforcement.enforce(expression, namespace: namespace).description) } catch { return .failure(.refusedQuery(error.description)) }
+    }
 
     /// Which alerts an alertmanager metric config names, or its problems.
     private static func plannedAlert(_ metric: String, _ config: [String: String], key: MetricKey, scaleTarget: ScaleTarget, alertSource: Bool,

@@ -18,12 +18,12 @@ public struct NamespaceEnforcement: Hashable, Sendable {
         public var namespace: String
 
         public var description: String {
-            "the matcher \(matcher) could select series of namespaces other than \(namespace): queries from namespace \(namespace) may only use \(matcher.name)=\(Expression.quote(namespace)), or leave it out (it is added)"
+            "the matcher \(matcher) could select series of namespaces other than \(namespace): queries from namespace \(namespace) may only use \(matcher.name)=\(Expr.quote(namespace)), or leave it out (it is added)"
         }
     }
 
     /// The expression as it runs for `namespace`.
-    public func enforce(_ expression: Expression, namespace: String) throws(Refusal) -> Expression {
+    public func enforce(_ expression: Expr, namespace: String) throws(Refusal) -> Expr {
         if exempt.contains(namespace) { return expression }
         return try expression.mapSelectors { (selector: VectorSelector) throws(Refusal) -> VectorSelector in
             var selector = selector
@@ -34,12 +34,6 @@ public struct NamespaceEnforcement: Hashable, Sendable {
             if own.isEmpty { selector.matchers.append(LabelMatcher(label, .equal, namespace)) }
             return selector
         }
-    }
-
-    /// Parses and enforces: the query text that runs, or why none does.
-    public func rewrite(_ query: String, namespace: String) throws -> String {
-        if exempt.contains(namespace) { return query }
-        return try enforce(PromQL.parse(query), namespace: namespace).description
     }
 
     /// `label="ns"`, or a regular expression that is `ns` spelled literally (`team-a`, `team\.a`).

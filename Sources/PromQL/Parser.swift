@@ -1,15 +1,18 @@
-/// Parses PromQL (Prometheus 2.x) into an `Expression`, with the type checks Prometheus makes
+/// Parses PromQL (Prometheus 2.x) into an `Expr`, with the type checks Prometheus makes
 /// before evaluating: a query that parses here is one Prometheus accepts.
 public enum PromQL {
-    public static func parse(_ query: String) throws(PromQLError) -> Expression {
+    public static func parse(_ query: String) throws(PromQLError) -> Expr {
         var lexer = Lexer(query)
         var parser = Parser(tokens: try lexer.tokens(), source: lexer.source)
         return try parser.parseQuery()
     }
 
+    /// `[a-zA-Z_][a-zA-Z0-9_]*`: a label name as PromQL writes it.
+    public static func isLabelName(_ name: String) -> Bool { Keywords.isLabelName(name) }
+
     /// A query whose value can be a metric: it parses and gives an instant vector or a scalar
     /// (a range vector or a string is never one number).
-    public static func parseMetricQuery(_ query: String) throws(PromQLError) -> Expression {
+    public static func parseMetricQuery(_ query: String) throws(PromQLError) -> Expr {
         let expression = try parse(query)
         let type = expression.type
         guard type == .instantVector || type == .scalar else {
@@ -53,7 +56,7 @@ struct Parser {
         advance()
     }
 
-    mutating func parseQuery() throws(PromQLError) -> Expression {
+    mutating func parseQuery() throws(PromQLError) -> Expr {
         if current.kind == .end { throw error("the query is empty", at: 0, expected: "an expression") }
         let expression = try parseExpression(minimumPrecedence: 1)
         guard current.kind == .end else { throw unexpected("an operator or the end of the query") }
@@ -62,7 +65,7 @@ struct Parser {
 
     // MARK: Binary and unary operators
 
-    private mutating func parseExpression(minimumPrecedence: Int) throws(PromQLError) -> Expression {
+    private mutating func parseExpression(minimumPrecedence: Int) throws(PromQLError) -> Expr {
         var lhs = try parseUnary()
         while let op = binaryOperator(), op.precedence >= minimumPrecedence {
             let opOffset = current.offset
@@ -131,11 +134,11 @@ struct Parser {
     }
 
     private struct Located {
-        var expression: Expression
+        var expression: Expr
         var offset: Int
     }
 
-    private func binary(_ op: BinaryOperator, _ lhs: Expression, _ rhs: Expression, returnsBool: Bool, matching: VectorMatching,
+    private func binary(_ op: BinaryOperator, _ lhs: Expr, _ rhs: Expr, returnsBool: Bool, matching: VectorMatching,
                         at offset: Int, lhsOffset: Int, rhsOffset: Int) throws(PromQLError) -> Located {
         let left = lhs.type, right = rhs.type
         for (type, at) in [(left, lhsOffset), (right, rhsOffset)] where type != .scalar && type != .instantVector {
@@ -222,8 +225,8 @@ struct Parser {
         }
     }
 
-    private func modify(_ expression: Expression, at offset: Int, _ what: String,
-                        _ change: (inout Int64?, inout AtModifier?) throws(PromQLError) -> Void) throws(PromQLError) -> Expression {
+    private func modify(_ expression: Expr, at offset: Int, _ what: String,
+                        _ change: (inout Int64?, inout AtModifier?) throws(PromQLError) -> Void) throws(PromQLError) -> Expr {
         switch expression {
         case .vector(var selector):
             try change(&selector.offset, &selector.at)
@@ -329,7 +332,7 @@ struct Parser {
         }
     }
 
-    private mutating func parseCall(_ function: PromQLFunction, at offset: Int) throws(PromQLError) -> Expression {
+    private mutating func parseCall(_ function: PromQLFunction, at offset: Int) throws(PromQLError) -> Expr {
         let arguments = try parseArguments()
         let declared = function.arguments.count
         let name = "\"\(function.name)\""
@@ -359,7 +362,7 @@ struct Parser {
         throw error("expected \(Self.article(want)) in \(context), got \(Self.article(type))", at: located.offset, hint: hint)
     }
 
-    private mutating func parseAggregation(_ op: Aggregation.Operator, at offset: Int) throws(PromQLError) -> Expression {
+    private mutating func parseAggregation(_ op: Aggregation.Operator, at offset: Int) throws(PromQLError) -> Expr {
         advance()
         var grouping = try parseGrouping()
         guard isSymbol(.leftParen) else { throw unexpected("\"(\"") }
@@ -371,7 +374,7 @@ struct Parser {
         }
         let expression = arguments[wanted - 1]
         try expectType(expression, .instantVector, "aggregation expression")
-        var parameter: Expression?
+        var parameter: Expr?
         if op.takesParameter {
             try expectType(arguments[0], op == .countValues ? .string : .scalar, "aggregation parameter")
             parameter = arguments[0].expression
@@ -462,7 +465,7 @@ extension LabelMatcher {
     }
 }
 
-extension Expression {
+extension Expr {
     /// The type Prometheus gives the expression's value.
     public var type: ValueType {
         switch self {

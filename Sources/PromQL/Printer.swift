@@ -1,6 +1,6 @@
 /// Prints an expression as PromQL that parses back to the same tree (Prometheus's spelling:
 /// `sum by (job) (rate(x{a="b"}[5m]))`, durations in their largest units; matchers keep their order).
-extension Expression: CustomStringConvertible {
+extension Expr: CustomStringConvertible {
     public var description: String {
         switch self {
         case .number(let literal): return Self.format(literal.value)
@@ -121,10 +121,10 @@ extension VectorSelector: CustomStringConvertible {
     public var description: String {
         let labels = matchers.map(\.description)
         let braces = labels.isEmpty ? (name == nil ? "{}" : "") : "{\(labels.joined(separator: ", "))}"
-        return (name ?? "") + braces + Expression.modifiers(offset, at)
+        return (name ?? "") + braces + Expr.modifiers(offset, at)
     }
 }
 
 extension LabelMatcher: CustomStringConvertible {
-    public var description: String { "\(name)\(op.rawValue)\(Expression.quote(value))" }
+    public var description: String { "\(name)\(op.rawValue)\(Expr.quote(value))" }
 }

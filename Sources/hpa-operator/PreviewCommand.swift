@@ -31,6 +31,9 @@ struct Preview: AsyncParsableCommand {
 
     @OptionGroup var alertmanager: AlertmanagerOptions
 
+    @OptionGroup(title: "Tenancy")
+    var enforcement: NamespaceEnforcementOptions
+
     @Option(help: ArgumentHelp("Evaluate every query at this instant (RFC 3339 or Unix seconds) instead of now, for reproducible output.", valueName: "time"))
     var time: String?
 
@@ -88,7 +91,7 @@ struct Preview: AsyncParsableCommand {
             }
         }
         let collection = OneShotCollection(
-            servers: try prometheus.servers(), settings: CollectionSettings(queryTimeout: queryTimeout.duration),
+            servers: try prometheus.servers(), settings: CollectionSettings(queryTimeout: queryTimeout.duration, enforcement: enforcement.enforcement),
             replicas: { target in known[target] ?? 1 }, alerts: alerts)
         let (plans, store) = await collection.collect(workloads.map(\.hpa), at: instant)
         var rows: [PreviewRow] = []
@@ -101,7 +104,7 @@ struct Preview: AsyncParsableCommand {
                 readings[specIndex] = store.reading(key, now: instant ?? Date())
                 raw[name] = store.rawReading(key, now: instant ?? Date())
             }
-            var row = PreviewRow(hpa: hpa, replicas: current, plan: plan, readings: readings)
+            var row = PreviewRow(hpa: hpa, replicas: current, plan: plan, readings: readings, showQueries: enforcement.enforcement != nil)
             if let thresholds { row.applyActivation(thresholds: thresholds, raw: raw) }
             rows.append(row)
         }
@@ -128,6 +131,8 @@ struct PreviewRow: Encodable {
         var current: String?
         var target: String
         var error: String?
+        /// The query as sent, with --enforce-namespace-label.
+        var query: String?
         /// With minReplicas 0: `active`, `inactive` or `unknown`, against the threshold.
         var activation: String?
     }
@@ -150,7 +155,8 @@ struct PreviewRow: Encodable {
         case namespace, name, reference, targets, minPods, maxPods, replicas, desired, metrics, notes
     }
 
-    init(hpa: HorizontalPodAutoscaler, replicas: Int32, plan: MetricPlan, readings: [Int: Result<Collected, MetricError>]) {
+    /// - Parameter showQueries: name each query as sent (they were rewritten to stay in their namespace).
+    init(hpa: HorizontalPodAutoscaler, replicas: Int32, plan: MetricPlan, readings: [Int: Result<Collected, MetricError>], showQueries: Bool = false) {
         namespace = hpa.metadata.namespace ?? "default"
         name = hpa.metadata.name ?? ""
         reference = "\(hpa.spec.scaleTargetRef.kind)/\(hpa.spec.scaleTargetRef.name)"
@@ -178,10 +184,12 @@ struct PreviewRow: Encodable {
             case (_, .success(let collected)?):
                 (current, reading) = Self.reading(spec, collected, replicas: replicas)
             }
+            let query = showQueries ? plan.metrics.first(where: { $0.specIndex == index })?.query : nil
+            if let query { notes.append("\(label): query: \(query)") }
             if let error { notes.append("\(label): \(error)") }
             currents.append(current)
             calculator.append(reading)
-            metrics.append(Metric(name: label, current: current?.description, target: target, error: error))
+            metrics.append(Metric(name: label, current: current?.description, target: target, error: error, query: query))
         }
         targets = HPATargets.format(specs, current: currents)
         calculatorReadings = calculator

@@ -28,6 +28,15 @@ struct PrometheusOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The client certificate's private key (PEM).", valueName: "[alias=]path"))
     var prometheusClientKey: [String] = []
 
+    @Option(help: ArgumentHelp("A header sent with every query to that server only (X-Scope-OrgID:platform for Mimir or Cortex). Repeatable.", valueName: "[alias=]name:value"))
+    var prometheusHeader: [String] = []
+
+    @Option(help: ArgumentHelp("A query parameter sent with every query to that server only (partial_response=false, dedup=true for Thanos). Repeatable.", valueName: "[alias=]key=value"))
+    var prometheusQueryParam: [String] = []
+
+    @Option(help: ArgumentHelp("A header carrying the namespace of the HPA each query is for, to that server only (X-Scope-OrgID for a Mimir tenant per namespace).", valueName: "[alias=]name"))
+    var prometheusTenantHeader: [String] = []
+
     @Flag(help: "Let prometheus-server annotations name any URL, not only a configured server's (never with credentials). Off: whoever may annotate an HPA could make every replica fetch any URL.")
     var allowAnnotationPrometheusUrls = false
 
@@ -49,7 +58,7 @@ struct PrometheusOptions: ParsableArguments {
             guard !PrometheusServerReference.isURL(name) else { throw ValidationError("--prometheus-server-alias: the name '\(name)' looks like a URL") }
             servers.aliases[name] = PrometheusServer(url: url)
         }
-        func each(_ flag: String, _ values: [String], _ apply: (inout PrometheusServer, String) -> Void) throws {
+        func each(_ flag: String, _ values: [String], _ apply: (inout PrometheusServer, String) throws -> Void) throws {
             for entry in values {
                 var alias: String?
                 var path = entry
@@ -58,9 +67,9 @@ struct PrometheusOptions: ParsableArguments {
                     path = rest
                 }
                 if let alias {
-                    apply(&servers.aliases[alias]!, path)
+                    try apply(&servers.aliases[alias]!, path)
                 } else if servers.defaultServer != nil {
-                    apply(&servers.defaultServer!, path)
+                    try apply(&servers.defaultServer!, path)
                 } else {
                     throw ValidationError("--\(flag) '\(entry)': no --prometheus-server to apply it to, and no alias of that name")
                 }
@@ -71,6 +80,27 @@ struct PrometheusOptions: ParsableArguments {
         try each("prometheus-ca-file", prometheusCaFile) { $0.tls.certificateAuthority = .file($1) }
         try each("prometheus-client-cert", prometheusClientCert) { $0.tls.clientCertificate = .file($1) }
         try each("prometheus-client-key", prometheusClientKey) { $0.tls.clientKey = .file($1) }
+        try each("prometheus-header", prometheusHeader) { server, entry in
+            guard let colon = entry.firstIndex(of: ":"), case let name = entry[..<colon].trimmingCharacters(in: .whitespaces), Self.isToken(name) else {
+                throw ValidationError("--prometheus-header: '\(entry)' is not [ALIAS=]Name:Value with a header name of letters, digits and -")
+            }
+            let value = entry[entry.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            guard !value.contains(where: { $0 == "\r" || $0 == "\n" }) else { throw ValidationError("--prometheus-header: the value of \(name) holds a line break") }
+            server.headers.append(PrometheusServer.Field(name: name, value: value))
+        }
+        try each("prometheus-query-param", prometheusQueryParam) { server, entry in
+            guard let (key, value) = split(entry), !key.isEmpty else {
+                throw ValidationError("--prometheus-query-param: '\(entry)' is not [ALIAS=]key=value")
+            }
+            guard !["query", "time", "timeout", "start", "end", "step"].contains(key) else {
+                throw ValidationError("--prometheus-query-param: '\(key)' is set by the collector itself")
+            }
+            server.queryParameters.append(PrometheusServer.Field(name: key, value: value))
+        }
+        try each("prometheus-tenant-header", prometheusTenantHeader) { server, name in
+            guard Self.isToken(name) else { throw ValidationError("--prometheus-tenant-header: '\(name)' is not a header name (letters, digits and -)") }
+            server.tenantHeader = name
+        }
         for (name, server) in [("", servers.defaultServer)] + servers.aliases.map({ ($0.key, Optional($0.value)) }) {
             guard let server else { continue }
             if (server.tls.clientCertificate == nil) != (server.tls.clientKey == nil) {
@@ -79,6 +109,11 @@ struct PrometheusOptions: ParsableArguments {
             }
         }
         return servers
+    }
+
+    /// An HTTP header name (RFC 9110's token characters).
+    static func isToken(_ name: String) -> Bool {
+        !name.isEmpty && name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "!#$%&'*+-.^_`|~".unicodeScalars.contains($0)) }
     }
 
     private func split(_ entry: String) -> (String, String)? {

@@ -11,11 +11,19 @@ struct Query: AsyncParsableCommand {
 
             This answers "why does my HPA show <unknown>?": copy the query from the HPA's metric-config annotation.
 
+            The query is parsed first, as the operator parses annotations: one that does not parse, or gives a range vector, is refused before Prometheus sees it. With --enforce-namespace-label (and --namespace, the HPA's), the first line is the query as the collector would send it for that namespace ("query: …"); a query that could read another namespace is refused.
+
             Example: hpa-operator query --prometheus-server http://localhost:9090 'sum(rate(http_requests_total{app="shop"}[2m]))'
             """
     )
 
     @OptionGroup var prometheus: PrometheusOptions
+
+    @OptionGroup(title: "Tenancy")
+    var enforcement: NamespaceEnforcementOptions
+
+    @Option(help: ArgumentHelp("The namespace of the HPA the query is for: for --enforce-namespace-label and --prometheus-tenant-header.", valueName: "namespace"))
+    var namespace: String?
 
     @Option(help: ArgumentHelp("Evaluate at this instant (RFC 3339 or Unix seconds) instead of now.", valueName: "time"))
     var time: String?
@@ -37,14 +45,27 @@ struct Query: AsyncParsableCommand {
         if let time, Self.instant(time) == nil { throw ValidationError("--time: '\(time)' is neither RFC 3339 (2024-05-01T12:00:00Z) nor Unix seconds of a date between the years 1 and 9999") }
         if let perReplica, perReplica < 0 { throw ValidationError("--per-replica must not be negative") }
         if pods, perReplica != nil { throw ValidationError("--per-replica does not apply to --pods") }
+        if namespace == nil, enforcement.enforceNamespaceLabel != nil { throw ValidationError("--enforce-namespace-label needs --namespace: the namespace of the HPA the query is for") }
+        if namespace == nil, try prometheus.servers().defaultServer?.tenantHeader != nil {
+            throw ValidationError("--prometheus-tenant-header needs --namespace: the namespace of the HPA the query is for")
+        }
     }
 
     func run() async throws {
-        guard let server = try prometheus.servers().defaultServer else { throw ExitCode(2) }
+        guard var server = try prometheus.servers().defaultServer else { throw ExitCode(2) }
+        let sent: String
+        switch MetricPlanner.checked(query, namespace: namespace ?? "default", enforcement: enforcement.enforcement) {
+        case .success(let text): sent = text
+        case .failure(let problem):
+            printError("error: query: \(problem)")
+            Foundation.exit(1)
+        }
+        if enforcement.enforcement != nil { print("query: \(sent)") }
+        if let namespace { server = server.forNamespace(namespace) }
         let client = PrometheusClient(server: server)
         let response: QueryResponse
         do {
-            response = try await client.query(query, at: time.flatMap(Self.instant), timeout: timeout.duration)
+            response = try await client.query(sent, at: time.flatMap(Self.instant), timeout: timeout.duration)
         } catch {
             fail(.prometheus(error))
         }

@@ -60,6 +60,9 @@ struct Run: AsyncParsableCommand {
     @OptionGroup(title: "Collector")
     var prometheus: PrometheusOptions
 
+    @OptionGroup(title: "Tenancy")
+    var enforcement: NamespaceEnforcementOptions
+
     @OptionGroup(title: "Alertmanager")
     var alertmanager: AlertmanagerOptions
 
@@ -186,7 +189,8 @@ struct Run: AsyncParsableCommand {
             client: client,
             configuration: Collector.Configuration(
                 namespace: namespace, servers: servers,
-                settings: CollectionSettings(defaultInterval: defaultInterval.duration, queryTimeout: queryTimeout.duration, metricsMaxAge: metricsMaxAge?.duration),
+                settings: CollectionSettings(defaultInterval: defaultInterval.duration, queryTimeout: queryTimeout.duration, metricsMaxAge: metricsMaxAge?.duration,
+                                             enforcement: enforcement.enforcement),
                 maxConcurrentQueries: maxConcurrentQueries),
             logger: logger, store: store, sharing: instance.hpas, recordsEvents: { instance.isLeader }, metrics: collectorMetrics, alerts: alerts)
         instance.metrics.beforeScrape { collectorMetrics.update(from: store, now: Date()) }

@@ -47,9 +47,9 @@ import Testing
     }
 
     @Test func precedenceAndAssociativityFollowPrometheus() throws {
-        func tree(_ query: String) throws -> Expression { try PromQL.parse(query) }
-        let (a, b, c) = (Expression.vector(VectorSelector(name: "a")), Expression.vector(VectorSelector(name: "b")), Expression.vector(VectorSelector(name: "c")))
-        func op(_ op: BinaryOperator, _ l: Expression, _ r: Expression) -> Expression {
+        func tree(_ query: String) throws -> Expr { try PromQL.parse(query) }
+        let (a, b, c) = (Expr.vector(VectorSelector(name: "a")), Expr.vector(VectorSelector(name: "b")), Expr.vector(VectorSelector(name: "c")))
+        func op(_ op: BinaryOperator, _ l: Expr, _ r: Expr) -> Expr {
             let vectors = l.type == .instantVector && r.type == .instantVector
             return .binary(BinaryOperation(op: op, lhs: l, rhs: r, matching: vectors ? VectorMatching(cardinality: op.isSetOperator ? .manyToMany : .oneToOne) : nil))
         }
@@ -111,11 +111,11 @@ import Testing
     }
 
     @Test func treesBuiltByHandPrintWithTheParenthesesTheyNeed() throws {
-        let a = Expression.vector(VectorSelector(name: "a")), b = Expression.vector(VectorSelector(name: "b"))
-        let sum = Expression.binary(BinaryOperation(op: .add, lhs: a, rhs: b, matching: VectorMatching(cardinality: .oneToOne)))
-        let product = Expression.binary(BinaryOperation(op: .multiply, lhs: sum, rhs: sum, matching: VectorMatching(cardinality: .oneToOne)))
+        let a = Expr.vector(VectorSelector(name: "a")), b = Expr.vector(VectorSelector(name: "b"))
+        let sum = Expr.binary(BinaryOperation(op: .add, lhs: a, rhs: b, matching: VectorMatching(cardinality: .oneToOne)))
+        let product = Expr.binary(BinaryOperation(op: .multiply, lhs: sum, rhs: sum, matching: VectorMatching(cardinality: .oneToOne)))
         #expect(product.description == "(a + b) * (a + b)")
-        #expect(Expression.subquery(Subquery(expression: sum, range: 300_000, step: nil)).description == "(a + b)[5m:]")
-        #expect(Expression.unary(.minus, sum).description == "-(a + b)")
+        #expect(Expr.subquery(Subquery(expression: sum, range: 300_000, step: nil)).description == "(a + b)[5m:]")
+        #expect(Expr.unary(.minus, sum).description == "-(a + b)")
     }
 }

@@ -42,21 +42,23 @@ public final class PrometheusClient: Sendable {
     }
 
     private func call(_ path: String, _ form: [(String, String)], timeout: Duration) async throws(PrometheusError) -> QueryResponse {
-        let encoded = form.map { "\($0.0)=\(Self.formEncode($0.1))" }.joined(separator: "&")
+        let fields = form + server.queryParameters.map { ($0.name, $0.value) }
+        let encoded = fields.map { "\(Self.formEncode($0.0))=\(Self.formEncode($0.1))" }.joined(separator: "&")
+        let headers = server.headers.map { (name: $0.name, value: $0.value) }
         let endpoint = server.url.hasSuffix("/") ? server.url + path : server.url + "/" + path
         // The client waits a little longer than Prometheus, so Prometheus's own timeout error wins.
         let deadline = timeout + .milliseconds(500)
         let started = ContinuousClock.now
         var response: HTTPResponse
         if !postOnly.load(ordering: .relaxed), encoded.utf8.count <= Self.longQuery {
-            response = try await send(HTTPRequest(url: endpoint + "?" + encoded, headers: [("Accept", "application/json")], timeout: deadline), timeout: timeout)
+            response = try await send(HTTPRequest(url: endpoint + "?" + encoded, headers: [("Accept", "application/json")] + headers, timeout: deadline), timeout: timeout)
             if response.status == 405 { postOnly.store(true, ordering: .relaxed) } else {
                 return try await decode(response, within: deadline - (ContinuousClock.now - started), timeout: timeout)
             }
         }
         response = try await send(HTTPRequest(
             method: "POST", url: endpoint,
-            headers: [("Accept", "application/json"), ("Content-Type", "application/x-www-form-urlencoded")],
+            headers: [("Accept", "application/json"), ("Content-Type", "application/x-www-form-urlencoded")] + headers,
             body: Data(encoded.utf8), timeout: deadline), timeout: timeout)
         return try await decode(response, within: deadline - (ContinuousClock.now - started), timeout: timeout)
     }

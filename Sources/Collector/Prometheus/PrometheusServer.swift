@@ -3,18 +3,48 @@ import KubeModel
 
 /// A Prometheus server and how to authenticate to it.
 public struct PrometheusServer: Sendable, Hashable {
+    /// A header or query parameter sent with every query to this server.
+    public struct Field: Sendable, Hashable {
+        public var name: String
+        public var value: String
+
+        public init(name: String, value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
     /// Base URL, with any path prefix (`http://prometheus.monitoring:9090`, `https://host/prometheus`).
     public var url: String
     public var tls: TLSOptions
     public var bearerTokenFile: String?
     /// A file holding `user:password`.
     public var basicAuthFile: String?
+    /// Headers for this server only (`X-Scope-OrgID: platform` for Mimir and Cortex).
+    public var headers: [Field]
+    /// Query parameters for this server only (Thanos's `partial_response=false`, `dedup=true`).
+    public var queryParameters: [Field]
+    /// A header that carries the namespace of the HPA a query is for (a Mimir tenant per namespace).
+    public var tenantHeader: String?
 
-    public init(url: String, tls: TLSOptions = TLSOptions(), bearerTokenFile: String? = nil, basicAuthFile: String? = nil) {
+    public init(url: String, tls: TLSOptions = TLSOptions(), bearerTokenFile: String? = nil, basicAuthFile: String? = nil,
+                headers: [Field] = [], queryParameters: [Field] = [], tenantHeader: String? = nil) {
         self.url = url
         self.tls = tls
         self.bearerTokenFile = bearerTokenFile
         self.basicAuthFile = basicAuthFile
+        self.headers = headers
+        self.queryParameters = queryParameters
+        self.tenantHeader = tenantHeader
+    }
+
+    /// The server as queries for `namespace` reach it: with the tenant header set to the namespace.
+    public func forNamespace(_ namespace: String) -> PrometheusServer {
+        guard let tenantHeader else { return self }
+        var server = self
+        server.headers.removeAll { $0.name.lowercased() == tenantHeader.lowercased() }
+        server.headers.append(Field(name: tenantHeader, value: namespace))
+        return server
     }
 }
 

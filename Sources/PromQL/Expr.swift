@@ -1,6 +1,6 @@
 /// A parsed PromQL expression (Prometheus 2.x). Printing one (`description`) gives a query that
 /// Prometheus parses to the same tree.
-public indirect enum Expression: Hashable, Sendable {
+public indirect enum Expr: Hashable, Sendable {
     case number(NumberLiteral)
     case string(String)
     case vector(VectorSelector)
@@ -10,8 +10,8 @@ public indirect enum Expression: Hashable, Sendable {
     case aggregation(Aggregation)
     case binary(BinaryOperation)
     /// `-x` or `+x` on anything but a number literal (a signed literal is folded into the number).
-    case unary(UnaryOperator, Expression)
-    case parenthesized(Expression)
+    case unary(UnaryOperator, Expr)
+    case parenthesized(Expr)
 }
 
 /// A float literal. Equal when the bits are, so `NaN` equals `NaN` (round trips compare trees).
@@ -91,13 +91,13 @@ public struct MatrixSelector: Hashable, Sendable {
 
 /// `expression[30m:1m]` (no step: the evaluation interval).
 public struct Subquery: Hashable, Sendable {
-    public var expression: Expression
+    public var expression: Expr
     public var range: Int64
     public var step: Int64?
     public var offset: Int64?
     public var at: AtModifier?
 
-    public init(expression: Expression, range: Int64, step: Int64?, offset: Int64? = nil, at: AtModifier? = nil) {
+    public init(expression: Expr, range: Int64, step: Int64?, offset: Int64? = nil, at: AtModifier? = nil) {
         self.expression = expression
         self.range = range
         self.step = step
@@ -108,9 +108,9 @@ public struct Subquery: Hashable, Sendable {
 
 public struct Call: Hashable, Sendable {
     public var function: String
-    public var arguments: [Expression]
+    public var arguments: [Expr]
 
-    public init(function: String, arguments: [Expression]) {
+    public init(function: String, arguments: [Expr]) {
         self.function = function
         self.arguments = arguments
     }
@@ -132,12 +132,12 @@ public struct Aggregation: Hashable, Sendable {
     }
 
     public var op: Operator
-    public var parameter: Expression?
-    public var expression: Expression
+    public var parameter: Expr?
+    public var expression: Expr
     /// nil: no `by` or `without` (an empty `by ()` means the same and is read as nil).
     public var grouping: Grouping?
 
-    public init(op: Operator, parameter: Expression? = nil, expression: Expression, grouping: Grouping? = nil) {
+    public init(op: Operator, parameter: Expr? = nil, expression: Expr, grouping: Grouping? = nil) {
         self.op = op
         self.parameter = parameter
         self.expression = expression
@@ -147,14 +147,14 @@ public struct Aggregation: Hashable, Sendable {
 
 public struct BinaryOperation: Hashable, Sendable {
     public var op: BinaryOperator
-    public var lhs: Expression
-    public var rhs: Expression
+    public var lhs: Expr
+    public var rhs: Expr
     /// `> bool`.
     public var returnsBool: Bool
     /// `on`/`ignoring` and `group_left`/`group_right`; nil unless both sides are instant vectors.
     public var matching: VectorMatching?
 
-    public init(op: BinaryOperator, lhs: Expression, rhs: Expression, returnsBool: Bool = false, matching: VectorMatching? = nil) {
+    public init(op: BinaryOperator, lhs: Expr, rhs: Expr, returnsBool: Bool = false, matching: VectorMatching? = nil) {
         self.op = op
         self.lhs = lhs
         self.rhs = rhs

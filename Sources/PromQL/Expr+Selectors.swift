@@ -1,7 +1,7 @@
-extension Expression {
+extension Expr {
     /// The expression with every vector selector (those of range selectors too) replaced by
     /// `transform`'s answer, in the order they are written.
-    public func mapSelectors<E: Error>(_ transform: (VectorSelector) throws(E) -> VectorSelector) throws(E) -> Expression {
+    public func mapSelectors<E: Error>(_ transform: (VectorSelector) throws(E) -> VectorSelector) throws(E) -> Expr {
         switch self {
         case .number, .string: return self
         case .vector(let selector): return .vector(try transform(selector))
@@ -12,7 +12,7 @@ extension Expression {
             subquery.expression = try subquery.expression.mapSelectors(transform)
             return .subquery(subquery)
         case .call(var call):
-            var arguments: [Expression] = []
+            var arguments: [Expr] = []
             for argument in call.arguments { arguments.append(try argument.mapSelectors(transform)) }
             call.arguments = arguments
             return .call(call)
