@@ -8,7 +8,7 @@ APT_PACKAGES := libcurl4-openssl-dev libssl-dev prometheus binutils openssl etcd
 # Waits for another apt or dpkg to finish instead of failing on its lock.
 APT_GET      := apt-get -o DPkg::Lock::Timeout=600
 
-.PHONY: deps helm-sdk build release image test e2e demo bench-kube bench-operator bench-collector bench-api bench-cluster bench-render fuzz clean
+.PHONY: deps helm-sdk build release image test e2e demo bench-kube bench-operator bench-collector bench-promql bench-api bench-cluster bench-render fuzz clean
 
 # Installs the Debian packages that are missing (apt-get update only when something is).
 deps:
@@ -99,6 +99,11 @@ bench-operator: deps
 bench-collector: deps
 	$(SWIFT) build -c release --product CollectorBenchmark
 	.build/release/CollectorBenchmark
+
+# Parse and namespace-rewrite time per query over the PromQL corpus, beside decoding one answer.
+bench-promql: deps
+	$(SWIFT) build -c release --product PromQLBenchmark
+	.build/release/PromQLBenchmark
 
 # The real kube-apiserver (binaries as for `make e2e`); run as root (network namespaces).
 bench-cluster: deps

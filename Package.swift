@@ -33,6 +33,8 @@ let package = Package(
         .target(name: "DecodingErrorText", dependencies: ["Yams"]),
         // PromQL (Prometheus 2.x): lexer, parser with Prometheus's type checks, printer, namespace enforcement. Pure.
         .target(name: "PromQL"),
+        // Real-world queries and refused ones, for the parser's tests and benchmark (no code).
+        .target(name: "PromQLCorpus"),
         // The pure core: annotations -> AutoscalingSpec -> desired HPA.
         .target(name: "Autoscaling", dependencies: ["KubeModel", "DecodingErrorText", "PromQL", "Yams"]),
         // The HPA controller's arithmetic and kubectl's TARGETS column, for preview and backtest. Pure.
@@ -112,13 +114,15 @@ let package = Package(
         .executableTarget(name: "ClusterBenchmark", dependencies: ["KubeClient", "KubeModel", "TestSupport"]),
         // `make bench-collector`: one round of 1,000 queries against a real Prometheus, against curl.
         .executableTarget(name: "CollectorBenchmark", dependencies: ["Collector", "KubeModel", "TestSupport", .product(name: "Logging", package: "swift-log")]),
+        // `make bench-promql`: parse and namespace rewrite per query over the corpus.
+        .executableTarget(name: "PromQLBenchmark", dependencies: ["PromQL", "PromQLCorpus"]),
         // `make bench-api`: the metrics API against nginx serving the same bytes, both over TLS, loaded by wrk.
         .executableTarget(name: "APIBenchmark", dependencies: ["MetricsServer", "Collector", "Autoscaling", "KubeModel", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport", "TestSupport"]),
         .testTarget(name: "KubeModelTests", dependencies: ["KubeModel", "TestSupport"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeModel", "HTTPTransport", "TestSupport"]),
         .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling", "KubeModel", "TestSupport"]),
-        .testTarget(name: "PromQLTests", dependencies: ["PromQL", "TestSupport", "HTTPTransport"]),
+        .testTarget(name: "PromQLTests", dependencies: ["PromQL", "PromQLCorpus", "TestSupport", "HTTPTransport"]),
         .testTarget(name: "HPASimulationTests", dependencies: ["HPASimulation", "KubeModel", "Autoscaling"]),
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "HPASimulation", "KubeClient", "KubeModel", "HTTPTransport", "TestSupport", .product(name: "Prometheus", package: "swift-prometheus")]),
         .testTarget(name: "MetricsServerTests", dependencies: ["MetricsServer", "Collector", "Autoscaling", "KubeClient", "KubeModel", "HTTPTransport", "TestSupport", "Operator"]),

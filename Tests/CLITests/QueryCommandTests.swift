@@ -1,4 +1,6 @@
 import Foundation
+import Hummingbird
+import Synchronization
 import Testing
 import TestSupport
 
@@ -71,5 +73,66 @@ import TestSupport
         let down = try await CLI.run(["query", "--prometheus-server", "http://127.0.0.1:\(try freePort())", "vector(1)"])
         #expect(down.status == 1)
         #expect(down.stderr.contains("is unreachable: connection refused"))
+    }
+
+    @Test func withEnforcementTheQueryIsRewrittenIntoTheNamespaceOrRefused() async throws {
+        let prometheus = try await PrometheusFixture.start(openMetrics: """
+            # TYPE queue_depth gauge
+            queue_depth{namespace="team-a",queue="orders"} 5 1700000000
+            queue_depth{namespace="team-b",queue="orders"} 50 1700000000
+            # EOF
+
+            """)
+        defer { prometheus.stop() }
+        let common = ["query", "--prometheus-server", prometheus.url, "--time", "1700000000", "--enforce-namespace-label", "namespace"]
+
+        let inside = try await CLI.run(common + ["--namespace", "team-a", "sum(queue_depth)"])
+        #expect(inside.status == 0)
+        #expect(inside.stdout.hasPrefix(#"query: sum(queue_depth{namespace="team-a"})"# + "\nvalue:    5\n"))
+
+        let refused = try await CLI.run(common + ["--namespace", "team-a", #"sum(queue_depth{namespace=~"team-.*"})"#])
+        #expect(refused.status == 1)
+        #expect(refused.stdout.isEmpty)
+        #expect(refused.stderr.hasPrefix(#"error: query: the matcher namespace=~"team-.*" could select series of namespaces other than team-a"#))
+
+        let exempt = try await CLI.run(common + ["--namespace", "monitoring", "--enforce-namespace-label-exempt", "monitoring,kube-system", "sum(queue_depth)"])
+        #expect(exempt.stdout.hasPrefix("query: sum(queue_depth)\nvalue:    55\n"))
+
+        let noNamespace = try await CLI.run(common + ["sum(queue_depth)"])
+        #expect(noNamespace.status == 64)
+        #expect(noNamespace.stderr.contains("--enforce-namespace-label needs --namespace"))
+
+        let badLabel = try await CLI.run(["query", "--prometheus-server", prometheus.url, "--enforce-namespace-label", "name-space", "--namespace", "a", "up"])
+        #expect(badLabel.status == 64)
+        #expect(badLabel.stderr.contains("--enforce-namespace-label: 'name-space' is not a label name"))
+    }
+
+    @Test func tenantHeadersAndParametersReachTheServer() async throws {
+        let seen = Mutex<[(headers: [String: String], target: String)]>([])
+        let server = try await TestHTTPServer.start { request, _ in
+            var headers: [String: String] = [:]
+            for field in request.headers { headers[field.name.canonicalName] = field.value }
+            seen.withLock { $0.append((headers, request.uri.description)) }
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(
+                string: #"{"status":"success","data":{"resultType":"scalar","result":[1700000000,"1"]}}"#)))
+        }
+        defer { Task { await server.stop() } }
+        let result = try await CLI.run(["query", "--prometheus-server", server.url, "--prometheus-tenant-header", "X-Scope-OrgID",
+                                        "--prometheus-header", "X-Extra: one", "--prometheus-query-param", "dedup=true", "--namespace", "team-a", "vector(1)"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let request = try #require(seen.withLock { $0.first })
+        #expect(request.headers["x-scope-orgid"] == "team-a")
+        #expect(request.headers["x-extra"] == "one")
+        #expect(request.target.hasSuffix("&dedup=true"))
+
+        let noNamespace = try await CLI.run(["query", "--prometheus-server", server.url, "--prometheus-tenant-header", "X-Scope-OrgID", "vector(1)"])
+        #expect(noNamespace.status == 64)
+        #expect(noNamespace.stderr.contains("--prometheus-tenant-header needs --namespace"))
+        let badHeader = try await CLI.run(["query", "--prometheus-server", server.url, "--prometheus-header", "no colon here", "vector(1)"])
+        #expect(badHeader.status == 64)
+        #expect(badHeader.stderr.contains("--prometheus-header: 'no colon here' is not [ALIAS=]Name:Value"))
+        let reserved = try await CLI.run(["query", "--prometheus-server", server.url, "--prometheus-query-param", "query=up", "vector(1)"])
+        #expect(reserved.status == 64)
+        #expect(reserved.stderr.contains("'query' is set by the collector itself"))
     }
 }

@@ -1,4 +1,5 @@
 import PromQL
+import PromQLCorpus
 import TestSupport
 import Testing
 

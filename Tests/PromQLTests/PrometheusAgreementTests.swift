@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTransport
 import PromQL
+import PromQLCorpus
 import TestSupport
 import Testing
 
