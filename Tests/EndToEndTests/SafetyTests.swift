@@ -38,5 +38,40 @@ extension RealCluster {
             #expect(requests.load(ordering: .relaxed) == 0, "the collector fetched a URL an annotation named")
             await bait.stop()
         }
+
+        /// #17: with --enforce-namespace-label, a team's query reads only its own namespace's
+        /// series (TARGETS show 7, not 77); one naming another namespace is refused on the HPA
+        /// (InvalidMetricConfig); one that does not parse is refused on the workload before any HPA.
+        @Test func queriesStayInsideTheirNamespace() async throws {
+            let cluster = try Cluster.current
+            try await cluster.useOperator(overrides: ["--enforce-namespace-label=namespace"])
+            let namespace = "tenant-a"
+            try await cluster.makeNamespace(namespace)
+            cluster.exporter.set("e2e_tenant_value", ["namespace": namespace], to: 7)
+            cluster.exporter.set("e2e_tenant_value", ["namespace": "tenant-b"], to: 70)
+            let domain = Cluster.domain
+            func annotations(_ query: String) -> [String: String] {
+                ["\(domain)/minReplicas": "1", "\(domain)/maxReplicas": "3", "prometheus.rps.\(domain)/query": query,
+                 "prometheus.rps.\(domain)/targetValue": "1000", "prometheus.rps.\(domain)/interval": "1s"]
+            }
+            try await cluster.createWorkload(namespace: namespace, name: "web", annotations: annotations("sum(e2e_tenant_value)"))
+            try await cluster.createWorkload(namespace: namespace, name: "sneaky", annotations: annotations(#"sum(e2e_tenant_value{namespace="tenant-b"})"#))
+            try await cluster.createWorkload(namespace: namespace, name: "broken", annotations: annotations("sum(e2e_tenant_value"))
+            try await cluster.eventually("web's own value through the aggregator") {
+                try await cluster.rawValues("/apis/custom.metrics.k8s.io/v1beta2/namespaces/\(namespace)/deployments.apps/web/rps") == ["7"]
+            }
+            try await cluster.eventually("InvalidMetricConfig on sneaky's HPA") {
+                try await cluster.events(namespace, about: "sneaky").contains {
+                    $0.reason == "InvalidMetricConfig" && $0.message?.contains(#"the matcher namespace="tenant-b" could select series of namespaces other than tenant-a"#) == true
+                }
+            }
+            #expect(try await cluster.rawValues("/apis/custom.metrics.k8s.io/v1beta2/namespaces/\(namespace)/deployments.apps/sneaky/rps") == nil)
+            try await cluster.eventually("InvalidHPAAnnotations on broken, naming the column") {
+                try await cluster.events(namespace, about: "broken").contains {
+                    $0.reason == "InvalidHPAAnnotations" && $0.message?.contains("prometheus.rps.\(domain)/query: unexpected end of input at column 21") == true
+                }
+            }
+            #expect(try await cluster.hpa(namespace, "broken") == nil)
+        }
     }
 }
