@@ -108,6 +108,20 @@ struct HelmChartTests {
         #expect(Self.args(objects, kind: "Pod").contains("--prometheus-server=https://thanos.example:9090"))
     }
 
+    @Test func tenancyHeadersParametersAndNamespaceEnforcement() async throws {
+        let objects = try await Self.objects([
+            "prometheus": ["headers": ["X-Scope-OrgID": "platform"], "queryParams": ["partial_response": "false"], "tenantHeader": "X-Tenant"] as [String: Any],
+            "tenancy": ["enforceNamespaceLabel": "namespace", "exemptNamespaces": ["monitoring", "kube-system"]] as [String: Any],
+        ])
+        let args = Self.args(objects)
+        for expected in ["--prometheus-header=X-Scope-OrgID:platform", "--prometheus-query-param=partial_response=false", "--prometheus-tenant-header=X-Tenant",
+                         "--enforce-namespace-label=namespace", "--enforce-namespace-label-exempt=monitoring,kube-system"] {
+            #expect(args.contains(expected), "\(expected) in \(args)")
+        }
+        let defaults = Self.args(try await Self.objects([:]))
+        #expect(!defaults.contains { $0.hasPrefix("--enforce-namespace-label") || $0.hasPrefix("--prometheus-header") || $0.hasPrefix("--prometheus-tenant-header") })
+    }
+
     @Test func collectionStyleLoggingAndExtraArgs() async throws {
         let objects = try await Self.objects(["metricStyle": "external", "defaultInterval": "15s", "queryTimeout": "5s", "metricsMaxAge": "2m",
                                         "maxConcurrentQueries": 16, "log": ["format": "text", "level": "debug"], "extraArgs": ["--workers=4"]])
@@ -210,6 +224,7 @@ struct HelmChartTests {
         #"{"admissionWebhook": {"enabled": false}, "leaderElection": {"enabled": false}, "replicas": 1}"#,
         #"{"apiServices": {"customMetricsV1beta1": false, "customMetricsV1beta2": false}, "metricStyle": "external", "prometheus": {"server": ""}}"#,
         #"{"prometheus": {"basicAuth": {"secretName": "auth", "key": "auth"}, "aliases": {"b": "http://b:9090"}}, "extraArgs": ["--workers=4"]}"#,
+        #"{"prometheus": {"headers": {"X-Scope-OrgID": "a"}, "queryParams": {"dedup": "true"}, "tenantHeader": "X-Tenant"}, "tenancy": {"enforceNamespaceLabel": "namespace", "exemptNamespaces": ["monitoring"]}}"#,
     ])
     func lintsStrictWithoutWarnings(values: String) async throws {
         let messages = try await HelmSDK.lint(Self.values(values))
@@ -226,6 +241,9 @@ struct HelmChartTests {
         (#"{"extraArgs": ["leader-elect"]}"#, "at '/extraArgs/0'"),
         (#"{"defaultInterval": "30 seconds"}"#, "at '/defaultInterval'"),
         (#"{"log": {"level": "verbose"}}"#, "at '/log/level'"),
+        (#"{"tenancy": {"enforceNamespaceLabel": "name-space"}}"#, "at '/tenancy/enforceNamespaceLabel'"),
+        (#"{"prometheus": {"queryParams": {"query": "up"}}}"#, "invalid propertyName 'query'"),
+        (#"{"prometheus": {"headers": {"Bad Header": "x"}}}"#, "invalid propertyName 'Bad Header'"),
     ])
     func theSchemaRefusesBadValuesSayingWhere(values: String, message: String) async throws {
         do {
