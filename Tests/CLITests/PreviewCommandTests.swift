@@ -102,3 +102,37 @@ extension PreviewCommandTests {
         #expect((rows.first?["metrics"] as? [[String: Any]])?.first?["activation"] as? String == "unknown")
     }
 }
+
+extension PreviewCommandTests {
+    /// #17: with --enforce-namespace-label, the preview reads each workload's own namespace and says
+    /// which query it sent; a query naming another namespace is listed as refused.
+    @Test func withEnforcementThePreviewShowsTheQueriesAsSent() async throws {
+        let prometheus = try await PrometheusFixture.start(openMetrics: """
+            # TYPE queue_depth gauge
+            queue_depth{namespace="team-a"} 30 1700000000
+            queue_depth{namespace="team-b"} 300 1700000000
+            # EOF
+
+            """)
+        defer { prometheus.stop() }
+        func workload(_ name: String, _ query: String) -> String {
+            """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: \(name)
+              namespace: team-a
+              annotations:
+                hpa.autoscaling.banzaicloud.io/minReplicas: "1"
+                hpa.autoscaling.banzaicloud.io/maxReplicas: "10"
+                prometheus.depth.hpa.autoscaling.banzaicloud.io/query: '\(query)'
+                prometheus.depth.hpa.autoscaling.banzaicloud.io/targetAverageValue: "10"
+            """
+        }
+        let file = try CLI.manifest(workload("web", "sum(queue_depth)") + "\n---\n" + workload("sneaky", #"sum(queue_depth{namespace="team-b"})"#))
+        let result = try await CLI.run(["preview", "-f", file, "--prometheus-server", prometheus.url, "--time", "1700000000", "--enforce-namespace-label", "namespace"])
+        #expect(result.stdout.contains(#"web: depth: query: sum(queue_depth{namespace="team-a"})"#), "\(result.stdout)")
+        #expect(result.stdout.contains("30/10 (avg)"), "team-a's 30, not 330: \(result.stdout)")
+        #expect(result.stdout.contains(#"sneaky: metric-config.object.depth.prometheus/query: the matcher namespace="team-b" could select series of namespaces other than team-a"#), "\(result.stdout)")
+    }
+}
