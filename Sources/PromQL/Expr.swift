@@ -121,9 +121,21 @@ public struct Aggregation: Hashable, Sendable {
         case sum, avg, count, min, max, group, stddev, stdvar, topk, bottomk
         case countValues = "count_values"
         case quantile
+        /// Prometheus 2.53+, experimental.
+        case limitk
+        case limitRatio = "limit_ratio"
 
-        /// `topk(5, x)`, `quantile(0.9, x)`, `count_values("label", x)`.
-        public var takesParameter: Bool { self == .topk || self == .bottomk || self == .quantile || self == .countValues }
+        /// `topk(5, x)`, `quantile(0.9, x)`, `count_values("label", x)`, `limitk(2, x)`.
+        public var takesParameter: Bool { parameterType != nil }
+
+        /// The parameter's type: a string for `count_values`, else a scalar; nil without one.
+        var parameterType: ValueType? {
+            switch self {
+            case .topk, .bottomk, .quantile, .limitk, .limitRatio: .scalar
+            case .countValues: .string
+            default: nil
+            }
+        }
     }
 
     public enum Grouping: Hashable, Sendable {

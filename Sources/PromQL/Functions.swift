@@ -1,4 +1,6 @@
-/// The functions of Prometheus 2.x, with their argument types (the facts of Prometheus's own table).
+/// The functions of Prometheus 2.x up to 2.55, with their argument types (the facts of Prometheus's
+/// own table). Those 2.55 marks experimental (`info`, `mad_over_time`, `sort_by_label`) parse here;
+/// a Prometheus without `--enable-feature=promql-experimental-functions` refuses them when run.
 public struct PromQLFunction: Sendable {
     public var name: String
     public var arguments: [ValueType]
@@ -16,10 +18,10 @@ public struct PromQLFunction: Sendable {
             for name in names { table[name] = PromQLFunction(name: name, arguments: arguments, variadic: variadic, returns: returns) }
         }
         add(["abs", "absent", "acos", "acosh", "asin", "asinh", "atan", "atanh", "ceil", "cos", "cosh", "deg", "exp", "floor",
-             "histogram_count", "histogram_sum", "ln", "log10", "log2", "rad", "sgn", "sin", "sinh", "sort", "sort_desc",
+             "histogram_avg", "histogram_count", "histogram_stddev", "histogram_stdvar", "histogram_sum", "ln", "log10", "log2", "rad", "sgn", "sin", "sinh", "sort", "sort_desc",
              "sqrt", "tan", "tanh", "timestamp"], [v])
         add(["absent_over_time", "avg_over_time", "changes", "count_over_time", "delta", "deriv", "idelta", "increase",
-             "irate", "last_over_time", "max_over_time", "min_over_time", "present_over_time", "rate", "resets",
+             "irate", "last_over_time", "mad_over_time", "max_over_time", "min_over_time", "present_over_time", "rate", "resets",
              "stddev_over_time", "stdvar_over_time", "sum_over_time"], [m])
         add(["days_in_month", "day_of_month", "day_of_week", "day_of_year", "hour", "minute", "month", "year"], [v], variadic: 1)
         add(["clamp"], [v, s, s])
@@ -29,6 +31,8 @@ public struct PromQLFunction: Sendable {
         add(["holt_winters"], [m, s, s])
         add(["label_replace"], [v, t, t, t, t])
         add(["label_join"], [v, t, t, t], variadic: -1)
+        add(["info"], [v, v], variadic: 1)
+        add(["sort_by_label", "sort_by_label_desc"], [v, t], variadic: -1)
         add(["pi", "time"], [], returns: s)
         add(["predict_linear"], [m, s])
         add(["quantile_over_time"], [s, m])

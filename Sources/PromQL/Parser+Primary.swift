@@ -105,7 +105,7 @@ extension Parser {
         try expectType(expression, .instantVector, "aggregation expression")
         var parameter: Expr?
         if op.takesParameter {
-            try expectType(arguments[0], op == .countValues ? .string : .scalar, "aggregation parameter")
+            try expectType(arguments[0], op.parameterType ?? .scalar, "aggregation parameter")
             parameter = arguments[0].expression
         }
         if case .by(let labels) = grouping, labels.isEmpty { grouping = nil }

@@ -39,7 +39,8 @@ extension RealCluster {
             // resourceVersion may move meanwhile: the real HPA controller writes the status).
             let realAgain = try await cluster.client.apply(hpa, fieldManager: "hpa-operator")
             let fakeAgain = try await doubleClient.apply(hpa, fieldManager: "hpa-operator")
-            #expect(realAgain.metadata.generation == real.metadata.generation && Self.ours(realAgain) == Self.ours(real))
+            #expect(realAgain.metadata.generation == real.metadata.generation && Self.ours(realAgain) == Self.ours(real),
+                    "our managedFields entry, first: \(Self.ours(real)), again: \(Self.ours(realAgain))")
             #expect(fakeAgain.metadata.resourceVersion == fake.metadata.resourceVersion)
             // The operator's comparison finds nothing to write against what either stored.
             #expect(HPAComparison.differences(desired: hpa, live: real, fieldManager: "hpa-operator") == [])

@@ -120,3 +120,20 @@ import Testing
         #expect(Expr.unary(.minus, sum).description == "-(a + b)")
     }
 }
+
+extension ParserTests {
+    /// Functions and aggregations of later 2.x releases (up to 2.55), not known to the 2.42 the
+    /// agreement tests run against: they parse with their arities, and print back the same.
+    @Test func laterReleasesFunctionsAndAggregations() throws {
+        for query in [
+            "histogram_avg(rate(x[5m]))", "histogram_stddev(x)", "histogram_stdvar(x)", "mad_over_time(x[10m])",
+            #"sort_by_label(x, "pod", "node")"#, "sort_by_label_desc(x)", #"info(x, target_info{k8s_cluster="a"})"#,
+            "limitk(2, x)", "limit_ratio by (job) (0.5, x)",
+        ] {
+            let tree = try PromQL.parse(query)
+            #expect(try PromQL.parse(tree.description) == tree, "\(query)")
+        }
+        #expect(throws: PromQLError.self) { try PromQL.parse(#"limitk("a", x)"#) }
+        #expect(throws: PromQLError.self) { try PromQL.parse("info(x, y, z)") }
+    }
+}
