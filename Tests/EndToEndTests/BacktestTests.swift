@@ -22,6 +22,8 @@ extension RealCluster {
             // The controller counts scale events of the last policy period (15 s), and backtest
             // starts with no history: the 1 → 2 event must be older than that when the window
             // begins (else the real controller allows one pod fewer: 2 → 5, not 6).
+            // The controller writes the scale before its status: wait for the status to say so.
+            try await cluster.eventually("the HPA's lastScaleTime") { try await cluster.hpa(namespace, "web")?.status?.lastScaleTime != nil }
             let lastScale = try #require(try await cluster.hpa(namespace, "web")?.status?.lastScaleTime.flatMap(Timestamp.parse))
             try await Task.sleep(for: .seconds(max(0, 17 - Date().timeIntervalSince(lastScale))))
 
