@@ -22,6 +22,9 @@ struct Backtest: AsyncParsableCommand {
 
     @OptionGroup var prometheus: PrometheusOptions
 
+    @OptionGroup(title: "Tenancy")
+    var enforcement: NamespaceEnforcementOptions
+
     @Option(help: ArgumentHelp("Start of the window (RFC 3339 or Unix seconds); with --to.", valueName: "time"))
     var from: String?
 
@@ -176,8 +179,9 @@ struct Backtest: AsyncParsableCommand {
             case .value(let quantity): .value(quantity)
             case .averageValue(let quantity): .averageValue(quantity)
             }
-            let key = "\(metric.server ?? "")\u{0}\(metric.query)"
-            if window.read[key] == nil { window.read[key] = await values(of: metric, servers: servers, start: window.start, end: window.end) }
+            let namespace = workload.metadata.namespace ?? "default"
+            let key = "\(metric.server ?? "")\u{0}\(namespace)\u{0}\(metric.query)"
+            if window.read[key] == nil { window.read[key] = await values(of: metric, namespace: namespace, servers: servers, start: window.start, end: window.end) }
             var values: [Double: Double] = [:]
             switch window.read[key]! {
             case .success(let read): values = read
@@ -198,10 +202,16 @@ struct Backtest: AsyncParsableCommand {
 
     /// The query's values over the window, by step time: one series, fail closed on more; NaN and
     /// infinities are gaps like missing points.
-    private func values(of metric: PrometheusMetric, servers: PrometheusServers, start: Date, end: Date) async -> Result<[Double: Double], BacktestError> {
+    /// The query runs as the collector would run it for the workload's namespace (enforced, with its tenant).
+    private func values(of metric: PrometheusMetric, namespace: String, servers: PrometheusServers, start: Date, end: Date) async -> Result<[Double: Double], BacktestError> {
         let server: PrometheusServer
         switch servers.resolve(metric.server) {
-        case .success(let resolved): server = resolved
+        case .success(let resolved): server = resolved.forNamespace(namespace)
+        case .failure(let reason): return .failure(BacktestError(description: reason.description))
+        }
+        let query: String
+        switch MetricPlanner.checked(metric.query, namespace: namespace, enforcement: enforcement.enforcement) {
+        case .success(let sent): query = sent
         case .failure(let reason): return .failure(BacktestError(description: reason.description))
         }
         let client = PrometheusClient(server: server)
@@ -209,7 +219,7 @@ struct Backtest: AsyncParsableCommand {
         for chunk in RangeChunks.split(from: start.timeIntervalSince1970, to: end.timeIntervalSince1970, step: step.duration.seconds) {
             let response: QueryResponse
             do throws(PrometheusError) {
-                response = try await client.queryRange(metric.query, start: Date(timeIntervalSince1970: chunk.start), end: Date(timeIntervalSince1970: chunk.end),
+                response = try await client.queryRange(query, start: Date(timeIntervalSince1970: chunk.start), end: Date(timeIntervalSince1970: chunk.end),
                                                        step: step.duration, timeout: queryTimeout.duration)
             } catch {
                 return .failure(BacktestError(description: error.description))

@@ -150,3 +150,28 @@ final class SVGReader: NSObject, XMLParserDelegate {
         if element == "text" { inText = false }
     }
 }
+
+extension BacktestCommandTests {
+    /// #17: with --enforce-namespace-label the backtest reads the workload's own namespace, as the
+    /// collector would; a query naming another namespace is reported, not run.
+    @Test func withEnforcementTheBacktestReadsTheWorkloadsNamespace() async throws {
+        var lines = ["# TYPE load gauge"]
+        for second in stride(from: 0, through: 300, by: 15) {
+            lines.append("load{app=\"web\",namespace=\"shop\"} 10 \(Int(Self.start) + second)")
+            lines.append("load{app=\"web\",namespace=\"other\"} 90 \(Int(Self.start) + second)")
+        }
+        let prometheus = try await PrometheusFixture.start(openMetrics: lines.joined(separator: "\n") + "\n# EOF\n")
+        defer { prometheus.stop() }
+        let common = ["backtest", "--prometheus-server", prometheus.url, "--from", "2024-05-01T12:00:00Z", "--to", "2024-05-01T12:05:00Z",
+                      "--enforce-namespace-label", "namespace", "-o", "json"]
+        let result = try await CLI.run(common + ["-f", try CLI.manifest(Self.manifest)])
+        #expect(result.status == 0, "\(result.stderr)")
+        let reports = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        let replicas = (reports.first?["steps"] as? [[String: Any]] ?? []).map { $0["replicas"] as? Int ?? -1 }
+        #expect(!replicas.isEmpty && replicas.allSatisfy { $0 == 1 }, "shop's 10 at 10 per replica, not 100: \(replicas)")
+
+        let sneaky = Self.manifest.replacingOccurrences(of: #"sum(load{app="web"})"#, with: #"sum(load{namespace="other"})"#)
+        let refused = try await CLI.run(common + ["-f", try CLI.manifest(sneaky)])
+        #expect((refused.stdout + refused.stderr).contains("could select series of namespaces other than shop"), "\(refused.stdout)\(refused.stderr)")
+    }
+}
