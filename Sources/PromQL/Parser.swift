@@ -4,6 +4,10 @@ struct Parser {
     let tokens: [Token]
     let source: [UInt8]
     var index = 0
+    /// How many expressions are open around the current token (parentheses, arguments, operands).
+    var depth = 0
+    /// Deeper nesting is refused: the parser recurses, and a query is not worth a stack overflow.
+    static let maximumDepth = 200
 
     init(tokens: [Token], source: [UInt8]) {
         self.tokens = tokens
@@ -43,6 +47,9 @@ struct Parser {
     // MARK: Binary and unary operators
 
     mutating func parseExpression(minimumPrecedence: Int) throws(PromQLError) -> Expr {
+        depth += 1
+        defer { depth -= 1 }
+        if depth > Self.maximumDepth { throw error("the query nests more than \(Self.maximumDepth) expressions deep", at: current.offset) }
         var lhs = try parseUnary()
         while let op = binaryOperator(), op.precedence >= minimumPrecedence {
             let opOffset = current.offset

@@ -1,50 +1,50 @@
 import PromQL
 import PromQLCorpus
 import Testing
+import TestSupport
 
-/// Mutated corpus queries (a character deleted, inserted or doubled, with a fixed seed): the parser
-/// never crashes, an error points inside the query, and whatever parses still round-trips.
+/// Mutated corpus queries (the shared seeded `Fuzzer`'s edits, and single PromQL characters): the
+/// parser never crashes, an error points inside the query, and whatever parses still round-trips.
 @Suite struct ParserFuzzTests {
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
-    static let alphabet = Array(##"(){}[],:@+-*/%^=!<>~"'`\# .0123456789aeimnsxyzAEIN_é"##)
+    static let characters = Array(##"(){}[],:@+-*/%^=!<>~"'`\# .0123456789aeimnsxyzAEIN_é"##)
 
     @Test func mutatedQueriesNeverCrashAndErrorsPointInsideTheQuery() throws {
-        var random = Generator(state: 17)
+        var fuzzer = Fuzzer()
         var parsed = 0, refused = 0
-        for query in PromQLCorpus.valid {
-            for _ in 0..<40 {
+        for _ in 0..<(Fuzzer.iterations * 5) {
+            let query = fuzzer.pick(PromQLCorpus.valid)
+            var mutated: String
+            if fuzzer.int(2) == 0 {
+                mutated = fuzzer.mutate(query)
+            } else {
                 var characters = Array(query)
-                let position = Int.random(in: 0...characters.count, using: &random)
-                switch Int.random(in: 0..<3, using: &random) {
-                case 0 where !characters.isEmpty: characters.remove(at: min(position, characters.count - 1))
-                case 1 where position < characters.count: characters.insert(characters[position], at: position)
-                default: characters.insert(Self.alphabet.randomElement(using: &random)!, at: position)
+                characters.insert(fuzzer.pick(Self.characters), at: fuzzer.int(characters.count + 1))
+                mutated = String(characters)
+            }
+            do {
+                let tree = try PromQL.parse(mutated)
+                #expect(try PromQL.parse(tree.description) == tree, "\(mutated) printed as \(tree)")
+                parsed += 1
+            } catch {
+                // Lines end at each "\n" byte (a "\r\n" too); columns count characters.
+                let lines = mutated.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+                #expect(error.line >= 1 && error.line <= lines.count, "\(mutated.prefix(200)): \(error)")
+                if error.line >= 1 && error.line <= lines.count {
+                    let length = String(decoding: lines[error.line - 1], as: UTF8.self).count
+                    #expect(error.column >= 1 && error.column <= length + 1, "\(mutated.prefix(200)): \(error)")
                 }
-                let mutated = String(characters)
-                do {
-                    let tree = try PromQL.parse(mutated)
-                    #expect(try PromQL.parse(tree.description) == tree, "\(mutated) printed as \(tree)")
-                    parsed += 1
-                } catch {
-                    let lines = mutated.split(separator: "\n", omittingEmptySubsequences: false)
-                    #expect(error.line >= 1 && error.line <= lines.count, "\(mutated): \(error)")
-                    if error.line >= 1 && error.line <= lines.count {
-                        #expect(error.column >= 1 && error.column <= lines[error.line - 1].count + 1, "\(mutated): \(error)")
-                    }
-                    refused += 1
-                }
+                refused += 1
             }
         }
-        #expect(parsed > 1000 && refused > 1000)
+        #expect(parsed > 200 && refused > 200, "\(parsed) parsed, \(refused) refused")
+    }
+
+    @Test func deepNestingIsRefusedNotAStackOverflow() throws {
+        let deep = String(repeating: "(", count: 10_000) + "1" + String(repeating: ")", count: 10_000)
+        #expect(throws: PromQLError.self) { try PromQL.parse(deep) }
+        let unary = String(repeating: "-", count: 10_000) + "up"
+        #expect(throws: PromQLError.self) { try PromQL.parse(unary) }
+        let fine = String(repeating: "sum(", count: 60) + "up" + String(repeating: ")", count: 60)
+        #expect(try PromQL.parse(fine).description == fine)
     }
 }
