@@ -22,9 +22,12 @@ public struct NamespaceEnforcement: Hashable, Sendable {
         }
     }
 
+    /// Whether queries from `namespace` are rewritten (it is not exempt).
+    public func covers(_ namespace: String) -> Bool { !exempt.contains(namespace) }
+
     /// The expression as it runs for `namespace`.
     public func enforce(_ expression: Expr, namespace: String) throws(Refusal) -> Expr {
-        if exempt.contains(namespace) { return expression }
+        guard covers(namespace) else { return expression }
         return try expression.mapSelectors { (selector: VectorSelector) throws(Refusal) -> VectorSelector in
             var selector = selector
             let own = selector.matchers.filter { $0.name == label }

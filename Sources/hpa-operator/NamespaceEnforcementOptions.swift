@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import PromQL
 
-/// `--enforce-namespace-label`, shared by `run`, `preview` and `query`.
+/// `--enforce-namespace-label`, shared by `run`, `preview`, `query` and `backtest`.
 struct NamespaceEnforcementOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Keep every query inside its HPA's namespace: each selector gets LABEL=\"<namespace>\", and a matcher on LABEL that could select another namespace is refused (prom-label-proxy's rule, for shared clusters).", valueName: "label"))
     var enforceNamespaceLabel: String?
