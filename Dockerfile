@@ -8,10 +8,11 @@ COPY . .
 RUN make release
 
 FROM debian:bookworm-slim
-# libcurl4: the binary's one shared library beyond libc, libm, libgcc and libstdc++ (all in the
-# base image); ca-certificates: trust for https Prometheus servers.
+# libcurl4 and libssl3 (certificates for the metrics API): the binary's shared libraries beyond
+# libc, libm, libgcc and libstdc++ (all in the base image); ca-certificates: trust for https
+# Prometheus servers.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libcurl4 ca-certificates \
+    && apt-get install -y --no-install-recommends libcurl4 libssl3 ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/.build/release/hpa-operator /usr/local/bin/hpa-operator
 USER 65532:65532

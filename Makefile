@@ -35,7 +35,7 @@ helm-sdk:
 build: deps
 	$(SWIFT) build
 
-# The Swift runtime is linked in, so the image needs only Debian's libcurl4 (see Dockerfile).
+# The Swift runtime is linked in, so the image needs only Debian's libcurl4 and libssl3 (see Dockerfile).
 release: deps
 	$(SWIFT) build -c release --static-swift-stdlib --product hpa-operator
 

@@ -14,8 +14,6 @@ let package = Package(
         // Already in the build through Hummingbird; named because the metrics API's handler uses them directly.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
-        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -69,11 +67,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // X.509 through the system's libcrypto (OpenSSL 3, libssl-dev): keys, issuing, PEM, chain verification.
+        .target(name: "COpenSSL", linkerSettings: [.linkedLibrary("crypto")]),
         // A small certificate authority (the metrics API's generated CA and serving certificate, and the tests' certificates).
-        .target(
-            name: "Certificates",
-            dependencies: [.product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto")]
-        ),
+        .target(name: "Certificates", dependencies: ["COpenSSL"]),
         // The custom and external metrics APIs over HTTPS: routes, discovery, TLS, requestheader auth.
         .target(
             name: "MetricsServer",
@@ -86,8 +83,6 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "X509", package: "swift-certificates"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -102,8 +97,6 @@ let package = Package(
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "X509", package: "swift-certificates"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // `make bench-kube`: client throughput against the double over TLS (a benchmark, not a test).
@@ -119,6 +112,7 @@ let package = Package(
         // `make bench-api`: the metrics API against nginx serving the same bytes, both over TLS, loaded by wrk.
         .executableTarget(name: "APIBenchmark", dependencies: ["MetricsServer", "Collector", "Autoscaling", "KubeModel", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport", "TestSupport"]),
+        .testTarget(name: "CertificatesTests", dependencies: ["Certificates", "TestSupport"]),
         .testTarget(name: "KubeModelTests", dependencies: ["KubeModel", "TestSupport"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeModel", "HTTPTransport", "TestSupport"]),
         .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling", "KubeModel", "TestSupport"]),

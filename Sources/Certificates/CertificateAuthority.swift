@@ -1,51 +1,41 @@
-import Crypto
+import COpenSSL
 import Foundation
-import SwiftASN1
-import X509
 
 /// A small certificate authority: the self-signed CA and serving certificate the metrics API
-/// uses when no certificate files are given (and the certificates tests need).
+/// uses when no certificate files are given (and the certificates tests need). P-256 keys and
+/// ECDSA-SHA256 signatures, through the system's libcrypto.
 public struct CertificateAuthority: Sendable {
-    public let certificate: Certificate
-    let key: Certificate.PrivateKey
+    public let certificate: X509Certificate
+    let key: PrivateKey
 
     /// A certificate and its private key, as PEM.
     public struct Issued: Sendable {
         public let certificatePEM: String
         public let keyPEM: String
-        public let certificate: Certificate
+        public let certificate: X509Certificate
     }
 
     public init(commonName: String = "hpa-operator CA", validity: TimeInterval = 86_400 * 365) throws {
-        let key = P256.Signing.PrivateKey()
-        let name = try DistinguishedName { CommonName(commonName) }
+        let key = try PrivateKey()
         let now = Date()
-        certificate = try Certificate(
-            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: Certificate.PublicKey(key.publicKey),
-            notValidBefore: now - 3600, notValidAfter: now + validity, issuer: name, subject: name,
-            signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
-                Critical(KeyUsage(keyCertSign: true, cRLSign: true))
-            },
-            issuerPrivateKey: Certificate.PrivateKey(key))
-        self.key = Certificate.PrivateKey(key)
+        certificate = try Self.sign(Request(commonName: commonName, from: now - 3600, to: now + validity, isAuthority: true), key: key, issuer: nil)
+        self.key = key
     }
 
     /// A CA kept before (its certificate and private key, as PEM).
     public init(certificatePEM: String, keyPEM: String) throws {
-        certificate = try Certificate(pemEncoded: certificatePEM)
-        key = try Certificate.PrivateKey(pemEncoded: keyPEM)
-        guard key.publicKey == certificate.publicKey else { throw CertificateError("the CA's private key does not match its certificate") }
+        certificate = try X509Certificate(pem: certificatePEM)
+        key = try PrivateKey(pem: keyPEM)
+        guard key.matches(certificate) else { throw CertificateError("the CA's private key does not match its certificate") }
     }
 
     public var certificatePEM: String {
-        get throws { try certificate.serializeAsPEM().pemString }
+        get throws { try certificate.pem }
     }
 
     /// The CA's private key, to keep it (in a Secret) for renewing certificates later.
     public var keyPEM: String {
-        get throws { try key.serializeAsPEM().pemString }
+        get throws { try key.pem }
     }
 
     /// A serving certificate for localhost, 127.0.0.1 and `dnsNames` (IP addresses among them
@@ -61,37 +51,55 @@ public struct CertificateAuthority: Sendable {
         for name in dnsNames {
             if let address = Self.ipv4(name) { addresses.append(address) } else if !names.contains(name) { names.append(name) }
         }
-        return try issue(commonName: dnsNames.first ?? "localhost", dnsNames: names, ipAddresses: addresses, usage: [.serverAuth], validity: validity)
+        return try issue(Request(commonName: dnsNames.first ?? "localhost", dnsNames: names, ipv4Addresses: addresses, usage: HPA_USAGE_SERVER_AUTH), validity: validity)
     }
 
     /// A client certificate with that common name (and organizations as groups).
     public func issueClient(commonName: String, organizations: [String] = []) throws -> Issued {
-        try issue(commonName: commonName, organizations: organizations, usage: [.clientAuth])
+        try issue(Request(commonName: commonName, organizations: organizations, usage: HPA_USAGE_CLIENT_AUTH), validity: 86_400 * 365)
     }
 
-    private func issue(
-        commonName: String, organizations: [String] = [], dnsNames: [String] = [], ipAddresses: [[UInt8]] = [],
-        usage: [ExtendedKeyUsage.Usage], validity: TimeInterval = 86_400 * 365
-    ) throws -> Issued {
-        let leafKey = P256.Signing.PrivateKey()
-        let subject = try DistinguishedName {
-            for organization in organizations { OrganizationName(organization) }
-            CommonName(commonName)
-        }
-        let names = dnsNames.map { GeneralName.dnsName($0) } + ipAddresses.map { GeneralName.ipAddress(ASN1OctetString(contentBytes: $0[...])) }
+    private func issue(_ request: Request, validity: TimeInterval) throws -> Issued {
+        var request = request
         let now = Date()
-        let leaf = try Certificate(
-            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: Certificate.PublicKey(leafKey.publicKey),
-            notValidBefore: now - 3600, notValidAfter: min(now + validity, certificate.notValidAfter), issuer: certificate.subject, subject: subject,
-            signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                Critical(BasicConstraints.notCertificateAuthority)
-                Critical(KeyUsage(digitalSignature: true))
-                try ExtendedKeyUsage(usage)
-                if !names.isEmpty { SubjectAlternativeNames(names) }
-            },
-            issuerPrivateKey: key)
-        return Issued(certificatePEM: try leaf.serializeAsPEM().pemString, keyPEM: leafKey.pemRepresentation, certificate: leaf)
+        (request.from, request.to) = (now - 3600, min(now + validity, certificate.notValidAfter))
+        let leafKey = try PrivateKey()
+        let leaf = try Self.sign(request, key: leafKey, issuer: self)
+        return Issued(certificatePEM: try leaf.pem, keyPEM: try leafKey.pem, certificate: leaf)
+    }
+
+    /// What goes into a certificate besides its key.
+    private struct Request {
+        var commonName: String
+        var organizations: [String] = []
+        var dnsNames: [String] = []
+        var ipv4Addresses: [[UInt8]] = []
+        var usage: Int32 = 0
+        var from = Date(), to = Date()
+        var isAuthority = false
+    }
+
+    private static func sign(_ request: Request, key: PrivateKey, issuer: CertificateAuthority?) throws -> X509Certificate {
+        let strings = ([request.commonName] + request.organizations + request.dnsNames).map { strdup($0) }
+        defer { strings.forEach { free($0) } }
+        let organizations = strings[1..<1 + request.organizations.count].map { UnsafePointer($0) }
+        let dnsNames = strings[(1 + request.organizations.count)...].map { UnsafePointer($0) }
+        let addresses = request.ipv4Addresses.flatMap { $0 }
+        return try organizations.withUnsafeBufferPointer { organizations in
+            try dnsNames.withUnsafeBufferPointer { dnsNames in
+                try addresses.withUnsafeBufferPointer { addresses in
+                    var c = hpa_certificate_request(
+                        common_name: strings[0], organizations: organizations.baseAddress, organization_count: organizations.count,
+                        dns_names: dnsNames.baseAddress, dns_name_count: dnsNames.count,
+                        ipv4_addresses: addresses.baseAddress, ipv4_address_count: request.ipv4Addresses.count,
+                        not_before: Int64(request.from.timeIntervalSince1970), not_after: Int64(request.to.timeIntervalSince1970),
+                        is_authority: request.isAuthority ? 1 : 0, extended_usage: request.usage)
+                    return X509Certificate(owning: try openSSL { error in
+                        hpa_certificate_issue(&c, key.pointer, issuer?.certificate.pointer, issuer?.key.pointer, error)
+                    })
+                }
+            }
+        }
     }
 
     private static func ipv4(_ text: String) -> [UInt8]? {
@@ -99,9 +107,4 @@ public struct CertificateAuthority: Sendable {
         guard parts.count == 4, parts.allSatisfy({ $0 != nil }) else { return nil }
         return parts.compactMap { $0 }
     }
-}
-
-public struct CertificateError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
 }

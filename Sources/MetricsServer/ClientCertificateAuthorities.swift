@@ -1,8 +1,7 @@
+import Certificates
 import Foundation
 import NIOSSL
 import Synchronization
-import SwiftASN1
-import X509
 
 /// The requestheader trust: which client certificates the metrics API accepts (the requestheader
 /// client CA), and which of their common names and headers it believes. It can change while
@@ -11,7 +10,7 @@ import X509
 /// and `problem` says why.
 public final class ClientCertificateAuthorities: Sendable {
     private struct State {
-        var roots: [Certificate] = []
+        var roots: [X509Certificate] = []
         var authentication: RequestHeaderAuthentication
         /// Why there is no CA (the last failure to read one).
         var failure: String?
@@ -26,7 +25,10 @@ public final class ClientCertificateAuthorities: Sendable {
 
     /// Replaces the trusted CAs with the certificates in `pem` (one or more PEM blocks).
     public func replace(pem: String) throws {
-        let certificates = try PEMDocument.parseMultiple(pemString: pem).map { try Certificate(pemDocument: $0) }
+        let certificates: [X509Certificate]
+        do { certificates = try X509Certificate.all(pem: pem) } catch {
+            throw MetricsServerError("the requestheader client CA cannot be read: \(error)")
+        }
         guard !certificates.isEmpty else { throw MetricsServerError("no certificate in the requestheader client CA") }
         state.withLock {
             $0.roots = certificates
@@ -56,31 +58,20 @@ public final class ClientCertificateAuthorities: Sendable {
     public func verify(_ chain: [NIOSSLCertificate]) async -> NIOSSLVerificationResult {
         let trusted = state.withLock { $0.roots }
         guard !trusted.isEmpty, let first = chain.first,
-              let leaf = try? Certificate(derEncoded: first.toDERBytes()), Self.mayAuthenticateClients(leaf)
+              let leaf = try? X509Certificate(der: first.toDERBytes()), leaf.mayAuthenticateClients
         else { return .failed }
-        let intermediates = chain.dropFirst().compactMap { try? Certificate(derEncoded: $0.toDERBytes()) }
-        var verifier = Verifier(rootCertificates: CertificateStore(trusted)) {
-            RFC5280Policy(validationTime: Date())
+        let intermediates = chain.dropFirst().compactMap { try? X509Certificate(der: $0.toDERBytes()) }
+        do {
+            try leaf.verify(intermediates: intermediates, roots: trusted)
+            return .certificateVerified
+        } catch {
+            return .failed
         }
-        switch await verifier.validate(leaf: leaf, intermediates: CertificateStore(intermediates)) {
-        case .validCertificate: return .certificateVerified
-        case .couldNotValidate: return .failed
-        }
-    }
-
-    /// A certificate with extended key usages must list clientAuth (or any) to log in with.
-    static func mayAuthenticateClients(_ certificate: Certificate) -> Bool {
-        guard let usages = try? certificate.extensions.extendedKeyUsage else { return true }
-        return usages.contains(.clientAuth) || usages.contains(.any)
     }
 
     /// The subject common name of a certificate.
     static func commonName(_ certificate: NIOSSLCertificate) -> String? {
-        guard let parsed = try? Certificate(derEncoded: certificate.toDERBytes()) else { return nil }
-        for attribute in parsed.subject.flatMap({ $0 }) where attribute.type == .RDNAttributeType.commonName {
-            return attribute.value.description
-        }
-        return nil
+        (try? X509Certificate(der: certificate.toDERBytes()))?.commonName
     }
 }
 

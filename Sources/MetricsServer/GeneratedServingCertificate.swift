@@ -5,7 +5,6 @@ import KubeModel
 import Logging
 import ServiceLifecycle
 import Synchronization
-import X509
 
 /// The metrics API's generated serving certificate, kept valid for as long as the process runs:
 /// a long-lived CA (ten years) signs a serving certificate (a year by default) that is renewed
@@ -45,7 +44,7 @@ public final class GeneratedServingCertificate: Service {
         var resourceVersion: String?
 
         var validity: (from: Date, to: Date)? {
-            (try? Certificate(pemEncoded: certificatePEM)).map { ($0.notValidBefore, $0.notValidAfter) }
+            (try? X509Certificate(pem: certificatePEM)).map { ($0.notValidBefore, $0.notValidAfter) }
         }
 
         /// Due once less than a third of a certificate's life is left.

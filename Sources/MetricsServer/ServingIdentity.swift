@@ -2,7 +2,6 @@ import Certificates
 import Foundation
 import NIOSSL
 import Synchronization
-import X509
 
 /// The metrics API's serving certificate and key: from files, read again when they change (a
 /// rotated Secret), or generated at start and signed by a fresh CA.
@@ -19,7 +18,7 @@ public final class ServingIdentity: Sendable {
     /// When the certificate served now expires (the leaf of the chain).
     public var expiry: Date? {
         let leaf = current().chain.first
-        return leaf.flatMap { try? Certificate(derEncoded: $0.toDERBytes()) }?.notValidAfter
+        return leaf.flatMap { try? X509Certificate(der: $0.toDERBytes()) }?.notValidAfter
     }
 
     /// Serves another certificate from the next handshake on (a renewal).

@@ -1,4 +1,4 @@
-import Crypto
+import Certificates
 import Foundation
 import HTTPTransport
 import KubeClient
@@ -65,9 +65,9 @@ public final class ControlPlane: Sendable {
         let proxyClient = try requestheaderCA.issueClient(commonName: "front-proxy-client")
         let adminToken = "admin-\(UUID().uuidString)"
         let unprivilegedToken = "nobody-\(UUID().uuidString)"
-        let signingKey = P256.Signing.PrivateKey()
-        let serviceAccountKey = try file("sa.key", signingKey.pemRepresentation)
-        let serviceAccountPublicKey = try file("sa.pub", signingKey.publicKey.pemRepresentation)
+        let signingKey = try PrivateKey()
+        let serviceAccountKey = try file("sa.key", try signingKey.pem)
+        let serviceAccountPublicKey = try file("sa.pub", try signingKey.publicKeyPEM)
         let etcdPort = try freePort(), etcdPeerPort = try freePort()
         let port = try freePort(on: network.hostAddress)
         let plane = ControlPlane(
