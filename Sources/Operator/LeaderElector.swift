@@ -48,15 +48,22 @@ public final class LeaderElector: Sendable {
     private let logger: Logger
     /// When this instance last renewed (or took) the lease; nil while it does not hold it.
     private let renewed = Mutex<ContinuousClock.Instant?>(nil)
+    /// The time; tests move it on to stand for a process that was not scheduled for a while.
+    private let clock: @Sendable () -> ContinuousClock.Instant
 
-    public init(client: KubeClient, configuration: Configuration, logger: Logger) {
+    public convenience init(client: KubeClient, configuration: Configuration, logger: Logger) {
+        self.init(client: client, configuration: configuration, logger: logger, clock: { .now })
+    }
+
+    init(client: KubeClient, configuration: Configuration, logger: Logger, clock: @escaping @Sendable () -> ContinuousClock.Instant) {
         self.client = client
         self.configuration = configuration
         self.logger = logger
+        self.clock = clock
     }
 
     /// True only until the renew deadline has passed since the last successful renewal.
-    public var isLeader: Bool { isLeader(at: .now) }
+    public var isLeader: Bool { isLeader(at: clock()) }
 
     func isLeader(at now: ContinuousClock.Instant) -> Bool {
         renewed.withLock { $0 }.map { now - $0 < configuration.renewDeadline } ?? false
@@ -65,12 +72,13 @@ public final class LeaderElector: Sendable {
     /// Campaigns and renews until cancelled, telling `onChange` when leadership changes; then
     /// releases the lease if held (unless `release` is false, which tests use to stand for a crash).
     public func run(releaseOnExit release: @escaping @Sendable () -> Bool = { true }, onChange: @escaping @Sendable (Bool) -> Void = { _ in }) async {
-        var observed = Observed()
+        var observed = Observed(since: clock())
         var told = false
         await Periodic.run {
-            let started = ContinuousClock.now
+            let started = clock()
+            let previous = renewed.withLock { $0 }
             // A leader's attempt may last only until its deadline; a candidate's, a renew deadline.
-            let remaining = renewed.withLock { $0 }.map { configuration.renewDeadline - (started - $0) } ?? .zero
+            let remaining = previous.map { configuration.renewDeadline - (started - $0) } ?? .zero
             let limit = remaining > .zero ? remaining : configuration.renewDeadline
             var success = false
             let seen = observed
@@ -79,7 +87,17 @@ public final class LeaderElector: Sendable {
             } catch {
                 logger.debug("lease not acquired or renewed in time", metadata: ["error": "\(error)"])
             }
-            if success { renewed.withLock { $0 = started } }
+            if success {
+                renewed.withLock { $0 = started }
+                // This tick came so late (a starved process) that leadership lapsed before the
+                // renewal: reconciles in the gap were refused, so say so, and the resumed leader
+                // looks at everything again.
+                if told, let previous, clock() - previous >= configuration.renewDeadline {
+                    logger.warning("leadership lapsed until this late renewal", metadata: ["lease": "\(lease)", "identity": "\(configuration.identity)"])
+                    told = false
+                    onChange(false)
+                }
+            }
             if isLeader != told {
                 told = isLeader
                 logger.info(told ? "became leader" : "stopped leading", metadata: ["lease": "\(lease)", "identity": "\(configuration.identity)"])
@@ -102,7 +120,7 @@ public final class LeaderElector: Sendable {
     /// The lease record as this candidate last saw it, and since when (its own clock).
     struct Observed: Sendable {
         var record: String?
-        var since = ContinuousClock.now
+        var since: ContinuousClock.Instant
     }
 
     private var lease: ObjectKey { ObjectKey(namespace: configuration.namespace, name: configuration.name) }
@@ -126,9 +144,9 @@ public final class LeaderElector: Sendable {
             var spec = lease.spec ?? LeaseSpec(holderIdentity: nil, leaseDurationSeconds: nil, acquireTime: nil, renewTime: nil, leaseTransitions: nil)
             let holder = spec.holderIdentity ?? ""
             let record = "\(holder)|\(spec.renewTime ?? "")"
-            if observed.record != record { observed = Observed(record: record, since: .now) }
+            if observed.record != record { observed = Observed(record: record, since: clock()) }
             if holder != configuration.identity {
-                let expired = ContinuousClock.now - observed.since > configuration.leaseDuration
+                let expired = clock() - observed.since > configuration.leaseDuration
                 guard holder.isEmpty || expired else { return (false, observed) }
                 spec.holderIdentity = configuration.identity
                 spec.acquireTime = now

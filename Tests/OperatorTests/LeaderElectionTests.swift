@@ -2,7 +2,7 @@ import Foundation
 import KubeClient
 import KubeModel
 import Logging
-import Operator
+@testable import Operator
 import Synchronization
 import Testing
 import TestSupport
@@ -70,6 +70,31 @@ struct LeaderElectionTests {
         try await harness.eventually("leadership to lapse", timeout: .seconds(30)) { !elector.isLeader }
         await harness.server.stopHanging()
         try await harness.eventually("leading again", timeout: .seconds(30)) { elector.isLeader }
+        running.cancel()
+        await running.value
+        await harness.stop()
+    }
+
+    /// A leader not scheduled for longer than its renew deadline (a starved process) stopped
+    /// counting as leader meanwhile, though it renews its own lease once it runs again: that gap
+    /// is reported as leadership lost and regained, so the manager looks at everything again
+    /// instead of leaving what it refused in the gap undone.
+    @Test func aRenewalAfterTheDeadlineReportsTheLapse() async throws {
+        let harness = try await Harness.start()
+        var quiet = Logger(label: "election")
+        quiet.logLevel = .critical
+        let skew = Atomic<Int64>(0)
+        let elector = LeaderElector(client: KubeClient(config: ClientConfig(server: harness.server.url)), configuration: Self.election("only"), logger: quiet,
+                                    clock: { .now + .milliseconds(skew.load(ordering: .relaxed)) })
+        let changes = Mutex<[Bool]>([])
+        let running = Task { await elector.run(onChange: { leader in changes.withLock { $0.append(leader) } }) }
+        try await harness.eventually("a leader", timeout: .seconds(30)) { elector.isLeader }
+        // The next tick runs as if it came a renew deadline late.
+        skew.store(Int64(Self.election("only").renewDeadline.components.seconds * 1000), ordering: .relaxed)
+        #expect(!elector.isLeader)
+        try await harness.eventually("the late renewal to report the lapse", timeout: .seconds(30)) { changes.withLock { $0.count } >= 3 }
+        #expect(changes.withLock { $0 } == [true, false, true])
+        #expect(elector.isLeader)
         running.cancel()
         await running.value
         await harness.stop()
