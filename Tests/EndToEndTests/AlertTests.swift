@@ -4,7 +4,7 @@ import KubeModel
 import Testing
 import TestSupport
 
-extension RealCluster {
+extension SecondRealCluster {
     /// #21: a real alert rule in Debian's Prometheus, routed by Debian's Alertmanager to our
     /// receiver with a bearer token, becomes an External metric the real HPA controller scales on.
     @Suite("Alert-driven scaling") struct Alerts {

@@ -4,7 +4,7 @@ import KubeModel
 import Testing
 import TestSupport
 
-extension RealCluster {
+extension SecondRealCluster {
     /// The chart installed, upgraded and uninstalled by Helm's own SDK on the real apiserver; the
     /// operator runs with the chart's arguments and its ServiceAccount's token (so its RBAC is
     /// proven), and `hpa-operator check` runs with the chart's `helm test` arguments.

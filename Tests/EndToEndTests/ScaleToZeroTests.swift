@@ -4,7 +4,7 @@ import KubeModel
 import Testing
 import TestSupport
 
-extension RealCluster {
+extension SecondRealCluster {
     /// Scale to zero and back, and fallback replicas, on the real HPA controller.
     @Suite("Scale to zero and fallback") struct ScaleToZero {
         static let domain = "hpa.autoscaling.banzaicloud.io"
