@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Already in the build through swift-nio; its Heap orders the collector's due queries.
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // Codable Kubernetes types, Quantity, LabelSelector. No I/O, no dependencies.
@@ -62,6 +64,7 @@ let package = Package(
             name: "Collector",
             dependencies: [
                 "HTTPTransport", "KubeClient", "KubeModel", "DecodingErrorText", "PromQL",
+                .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

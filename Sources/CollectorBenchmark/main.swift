@@ -8,7 +8,7 @@ import TestSupport
 // Prometheus, through the collector's own path (plan → query → interpret → store), compared in
 // the same run with one `curl` process fetching the same 1,000 URLs over a keep-alive connection.
 
-let queries = 1_000
+let queries = Int(ProcessInfo.processInfo.environment["BENCH_QUERIES"] ?? "") ?? 1_000
 let now = Int(Date().timeIntervalSince1970)
 var data = "# TYPE bench_requests gauge\n"
 for index in 0..<queries {
@@ -64,7 +64,11 @@ func curlRound() throws -> Double {
 }
 
 print("collector benchmark: \(queries) distinct queries against Prometheus on loopback (best of 3 rounds each, after a warm-up)")
+let rssBefore = Measure.currentRSSMegabytes
 _ = await round()  // warm-up: connections, code paths
+let rssAfter = Measure.currentRSSMegabytes
+Measure.returnFreedMemory()
+print(String(format: "  RSS: %.1f MB before the first round, %.1f MB after it (peak %.1f MB), %.1f MB after malloc_trim", rssBefore, rssAfter, Measure.peakRSSMegabytes, Measure.currentRSSMegabytes))
 _ = try curlRound()
 var best = (seconds: Double.infinity, cpu: 0.0, values: 0)
 var curlBest = Double.infinity

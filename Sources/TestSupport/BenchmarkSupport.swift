@@ -6,6 +6,12 @@ public enum Measure {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
+    /// The `p` quantile (0.99: p99) of `values`, by rank; NaN when there are none.
+    public static func percentile(_ values: [Double], _ p: Double) -> Double {
+        let sorted = values.sorted()
+        return sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+    }
+
     /// This process's peak resident memory (VmHWM), in MB. Not getrusage's ru_maxrss: Linux keeps
     /// that across exec, so a child started by a large parent would report the parent's peak.
     public static var peakRSSMegabytes: Double {
@@ -41,6 +47,12 @@ public enum Measure {
     /// Another process's resident memory now (VmRSS), in MB; 0 when it is gone.
     public static func currentRSSMegabytes(of pid: Int32) -> Double {
         statusMegabytes("VmRSS:", of: "\(pid)")
+    }
+
+    /// Another process's resident memory now split into anonymous pages (heap, stacks) and file
+    /// pages (its binary's code and mapped data: shared, and the kernel can drop them), in MB.
+    public static func residentParts(of pid: Int32) -> (anonymous: Double, file: Double) {
+        (statusMegabytes("RssAnon:", of: "\(pid)"), statusMegabytes("RssFile:", of: "\(pid)"))
     }
 
     /// A kB figure of /proc/<process>/status, in MB.
