@@ -14,8 +14,8 @@ public final class StatusChurn: Sendable {
     private let started = ContinuousClock.now
     private let task: Mutex<Task<Void, Never>?> = Mutex(nil)
 
-    /// Starts patching `workloads` round-robin at `perSecond` over `lanes`
-    /// connections; a lane that falls behind sends at once, so the rate reached is printed, not assumed.
+    /// Starts patching `workloads` round-robin at `perSecond` over `lanes` connections; a lane that
+    /// falls behind sends at once, so the rate reached is printed, not assumed.
     public init(client: KubeClient, workloads targets: [ObjectKey], perSecond: Int, lanes: Int = 16) {
         precondition(!targets.isEmpty && perSecond > 0 && lanes > 0)
         let interval = Duration.seconds(1) / perSecond
@@ -56,7 +56,4 @@ public final class StatusChurn: Sendable {
         return (Double(sent.load(ordering: .relaxed)) / Measure.seconds(ContinuousClock.now - started),
                 failed == 0 ? "" : "; \(failed) failed, the first with: \(firstError.withLock { $0 } ?? "")")
     }
-
-    /// The rate so far.
-    public var perSecond: Double { Double(sent.load(ordering: .relaxed)) / Measure.seconds(ContinuousClock.now - started) }
 }
