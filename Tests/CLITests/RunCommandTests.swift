@@ -82,7 +82,10 @@ struct RunCommandTests {
         #expect(lines.contains { $0.contains("\"message\":\"released the lease\"") })
     }
 
-    @Test func sigtermBeforeTheInformersSyncedStillExitsPromptly() async throws {
+    /// Also with every optional part running (the Alertmanager poller and receiver): each must
+    /// end on SIGTERM, or the service group waits for it forever (the poller once did).
+    @Test(arguments: [false, true])
+    func sigtermBeforeTheInformersSyncedStillExitsPromptly(withAlertmanager: Bool) async throws {
         let kubeconfig = try CLI.manifest("""
             clusters: [{name: down, cluster: {server: "http://127.0.0.1:9"}}]
             contexts: [{name: down, context: {cluster: down}}]
@@ -91,6 +94,10 @@ struct RunCommandTests {
         let process = Process()
         process.executableURL = CLI.executable
         process.arguments = ["run", "--kubeconfig", kubeconfig, "--metrics-bind-address", "127.0.0.1:0", "--secure-port", "0"]
+        if withAlertmanager {
+            let token = try CLI.manifest("secret-token", name: "token")
+            process.arguments! += ["--alertmanager-url", "http://127.0.0.1:9", "--alertmanager-bind-address", "127.0.0.1:0", "--alertmanager-token-file", token]
+        }
         let errors = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: errors.path, contents: nil)
         process.standardError = try FileHandle(forWritingTo: errors)
@@ -106,7 +113,8 @@ struct RunCommandTests {
         let signalled = ContinuousClock.now
         kill(process.processIdentifier, SIGTERM)
         while process.isRunning && ContinuousClock.now - signalled < .seconds(6) { try await Task.sleep(for: .milliseconds(20)) }
-        if process.isRunning { process.terminate() }
+        // SIGKILL: a process that ignores SIGTERM would ignore another one too.
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         #expect(ContinuousClock.now - signalled < .seconds(5))
         #expect(process.terminationStatus == 0)

@@ -23,7 +23,13 @@ public final class AlertmanagerSync: Service, Sendable {
         self.logger = logger
     }
 
+    /// Until cancelled or shut down: the service group waits for each service to return on
+    /// SIGTERM, so a loop that only ends on cancellation would keep the process from exiting.
     public func run() async throws {
+        try await cancelWhenGracefulShutdown { await self.poll() }
+    }
+
+    private func poll() async {
         var failing: String?
         await Periodic.run {
             switch await Self.list(url, using: http, timeout: interval) {
