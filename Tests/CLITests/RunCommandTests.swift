@@ -64,11 +64,11 @@ struct RunCommandTests {
 
         let signalled = ContinuousClock.now
         kill(process.processIdentifier, SIGTERM)
-        while process.isRunning && ContinuousClock.now - signalled < .seconds(6) { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(!process.isRunning, "still running 6 s after SIGTERM")
-        if process.isRunning { process.terminate() }
+        // A stop takes well under a second; the bound only tells a hang from a loaded machine.
+        while process.isRunning && ContinuousClock.now - signalled < hangBound { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(!process.isRunning, "still running \(hangBound) after SIGTERM")
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
-        #expect(ContinuousClock.now - signalled < .seconds(5))
         #expect(process.terminationStatus == 0)
         #expect(try await client.get(Lease.self, namespace: "ops", name: "hpa-operator").spec?.holderIdentity == "")
 
@@ -112,12 +112,11 @@ struct RunCommandTests {
         }
         let signalled = ContinuousClock.now
         kill(process.processIdentifier, SIGTERM)
-        while process.isRunning && ContinuousClock.now - signalled < .seconds(6) { try await Task.sleep(for: .milliseconds(20)) }
+        while process.isRunning && ContinuousClock.now - signalled < hangBound { try await Task.sleep(for: .milliseconds(20)) }
         // SIGKILL: a process that ignores SIGTERM would ignore another one too.
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
-        #expect(ContinuousClock.now - signalled < .seconds(5))
-        #expect(process.terminationStatus == 0)
+        #expect(process.terminationStatus == 0, "killed: still running \(hangBound) after SIGTERM")
         let log = try String(contentsOf: errors, encoding: .utf8)
         #expect(log.contains("warning hpa-operator: list/watch failed; retrying with backoff error=\"connection refused to 127.0.0.1:9"))
         #expect(log.contains("resource=deployments"))
