@@ -9,8 +9,8 @@ import TestSupport
 // created directly over 4 keep-alive connections (the floor), then the operator is started and
 // timed to all N HPAs; then annotation edits are timed to their HPA writes, idle and under status
 // churn. Last, the whole `run` process's memory with 10,000 workloads, HPAs and distinct queries
-// collected from Debian's Prometheus every 30 s, beside the same process without queries and
-// without workloads, which say where the memory goes.
+// collected from Debian's Prometheus every 30 s, beside the same process writing the HPAs, with
+// them in place but no queries, and without workloads, which say where the memory goes.
 
 let sizes = (ProcessInfo.processInfo.environment["BENCH_CLUSTER_SIZES"] ?? "2000,5000").split(separator: ",").compactMap { Int($0) }
 /// Extra `run` flags for experiments, e.g. BENCH_OPERATOR_ARGS="--workers=8".
@@ -71,16 +71,6 @@ func inLanes(_ range: Range<Int>, lanes: Int = 4, _ work: @escaping @Sendable (I
     }
 }
 
-/// Waits for `condition`, checking every half second, at most `limit`; false if it never held.
-func poll(_ limit: Duration, _ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = ContinuousClock.now + limit
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try await Task.sleep(for: .milliseconds(500))
-    }
-    return false
-}
-
 /// P6: `run` with `size` annotated Deployments, their HPAs, and one distinct query each that the
 /// collector runs every 30 s against Debian's Prometheus (scraping `size` series): its peak RSS
 /// after two rounds, beside the same process writing the HPAs (no queries), with the HPAs in
@@ -98,10 +88,12 @@ func wholeProcessMemory(plane: ControlPlane, size: Int, stored: Int, install: Co
     for index in 0..<size { exporter.set("http_requests_total", ["app": "web-\(index)"], to: Double(index)) }
     let prometheus = try await ClusterPrometheus.start(host: plane.network.hostAddress, scrapeTargets: [exporter.target],
                                                        in: plane.directory.appendingPathComponent("prometheus"), reaper: plane.reaper)
-    /// Runs `run` with `arguments` until `settled`, then gives its RSS (MB) now and at its peak.
+    /// Runs `run` with `arguments` until `settled`, then gives its RSS (MB) now, at its peak, and
+    /// now split into anonymous and file pages.
     func rss(_ name: String, _ arguments: [String], settled: (OperatorProcess) async throws -> Bool) async throws -> (now: Double, peak: Double, anonymous: Double, file: Double) {
         let process = try OperatorProcess(name: name, plane: plane, arguments: arguments)
-        guard try await poll(.seconds(300), { try await settled(process) }) else {
+        // Every half second: each look scrapes the measured process's /metrics.
+        guard try await Poll.until(timeout: .seconds(300), every: .milliseconds(500), { try await settled(process) }) else {
             await process.stop()
             throw ControlPlaneError("\(name) did not settle\n\(process.process.logTail())")
         }

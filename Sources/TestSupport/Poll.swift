@@ -1,14 +1,15 @@
 /// Waiting for something that happens asynchronously, without fixed sleeps.
 public enum Poll {
-    /// Checks `condition` every 20 ms until it holds (true) or `timeout` passes (false). It is
-    /// always checked once more after the last wait: a test process starved of threads past the
-    /// deadline still gets its answer from what happened meanwhile, not from the clock.
-    public static func until(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws -> Bool {
+    /// Checks `condition` every `interval` (20 ms) until it holds (true) or `timeout` passes
+    /// (false). It is always checked once more after the last wait: a test process starved of
+    /// threads past the deadline still gets its answer from what happened meanwhile, not from the clock.
+    public static func until(timeout: Duration = .seconds(10), every interval: Duration = .milliseconds(20),
+                             _ condition: () async throws -> Bool) async throws -> Bool {
         let deadline = ContinuousClock.now + timeout
         while true {
             if try await condition() { return true }
             if ContinuousClock.now >= deadline { return false }
-            try await Task.sleep(for: .milliseconds(20))
+            try await Task.sleep(for: interval)
         }
     }
 }
