@@ -43,9 +43,11 @@ extension FakeAPIHandler {
             throw failure(409, "AlreadyExists", "\(target.resource.qualifiedName) \"\(name)\" already exists", target, name: name)
         }
         if target.resource.hasStatusSubresource { object["status"] = target.resource.zeroStatus }
-        var managed = ManagedFields()
-        managed.recordUpdate(by: target.manager, from: nil, to: object, apiVersion: target.resource.apiVersion, time: Self.now())
-        let stored = try await commit(named, object, old: nil, managed: managed)
+        let stored = try await commit(named, object, old: nil) { admitted in
+            var managed = ManagedFields()
+            managed.recordUpdate(by: target.manager, from: nil, to: admitted, zeroNodes: target.resource.zeroNodes, apiVersion: target.resource.apiVersion, time: Self.now())
+            return managed
+        }
         return json(stored, code: 201)
     }
 
@@ -63,7 +65,7 @@ extension FakeAPIHandler {
         let merged = target.subresource == "status"
             ? withMember("status", of: incoming, into: old.object)
             : keepingServerFields(of: old.object, in: incoming, keepStatus: target.resource.hasStatusSubresource)
-        return json(try await commit(target, merged, old: old, managed: updated(old, to: merged, by: target)))
+        return json(try await commit(target, merged, old: old) { updated(old, to: $0, by: target) })
     }
 
     func patch(_ target: Target, _ query: [String: String], _ body: Data, contentType: String) async throws -> Response {
@@ -84,7 +86,7 @@ extension FakeAPIHandler {
         patched = target.subresource == "status"
             ? withMember("status", of: patched, into: old.object)
             : keepingServerFields(of: old.object, in: patched, keepStatus: target.resource.hasStatusSubresource)
-        return json(try await commit(target, patched, old: old, managed: updated(old, to: patched, by: target)))
+        return json(try await commit(target, patched, old: old) { updated(old, to: $0, by: target) })
     }
 
     /// A merge patch of the Scale (`{"spec":{"replicas":N}}`, as `kubectl scale` sends): sets the
@@ -96,7 +98,7 @@ extension FakeAPIHandler {
             throw failure(422, "Invalid", "Scale.autoscaling \"\(target.name!)\" is invalid: spec.replicas: Invalid value: must be greater than or equal to 0")
         }
         let patched = JSONPatching.mergePatch(old.object, .object(["spec": .object(["replicas": .integer(replicas)])]))
-        let stored = try await commit(target, patched, old: old, managed: updated(old, to: patched, by: target))
+        let stored = try await commit(target, patched, old: old) { updated(old, to: $0, by: target) }
         return json(scale(of: stored, target.resource))
     }
 
@@ -135,7 +137,7 @@ extension FakeAPIHandler {
             var managed = ManagedFields()
             managed.recordApply(by: manager, fields: paths, taking: [], apiVersion: apiVersion, time: Self.now())
             // The captured apiserver answers 200 to an apply that creates (shared/k8s-wire/README.md).
-            return json(try await commit(target, object, old: nil, managed: managed))
+            return json(try await commit(target, object, old: nil) { _ in managed })
         }
         let contested = paths.filter { ManagedFields.value(at: $0, in: applied) != ManagedFields.value(at: $0, in: old.object) }
         let conflicts = contested.sorted { $0.lexicographicallyPrecedes($1) }.flatMap { path in
@@ -150,7 +152,7 @@ extension FakeAPIHandler {
         }
         var managed = old.managed
         managed.recordApply(by: manager, fields: paths, taking: Set(conflicts.map(\.path)), apiVersion: apiVersion, time: Self.now())
-        return json(try await commit(target, ManagedFields.overlay(base, applied), old: old, managed: managed))
+        return json(try await commit(target, ManagedFields.overlay(base, applied), old: old) { _ in managed })
     }
 
     /// 409 as the apiserver words an apply conflict.
@@ -198,17 +200,23 @@ extension FakeAPIHandler {
 
     // MARK: Writing
 
-    /// Stamps server fields, runs admission, and stores with a new resourceVersion — unless nothing
-    /// changed, in which case the stored object is returned untouched (as the apiserver does).
-    private func commit(_ target: Target, _ proposed: JSONValue, old: FakeAPIState.Stored?, managed: ManagedFields) async throws -> JSONValue {
+    /// Stamps server fields, runs admission (not for status writes: the main resource as stored
+    /// stays), and stores with a new resourceVersion and the ownership `managed` gives for the
+    /// admitted object — unless nothing changed, in which case the stored object is returned
+    /// untouched (as the apiserver does).
+    private func commit(_ target: Target, _ proposed: JSONValue, old: FakeAPIState.Stored?,
+                        managed ownership: (JSONValue) -> ManagedFields) async throws -> JSONValue {
         var object = proposed
         object["kind"] = .string(target.resource.kind)
         object["apiVersion"] = .string(target.resource.apiVersion)
-        do {
-            object = try options.admit(target.resource, object, old?.object)
-        } catch let invalid as FakeAPIServer.Invalid {
-            throw self.invalid(target, name: object["metadata"]?["name"]?.stringValue ?? "", invalid.causes)
+        if target.subresource != "status" {
+            do {
+                object = try options.admit(target.resource, object, old?.object)
+            } catch let invalid as FakeAPIServer.Invalid {
+                throw self.invalid(target, name: object["metadata"]?["name"]?.stringValue ?? "", invalid.causes)
+            }
         }
+        let managed = ownership(object)
         object["metadata"]?["managedFields"] = managed.json
         if let old, Self.comparable(old.object) == Self.comparable(object) {
             return old.object

@@ -13,12 +13,16 @@ public struct FakeResource: Hashable, Sendable {
     public var hasScaleSubresource: Bool
     /// The status a new object starts with when status is a subresource (Go's zero value as the apiserver prints it).
     public var zeroStatus: JSONValue
+    /// The structs Go's zero object of the kind has below `spec` (a create does not make them, so
+    /// its managedFields entry has no `.` for them).
+    var zeroNodes: Set<FieldPath>
 
     public var apiVersion: String { group.isEmpty ? version : "\(group)/\(version)" }
     /// `deployments.apps`, as messages name it.
     public var qualifiedName: String { group.isEmpty ? plural : "\(plural).\(group)" }
 
-    public init(group: String, version: String, plural: String, kind: String, namespaced: Bool = true, status: Bool = false, scale: Bool = false, zeroStatus: JSONValue = .object([:])) {
+    public init(group: String, version: String, plural: String, kind: String, namespaced: Bool = true, status: Bool = false, scale: Bool = false, zeroStatus: JSONValue = .object([:]),
+                zeroStructs: [[String]] = []) {
         self.group = group
         self.version = version
         self.plural = plural
@@ -27,6 +31,7 @@ public struct FakeResource: Hashable, Sendable {
         self.hasStatusSubresource = status
         self.hasScaleSubresource = scale
         self.zeroStatus = zeroStatus
+        self.zeroNodes = Set(zeroStructs.map { $0 + ["."] })
     }
 
     public static let standard: [FakeResource] = [
@@ -34,7 +39,7 @@ public struct FakeResource: Hashable, Sendable {
         FakeResource(group: "apps", version: "v1", plural: "statefulsets", kind: "StatefulSet", status: true, scale: true,
                      zeroStatus: .object(["replicas": .integer(0), "availableReplicas": .integer(0)])),
         FakeResource(group: "autoscaling", version: "v2", plural: "horizontalpodautoscalers", kind: "HorizontalPodAutoscaler", status: true,
-                     zeroStatus: .object(["currentMetrics": .null, "desiredReplicas": .integer(0)])),
+                     zeroStatus: .object(["currentMetrics": .null, "desiredReplicas": .integer(0)]), zeroStructs: [["spec", "scaleTargetRef"]]),
         FakeResource(group: "", version: "v1", plural: "configmaps", kind: "ConfigMap"),
         FakeResource(group: "", version: "v1", plural: "secrets", kind: "Secret"),
         FakeResource(group: "apiregistration.k8s.io", version: "v1", plural: "apiservices", kind: "APIService", namespaced: false),

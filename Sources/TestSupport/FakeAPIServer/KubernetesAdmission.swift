@@ -4,7 +4,8 @@ import KubeModel
 extension FakeAPIServer {
     /// The apiserver's own defaulting and validation for HPAs, as captured in shared/k8s-wire:
     /// quantities stored canonical, `minReplicas` 1, a partial `behavior` completed, the pre-release
-    /// quirk of a `value: "0"` on Object AverageValue targets, a cpu Utilization metric moved to the
+    /// quirk of a `value: "0"` on Object AverageValue targets (which makes every later write that
+    /// does not replace `spec.metrics` invalid, as on the real v1.26), a cpu Utilization metric moved to the
     /// end of `metrics` (both from the round trip through autoscaling/v1 storage, where that metric
     /// is `targetCPUUtilizationPercentage` and the others an annotation), and 422 for min > max or a
     /// target ≤ 0.
@@ -24,7 +25,7 @@ extension FakeAPIServer {
         for (index, metric) in (hpa.spec.metrics ?? []).enumerated() {
             for (source, target) in [("object", metric.object?.target), ("pods", metric.pods?.target), ("external", metric.external?.target), ("resource", metric.resource?.target)] {
                 guard let target else { continue }
-                for (field, value) in [("value", target.value), ("averageValue", target.averageValue)] where (value?.sign ?? 1) <= 0 && !(field == "value" && target.type == .averageValue) {
+                for (field, value) in [("value", target.value), ("averageValue", target.averageValue)] where (value?.sign ?? 1) <= 0 {
                     causes.append(("spec.metrics[\(index)].\(source).target.\(field)", "Invalid value: \(value!): must be positive"))
                 }
             }

@@ -1,13 +1,14 @@
 import KubeModel
 
 /// A path to a field, as managedFields name it: member names, and `k:{"uid":"…"}` for an item of a
-/// list merged by key.
+/// list merged by key. A path ending in `.` is the map, struct or keyed list itself (`".": {}`).
 typealias FieldPath = [String]
 
 /// Field ownership as the real apiserver keeps it (checked against kube-apiserver v1.26 in the
 /// real-cluster suite): one entry per manager and operation. An apply owns exactly the fields it
 /// sent; an update (PUT, merge or JSON patch, and a create) owns the fields it changed and takes
-/// them from everyone else. Lists are atomic, except those the schema merges by a key
+/// them from everyone else, and the maps it made (a create starts from Go's zero object, which has
+/// some already). Lists are atomic, except those the schema merges by a key
 /// (`metadata.ownerReferences` by uid).
 struct ManagedFields: Sendable, Equatable {
     struct Entry: Sendable, Equatable {
@@ -37,7 +38,7 @@ struct ManagedFields: Sendable, Equatable {
         guard case .object(let members) = tree else { return [] }
         let children = members.filter { $0.key != "." }
         if children.isEmpty { return prefix.isEmpty ? [] : [prefix] }
-        var result: Set<FieldPath> = []
+        var result: Set<FieldPath> = members["."] == nil ? [] : [prefix + ["."]]
         for (key, child) in children {
             let element = key.hasPrefix("f:") ? String(key.dropFirst(2)) : key
             result.formUnion(paths(ofFieldsV1: child, prefix: prefix + [element]))
@@ -64,14 +65,18 @@ struct ManagedFields: Sendable, Equatable {
         entries.filter { !($0.manager == manager && $0.operation == "Apply") && $0.fields.contains(path) }.map(\.manager)
     }
 
-    /// An update by `manager` changed `old` into `new`: it owns what it changed, nobody else does.
-    mutating func recordUpdate(by manager: String, from old: JSONValue?, to new: JSONValue, apiVersion: String, time: String) {
+    /// An update by `manager` changed `old` into `new` (nil `old`: a create, from a zero object
+    /// with `zeroNodes`): it owns what it changed and the maps it made, nobody else does.
+    mutating func recordUpdate(by manager: String, from old: JSONValue?, to new: JSONValue, zeroNodes: Set<FieldPath> = [],
+                               apiVersion: String, time: String) {
         let before = old.map(Self.paths) ?? []
         let after = Self.paths(of: new)
         let changed = before.union(after).filter { Self.value(at: $0, in: old ?? .null) != Self.value(at: $0, in: new) }
-        guard !changed.isEmpty else { return }
-        for index in entries.indices { entries[index].fields.subtract(changed) }
-        set(manager, "Update", apiVersion: apiVersion, time: time, fields: fields(of: manager, operation: "Update").union(changed.intersection(after)))
+        let (nodesBefore, nodesAfter) = (old.map(Self.nodes) ?? zeroNodes.union([["metadata", "."], ["spec", "."]]), Self.nodes(of: new))
+        let (made, gone) = (nodesAfter.subtracting(nodesBefore), nodesBefore.subtracting(nodesAfter))
+        guard !changed.isEmpty || !made.isEmpty || !gone.isEmpty else { return }
+        for index in entries.indices { entries[index].fields.subtract(changed.union(gone)) }
+        set(manager, "Update", apiVersion: apiVersion, time: time, fields: fields(of: manager, operation: "Update").union(changed.intersection(after)).union(made))
     }
 
     /// An apply by `manager` of `fields` (taking any from others when forced).
@@ -92,9 +97,11 @@ struct ManagedFields: Sendable, Equatable {
         entries.removeAll { $0.fields.isEmpty }
     }
 
-    /// `metadata.managedFields` as the apiserver writes it.
+    /// `metadata.managedFields` as the apiserver writes it: applies first, then by time, manager
+    /// and apiVersion.
     var json: JSONValue? {
-        entries.isEmpty ? nil : .array(entries.map { entry in
+        let sorted = entries.sorted { ($0.operation, $0.time, $0.manager, $0.apiVersion) < ($1.operation, $1.time, $1.manager, $1.apiVersion) }
+        return sorted.isEmpty ? nil : .array(sorted.map { entry in
             .object(["manager": .string(entry.manager), "operation": .string(entry.operation), "apiVersion": .string(entry.apiVersion),
                      "time": .string(entry.time), "fieldsType": .string("FieldsV1"), "fieldsV1": Self.fieldsV1(entry.fields)])
         })
@@ -105,6 +112,25 @@ struct ManagedFields: Sendable, Equatable {
     /// The leaf fields of an object: members down to scalars, atomic lists, and map-list items.
     static func paths(of value: JSONValue) -> Set<FieldPath> {
         paths(value, prefix: []).subtracting(serverFields)
+    }
+
+    /// The maps and structs within an object (below its top level, status aside) and its keyed
+    /// lists, each as its path and `.`.
+    static func nodes(of value: JSONValue) -> Set<FieldPath> {
+        var result: Set<FieldPath> = []
+        func visit(_ value: JSONValue, _ prefix: FieldPath) {
+            switch value {
+            case .object(let members) where !members.isEmpty:
+                if !prefix.isEmpty { result.insert(prefix + ["."]) }
+                for (key, child) in members where !(prefix.isEmpty && key == "status") && !serverFields.contains(prefix + [key]) { visit(child, prefix + [key]) }
+            case .array where mapLists[prefix] != nil:
+                result.insert(prefix + ["."])
+            default:
+                break
+            }
+        }
+        visit(value, [])
+        return result
     }
 
     private static func paths(_ value: JSONValue, prefix: FieldPath) -> Set<FieldPath> {
@@ -177,7 +203,7 @@ struct ManagedFields: Sendable, Equatable {
         var root: [String: JSONValue] = [:]
         func insert(_ path: ArraySlice<String>, into node: inout [String: JSONValue]) {
             guard let head = path.first else { return }
-            let name = head.hasPrefix("k:") ? head : "f:\(head)"
+            let name = head.hasPrefix("k:") || head == "." ? head : "f:\(head)"
             var child: [String: JSONValue] = [:]
             if case .object(let existing)? = node[name] { child = existing }
             insert(path.dropFirst(), into: &child)
