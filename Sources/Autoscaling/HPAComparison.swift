@@ -1,3 +1,4 @@
+import Foundation
 import KubeModel
 
 /// Whether a live HPA already is what the operator would apply (SPEC §2: no request at all when it
@@ -35,6 +36,30 @@ public enum HPAComparison {
             paths.append("metadata.ownerReferences")
         }
         return paths.sorted()
+    }
+
+    /// The merge patch a change needs before its apply, or nil: the annotations and behavior the
+    /// desired HPA leaves out that an Update entry of ours owns (the HPA was created by POST, or an
+    /// earlier patch set them), which an apply would never remove. The patch carries the desired
+    /// `spec.metrics` too: Kubernetes 1.26 stores an Object AverageValue target with `value: "0"`
+    /// and refuses every write but apply that keeps it.
+    public static func dropPatch(desired: HorizontalPodAutoscaler, live: HorizontalPodAutoscaler, fieldManager: String) throws -> JSONValue? {
+        let updated = OwnedFields(live.metadata.managedFields, manager: fieldManager, operations: ["Update"])
+        let wanted = desired.metadata.annotations ?? [:]
+        let gone = (live.metadata.annotations ?? [:]).keys.filter { wanted[$0] == nil && updated.contains(["metadata", "annotations", $0]) }
+        var spec: [String: JSONValue] = [:]
+        if desired.spec.defaulted.behavior != live.spec.defaulted.behavior && updated.contains(["spec", "behavior"]) {
+            spec["behavior"] = JSONValue.mergePatch(from: try encoded(live.spec.behavior), to: try encoded(desired.spec.behavior))
+        }
+        guard !gone.isEmpty || !spec.isEmpty else { return nil }
+        spec["metrics"] = try encoded(desired.spec.metrics)
+        var patch: [String: JSONValue] = ["spec": .object(spec)]
+        if !gone.isEmpty { patch["metadata"] = .object(["annotations": .object(Dictionary(uniqueKeysWithValues: gone.map { ($0, .null) }))]) }
+        return .object(patch)
+    }
+
+    private static func encoded(_ value: some Encodable) throws -> JSONValue {
+        try JSONValue(parsing: JSONEncoder().encode(value))
     }
 
     /// The metrics as a multiset: their order means nothing to the HPA controller, and the

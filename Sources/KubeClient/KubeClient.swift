@@ -21,8 +21,8 @@ public struct ListOptions: Sendable {
 
 /// A patch body and its media type.
 public enum Patch: Sendable {
-    /// RFC 7386 JSON merge patch.
-    case merge(Data)
+    /// RFC 7386 JSON merge patch; `fieldManager` names who owns what it changes (an Update entry).
+    case merge(Data, fieldManager: String? = nil)
     /// RFC 6902 JSON patch.
     case json(Data)
     /// Server-side apply of a full object (JSON is YAML), owned by `fieldManager`.
@@ -107,8 +107,16 @@ public final class KubeClient: Sendable {
 
     /// POST; `fieldManager` names who owns the fields it sets (an Update entry in managedFields).
     public func create<T: APIObject>(_ object: T, fieldManager: String? = nil) async throws -> T {
-        try await decode(T.self, from: request("POST", T.resource.path(namespace: object.metadata.namespace),
-                                               query: [("fieldManager", fieldManager)], body: encode(object)))
+        try await decode(T.self, from: post(object, fieldManager: fieldManager))
+    }
+
+    /// `create` without reading the answer, as `applyFields`.
+    public func createFields<T: APIObject>(_ object: T, fieldManager: String? = nil) async throws {
+        _ = try await post(object, fieldManager: fieldManager)
+    }
+
+    private func post<T: APIObject>(_ object: T, fieldManager: String?) async throws -> Data {
+        try await request("POST", T.resource.path(namespace: object.metadata.namespace), query: [("fieldManager", fieldManager)], body: encode(object))
     }
 
     /// PUT: fails with `.conflict` when `metadata.resourceVersion` is stale.
@@ -148,7 +156,10 @@ public final class KubeClient: Sendable {
         var query: [(String, String?)] = []
         let body: Data
         switch patch {
-        case .merge(let data), .json(let data): body = data
+        case .merge(let data, let fieldManager):
+            body = data
+            query = [("fieldManager", fieldManager)]
+        case .json(let data): body = data
         case .apply(let data, let fieldManager, let force):
             body = data
             query = [("fieldManager", fieldManager), ("force", force ? "true" : nil)]

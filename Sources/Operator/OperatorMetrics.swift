@@ -7,6 +7,8 @@ public final class OperatorMetrics: Sendable {
     let reconcileSuccess: Counter
     let reconcileError: Counter
     let reconcileDuration: DurationHistogram
+    let creates: Counter
+    let patches: Counter
     let applies: Counter
     let deletes: Counter
     let queueDepth: Gauge
@@ -21,6 +23,8 @@ public final class OperatorMetrics: Sendable {
             name: "hpa_operator_reconcile_duration_seconds",
             buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)],
             help: "Time to reconcile one workload.")
+        creates = registry.makeCounter(name: "hpa_operator_hpa_writes_total", labels: [("verb", "create")], help: "HPA writes by verb.")
+        patches = registry.makeCounter(name: "hpa_operator_hpa_writes_total", labels: [("verb", "patch")], help: "HPA writes by verb.")
         applies = registry.makeCounter(name: "hpa_operator_hpa_writes_total", labels: [("verb", "apply")], help: "HPA writes by verb.")
         deletes = registry.makeCounter(name: "hpa_operator_hpa_writes_total", labels: [("verb", "delete")], help: "HPA writes by verb.")
         queueDepth = registry.makeGauge(name: "hpa_operator_workqueue_depth", help: "Keys waiting in the work queue.")

@@ -63,6 +63,44 @@ struct HPAComparisonTests {
         ])
     }
 
+    /// Created by POST, so our Update entry owns what it set: an apply would keep a field we stop
+    /// setting, so it goes by merge patch (carrying spec.metrics); what only our Apply entry owns,
+    /// or no entry of ours, needs no patch.
+    @Test func fieldsOurUpdateEntryOwnsAreDroppedByMergePatch() throws {
+        var live = try Self.fixture("hpa-v2-defaulted-behavior.json")
+        live.metadata.annotations = ["metric-config.object.rps.prometheus/interval": "15s", "metric-config.object.rps.prometheus/query": "sum(x)", "someone.else/note": "kept"]
+        func owned(_ operation: String) -> JSONValue {
+            .array([.object([
+                "manager": .string("hpa-operator"), "operation": .string(operation),
+                "fieldsV1": .object(["f:spec": .object(["f:behavior": .object([".": .object([:]), "f:scaleDown": .object([:])])]),
+                                     "f:metadata": .object(["f:annotations": .object([".": .object([:]), "f:metric-config.object.rps.prometheus/interval": .object([:]),
+                                                                                       "f:metric-config.object.rps.prometheus/query": .object([:])])])]),
+            ])])
+        }
+        var desired = Self.submitted
+        desired.metadata.annotations = ["metric-config.object.rps.prometheus/query": "sum(x)"]
+        desired.spec.behavior = HorizontalPodAutoscalerBehavior(scaleUp: HPAScalingRules(stabilizationWindowSeconds: 30))
+        live.metadata.managedFields = owned("Update")
+        #expect(HPAComparison.differences(desired: desired, live: live, fieldManager: "hpa-operator") == [
+            "metadata.annotations.metric-config.object.rps.prometheus/interval", "spec.behavior",
+        ])
+        let patch = try #require(try HPAComparison.dropPatch(desired: desired, live: live, fieldManager: "hpa-operator"))
+        #expect(patch["metadata"] == .object(["annotations": .object(["metric-config.object.rps.prometheus/interval": .null])]))
+        #expect(patch["spec"]?["metrics"] == (try JSONValue(parsing: JSONEncoder().encode(desired.spec.metrics))))
+        // The stored scaleDown rules (window 60 and the defaults) go; scaleUp gets its window.
+        #expect(patch["spec"]?["behavior"]?["scaleDown"] == .null)
+        #expect(patch["spec"]?["behavior"]?["scaleUp"]?["stabilizationWindowSeconds"] == .integer(30))
+        // Patched, nothing is left to write.
+        let patched = try JSONDecoder().decode(HorizontalPodAutoscaler.self, from: JSONEncoder().encode(try JSONValue(parsing: JSONEncoder().encode(live)).mergePatched(with: patch)))
+        #expect(HPAComparison.differences(desired: desired, live: patched, fieldManager: "hpa-operator") == [])
+        #expect(patched.metadata.annotations?["someone.else/note"] == "kept")
+
+        live.metadata.managedFields = owned("Apply")
+        #expect(try HPAComparison.dropPatch(desired: desired, live: live, fieldManager: "hpa-operator") == nil)
+        live.metadata.managedFields = nil
+        #expect(try HPAComparison.dropPatch(desired: desired, live: live, fieldManager: "hpa-operator") == nil)
+    }
+
     /// The real v1.26 apiserver stores a cpu Utilization metric last, whatever order it was sent in
     /// (seen on the real control plane): the order is not a difference, a missing metric is.
     @Test func metricOrderIsNotADifference() throws {

@@ -48,6 +48,16 @@ final class Harness: Sendable {
         try? await client.get(HorizontalPodAutoscaler.self, namespace: namespace, name: name)
     }
 
+    /// A user's edit of an HPA by merge patch (`kubectl patch`), as it must be made on Kubernetes
+    /// 1.26 (and so on the double): carrying `spec.metrics` without the `value: 0` the apiserver
+    /// adds to Object AverageValue targets, which any write keeping it is refused for.
+    func editHPA(_ name: String, _ patch: String) async throws {
+        var metrics = try #require(await hpa(name)?.spec.metrics)
+        for index in metrics.indices where metrics[index].object?.target.type == .averageValue { metrics[index].object?.target.value = nil }
+        let withMetrics = try JSONValue(parsing: Data(patch.utf8)).mergePatched(with: .object(["spec": .object(["metrics": JSONValue(parsing: JSONEncoder().encode(metrics))])]))
+        _ = try await client.patch(HorizontalPodAutoscaler.self, namespace: "shop", name: name, .merge(JSONEncoder().encode(withMetrics)))
+    }
+
     func events(_ name: String, namespace: String = "shop") async throws -> [Event] {
         try await client.list(Event.self, namespace: namespace).items.filter { $0.involvedObject.name == name }
     }

@@ -129,7 +129,7 @@ struct LeaderElectionTests {
         #expect(lease.spec?.leaseTransitions == 1)
 
         // The new leader writes: a manual edit is reverted.
-        _ = try await harness.client.patch(HorizontalPodAutoscaler.self, namespace: "shop", name: "web", .merge(Data(#"{"spec":{"maxReplicas":99}}"#.utf8)))
+        try await harness.editHPA("web", #"{"spec":{"maxReplicas":99}}"#)
         try await harness.eventually("the edit reverted") { await harness.hpa("web")?.spec.maxReplicas == 10 }
 
         // Graceful stop releases the lease at once.

@@ -32,6 +32,18 @@ struct ReconcilerRulesTests {
         return hpa
     }
 
+    /// Our HPA as stored after an earlier state of the annotations with an interval, its fields
+    /// owned by our `operation` entry (Update: it was created by POST).
+    static func ours(withInterval operation: String) -> HorizontalPodAutoscaler {
+        var hpa = ours(annotations.merging(["prometheus.rps.hpa.autoscaling.banzaicloud.io/interval": "15s"]) { $1 })
+        let keys = (hpa.metadata.annotations ?? [:]).keys.map { ("f:\($0)", JSONValue.object([:])) }
+        hpa.metadata.managedFields = .array([.object([
+            "manager": .string("hpa-operator"), "operation": .string(operation),
+            "fieldsV1": .object(["f:metadata": .object(["f:annotations": .object(Dictionary(uniqueKeysWithValues: keys))]), "f:spec": .object(["f:metrics": .object([:])])]),
+        ])])
+        return hpa
+    }
+
     static func foreign() -> HorizontalPodAutoscaler {
         var hpa = ours()
         hpa.metadata.ownerReferences = nil
@@ -64,9 +76,17 @@ struct ReconcilerRulesTests {
     static var withUnknownKey: [String: String] { annotations.merging(["hpa.autoscaling.banzaicloud.io/maxReplica": "3"]) { $1 } }
 
     static let cases: [Case] = [
-        Case(name: "annotated, no HPA: created", workload: workload(annotations), outcome: .created, writes: ["apply shop/web"], events: ["Normal HPACreated"]),
+        Case(name: "annotated, no HPA: created", workload: workload(annotations), outcome: .created, writes: ["create shop/web"], events: ["Normal HPACreated"]),
         Case(name: "annotated, our HPA in sync: nothing", workload: workload(annotations), hpas: [ours()], outcome: .inSync, writes: [], events: []),
         Case(name: "annotated, our HPA differs: updated", workload: workload(maxTwenty), hpas: [ours()], outcome: .updated, writes: ["apply shop/web"], events: ["Normal HPAUpdated"]),
+        Case(name: "created by POST, the interval removed: dropped by a merge patch (carrying spec.metrics), no apply", workload: workload(annotations),
+             hpas: [ours(withInterval: "Update")], outcome: .updated,
+             writes: ["patch shop/web metadata.annotations.metric-config.object.rps.prometheus/interval=null spec.metrics"], events: ["Normal HPAUpdated"]),
+        Case(name: "created by POST, the interval removed and max changed: patched, then applied", workload: workload(maxTwenty),
+             hpas: [ours(withInterval: "Update")], outcome: .updated,
+             writes: ["patch shop/web metadata.annotations.metric-config.object.rps.prometheus/interval=null spec.metrics", "apply shop/web"], events: ["Normal HPAUpdated"]),
+        Case(name: "created by apply, the interval removed: the apply drops it", workload: workload(annotations),
+             hpas: [ours(withInterval: "Apply")], outcome: .updated, writes: ["apply shop/web"], events: ["Normal HPAUpdated"]),
         Case(name: "annotated, a foreign HPA of the name: conflict", workload: workload(annotations), hpas: [foreign()], outcome: .conflict, writes: [], events: ["Warning HPAConflict"]),
         Case(name: "annotated, the cache is behind a foreign HPA of the name: conflict, not taken over", workload: workload(annotations), server: [foreign()],
              outcome: .conflict, writes: [], events: ["Warning HPAConflict"]),
@@ -76,7 +96,7 @@ struct ReconcilerRulesTests {
              outcome: .conflict, writes: [], events: ["Warning HPAConflict"]),
         Case(name: "invalid, no HPA: warned, nothing written", workload: workload(invalid), outcome: .invalid, writes: [], events: ["Warning InvalidHPAAnnotations"]),
         Case(name: "invalid, our HPA: warned, left as it is", workload: workload(invalid), hpas: [ours()], outcome: .invalid, writes: [], events: ["Warning InvalidHPAAnnotations"]),
-        Case(name: "an unknown key: warned and created", workload: workload(withUnknownKey), outcome: .created, writes: ["apply shop/web"], events: ["Warning InvalidHPAAnnotations", "Normal HPACreated"]),
+        Case(name: "an unknown key: warned and created", workload: workload(withUnknownKey), outcome: .created, writes: ["create shop/web"], events: ["Warning InvalidHPAAnnotations", "Normal HPACreated"]),
         Case(name: "unannotated, our HPA: deleted", workload: workload(nil), hpas: [ours()], outcome: .deleted, writes: ["delete shop/web hpa-uid"], events: ["Normal HPADeleted"]),
         Case(name: "unannotated, a foreign HPA: untouched", workload: workload(nil), hpas: [foreign()], outcome: .inSync, writes: [], events: []),
         Case(name: "unannotated, no HPA: nothing", workload: workload(nil), outcome: .inSync, writes: [], events: []),
@@ -147,17 +167,35 @@ final class World: AutoscalingCache, HPAWriter, EventSink, Sendable {
     func hpa(namespace: String, name: String) -> HorizontalPodAutoscaler? { cached.first { $0.metadata.name == name } }
     func hpas(targeting key: WorkloadKey) -> [HorizontalPodAutoscaler] { cached.filter(key.isTarget(of:)) }
 
+    func create(_ hpa: HorizontalPodAutoscaler) async throws -> HorizontalPodAutoscaler? {
+        if let failing { throw failing }
+        if let existing = server.first(where: { $0.metadata.name == hpa.metadata.name }) { return existing }
+        log.withLock { $0.writes.append("create \(hpa.metadata.qualifiedName)") }
+        return nil
+    }
+
     func apply(_ hpa: HorizontalPodAutoscaler) async throws {
         if let failing { throw failing }
         log.withLock { $0.writes.append("apply \(hpa.metadata.qualifiedName)") }
+    }
+
+    func patch(namespace: String, name: String, _ patch: JSONValue) async throws -> HorizontalPodAutoscaler {
+        if let failing { throw failing }
+        // What it sets, as paths: `metadata.annotations.k=null`, `spec.metrics`.
+        func paths(_ value: JSONValue, _ prefix: String) -> [String] {
+            guard case .object(let members) = value, prefix != "spec.metrics", prefix != "spec.behavior" else { return [value == .null ? "\(prefix)=null" : prefix] }
+            return members.flatMap { paths($1, prefix.isEmpty ? $0 : "\(prefix).\($0)") }
+        }
+        log.withLock { $0.writes.append("patch \(namespace)/\(name) " + paths(patch, "").sorted().joined(separator: " ")) }
+        let live = try #require(server.first { $0.metadata.name == name })
+        let patched = try JSONValue(parsing: JSONEncoder().encode(live)).mergePatched(with: patch)
+        return try JSONDecoder().decode(HorizontalPodAutoscaler.self, from: JSONEncoder().encode(patched))
     }
 
     func delete(namespace: String, name: String, uid: String) async throws {
         if let failing { throw failing }
         log.withLock { $0.writes.append("delete \(namespace)/\(name) \(uid)") }
     }
-
-    func get(namespace: String, name: String) async throws -> HorizontalPodAutoscaler? { server.first { $0.metadata.name == name } }
 
     func record(_ kind: EventKind, reason: String, message: String, on object: ObjectReference) async {
         log.withLock {

@@ -15,9 +15,9 @@ import Logging
 ///    names it.
 /// 5. Valid annotations: the HPA is applied when the live one differs semantically from the
 ///    desired one (`HPACreated`, `HPAUpdated`), and not at all when it does not. When the cache
-///    shows no HPA, the apiserver is read first, so an HPA the cache has not seen yet is never
-///    taken over: rule 4 applies to it. A write the apiserver refuses as invalid is a Warning
-///    `HPARejected`.
+///    shows no HPA, it is created by POST, so an HPA the cache has not seen yet is never taken
+///    over (the apiserver answers AlreadyExists): rule 4 applies to it. A write the apiserver
+///    refuses as invalid is a Warning `HPARejected`.
 ///
 /// Only the leader writes HPAs and events; a follower stops at the first write it would make.
 public struct HPAReconciler: Reconciler {
@@ -107,28 +107,36 @@ public struct HPAReconciler: Reconciler {
     }
 
     /// Writes `hpa` unless the live one is in the way or already what it should be. When the cache
-    /// shows none, the apiserver is asked first: an HPA the cache has not seen yet is never taken
-    /// over by a forced apply.
+    /// shows none, it is created by POST, which never touches an HPA the cache has not seen yet:
+    /// the apiserver answers AlreadyExists, and the rules go on with that one. A change is a
+    /// forced apply, after a merge patch for the fields only a patch can drop
+    /// (`HPAComparison.dropPatch`).
     private func converge(_ key: WorkloadKey, _ hpa: HorizontalPodAutoscaler, live cached: HorizontalPodAutoscaler?, uid: String?,
                           reference: ObjectReference, log: Logger) async throws -> ReconcileResult {
         var live = cached
         if live == nil {
             guard isLeader() else { return ReconcileResult(.notLeader) }
-            live = try await writer.get(namespace: key.namespace, name: key.name)
+            live = try await rejectable(reference, log) { try await writer.create(hpa) }
+            if live == nil {
+                log.info("created HPA")
+                await events.record(.normal, reason: "HPACreated", message: "Created HorizontalPodAutoscaler \(key.name) (min \(hpa.spec.minReplicas ?? 1), max \(hpa.spec.maxReplicas))", on: reference)
+                return ReconcileResult(.created)
+            }
         }
-        guard let live else {
-            try await rejectable(reference, log) { try await writer.apply(hpa) }
-            log.info("created HPA")
-            await events.record(.normal, reason: "HPACreated", message: "Created HorizontalPodAutoscaler \(key.name) (min \(hpa.spec.minReplicas ?? 1), max \(hpa.spec.maxReplicas))", on: reference)
-            return ReconcileResult(.created)
-        }
-        guard uid != nil, live.metadata.ownerReferences?.contains(where: { $0.controller == true && $0.uid == uid }) == true else {
+        guard let live, Self.isControlled(live, by: uid) else {
             return await conflict(Self.notOursMessage(key), reference, log)
         }
         let changes = HPAComparison.differences(desired: hpa, live: live, fieldManager: Self.fieldManager)
         guard !changes.isEmpty else { return ReconcileResult(.inSync) }
         guard isLeader() else { return ReconcileResult(.notLeader) }
-        try await rejectable(reference, log) { try await writer.apply(hpa) }
+        var remaining = changes
+        if let patch = try HPAComparison.dropPatch(desired: hpa, live: live, fieldManager: Self.fieldManager) {
+            let patched = try await rejectable(reference, log) { try await writer.patch(namespace: key.namespace, name: key.name, patch) }
+            remaining = HPAComparison.differences(desired: hpa, live: patched, fieldManager: Self.fieldManager)
+        }
+        if !remaining.isEmpty {
+            try await rejectable(reference, log) { try await writer.apply(hpa) }
+        }
         log.info("updated HPA", metadata: ["changed": "\(changes.joined(separator: ", "))"])
         await events.record(.normal, reason: "HPAUpdated", message: "Updated HorizontalPodAutoscaler \(key.name): \(changes.joined(separator: ", "))", on: reference)
         return ReconcileResult(.updated)
@@ -136,9 +144,9 @@ public struct HPAReconciler: Reconciler {
 
     /// A write the apiserver refuses as invalid is told to the user (`HPARejected`, with the
     /// apiserver's words) and is not retried on the fast path: the same state would fail the same way.
-    private func rejectable(_ reference: ObjectReference, _ log: Logger, _ write: () async throws -> Void) async throws {
+    private func rejectable<T>(_ reference: ObjectReference, _ log: Logger, _ write: () async throws -> T) async throws -> T {
         do {
-            try await write()
+            return try await write()
         } catch KubeError.invalid(let status) {
             let message = status.message ?? "the apiserver refused the HorizontalPodAutoscaler as invalid"
             log.warning("the apiserver refused the HPA", metadata: ["error": "\(message)"])

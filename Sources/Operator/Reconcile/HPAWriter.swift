@@ -1,14 +1,19 @@
+import Foundation
 import KubeClient
 import KubeModel
 
-/// What the HPA reconciler writes, and the one live read it needs when the cache shows nothing.
+/// What the HPA reconciler writes.
 public protocol HPAWriter: Sendable {
-    /// Server-side applies exactly these fields (creating the HPA when there is none).
+    /// Creates the HPA (POST, owned by our Update entry), unless one of its name exists already:
+    /// then nothing is written and that one is returned as the apiserver has it, so an HPA the
+    /// cache has not seen yet is never taken over.
+    func create(_ hpa: HorizontalPodAutoscaler) async throws -> HorizontalPodAutoscaler?
+    /// Server-side applies exactly these fields.
     func apply(_ hpa: HorizontalPodAutoscaler) async throws
+    /// A JSON merge patch (owned by our Update entry), answering the HPA as patched.
+    func patch(namespace: String, name: String, _ patch: JSONValue) async throws -> HorizontalPodAutoscaler
     /// Deletes that incarnation of the HPA (by uid); an HPA already gone is not an error.
     func delete(namespace: String, name: String, uid: String) async throws
-    /// The HPA as the apiserver has it now, or nil.
-    func get(namespace: String, name: String) async throws -> HorizontalPodAutoscaler?
 }
 
 /// The writer over the apiserver, counting its writes on `/metrics`.
@@ -16,9 +21,31 @@ struct APIServerHPAWriter: HPAWriter {
     let client: KubeClient
     let metrics: OperatorMetrics
 
+    func create(_ hpa: HorizontalPodAutoscaler) async throws -> HorizontalPodAutoscaler? {
+        do {
+            try await client.createFields(hpa, fieldManager: HPAReconciler.fieldManager)
+            metrics.creates.increment()
+            return nil
+        } catch KubeError.alreadyExists(let status) {
+            do {
+                return try await client.get(HorizontalPodAutoscaler.self, namespace: hpa.metadata.namespace, name: hpa.metadata.name ?? "")
+            } catch KubeError.notFound {
+                // Deleted again since: the next reconcile creates it.
+                throw KubeError.alreadyExists(status)
+            }
+        }
+    }
+
     func apply(_ hpa: HorizontalPodAutoscaler) async throws {
         try await client.applyFields(hpa, fieldManager: HPAReconciler.fieldManager, force: true)
         metrics.applies.increment()
+    }
+
+    func patch(namespace: String, name: String, _ patch: JSONValue) async throws -> HorizontalPodAutoscaler {
+        let patched = try await client.patch(HorizontalPodAutoscaler.self, namespace: namespace, name: name,
+                                             .merge(try JSONEncoder().encode(patch), fieldManager: HPAReconciler.fieldManager))
+        metrics.patches.increment()
+        return patched
     }
 
     func delete(namespace: String, name: String, uid: String) async throws {
@@ -27,14 +54,6 @@ struct APIServerHPAWriter: HPAWriter {
             metrics.deletes.increment()
         } catch KubeError.notFound {
             return
-        }
-    }
-
-    func get(namespace: String, name: String) async throws -> HorizontalPodAutoscaler? {
-        do {
-            return try await client.get(HorizontalPodAutoscaler.self, namespace: namespace, name: name)
-        } catch KubeError.notFound {
-            return nil
         }
     }
 }

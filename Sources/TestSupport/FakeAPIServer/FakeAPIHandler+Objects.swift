@@ -77,7 +77,7 @@ extension FakeAPIHandler {
         switch mediaType {
         case "application/merge-patch+json", "application/strategic-merge-patch+json":
             // Strategic merge is treated as a JSON merge patch: the double knows no patch strategies.
-            patched = JSONPatching.mergePatch(old.object, patch)
+            patched = old.object.mergePatched(with: patch)
         case "application/json-patch+json":
             do { patched = try JSONPatching.jsonPatch(old.object, patch) } catch { throw failure(422, "Invalid", "the JSON patch could not be applied: \(error.message)") }
         default:
@@ -97,7 +97,7 @@ extension FakeAPIHandler {
         guard case .integer(let replicas)? = patch["spec"]?["replicas"], replicas >= 0 else {
             throw failure(422, "Invalid", "Scale.autoscaling \"\(target.name!)\" is invalid: spec.replicas: Invalid value: must be greater than or equal to 0")
         }
-        let patched = JSONPatching.mergePatch(old.object, .object(["spec": .object(["replicas": .integer(replicas)])]))
+        let patched = old.object.mergePatched(with: .object(["spec": .object(["replicas": .integer(replicas)])]))
         let stored = try await commit(target, patched, old: old) { updated(old, to: $0, by: target) }
         return json(scale(of: stored, target.resource))
     }

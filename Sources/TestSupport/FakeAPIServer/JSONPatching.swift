@@ -1,19 +1,8 @@
 import KubeModel
 
-/// JSON object operations the double needs: merge patch (RFC 7386) and JSON patch (RFC 6902).
-/// Server-side apply's field sets are `ManagedFields`.
+/// JSON patch (RFC 6902) for the double; merge patches are `JSONValue.mergePatched(with:)` and
+/// server-side apply's field sets `ManagedFields`.
 enum JSONPatching {
-    /// RFC 7386: objects merge recursively, `null` deletes, everything else replaces.
-    static func mergePatch(_ target: JSONValue, _ patch: JSONValue) -> JSONValue {
-        guard case .object(let changes) = patch else { return patch }
-        var result: [String: JSONValue] = [:]
-        if case .object(let members) = target { result = members }
-        for (key, value) in changes {
-            if value == .null { result.removeValue(forKey: key) } else { result[key] = mergePatch(result[key] ?? .null, value) }
-        }
-        return .object(result)
-    }
-
     struct PatchError: Error { var message: String }
 
     /// RFC 6902 add, remove, replace and test.
