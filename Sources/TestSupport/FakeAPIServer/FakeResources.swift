@@ -13,8 +13,8 @@ public struct FakeResource: Hashable, Sendable {
     public var hasScaleSubresource: Bool
     /// The status a new object starts with when status is a subresource (Go's zero value as the apiserver prints it).
     public var zeroStatus: JSONValue
-    /// The structs Go's zero object of the kind has below `spec` (a create does not make them, so
-    /// its managedFields entry has no `.` for them).
+    /// The maps Go's zero object of the kind already has: `metadata`, `spec` and the structs below
+    /// it (a create does not make them, so its managedFields entry has no `.` for them).
     var zeroNodes: Set<FieldPath>
 
     public var apiVersion: String { group.isEmpty ? version : "\(group)/\(version)" }
@@ -31,7 +31,7 @@ public struct FakeResource: Hashable, Sendable {
         self.hasStatusSubresource = status
         self.hasScaleSubresource = scale
         self.zeroStatus = zeroStatus
-        self.zeroNodes = Set(zeroStructs.map { $0 + ["."] })
+        self.zeroNodes = Set(([["metadata"], ["spec"]] + zeroStructs).map { $0 + ["."] })
     }
 
     public static let standard: [FakeResource] = [

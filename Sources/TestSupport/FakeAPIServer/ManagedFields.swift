@@ -72,7 +72,7 @@ struct ManagedFields: Sendable, Equatable {
         let before = old.map(Self.paths) ?? []
         let after = Self.paths(of: new)
         let changed = before.union(after).filter { Self.value(at: $0, in: old ?? .null) != Self.value(at: $0, in: new) }
-        let (nodesBefore, nodesAfter) = (old.map(Self.nodes) ?? zeroNodes.union([["metadata", "."], ["spec", "."]]), Self.nodes(of: new))
+        let (nodesBefore, nodesAfter) = (old.map(Self.nodes) ?? zeroNodes, Self.nodes(of: new))
         let (made, gone) = (nodesAfter.subtracting(nodesBefore), nodesBefore.subtracting(nodesAfter))
         guard !changed.isEmpty || !made.isEmpty || !gone.isEmpty else { return }
         for index in entries.indices { entries[index].fields.subtract(changed.union(gone)) }
