@@ -5,7 +5,10 @@ enum DurationText {
         ("y", 365 * 86_400_000), ("w", 7 * 86_400_000), ("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1),
     ]
 
-    /// nil unless the whole text is a duration.
+    /// The longest duration Prometheus holds: Int64 nanoseconds, about 292 years.
+    static let maxMilliseconds = Int64.max / 1_000_000
+
+    /// nil unless the whole text is a duration; past Int64 milliseconds, Int64.max.
     static func parse(_ text: Substring) -> Int64? {
         var rest = text[...]
         var total: Int64 = 0
@@ -13,14 +16,15 @@ enum DurationText {
         guard !rest.isEmpty else { return nil }
         while !rest.isEmpty {
             let digits = rest.prefix { $0.isASCII && $0.isNumber }
-            guard !digits.isEmpty, let value = Int64(digits) else { return nil }
+            guard !digits.isEmpty else { return nil }
+            let value = Int64(digits) ?? .max
             rest = rest.dropFirst(digits.count)
             let letters = rest.prefix { $0.isASCII && $0.isLetter }
             guard let index = units[next...].firstIndex(where: { $0.name == letters }) else { return nil }
             rest = rest.dropFirst(letters.count)
             let (product, overflow) = value.multipliedReportingOverflow(by: units[index].milliseconds)
-            guard !overflow, case let (sum, false) = total.addingReportingOverflow(product) else { return nil }
-            total = sum
+            let (sum, sumOverflow) = total.addingReportingOverflow(product)
+            total = overflow || sumOverflow ? .max : sum
             next = index + 1
         }
         return total

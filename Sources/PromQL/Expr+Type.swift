@@ -1,18 +1,3 @@
-extension LabelMatcher {
-    /// Whether the matcher accepts a missing label (the empty value). Regular expressions are
-    /// anchored, as Prometheus anchors them; a pattern Swift cannot read counts as not matching.
-    var matchesEmpty: Bool {
-        switch op {
-        case .equal: return value.isEmpty
-        case .notEqual: return !value.isEmpty
-        case .regexMatch, .regexNoMatch:
-            let matches = (try? Regex("^(?:" + value + ")$")).map { "".wholeMatch(of: $0) != nil }
-            guard let matches else { return false }
-            return op == .regexMatch ? matches : !matches
-        }
-    }
-}
-
 extension Expr {
     /// The type Prometheus gives the expression's value.
     public var type: ValueType {

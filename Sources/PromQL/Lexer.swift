@@ -186,7 +186,7 @@ struct Lexer {
             hex = true
             position += 2
         }
-                while let byte = peek(), hex ? Self.isHexDigit(byte) : Self.isDigit(byte) { position += 1 }
+        while let byte = peek(), hex ? Self.isHexDigit(byte) : Self.isDigit(byte) { position += 1 }
         var fraction = false
         if peek() == UInt8(ascii: ".") {
             fraction = true
@@ -207,18 +207,23 @@ struct Lexer {
             guard let milliseconds = DurationText.parse(text) else {
                 throw error("bad number or duration \"\(text)\"", at: start, expected: "a number, or a duration such as 5m or 1h30m (units y, w, d, h, m, s, ms, largest first)")
             }
+            // Prometheus holds durations in nanoseconds: about 292 years at most.
+            guard milliseconds <= DurationText.maxMilliseconds else { throw error("duration out of range: \"\(text)\" is longer than 292 years", at: start) }
             return Token(kind: .duration(milliseconds), offset: start, text: text)
         }
         let text = slice(start)
+        // Prometheus's reading: a whole number in 64 bits (0x… hexadecimal, a leading 0 octal),
+        // else a float, which must not overflow to infinity.
         let value: Double?
         if hex {
-            value = fraction ? nil : UInt64(text.dropFirst(2), radix: 16).map { Double($0) }
-        } else if !fraction, text.count > 1, text.first == "0", text.allSatisfy({ $0 >= "0" && $0 <= "7" }) {
-            value = UInt64(text.dropFirst(), radix: 8).map { Double($0) }  // Prometheus reads a leading 0 as octal
+            value = fraction ? nil : Int64(text.dropFirst(2), radix: 16).map { Double($0) }
+        } else if !fraction, text.count > 1, text.first == "0", let octal = Int64(text.dropFirst(), radix: 8) {
+            value = Double(octal)
         } else {
             value = Double(text)
         }
         guard let value else { throw error("bad number \"\(text)\"", at: start) }
+        guard value.isFinite else { throw error("number out of range: \"\(text.count > 40 ? text.prefix(40) + "…" : text)\" is past the largest 64-bit float (about 1.8e308)", at: start) }
         return Token(kind: .number(value), offset: start, text: text)
     }
 

@@ -43,28 +43,8 @@ public struct NamespaceEnforcement: Hashable, Sendable {
     static func selectsOnly(_ namespace: String, _ matcher: LabelMatcher) -> Bool {
         switch matcher.op {
         case .equal: return matcher.value == namespace
-        case .regexMatch: return literal(ofRegex: matcher.value) == namespace
+        case .regexMatch: return (try? PrometheusRegex(matcher.value))?.literal == namespace
         case .notEqual, .regexNoMatch: return false
         }
-    }
-
-    /// The one string a regular expression matches when it has no operators, else nil.
-    static func literal(ofRegex pattern: String) -> String? {
-        var text = ""
-        var escaped = false
-        for character in pattern {
-            if escaped {
-                guard !character.isLetter, !character.isNumber else { return nil }  // \d, \b, \1 are classes or references
-                text.append(character)
-                escaped = false
-            } else if character == "\\" {
-                escaped = true
-            } else if "^$.|?*+()[]{}".contains(character) {
-                return nil
-            } else {
-                text.append(character)
-            }
-        }
-        return escaped ? nil : text
     }
 }

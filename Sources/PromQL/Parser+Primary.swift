@@ -142,6 +142,7 @@ extension Parser {
     /// cannot match the empty string (so a typo never selects every series).
     mutating func parseSelector(name: String?, at offset: Int) throws(PromQLError) -> VectorSelector {
         var matchers: [LabelMatcher] = []
+        var matchEmpty: [Bool] = []
         if isSymbol(.leftBrace) {
             advance()
             while !isSymbol(.rightBrace) {
@@ -157,8 +158,10 @@ extension Parser {
                 }
                 advance()
                 guard case .string(let value) = current.kind else { throw unexpected("a quoted string") }
+                let matcher = LabelMatcher(label, op, value)
+                matchEmpty.append(try matchesEmpty(matcher, at: current.offset))
                 advance()
-                matchers.append(LabelMatcher(label, op, value))
+                matchers.append(matcher)
                 if isSymbol(.comma) { advance() } else if !isSymbol(.rightBrace) { throw unexpected("\",\" or \"}\"") }
             }
             advance()
@@ -167,10 +170,26 @@ extension Parser {
             if let named = matchers.first(where: { $0.name == "__name__" }) {
                 throw error("metric name must not be set twice: \"\(name)\" or \"\(named.value)\"", at: offset)
             }
-        } else if !matchers.contains(where: { !$0.matchesEmpty }) {
+        } else if !matchEmpty.contains(false) {
             throw error("vector selector must contain at least one non-empty matcher", at: offset,
                         hint: "name a metric, or add a matcher such as job=\"api\" that cannot match the empty string")
         }
         return VectorSelector(name: name, matchers: matchers)
+    }
+
+    /// Whether the matcher accepts a missing label (the empty value). A regular expression is
+    /// read as Prometheus reads it, and refused with Go's words where Prometheus refuses it.
+    func matchesEmpty(_ matcher: LabelMatcher, at offset: Int) throws(PromQLError) -> Bool {
+        switch matcher.op {
+        case .equal: return matcher.value.isEmpty
+        case .notEqual: return !matcher.value.isEmpty
+        case .regexMatch, .regexNoMatch:
+            do {
+                let regex = try PrometheusRegex(matcher.value)
+                return regex.matchesEmpty == (matcher.op == .regexMatch)
+            } catch {
+                throw self.error(error.description, at: offset, hint: error.hint)
+            }
+        }
     }
 }

@@ -115,5 +115,16 @@ extension PromQLCorpus {
         ("5m", 1, "unexpected duration \"5m\", expected an expression"),
         ("foo{a=\"b\"} ==", 14, "unexpected end of input, expected an expression"),
         ("sum(\n  rate(foo[5m]\n)", 2, "unexpected end of input, expected \",\" or \")\""),
+        // Out of Prometheus's range: floats past 1.8e308, whole numbers past 64 bits, durations
+        // past 292 years (nanoseconds in 64 bits).
+        ("1e309", 1, "number out of range"),
+        ("-1e309 + 1", 2, "number out of range"),
+        ("0x8000000000000000", 1, "bad number"),
+        ("foo[300y]", 5, "duration out of range"),
+        ("foo offset 293y", 12, "duration out of range"),
+        ("rate(foo[5m])[10000000000000000000000y:1m]", 15, "duration out of range"),
+        // Regular expressions Prometheus refuses (the table of RegexQueries.swift has more).
+        (#"up{pod=~"*flask-admin*"}"#, 9, "error parsing regexp: missing argument to repetition operator: `*`"),
+        (#"{a=~"((|){1000}){1000}"}"#, 5, "error parsing regexp: invalid repeat count: `{1000}`"),
     ]
 }

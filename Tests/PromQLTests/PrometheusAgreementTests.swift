@@ -40,4 +40,22 @@ import Testing
             #expect(!answer.ok, "Prometheus accepts \(query) (as \(answer.text)), which we refuse")
         }
     }
+
+    /// The regular expression table is what Debian's Prometheus says today, text for text.
+    @Test func prometheusReadsTheRegexTableAsRecorded() async throws {
+        let prometheus = try await PrometheusFixture.start(openMetrics: "")
+        defer { prometheus.stop() }
+        let client = HTTPClient()
+        for (pattern, outcome) in PromQLCorpus.regexes {
+            let answer = try await Self.format(RegexTests.selector(pattern), at: prometheus, client: client)
+            let said: PromQLCorpus.RegexOutcome = if answer.ok {
+                .nonEmpty
+            } else if answer.text.hasSuffix("vector selector must contain at least one non-empty matcher") {
+                .empty
+            } else {
+                .refused(answer.text.components(separatedBy: "parse error: ").dropFirst().joined(separator: "parse error: "))
+            }
+            #expect(said == outcome, "\(pattern.prefix(100))")
+        }
+    }
 }
