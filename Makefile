@@ -108,7 +108,8 @@ bench-collector: deps
 	$(SWIFT) build -c release --product CollectorBenchmark
 	.build/release/CollectorBenchmark
 
-# Parse and namespace-rewrite time per query over the PromQL corpus, beside decoding one answer.
+# The regular expression bombs of #41 (time and peak memory), then parse and namespace-rewrite
+# time per query over the PromQL corpus, beside decoding one answer.
 bench-promql: deps
 	$(SWIFT) build -c release --product PromQLBenchmark
 	.build/release/PromQLBenchmark

@@ -91,11 +91,13 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // What the `make bench-*` programs measure (time, CPU, resident memory); Foundation only.
+        .target(name: "BenchmarkMeasure"),
         // Test doubles and fixtures shared by the test targets: certificates, the apiserver double.
         .target(
             name: "TestSupport",
             dependencies: [
-                "Certificates", "KubeModel", "HTTPTransport", "KubeClient", "Yams",
+                "BenchmarkMeasure", "Certificates", "KubeModel", "HTTPTransport", "KubeClient", "Yams",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -111,7 +113,7 @@ let package = Package(
         // `make bench-collector`: one round of 1,000 queries against a real Prometheus, against curl.
         .executableTarget(name: "CollectorBenchmark", dependencies: ["Collector", "KubeModel", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         // `make bench-promql`: parse and namespace rewrite per query over the corpus.
-        .executableTarget(name: "PromQLBenchmark", dependencies: ["PromQL", "PromQLCorpus"]),
+        .executableTarget(name: "PromQLBenchmark", dependencies: ["PromQL", "PromQLCorpus", "BenchmarkMeasure"]),
         // `make bench-api`: the metrics API against nginx serving the same bytes, both over TLS, loaded by wrk.
         .executableTarget(name: "APIBenchmark", dependencies: ["MetricsServer", "Collector", "Autoscaling", "KubeModel", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport", "TestSupport"]),

@@ -20,7 +20,7 @@ public struct PrometheusRegex: Hashable, Sendable {
         // the pattern alone, which refuses what only the wrapping balances: `a)(b`.
         let anchored = try RegexParser.parse("^(?:" + pattern + ")$")
         let alone = try RegexParser.parse(pattern)
-        matchesEmpty = anchored.matchesEmpty
-        literal = alone.text.map(String.init)
+        matchesEmpty = anchored.fragment.matchesEmpty
+        literal = alone.text
     }
 }

@@ -32,16 +32,16 @@ struct RegexFragment {
     var repeatProduct = 1
     /// Literal runes merged into this node, or for a concatenation or alternation its children.
     var count = 1
-    /// The one text it matches, when it is literal text matched case-sensitively.
-    var text: String.UnicodeScalarView?
+    /// Whether it is nothing but literal text matched case-sensitively (then it matches the
+    /// literals read for it, in order, and nothing else).
+    var isText = false
 
-    static func literal(_ scalar: Unicode.Scalar, foldCase: Bool) -> RegexFragment {
-        RegexFragment(shape: .literal(foldCase: foldCase), matchesEmpty: false, size: 1, height: 1,
-                      text: foldCase ? nil : String.UnicodeScalarView([scalar]))
+    static func literal(foldCase: Bool) -> RegexFragment {
+        RegexFragment(shape: .literal(foldCase: foldCase), matchesEmpty: false, size: 1, height: 1, isText: !foldCase)
     }
 
     static let characterClass = RegexFragment(shape: .characterClass, matchesEmpty: false, size: 1, height: 1)
-    static let emptyMatch = RegexFragment(shape: .emptyMatch, matchesEmpty: true, size: 1, height: 1, text: String.UnicodeScalarView())
+    static let emptyMatch = RegexFragment(shape: .emptyMatch, matchesEmpty: true, size: 1, height: 1, isText: true)
 
     /// `^`, `$`, `\A`, `\z`, `\b`, `\B`: whether it holds in the empty text.
     static func assertion(holdsInEmptyText: Bool) -> RegexFragment {
@@ -93,7 +93,7 @@ struct RegexConcatenation {
     private var childHeight = 0
     private var matchesEmpty = true
     private var repeatProduct = 1
-    private var text: String.UnicodeScalarView? = String.UnicodeScalarView()
+    private var isText = true
     /// The one node, while there is one.
     private var only: RegexFragment?
     /// Whether the last node is a literal, and matched case-insensitively: the next literal of
@@ -104,13 +104,13 @@ struct RegexConcatenation {
         size += piece.size
         matchesEmpty = matchesEmpty && piece.matchesEmpty
         repeatProduct = max(repeatProduct, piece.repeatProduct)
-        if let pieceText = piece.text { text?.append(contentsOf: pieceText) } else { text = nil }
+        isText = isText && piece.isText
         switch piece.shape {
         case .literal(let foldCase) where lastLiteralFoldsCase == foldCase:
             if nodes == 1, var merged = only {
                 merged.count += piece.count
                 merged.size += piece.size
-                if let pieceText = piece.text { merged.text?.append(contentsOf: pieceText) }
+                merged.isText = merged.isText && piece.isText
                 only = merged
             }
         case .literal(let foldCase):
@@ -135,7 +135,7 @@ struct RegexConcatenation {
         if nodes == 0 { return .emptyMatch }
         if nodes == 1, let only { return only }
         return RegexFragment(shape: .concatenation, matchesEmpty: matchesEmpty, size: max(size, 1), height: childHeight + 1,
-                             repeatProduct: repeatProduct, count: nodes, text: text)
+                             repeatProduct: repeatProduct, count: nodes, isText: isText)
     }
 }
 

@@ -18,7 +18,7 @@ extension RegexParser {
             // Literal up to `\E`, or to the end.
             var index = start + 2
             while index < scalars.count, !(scalars[index] == "\\" && scalar(at: index + 1) == "E") {
-                try push(.literal(scalars[index], foldCase: flags.contains(.foldCase)))
+                try push(literal(scalars[index]))
                 index += 1
             }
             position = min(index + 2, scalars.count)
@@ -30,9 +30,8 @@ extension RegexParser {
             if skipPerlClass() { return try push(.characterClass) }
         }
         let value = try escapedCharacter()
-        try push(Unicode.Scalar(value).map { .literal($0, foldCase: flags.contains(.foldCase)) }
-            // A surrogate (`\x{D800}`) is a character Go accepts and no text holds.
-            ?? RegexFragment(shape: .literal(foldCase: true), matchesEmpty: false, size: 1, height: 1))
+        // A surrogate (`\x{D800}`) is a character Go accepts and no text holds.
+        try push(Unicode.Scalar(value).map { literal($0) } ?? RegexFragment(shape: .literal(foldCase: true), matchesEmpty: false, size: 1, height: 1))
     }
 
     /// One escaped character at `position` (a `\`): octal, hexadecimal, a C escape or escaped

@@ -33,10 +33,21 @@ struct RegexParser {
     var groups: [Group]
     /// Where the previous token started, when it was a repetition operator (`a**` is refused).
     var lastRepetition: Int?
+    /// Every literal character read, in order: the text of a pattern that is only text.
+    var literals = String.UnicodeScalarView()
 
-    static func parse(_ pattern: String) throws(RegexError) -> RegexFragment {
+    /// The pattern's fragment, and its text when it is nothing but text.
+    static func parse(_ pattern: String) throws(RegexError) -> (fragment: RegexFragment, text: String?) {
         var parser = RegexParser(scalars: Array(pattern.unicodeScalars), groups: [Group(outerFlags: [.oneLine], captures: false)])
-        return try parser.parse()
+        let fragment = try parser.parse()
+        return (fragment, fragment.isText ? String(parser.literals) : nil)
+    }
+
+    /// A literal character, as the fragment for it.
+    mutating func literal(_ scalar: Unicode.Scalar) -> RegexFragment {
+        let foldCase = flags.contains(.foldCase)
+        if !foldCase { literals.append(scalar) }
+        return .literal(foldCase: foldCase)
     }
 
     func text(_ start: Int, _ end: Int) -> String {
@@ -90,13 +101,13 @@ struct RegexParser {
                     repetition = start
                 } else {
                     // Not a count: `{` is itself.
-                    try push(.literal("{", foldCase: flags.contains(.foldCase)))
+                    try push(literal("{"))
                     position += 1
                 }
             case "\\":
                 try parseBackslash()
             case let character:
-                try push(.literal(character, foldCase: flags.contains(.foldCase)))
+                try push(literal(character))
                 position += 1
             }
             lastRepetition = repetition
