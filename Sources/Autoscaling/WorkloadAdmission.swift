@@ -4,22 +4,21 @@ import KubeModel
 
 /// The validating admission webhook's answer for Deployments and StatefulSets: their annotations
 /// read exactly as the operator reads them (`DesiredHPA`), every problem one warning line
-/// `<key>: <problem>` that `kubectl apply` prints, and an HPA in the way said too. Allowed always,
-/// unless `denyInvalid`, which refuses invalid annotations with the same text. Pure: bytes in,
-/// status and bytes out.
+/// `<key>: <problem>` that `kubectl apply` prints. Allowed always, unless `denyInvalid`, which
+/// refuses invalid annotations with the same text. Pure: bytes in, status and bytes out. The
+/// answer comes from the request alone: the apiserver calls the webhook without credentials, so
+/// anyone who reaches the port may ask, and nothing of the cluster (another namespace's HPAs, say)
+/// may be in it. An HPA in the way is the reconcile's `HPAConflict` Event instead.
 public struct WorkloadAdmission: Sendable {
     /// Larger bodies are refused unread (two objects of etcd's 1.5 MB at most, with room).
     public static let maximumBody = 4 * 1024 * 1024
 
     public var style: MetricStyle
     public var denyInvalid: Bool
-    /// Why the operator would not write this workload's HPA (another HPA in the way), or nil.
-    public var conflict: @Sendable (WorkloadReference) -> String?
 
-    public init(style: MetricStyle, denyInvalid: Bool, conflict: @escaping @Sendable (WorkloadReference) -> String? = { _ in nil }) {
+    public init(style: MetricStyle, denyInvalid: Bool) {
         self.style = style
         self.denyInvalid = denyInvalid
-        self.conflict = conflict
     }
 
     /// An HTTP status and body, as the metrics API's server writes them.
@@ -40,19 +39,16 @@ public struct WorkloadAdmission: Sendable {
         // Most writes in a cluster are not ours: answered without reading the object.
         guard body.range(of: Self.domain) != nil, request.kind?.group == "apps", request.kind?.version == "v1" else { return Self.allow(request.uid) }
         /// The object read as that kind (nil when it cannot be: the apiserver validates it, not us).
-        func read<Kind>(_: AppsWorkload<Kind>.Type) -> (DesiredHPA, WorkloadReference)? {
+        func read<Kind>(_: AppsWorkload<Kind>.Type) -> DesiredHPA? {
             guard let workload = try? JSONDecoder().decode(AdmissionReview.Object<AppsWorkload<Kind>>.self, from: body).request?.object else { return nil }
-            return (DesiredHPA(for: workload, style: style), WorkloadReference(workload))
+            return DesiredHPA(for: workload, style: style)
         }
         let read = switch request.kind?.kind {
         case Deployment.kind: read(Deployment.self)
         case StatefulSet.kind: read(StatefulSet.self)
-        default: nil as (DesiredHPA, WorkloadReference)?
+        default: nil as DesiredHPA?
         }
-        guard let (desired, reference) = read else { return Self.allow(request.uid) }
-        var named = reference
-        if named.namespace == nil || named.namespace?.isEmpty == true { named.namespace = request.namespace }
-        if named.name.isEmpty { named.name = request.name ?? "" }
+        guard let desired = read else { return Self.allow(request.uid) }
         switch desired {
         case .none:
             return Self.allow(request.uid)
@@ -64,8 +60,7 @@ public struct WorkloadAdmission: Sendable {
             }
             return Self.answer(AdmissionReview.Response(uid: request.uid, allowed: true, warnings: lines))
         case .hpa(_, let warnings):
-            var lines = warnings.map(\.description)
-            if let conflict = conflict(named) { lines.append("\(AnnotationKeys.domain): \(conflict)") }
+            let lines = warnings.map(\.description)
             return Self.answer(AdmissionReview.Response(uid: request.uid, allowed: true, warnings: lines.isEmpty ? nil : lines))
         }
     }

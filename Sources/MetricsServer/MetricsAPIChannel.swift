@@ -42,7 +42,9 @@ struct MetricsAPIChannel: ServerChildChannel {
 /// Answers metrics API requests: health paths for anyone; every other path only for requests the
 /// requestheader authentication accepts (unless authentication is skipped). Requests are answered
 /// as they arrive, so pipelined ones are answered in order; each response is written as one
-/// buffer (one TLS record) and flushed when the read is done.
+/// buffer (one TLS record) and flushed when the read is done. An admission review is the one
+/// answer that is not made here: it runs off the event loop (`AdmissionReviews`), and requests
+/// that come after it on the same connection wait for it, in order.
 final class MetricsAPIHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = ByteBuffer
@@ -61,6 +63,11 @@ final class MetricsAPIHandler: ChannelInboundHandler {
     private var body: ByteBuffer?
     private var gathersBody = false
     private var bodyTooLarge = false
+    /// Whether an admission review is being answered; requests read meanwhile wait in `waiting`.
+    private var reviewing = false
+    private var waiting: [(head: HTTPRequestHead, body: ByteBuffer?, bodyTooLarge: Bool)] = []
+    /// Requests pipelined behind a review past this many close the connection.
+    static let maximumWaiting = 16
     /// The client certificate's common name, read once per connection (nil inside: no certificate).
     private var commonName: String??
 
@@ -74,7 +81,7 @@ final class MetricsAPIHandler: ChannelInboundHandler {
             request = head
             body = nil
             bodyTooLarge = false
-            gathersBody = server.configuration.admission != nil && Self.split(head.uri).path == Self.admissionPath
+            gathersBody = server.reviews != nil && Self.split(head.uri).path == Self.admissionPath
         case .body(var part):
             guard gathersBody, !bodyTooLarge else { return }
             if (body?.readableBytes ?? 0) + part.readableBytes > Self.maximumBody {
@@ -88,7 +95,14 @@ final class MetricsAPIHandler: ChannelInboundHandler {
         case .end:
             guard let head = request else { return }
             request = nil
-            respond(to: head, context: context)
+            let received = body
+            body = nil
+            if reviewing {
+                guard waiting.count < Self.maximumWaiting else { return context.close(promise: nil) }
+                waiting.append((head, received, bodyTooLarge))
+                return
+            }
+            respond(to: head, body: received, bodyTooLarge: bodyTooLarge, context: context)
         }
     }
 
@@ -127,12 +141,12 @@ final class MetricsAPIHandler: ChannelInboundHandler {
         }
     }
 
-    private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
+    private func respond(to head: HTTPRequestHead, body: ByteBuffer?, bodyTooLarge: Bool, context: ChannelHandlerContext) {
         let started = ContinuousClock.now
         let (path, query) = Self.split(head.uri)
         var trustProblem: String?
         if case .requestHeader(let authorities) = server.configuration.authentication { trustProblem = authorities.problem }
-        if path == Self.admissionPath, let admission = server.configuration.admission {
+        if path == Self.admissionPath, let reviews = server.reviews {
             guard head.method == .POST else {
                 return write(MetricsAPI.status(405, reason: "MethodNotAllowed", "\(Self.admissionPath) takes an AdmissionReview by POST"),
                              contentType: "application/json", for: head, started: started, context: context)
@@ -141,10 +155,19 @@ final class MetricsAPIHandler: ChannelInboundHandler {
                 return write(MetricsAPI.status(413, reason: "RequestEntityTooLarge", "the AdmissionReview is larger than \(Self.maximumBody) bytes"),
                              contentType: "application/json", for: head, started: started, context: context)
             }
-            let received = body.map { Data($0.readableBytesView) } ?? Data()
-            body = nil
-            let answer = admission(received)
-            return write(MetricsAPIResponse(status: answer.status, body: answer.body), contentType: "application/json", for: head, started: started, context: context)
+            reviewing = true
+            reviews.answer(body.map { Data($0.readableBytesView) } ?? Data(), on: context.eventLoop).assumeIsolated().whenSuccess { answer in
+                self.write(answer, contentType: "application/json", for: head, started: started, context: context)
+                context.flush()
+                self.reviewing = false
+                // What came meanwhile, in order, until the next review.
+                while !self.reviewing, !self.waiting.isEmpty {
+                    let next = self.waiting.removeFirst()
+                    self.respond(to: next.head, body: next.body, bodyTooLarge: next.bodyTooLarge, context: context)
+                }
+                context.flush()
+            }
+            return
         }
         if Self.healthPaths.contains(path) {
             // Not ready while no caller could be authenticated.

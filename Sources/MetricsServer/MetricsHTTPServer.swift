@@ -27,19 +27,24 @@ public final class MetricsHTTPServer: Service, Sendable {
         /// aggregator's client certificate): the AdmissionReview body in, status and body out.
         /// nil: not served.
         public var admission: (@Sendable (Data) -> (status: Int, body: Data))?
+        /// How long a review may take before it is answered 503 (see `AdmissionReviews`).
+        public var admissionDeadline: Duration
 
         public init(host: String = "0.0.0.0", port: Int = 6443, identity: ServingIdentity, authentication: Authentication,
-                    admission: (@Sendable (Data) -> (status: Int, body: Data))? = nil) {
+                    admission: (@Sendable (Data) -> (status: Int, body: Data))? = nil, admissionDeadline: Duration = .milliseconds(1_500)) {
             self.host = host
             self.port = port
             self.identity = identity
             self.authentication = authentication
             self.admission = admission
+            self.admissionDeadline = admissionDeadline
         }
     }
 
     let api: MetricsAPI
     public let configuration: Configuration
+    /// The admission webhook's reviews, run off the event loops.
+    let reviews: AdmissionReviews?
     let metrics: MetricsAPIMetrics?
     let isReady: @Sendable () -> Bool
     let logger: Logger
@@ -49,6 +54,7 @@ public final class MetricsHTTPServer: Service, Sendable {
     public init(api: MetricsAPI, configuration: Configuration, metrics: MetricsAPIMetrics?, isReady: @escaping @Sendable () -> Bool, logger: Logger) {
         self.api = api
         self.configuration = configuration
+        reviews = configuration.admission.map { AdmissionReviews($0, deadline: configuration.admissionDeadline) }
         self.metrics = metrics
         self.isReady = isReady
         self.logger = logger
@@ -102,6 +108,7 @@ public final class MetricsHTTPServer: Service, Sendable {
             Task { await group.triggerGracefulShutdown() }
         }
         grace.cancel()
+        reviews?.stop()
         // Ended on its own (a port that cannot be bound): say why.
         if !stopRequested.withLock({ $0 }) {
             do { try await serving.value } catch {

@@ -74,16 +74,6 @@ public final class Manager: Service, Sendable {
         metrics.isLeader.set(to: elector == nil ? 1.0 : 0.0)
     }
 
-    /// Ready once every informer has synced.
-    /// Why the HPA of this workload would not be written (an HPA in the way), as the reconcile
-    /// would say it; nil when nothing is in the way. For the admission webhook: the caches may
-    /// lag the apiserver by a moment, which for a warning is fine.
-    public func conflict(for workload: WorkloadReference) -> String? {
-        guard let namespace = workload.namespace, !namespace.isEmpty else { return nil }
-        return HPAReconciler.conflict(WorkloadKey(kind: workload.kind, namespace: namespace, name: workload.name), uid: workload.uid,
-                                      cache: InformerCache(deployments: deployments, statefulSets: statefulSets, hpas: hpas))
-    }
-
     /// A workload's `spec.replicas` as cached (what the HPA controller calls its current
     /// replicas), for the collector's fallbacks; nil when it is not cached.
     public func currentReplicas(kind: String, namespace: String, name: String) -> Int? {
@@ -91,6 +81,7 @@ public final class Manager: Service, Sendable {
             .workload(WorkloadKey(kind: kind, namespace: namespace, name: name))?.replicas.map(Int.init)
     }
 
+    /// Ready once every informer has synced.
     public var isReady: Bool { state.withLock { $0.ready } }
     public var isLeader: Bool { elector?.isLeader ?? true }
     /// The metrics port once it is bound.

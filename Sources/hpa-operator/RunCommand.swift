@@ -206,7 +206,7 @@ struct Run: AsyncParsableCommand {
         let podNamespace = config.origin == "in-cluster" ? config.namespace : nil
         let metricsServer: MetricsHTTPServer?
         do {
-            let admission = admissionWebhook ? WorkloadAdmission(style: metricStyle, denyInvalid: admissionDenyInvalid, conflict: { instance.conflict(for: $0) }) : nil
+            let admission = admissionWebhook ? WorkloadAdmission(style: metricStyle, denyInvalid: admissionDenyInvalid) : nil
             let (server, helpers) = try await metricsAPI(store: collector.store, client: client, metrics: instance.metrics, admission: admission,
                                                          namespace: podNamespace ?? "hpa-operator-system", isReady: { collector.hasSynced }, logger: logger)
             metricsServer = server

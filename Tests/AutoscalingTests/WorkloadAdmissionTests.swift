@@ -76,14 +76,6 @@ import Testing
         #expect(plain.allowed && plain.warnings == nil && plain.uid == "705ab4f5-6393-11e8-b7cc-42010a800002")
     }
 
-    @Test func anHPAInTheWayIsWarnedAbout() throws {
-        let admission = WorkloadAdmission(style: .object, denyInvalid: false) { workload in
-            workload == WorkloadReference(kind: "Deployment", name: "web", namespace: "shop") ? "HorizontalPodAutoscaler web-hpa already scales this Deployment" : nil
-        }
-        let answer = try response(admission.review(Self.review(annotations: annotations())))
-        #expect(answer.allowed && answer.warnings == ["\(domain): HorizontalPodAutoscaler web-hpa already scales this Deployment"])
-    }
-
     @Test func styleProblemsAreWarnedAsTheOperatorReportsThem() throws {
         // A metric named like a reserved key is refused by the builder in the external style only.
         let reserved = annotations([rps("query"): nil, rps("targetAverageValue"): nil,

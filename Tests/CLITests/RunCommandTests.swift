@@ -21,6 +21,13 @@ struct RunCommandTests {
                 "prometheus.rps.hpa.autoscaling.banzaicloud.io/targetValue": "10",
             ]),
             spec: WorkloadSpec(replicas: 1)))
+        // Another team's Deployment, scaled by an HPA of their own that a stranger may not learn of.
+        let ledger = ["hpa.autoscaling.banzaicloud.io/minReplicas": "1", "hpa.autoscaling.banzaicloud.io/maxReplicas": "3",
+                      "prometheus.rps.hpa.autoscaling.banzaicloud.io/query": "vector(3)", "prometheus.rps.hpa.autoscaling.banzaicloud.io/targetValue": "10"]
+        _ = try await client.create(Deployment(metadata: ObjectMeta(name: "ledger", namespace: "billing", annotations: ledger), spec: WorkloadSpec(replicas: 1)))
+        _ = try await client.create(HorizontalPodAutoscaler(
+            metadata: ObjectMeta(name: "secret-billing-hpa", namespace: "billing"),
+            spec: HorizontalPodAutoscalerSpec(scaleTargetRef: CrossVersionObjectReference(apiVersion: "apps/v1", kind: "Deployment", name: "ledger"), minReplicas: 1, maxReplicas: 5)))
         let kubeconfig = try CLI.kubeconfig(server: server.url)
         let caOut = FileManager.default.temporaryDirectory.appendingPathComponent("ca-\(UUID().uuidString.prefix(8)).pem").path
         defer { try? FileManager.default.removeItem(atPath: caOut) }
@@ -28,7 +35,7 @@ struct RunCommandTests {
         process.executableURL = CLI.executable
         process.arguments = ["run", "--kubeconfig", kubeconfig, "--leader-elect", "--leader-elect-namespace", "ops",
                              "--metrics-bind-address", "127.0.0.1:0", "--log-format", "json", "--prometheus-server", prometheus.url, "--secure-port", "0",
-                             "--secure-bind-address", "127.0.0.1", "--tls-ca-out", caOut, "--authentication-skip"]
+                             "--secure-bind-address", "127.0.0.1", "--tls-ca-out", caOut, "--authentication-skip", "--admission-webhook"]
         let errors = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: errors.path, contents: nil)
         process.standardError = try FileHandle(forWritingTo: errors)
@@ -61,6 +68,14 @@ struct RunCommandTests {
         let discovery = try await api.send(HTTPRequest(url: "https://localhost:\(apiPort)/apis/custom.metrics.k8s.io/v1beta2"))
         #expect(discovery.status == 200)
         #expect(discovery.bodyText.contains("deployments.apps/rps"))
+        // The webhook answers anyone (the apiserver brings no credentials), from the request alone:
+        // asked about billing/ledger, it says nothing of the HPA in the way there.
+        let object = try JSONEncoder().encode(Deployment(metadata: ObjectMeta(name: "ledger", namespace: "billing", annotations: ledger), spec: WorkloadSpec(replicas: 1)))
+        let review = #"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u1","kind":{"group":"apps","version":"v1","kind":"Deployment"},"namespace":"billing","name":"ledger","operation":"UPDATE","object":"#
+            + String(decoding: object, as: UTF8.self) + "}}"
+        let answer = try await api.send(HTTPRequest(method: "POST", url: "https://localhost:\(apiPort)/validate-workload", body: Data(review.utf8)))
+        #expect(answer.status == 200 && answer.bodyText.contains(#""allowed":true"#), "\(answer.bodyText)")
+        #expect(!answer.bodyText.contains("secret-billing-hpa") && !answer.bodyText.contains("warnings"), "\(answer.bodyText)")
 
         let signalled = ContinuousClock.now
         kill(process.processIdentifier, SIGTERM)

@@ -21,7 +21,7 @@ import TestSupport
 
         init(store: MetricStore, authentication skip: Bool = false, allowedNames: [String] = ["front-proxy-client"],
              authorities given: ClientCertificateAuthorities? = nil, requestheaderCA: TestCertificateAuthority? = nil,
-             admission: (@Sendable (Data) -> (status: Int, body: Data))? = nil) async throws {
+             admission: (@Sendable (Data) -> (status: Int, body: Data))? = nil, admissionDeadline: Duration = .milliseconds(1_500)) async throws {
             let (identity, caPEM) = try ServingIdentity.selfSigned(names: ["hpa-operator.hpa-operator-system.svc"])
             servingCA = caPEM
             self.requestheaderCA = try requestheaderCA ?? TestCertificateAuthority(commonName: "front-proxy CA")
@@ -32,7 +32,8 @@ import TestSupport
             logger.logLevel = .critical
             server = MetricsHTTPServer(
                 api: MetricsAPI(store: store),
-                configuration: MetricsHTTPServer.Configuration(host: "127.0.0.1", port: 0, identity: identity, authentication: authentication, admission: admission),
+                configuration: MetricsHTTPServer.Configuration(host: "127.0.0.1", port: 0, identity: identity, authentication: authentication,
+                                                               admission: admission, admissionDeadline: admissionDeadline),
                 metrics: MetricsAPIMetrics(registry: registry), isReady: { true }, logger: logger)
             let server = self.server
             task = Task { try await server.run() }
@@ -242,6 +243,42 @@ import TestSupport
         #expect(received.withLock { $0 }.count == 1)
         // The metrics API itself still wants the aggregator's certificate.
         #expect(try await running.get(running.client(), "/apis/custom.metrics.k8s.io/v1beta2").status == 401)
+        await running.stop()
+    }
+
+    /// Reviews run off the event loops: while two reviews hang (as many as there are event loops
+    /// here), health checks and another review are answered; the hanging ones get 503 at the
+    /// deadline (the webhook's failurePolicy decides), and their threads are back once they end.
+    @Test func aHangingReviewStallsNeitherHealthNorOtherReviews() async throws {
+        let release = DispatchSemaphore(value: 0)
+        let hanging = Mutex(0)
+        let allowed = Data(#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"u","allowed":true}}"#.utf8)
+        let running = try await Running(store: MetricStore(), admission: { body in
+            if body == Data("hang".utf8) {
+                hanging.withLock { $0 += 1 }
+                release.wait()
+                hanging.withLock { $0 -= 1 }
+            }
+            return (200, allowed)
+        }, admissionDeadline: .milliseconds(500))
+        func review(_ body: String) async throws -> HTTPResponse {
+            try await running.client().send(HTTPRequest(method: "POST", url: running.url + "/validate-workload", body: Data(body.utf8), timeout: .seconds(60)))
+        }
+        let slow = (0..<2).map { _ in Task { try await review("hang") } }
+        #expect(try await Poll.until(timeout: .seconds(60)) { hanging.withLock { $0 } == 2 })
+        #expect(try await running.get(running.client(), "/healthz").status == 200)
+        let other = try await review("{}")
+        #expect(other.status == 200 && other.body == allowed)
+        for task in slow {
+            let answer = try await task.value
+            #expect(answer.status == 503 && answer.bodyText.contains("took longer than 0.5 seconds"), "\(answer.bodyText)")
+        }
+        // Still hanging after their answers: released, they end.
+        #expect(hanging.withLock { $0 } == 2)
+        release.signal()
+        release.signal()
+        #expect(try await Poll.until(timeout: .seconds(60)) { hanging.withLock { $0 } == 0 })
+        #expect(try await review("{}").status == 200)
         await running.stop()
     }
 
