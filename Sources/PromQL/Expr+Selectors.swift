@@ -28,4 +28,25 @@ extension Expr {
         case .parenthesized(let inner): return .parenthesized(try inner.mapSelectors(transform))
         }
     }
+
+    /// The first call, outermost and leftmost first, that `predicate` accepts.
+    public func firstCall(where predicate: (Call) -> Bool) -> Call? {
+        switch self {
+        case .number, .string, .vector, .matrix: return nil
+        case .subquery(let subquery): return subquery.expression.firstCall(where: predicate)
+        case .call(let call):
+            if predicate(call) { return call }
+            for argument in call.arguments {
+                if let found = argument.firstCall(where: predicate) { return found }
+            }
+            return nil
+        case .aggregation(let aggregation):
+            if let found = aggregation.parameter?.firstCall(where: predicate) { return found }
+            return aggregation.expression.firstCall(where: predicate)
+        case .binary(let operation):
+            if let found = operation.lhs.firstCall(where: predicate) { return found }
+            return operation.rhs.firstCall(where: predicate)
+        case .unary(_, let operand), .parenthesized(let operand): return operand.firstCall(where: predicate)
+        }
+    }
 }

@@ -13,12 +13,19 @@ public struct NamespaceEnforcement: Hashable, Sendable {
     }
 
     /// Why a query cannot run for a namespace.
-    public struct Refusal: Error, Hashable, Sendable, CustomStringConvertible {
-        public var matcher: LabelMatcher
-        public var namespace: String
+    public enum Refusal: Error, Hashable, Sendable, CustomStringConvertible {
+        /// A matcher on the label that could select another namespace's series.
+        case matcher(LabelMatcher, namespace: String)
+        /// A function that selects series the query does not name (`info(v)` reads `target_info`).
+        case implicitSelection(function: String, namespace: String)
 
         public var description: String {
-            "the matcher \(matcher) could select series of namespaces other than \(namespace): queries from namespace \(namespace) may only use \(matcher.name)=\(Expr.quote(namespace)), or leave it out (it is added)"
+            switch self {
+            case .matcher(let matcher, let namespace):
+                "the matcher \(matcher) could select series of namespaces other than \(namespace): queries from namespace \(namespace) may only use \(matcher.name)=\(Expr.quote(namespace)), or leave it out (it is added)"
+            case .implicitSelection(let function, let namespace):
+                "\(function)() with one argument reads target_info series of every namespace, which queries from namespace \(namespace) may not: give it its second argument, a selector such as {__name__=\"target_info\"}, which is then kept inside \(namespace)"
+            }
         }
     }
 
@@ -28,11 +35,14 @@ public struct NamespaceEnforcement: Hashable, Sendable {
     /// The expression as it runs for `namespace`.
     public func enforce(_ expression: Expr, namespace: String) throws(Refusal) -> Expr {
         guard covers(namespace) else { return expression }
+        if let implicit = expression.firstCall(where: { $0.function == "info" && $0.arguments.count == 1 }) {
+            throw .implicitSelection(function: implicit.function, namespace: namespace)
+        }
         return try expression.mapSelectors { (selector: VectorSelector) throws(Refusal) -> VectorSelector in
             var selector = selector
             let own = selector.matchers.filter { $0.name == label }
             for matcher in own where !Self.selectsOnly(namespace, matcher) {
-                throw Refusal(matcher: matcher, namespace: namespace)
+                throw .matcher(matcher, namespace: namespace)
             }
             if own.isEmpty { selector.matchers.append(LabelMatcher(label, .equal, namespace)) }
             return selector

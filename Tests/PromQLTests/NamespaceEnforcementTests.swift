@@ -24,6 +24,22 @@ import Testing
         #expect(try rewrite(#"up{namespace=~"team\\.a"}"#, "team.a") == #"up{namespace=~"team\\.a"}"#)
     }
 
+    /// `info(v)` joins `target_info` series the query does not name, of every namespace: refused
+    /// where enforcement applies; with its selector argument, that selector stays in the namespace.
+    @Test func infoWithoutItsSelectorIsRefused() throws {
+        for query in ["info(up)", "sum(info(rate(x[5m])))", "up / on (instance) info(up)"] {
+            do {
+                _ = try rewrite(query)
+                Issue.record("\(query) was enforced")
+            } catch {
+                #expect(error as? NamespaceEnforcement.Refusal == .implicitSelection(function: "info", namespace: "team-a"))
+                #expect("\(error)".hasPrefix("info() with one argument reads target_info series of every namespace"))
+            }
+        }
+        #expect(try rewrite(#"info(up, {k8s_cluster_name=~".+"})"#) == #"info(up{namespace="team-a"}, {k8s_cluster_name=~".+", namespace="team-a"})"#)
+        #expect(try rewrite("info(up)", "platform") == "info(up)")
+    }
+
     @Test func aMatcherThatCouldSelectAnotherNamespaceIsRefusedAndNamed() throws {
         let attempts = [
             #"up{namespace!="team-a"}"#, #"up{namespace="team-b"}"#, #"up{namespace=~".+"}"#, #"up{namespace=~"team-a|team-b"}"#,
