@@ -33,11 +33,15 @@ final class ExecCredentialPlugin: Sendable {
 
     /// The cached credential while it is valid (with 10 s to spare), else a fresh one.
     func credential(now: Date = Date()) async throws(KubeConfigError) -> Credential {
-        if let credential = cached.withLock({ $0 }), credential.expiration.map({ $0.timeIntervalSince(now) > 10 }) ?? true {
-            return credential
+        func valid() -> Credential? {
+            cached.withLock { $0 }.flatMap { credential in credential.expiration.map({ $0.timeIntervalSince(now) > 10 }) ?? true ? credential : nil }
         }
+        if let credential = valid() { return credential }
         let task = running.withLock { running in
             if let task = running { return task }
+            // A run that ended since the look above left its credential: no second run. (A run
+            // stores its credential before it clears `running`, under the other lock.)
+            if let credential = valid() { return Task { credential } }
             let task = Task { () async throws -> Credential in
                 defer { self.running.withLock { $0 = nil } }
                 let fresh = try await self.run()

@@ -43,35 +43,48 @@ public final class PrometheusFixture: Sendable {
         guard output.status == 0 else { throw ToolError("promtool could not load \(file): \(output.stdout)\(output.stderr)") }
     }
 
+    /// Starts Prometheus on a free port. A port found free is not reserved: when something takes
+    /// it first, Prometheus exits ("address already in use") and starts again on another. Ready
+    /// means our Prometheus answers: its flags name our data directory (another server on the
+    /// port, say another fixture's Prometheus, would not).
     private static func start(in directory: URL) async throws -> PrometheusFixture {
         let data = directory.appendingPathComponent("data")
         let config = directory.appendingPathComponent("prometheus.yml")
         try "global: {}\n".write(to: config, atomically: true, encoding: .utf8)
-        let port = try freePort()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Tool.path("prometheus", hint: "Debian package prometheus"))
-        process.arguments = [
-            "--config.file=\(config.path)", "--storage.tsdb.path=\(data.path)", "--storage.tsdb.retention.time=100y",
-            "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
-        ]
         let log = directory.appendingPathComponent("prometheus.log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        let fixture = PrometheusFixture(port: port, process: process, directory: directory)
         let client = HTTPClient()
-        for _ in 0..<300 {
-            if !process.isRunning { break }
-            if let response = try? await client.send(HTTPRequest(url: "\(fixture.url)/-/ready", timeout: .seconds(1))), response.status == 200 {
-                return fixture
+        for _ in 0..<5 {
+            let port = try freePort()
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: try Tool.path("prometheus", hint: "Debian package prometheus"))
+            process.arguments = [
+                "--config.file=\(config.path)", "--storage.tsdb.path=\(data.path)", "--storage.tsdb.retention.time=100y",
+                "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
+            ]
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+            let handle = try FileHandle(forWritingTo: log)
+            process.standardOutput = handle
+            process.standardError = handle
+            try process.run()
+            // A hang bound only: ready takes a second or two.
+            let deadline = ContinuousClock.now + .seconds(60)
+            while process.isRunning, ContinuousClock.now < deadline {
+                if let flags = try? await client.send(HTTPRequest(url: "http://127.0.0.1:\(port)/api/v1/status/flags", timeout: .seconds(5))),
+                   flags.status == 200, flags.bodyText.contains(#""storage.tsdb.path":"\#(data.path)""#) {
+                    return PrometheusFixture(port: port, process: process, directory: directory)
+                }
+                try await Task.sleep(for: .milliseconds(50))
             }
-            try await Task.sleep(for: .milliseconds(50))
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+            guard text.contains("address already in use") else {
+                try? FileManager.default.removeItem(at: directory)
+                throw ToolError("prometheus did not become ready on port \(port): \(text.suffix(800))")
+            }
         }
-        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        fixture.stop()
-        throw ToolError("prometheus did not become ready on port \(port): \(text.suffix(800))")
+        try? FileManager.default.removeItem(at: directory)
+        throw ToolError("prometheus found its port taken five times in a row")
     }
 
     private init(port: Int, process: Process, directory: URL) {

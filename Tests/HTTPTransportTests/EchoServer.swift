@@ -1,7 +1,12 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import Synchronization
 import TestSupport
+
+/// `/hang?id=…` requests the echo servers have received and not answered, by id, so a test waits
+/// for its requests to arrive instead of sleeping.
+let hangingRequests = Mutex<[String: Int]>([:])
 
 /// Echoes what it received, or misbehaves on request, so the client's handling can be observed.
 let echoHandler: TestHTTPServer.Handler = { request, context in
@@ -9,6 +14,9 @@ let echoHandler: TestHTTPServer.Handler = { request, context in
     let forever = request.uri.queryParameters["forever"] != nil
     switch request.uri.path {
     case "/hang":
+        let id = request.uri.queryParameters["id"].map(String.init) ?? ""
+        hangingRequests.withLock { $0[id, default: 0] += 1 }
+        defer { hangingRequests.withLock { $0[id, default: 0] -= 1 } }
         try await Task.sleep(for: .seconds(30))
         return Response(status: .ok)
     case "/stream":

@@ -184,13 +184,13 @@ struct HTTPClientTests {
     @Test func cancellingAStreamEndsItPromptly() async throws {
         let server = try await TestHTTPServer.start(handler: echoHandler)
         defer { Task { await server.stop() } }
+        let received = Mutex(0)
         let consumer = Task {
-            var count = 0
             let response = try await HTTPClient().stream(HTTPRequest(url: server.url + "/stream?forever=1", timeout: nil))
-            for try await _ in response.lines { count += 1 }
-            return count
+            for try await _ in response.lines { received.withLock { $0 += 1 } }
         }
-        try await Task.sleep(for: .milliseconds(500))
+        // Cancelled once the stream has given all it will before it hangs.
+        #expect(try await Poll.until(timeout: .seconds(60)) { received.withLock { $0 } == 4 })
         let cancelled = ContinuousClock.now
         consumer.cancel()
         _ = try? await consumer.value
@@ -201,8 +201,9 @@ struct HTTPClientTests {
         let server = try await TestHTTPServer.start(handler: echoHandler)
         defer { Task { await server.stop() } }
         let client = HTTPClient()
-        let hanging = (0..<32).map { _ in Task { try await client.send(HTTPRequest(url: server.url + "/hang", timeout: nil)) } }
-        try await Task.sleep(for: .milliseconds(200))
+        let id = UUID().uuidString
+        let hanging = (0..<32).map { _ in Task { try await client.send(HTTPRequest(url: server.url + "/hang?id=\(id)", timeout: nil)) } }
+        #expect(try await Poll.until(timeout: .seconds(60)) { hangingRequests.withLock { $0[id] } == 32 })
         // With 32 transfers waiting, short requests and plain tasks still run.
         let started = ContinuousClock.now
         #expect(try await client.send(HTTPRequest(url: server.url + "/quick")).status == 200)

@@ -30,7 +30,7 @@ import TestSupport
             scheme = tls == nil ? "http" : "https"
             let receiver = self.receiver
             task = Task { try await receiver.run() }
-            for _ in 0..<500 where receiver.port == nil { try await Task.sleep(for: .milliseconds(10)) }
+            _ = try await Poll.until(timeout: .seconds(60)) { receiver.port != nil }
         }
 
         func post(_ body: Data, token: String? = "s3cret", path: String = AlertWebhook.path, client: HTTPClient = HTTPClient()) async throws -> HTTPResponse {

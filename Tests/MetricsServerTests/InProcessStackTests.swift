@@ -78,13 +78,10 @@ import TestSupport
         let headers = [("Accept", "application/vnd.kubernetes.protobuf, */*"), ("X-Remote-User", "system:serviceaccount:kube-system:horizontal-pod-autoscaler"),
                        ("X-Remote-Group", "system:serviceaccounts")]
         var last: HTTPResponse?
-        let deadline = ContinuousClock.now + .seconds(20)
-        while ContinuousClock.now < deadline {
-            if let port = server.port {
-                last = try? await http.send(HTTPRequest(url: "https://127.0.0.1:\(port)\(path)", headers: headers, timeout: .seconds(5)))
-                if last?.status == 200 { break }
-            }
-            try await Task.sleep(for: .milliseconds(100))
+        _ = try await Poll.until(timeout: .seconds(60), every: .milliseconds(100)) {
+            guard let port = server.port else { return false }
+            last = try? await http.send(HTTPRequest(url: "https://127.0.0.1:\(port)\(path)", headers: headers, timeout: .seconds(5)))
+            return last?.status == 200
         }
         let response = try #require(last)
         #expect(response.status == 200, "\(response.bodyText)")

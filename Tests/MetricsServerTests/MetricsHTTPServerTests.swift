@@ -37,7 +37,7 @@ import TestSupport
                 metrics: MetricsAPIMetrics(registry: registry), isReady: { true }, logger: logger)
             let server = self.server
             task = Task { try await server.run() }
-            for _ in 0..<200 where server.port == nil { try await Task.sleep(for: .milliseconds(10)) }
+            _ = try await Poll.until(timeout: .seconds(60)) { server.port != nil }
         }
 
         var url: String { "https://127.0.0.1:\(server.port ?? 0)" }
@@ -304,7 +304,7 @@ import TestSupport
                                                            authentication: .skip),
             metrics: nil, isReady: { true }, logger: logger)
         let task = Task { try await server.run() }
-        for _ in 0..<200 where server.port == nil { try await Task.sleep(for: .milliseconds(10)) }
+        _ = try await Poll.until(timeout: .seconds(60)) { server.port != nil }
         func trusting(_ authority: TestCertificateAuthority) throws -> HTTPClient {
             HTTPClient(configuration: HTTPClientConfiguration(tls: TLSOptions(certificateAuthority: .pem(Data(try authority.certificatePEM.utf8)))))
         }
