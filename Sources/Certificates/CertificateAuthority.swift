@@ -15,9 +15,9 @@ public struct CertificateAuthority: Sendable {
         public let certificate: X509Certificate
     }
 
-    public init(commonName: String = "hpa-operator CA", validity: TimeInterval = 86_400 * 365) throws {
+    /// A new CA, valid from an hour before `now` for `validity` seconds.
+    public init(commonName: String = "hpa-operator CA", validity: TimeInterval = 86_400 * 365, now: Date = Date()) throws {
         let key = try PrivateKey()
-        let now = Date()
         certificate = try Self.sign(Request(commonName: commonName, from: now - 3600, to: now + validity, isAuthority: true), key: key, issuer: nil)
         self.key = key
     }
@@ -44,14 +44,14 @@ public struct CertificateAuthority: Sendable {
         try issueServer(dnsNames: dnsNames, validity: 86_400 * 365)
     }
 
-    /// The same, valid for `validity` seconds (at most as long as the CA).
-    public func issueServer(dnsNames: [String], validity: TimeInterval) throws -> Issued {
+    /// The same, valid from an hour before `now` for `validity` seconds (at most as long as the CA).
+    public func issueServer(dnsNames: [String], validity: TimeInterval, now: Date = Date()) throws -> Issued {
         var names = ["localhost"]
         var addresses: [[UInt8]] = [[127, 0, 0, 1]]
         for name in dnsNames {
             if let address = Self.ipv4(name) { addresses.append(address) } else if !names.contains(name) { names.append(name) }
         }
-        return try issue(Request(commonName: dnsNames.first ?? "localhost", dnsNames: names, ipv4Addresses: addresses, usage: HPA_USAGE_SERVER_AUTH), validity: validity)
+        return try issue(Request(commonName: dnsNames.first ?? "localhost", dnsNames: names, ipv4Addresses: addresses, usage: HPA_USAGE_SERVER_AUTH), validity: validity, now: now)
     }
 
     /// A client certificate with that common name (and organizations as groups).
@@ -59,9 +59,8 @@ public struct CertificateAuthority: Sendable {
         try issue(Request(commonName: commonName, organizations: organizations, usage: HPA_USAGE_CLIENT_AUTH), validity: 86_400 * 365)
     }
 
-    private func issue(_ request: Request, validity: TimeInterval) throws -> Issued {
+    private func issue(_ request: Request, validity: TimeInterval, now: Date = Date()) throws -> Issued {
         var request = request
-        let now = Date()
         (request.from, request.to) = (now - 3600, min(now + validity, certificate.notValidAfter))
         let leafKey = try PrivateKey()
         let leaf = try Self.sign(request, key: leafKey, issuer: self)

@@ -38,7 +38,17 @@ public enum KubeConfigLoader {
             }
             let file: KubeConfigFile
             do {
-                file = try YAMLDecoder().decode(KubeConfigFile.self, from: String(decoding: data, as: UTF8.self))
+                let text = String(decoding: data, as: UTF8.self)
+                if let node = try Yams.compose(yaml: text) {
+                    try YAMLExpansion.check(node, limit: YAMLExpansion.limit(forBytes: data.count))
+                    file = try YAMLDecoder().decode(KubeConfigFile.self, from: node)
+                } else {
+                    file = try YAMLDecoder().decode(KubeConfigFile.self, from: text)
+                }
+            } catch let error as YAMLExpansion.TooLarge {
+                throw KubeConfigError("kubeconfig \(path)\(error.line.map { ":\($0)" } ?? ""): \(error)")
+            } catch let error as YamlError {
+                throw KubeConfigError("kubeconfig \(path): \(YAMLErrorText.describe(error))")
             } catch {
                 throw KubeConfigError("kubeconfig \(path): \(DecodingErrorText.describe(error))")
             }

@@ -8,10 +8,14 @@ import Synchronization
 
 /// The metrics API's generated serving certificate, kept valid for as long as the process runs:
 /// a long-lived CA (ten years) signs a serving certificate (a year by default) that is renewed
-/// once a third of its life is left. With a Secret (`--tls-secret`) every replica serves the same
-/// certificate and picks up a renewal without a restart: the first replica creates the Secret,
-/// whichever replica sees the certificate due renews it (a conditional update: one wins), and all
-/// read it back every minute. The CA stays, so the APIServices' caBundle stays valid.
+/// once a third of its life is left. The CA is renewed the same way, once a third of its life is
+/// left, with an overlap: the new CA joins the bundle clients trust (`caPEM`, what the
+/// APIServices' and the webhook's caBundle hold) beside the old one, signs the next serving
+/// certificate, and the old one leaves the bundle when it expires; so a caBundle taken at any
+/// time verifies the certificate served for years. With a Secret (`--tls-secret`) every replica
+/// serves the same certificate and picks up a renewal without a restart: the first replica creates
+/// the Secret, whichever replica sees something due renews it (a conditional update: one wins),
+/// and all read it back every minute. Without one, the process keeps its own for its life.
 public final class GeneratedServingCertificate: Service {
     public struct Configuration: Sendable {
         public var names: [String]
@@ -34,12 +38,14 @@ public final class GeneratedServingCertificate: Service {
         case memory
     }
 
-    /// A certificate, its key and the CA that signed it, as PEM.
+    /// A certificate, its key and the CAs to trust, as PEM.
     struct Material: Sendable, Equatable {
         var certificatePEM: String
         var keyPEM: String
+        /// The bundle of CAs to trust: the current CA first, then older ones not yet expired.
         var caPEM: String
-        /// Absent in Secrets written before renewal existed: the next renewal makes a new CA.
+        /// The current CA's key. Absent in Secrets written before renewal existed: then a new CA
+        /// is made.
         var caKeyPEM: String?
         var resourceVersion: String?
 
@@ -48,9 +54,50 @@ public final class GeneratedServingCertificate: Service {
         }
 
         /// Due once less than a third of a certificate's life is left.
-        func isDue(at now: Date, life: TimeInterval) -> Bool {
-            guard let (_, to) = validity else { return true }
-            return to.timeIntervalSince(now) < life / 3
+        static func isDue(_ certificate: X509Certificate, at now: Date, life: TimeInterval) -> Bool {
+            certificate.notValidAfter.timeIntervalSince(now) < life / 3
+        }
+
+        /// What the material becomes at `now`, or nil when nothing is due. A CA that is due is
+        /// replaced first, alone: the certificate it will sign is made at a later refresh, once
+        /// the bundle with the new CA has had an interval to reach the caBundles. Pure but for
+        /// the keys it generates.
+        func renewed(at now: Date, _ configuration: Configuration) throws -> Material? {
+            let bundle = (try? X509Certificate.all(pem: caPEM)) ?? []
+            let authority = try bundle.first.flatMap { first in try caKeyPEM.map { try CertificateAuthority(certificatePEM: try first.pem, keyPEM: $0) } }
+            let serving = try? X509Certificate(pem: certificatePEM)
+            let trusted = bundle.filter { $0.notValidAfter > now }
+            let chains = serving.map { certificate in (try? certificate.verify(roots: trusted, at: now)) != nil } ?? false
+            let servingDue = !chains || serving.map { Self.isDue($0, at: now, life: configuration.validity) } ?? true
+            var next = self
+            if let authority, !Self.isDue(authority.certificate, at: now, life: configuration.caValidity) {
+                guard servingDue || trusted.count < bundle.count else { return nil }
+                next.caPEM = try trusted.map { try $0.pem }.joined()
+                if servingDue {
+                    let issued = try authority.issueServer(dnsNames: configuration.names, validity: configuration.validity, now: now)
+                    (next.certificatePEM, next.keyPEM) = (issued.certificatePEM, issued.keyPEM)
+                }
+                return next
+            }
+            // A new CA. The certificate served now is kept while it still chains to a CA that
+            // stays in the bundle and outlasts the next refresh; otherwise (a first start, an
+            // expired CA) there is no one to break, and the new CA signs one at once.
+            let fresh = try CertificateAuthority(commonName: "hpa-operator metrics API CA", validity: configuration.caValidity, now: now)
+            next.caPEM = try ([fresh.certificate] + trusted).map { try $0.pem }.joined()
+            next.caKeyPEM = try fresh.keyPEM
+            let nextRefresh = now.addingTimeInterval(2 * Double(configuration.interval.components.seconds))
+            if !chains || serving.map({ $0.notValidAfter <= nextRefresh }) ?? true {
+                let issued = try fresh.issueServer(dnsNames: configuration.names, validity: configuration.validity, now: now)
+                (next.certificatePEM, next.keyPEM) = (issued.certificatePEM, issued.keyPEM)
+            }
+            return next
+        }
+
+        /// A first CA and the certificate it signs.
+        static func first(at now: Date, _ configuration: Configuration) throws -> Material {
+            let authority = try CertificateAuthority(commonName: "hpa-operator metrics API CA", validity: configuration.caValidity, now: now)
+            let serving = try authority.issueServer(dnsNames: configuration.names, validity: configuration.validity, now: now)
+            return Material(certificatePEM: serving.certificatePEM, keyPEM: serving.keyPEM, caPEM: try authority.certificatePEM, caKeyPEM: try authority.keyPEM)
         }
     }
 
@@ -65,10 +112,10 @@ public final class GeneratedServingCertificate: Service {
     static let caKey = "ca.crt"
     static let caKeyKey = "ca.key"
 
-    /// Reads the Secret (creating it when absent), or generates in memory; renews at once if due.
-    public static func start(_ keeping: Keeping, configuration: Configuration, logger: Logger) async throws -> GeneratedServingCertificate {
-        var material = try await load(keeping, configuration)
-        if material.isDue(at: Date(), life: configuration.validity) { material = try await renew(material, keeping, configuration) }
+    /// Reads the Secret (creating it when absent), or generates in memory; renews at once what is due.
+    public static func start(_ keeping: Keeping, configuration: Configuration, logger: Logger, now: Date = Date()) async throws -> GeneratedServingCertificate {
+        var material = try await load(keeping, configuration, now: now) ?? Material.first(at: now, configuration)
+        if let renewed = try material.renewed(at: now, configuration) { material = try await store(renewed, keeping) }
         return GeneratedServingCertificate(material: material, identity: try ServingIdentity(certificatePEM: material.certificatePEM, keyPEM: material.keyPEM),
                                            keeping: keeping, configuration: configuration, logger: logger)
     }
@@ -81,18 +128,23 @@ public final class GeneratedServingCertificate: Service {
         self.logger = logger
     }
 
-    /// The CA the APIServices' caBundle must hold now.
+    /// The CAs the APIServices' caBundle must hold now (the current one first).
     public var caPEM: String { current.withLock { $0.caPEM } }
 
     /// When the certificate served now expires.
     public var expiry: Date? { current.withLock { $0.validity?.to } }
 
-    /// Reads the kept certificate, renews it when due, and serves whatever is current.
+    /// The certificate served now, as PEM.
+    public var certificatePEM: String { current.withLock { $0.certificatePEM } }
+
+    /// Reads the kept certificate, renews what is due, and serves whatever is current.
     public func refresh(now: Date = Date()) async throws {
-        var material = try await Self.load(keeping, configuration)
-        if material.isDue(at: now, life: configuration.validity) {
-            material = try await Self.renew(material, keeping, configuration)
-            logger.info("renewed the metrics API's serving certificate", metadata: ["expires": "\(material.validity.map { Timestamp.rfc3339($0.to) } ?? "?")"])
+        var material = try await Self.load(keeping, configuration, now: now) ?? current.withLock { $0 }
+        if let renewed = try material.renewed(at: now, configuration) {
+            let newCA = renewed.caKeyPEM != material.caKeyPEM
+            material = try await Self.store(renewed, keeping)
+            logger.info(newCA ? "made a new CA for the metrics API (the old one stays trusted until it expires)" : "renewed the metrics API's serving certificate",
+                        metadata: ["expires": "\(material.validity.map { Timestamp.rfc3339($0.to) } ?? "?")"])
         }
         let changed = current.withLock { old in
             defer { old = material }
@@ -109,12 +161,13 @@ public final class GeneratedServingCertificate: Service {
 
     // MARK: Keeping
 
-    private static func load(_ keeping: Keeping, _ configuration: Configuration) async throws -> Material {
-        guard case .secret(let client, let namespace, let name) = keeping else { return try issue(configuration, with: nil) }
+    /// The Secret's material (created when absent); nil when kept in memory.
+    private static func load(_ keeping: Keeping, _ configuration: Configuration, now: Date) async throws -> Material? {
+        guard case .secret(let client, let namespace, let name) = keeping else { return nil }
         do {
             return try material(of: try await client.get(Secret.self, namespace: namespace, name: name), namespace: namespace, name: name)
         } catch KubeError.notFound {
-            let fresh = try issue(configuration, with: nil)
+            let fresh = try Material.first(at: now, configuration)
             do {
                 let created = try await client.create(secret(fresh, namespace: namespace, name: name))
                 return try material(of: created, namespace: namespace, name: name)
@@ -125,26 +178,17 @@ public final class GeneratedServingCertificate: Service {
         }
     }
 
-    /// A new serving certificate from the kept CA (a new CA when its key was not kept), stored
-    /// where it is kept. Two replicas renewing at once: one update wins, the other reads it.
-    private static func renew(_ old: Material, _ keeping: Keeping, _ configuration: Configuration) async throws -> Material {
-        let authority = try old.caKeyPEM.map { try CertificateAuthority(certificatePEM: old.caPEM, keyPEM: $0) }
-        var fresh = try issue(configuration, with: authority)
-        guard case .secret(let client, let namespace, let name) = keeping else { return fresh }
-        fresh.resourceVersion = old.resourceVersion
-        var updated = secret(fresh, namespace: namespace, name: name)
-        updated.metadata.resourceVersion = old.resourceVersion
+    /// Stores renewed material where it is kept. Two replicas renewing at once: one update wins,
+    /// the other reads it.
+    private static func store(_ renewed: Material, _ keeping: Keeping) async throws -> Material {
+        guard case .secret(let client, let namespace, let name) = keeping else { return renewed }
+        var updated = secret(renewed, namespace: namespace, name: name)
+        updated.metadata.resourceVersion = renewed.resourceVersion
         do {
             return try material(of: try await client.update(updated), namespace: namespace, name: name)
         } catch KubeError.conflict {
             return try material(of: try await client.get(Secret.self, namespace: namespace, name: name), namespace: namespace, name: name)
         }
-    }
-
-    private static func issue(_ configuration: Configuration, with authority: CertificateAuthority?) throws -> Material {
-        let authority = try authority ?? CertificateAuthority(commonName: "hpa-operator metrics API CA", validity: configuration.caValidity)
-        let serving = try authority.issueServer(dnsNames: configuration.names, validity: configuration.validity)
-        return Material(certificatePEM: serving.certificatePEM, keyPEM: serving.keyPEM, caPEM: try authority.certificatePEM, caKeyPEM: try authority.keyPEM)
     }
 
     private static func secret(_ material: Material, namespace: String, name: String) -> Secret {

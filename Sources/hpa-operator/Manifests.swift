@@ -112,6 +112,12 @@ enum ManifestReader {
                 // No resolver rules: tags are resolved by PlainScalar, without regular expressions.
                 var nodes = try Yams.compose_all(yaml: String(document.text), .basic)
                 while let node = nodes.next() {
+                    do {
+                        try YAMLExpansion.check(node, limit: YAMLExpansion.limit(forBytes: document.text.utf8.count))
+                    } catch {
+                        items.append(.failed("\(file):\((error.line ?? 1) + document.lineOffset): \(error)"))
+                        continue
+                    }
                     items += self.items(in: node, file: file, lineOffset: document.lineOffset)
                 }
                 if let error = nodes.error { throw error }

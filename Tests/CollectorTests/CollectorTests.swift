@@ -47,7 +47,7 @@ import TestSupport
         }
 
         /// Polls until `condition` holds.
-        func eventually(_ what: String, timeout: Duration = .seconds(10), sourceLocation: SourceLocation = #_sourceLocation, _ condition: () async throws -> Bool) async throws {
+        func eventually(_ what: String, timeout: Duration = hangBound, sourceLocation: SourceLocation = #_sourceLocation, _ condition: () async throws -> Bool) async throws {
             if try await !Poll.until(timeout: timeout, condition) { Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation) }
         }
     }

@@ -44,7 +44,7 @@ import TestSupport
         let pods = try await client.query(#"sum by (pod) (rate(http_requests_total{app="shop"}[2m]))"#, at: PrometheusData.evaluation, timeout: .seconds(5))
         #expect(try Interpretation.pods(pods.result).get().mapValues(\.value.description) == ["shop-1": "5833m", "shop-2": "3333m"])
         // Every transfer is released once the engine has finished with it.
-        _ = try await Poll.until(timeout: .seconds(60)) { client.transfersAlive == 0 }
+        _ = try await Poll.until { client.transfersAlive == 0 }
         #expect(client.transfersAlive == 0)
     }
 

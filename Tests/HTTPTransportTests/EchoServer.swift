@@ -17,7 +17,8 @@ let echoHandler: TestHTTPServer.Handler = { request, context in
         let id = request.uri.queryParameters["id"].map(String.init) ?? ""
         hangingRequests.withLock { $0[id, default: 0] += 1 }
         defer { hangingRequests.withLock { $0[id, default: 0] -= 1 } }
-        try await Task.sleep(for: .seconds(30))
+        // Longer than any bound a test waits: a request that was not cancelled never ends in time.
+        try await Task.sleep(for: .seconds(3600))
         return Response(status: .ok)
     case "/stream":
         return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody { writer in
@@ -29,7 +30,7 @@ let echoHandler: TestHTTPServer.Handler = { request, context in
             try await Task.sleep(for: .milliseconds(20))
             try await writer.write(ByteBuffer(string: "3}\n"))
             if forever {
-                try await Task.sleep(for: .seconds(60))
+                try await Task.sleep(for: .seconds(3600))
             }
             try await writer.finish(nil)
         })

@@ -190,7 +190,7 @@ struct HTTPClientTests {
             for try await _ in response.lines { received.withLock { $0 += 1 } }
         }
         // Cancelled once the stream has given all it will before it hangs.
-        #expect(try await Poll.until(timeout: .seconds(60)) { received.withLock { $0 } == 4 })
+        #expect(try await Poll.until { received.withLock { $0 } == 4 })
         let cancelled = ContinuousClock.now
         consumer.cancel()
         _ = try? await consumer.value
@@ -203,7 +203,7 @@ struct HTTPClientTests {
         let client = HTTPClient()
         let id = UUID().uuidString
         let hanging = (0..<32).map { _ in Task { try await client.send(HTTPRequest(url: server.url + "/hang?id=\(id)", timeout: nil)) } }
-        #expect(try await Poll.until(timeout: .seconds(60)) { hangingRequests.withLock { $0[id] } == 32 })
+        #expect(try await Poll.until { hangingRequests.withLock { $0[id] } == 32 })
         // With 32 transfers waiting, short requests and plain tasks still run.
         let started = ContinuousClock.now
         #expect(try await client.send(HTTPRequest(url: server.url + "/quick")).status == 200)

@@ -166,7 +166,7 @@ struct EventRecorderTests {
         #expect(try await server.requests().filter { $0.path.hasSuffix("/events") }.count <= 4)
         await server.stopHanging()
         await ninth.value
-        #expect(try await Poll.until(timeout: .seconds(60)) { try await client.list(Event.self, namespace: "shop").items.count == 9 })
+        #expect(try await Poll.until { try await client.list(Event.self, namespace: "shop").items.count == 9 })
         await server.stop()
     }
 
@@ -200,7 +200,7 @@ struct EventRecorderTests {
         }
         #expect(try await client.list(Event.self, namespace: "shop").items.isEmpty)
         await server.stopHanging()
-        #expect(try await Poll.until(timeout: .seconds(60)) { try await client.list(Event.self, namespace: "shop").items.count == 20 })
+        #expect(try await Poll.until { try await client.list(Event.self, namespace: "shop").items.count == 20 })
         await server.stop()
     }
 }

@@ -224,6 +224,23 @@ struct KubeConfigTests {
         }
     }
 
+    /// A kubeconfig whose aliases expand past the budget is refused, naming the file.
+    @Test func anAliasBombInAKubeconfigIsRefused() throws {
+        var text = "clusters: &a [{name: x}, {name: x}, {name: x}, {name: x}, {name: x}, {name: x}, {name: x}, {name: x}, {name: x}]\n"
+        for (level, name) in "bcdefghij".enumerated() {
+            text += "\(name): &\(name) [" + Array(repeating: "*\(Array("abcdefghij")[level])", count: 9).joined(separator: ", ") + "]\n"
+        }
+        let path = try scratchDirectory().appendingPathComponent("config").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        do {
+            _ = try KubeConfigLoader.load(kubeconfig: path)
+            Issue.record("read")
+        } catch {
+            #expect(error.message.hasPrefix("kubeconfig \(path):"), "\(error)")
+            #expect(error.message.contains("its YAML aliases expand it past"), "\(error)")
+        }
+    }
+
     @Test func missingFilesAndNoConfiguration() {
         #expect(throws: KubeConfigError("kubeconfig /no/such/config: cannot be read")) { try KubeConfigLoader.load(kubeconfig: "/no/such/config") }
         #expect(throws: KubeConfigError("no Kubernetes configuration: pass --kubeconfig, set KUBECONFIG, create ~/.kube/config, or run in a pod")) {

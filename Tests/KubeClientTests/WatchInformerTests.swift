@@ -93,13 +93,13 @@ struct WatchInformerTests {
             func cached() -> [ObjectKey: String?] {
                 Dictionary(uniqueKeysWithValues: informer.items.map { ($0.metadata.key, $0.metadata.resourceVersion) })
             }
-            #expect(try await Poll.until(timeout: .seconds(60)) { cached() == expected })
+            #expect(try await Poll.until { cached() == expected })
             #expect(cached() == expected)
             #expect(relists.load(ordering: .relaxed) >= 1, "the forced 410 must cause a relist")
 
             // Every object's last event was seen: live ones at their final version, gone ones deleted
             // (the recorder reads the events on its own task: wait for it to have read them all).
-            _ = try await Poll.until(timeout: .seconds(60)) { lastEvents.withLock { $0.count } == counter + 1 && expected.allSatisfy { lastEvents.withLock { $0 }[$0.key]?.version == $0.value } }
+            _ = try await Poll.until { lastEvents.withLock { $0.count } == counter + 1 && expected.allSatisfy { lastEvents.withLock { $0 }[$0.key]?.version == $0.value } }
             let last = lastEvents.withLock { $0 }
             for (key, version) in expected {
                 #expect(last[key]?.type != "deleted" && last[key]?.version == version, "\(key)")
@@ -115,7 +115,7 @@ struct WatchInformerTests {
             await running.value
             await recorder.value
             #expect(ContinuousClock.now - stopped < hangBound)
-            #expect(try await Poll.until(timeout: .seconds(60)) { await server.openWatches == 0 })
+            #expect(try await Poll.until { await server.openWatches == 0 })
         }
     }
 

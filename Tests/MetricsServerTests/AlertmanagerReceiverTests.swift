@@ -30,7 +30,7 @@ import TestSupport
             scheme = tls == nil ? "http" : "https"
             let receiver = self.receiver
             task = Task { try await receiver.run() }
-            _ = try await Poll.until(timeout: .seconds(60)) { receiver.port != nil }
+            _ = try await Poll.until { receiver.port != nil }
         }
 
         func post(_ body: Data, token: String? = "s3cret", path: String = AlertWebhook.path, client: HTTPClient = HTTPClient()) async throws -> HTTPResponse {

@@ -37,7 +37,7 @@ import TestSupport
                 metrics: MetricsAPIMetrics(registry: registry), isReady: { true }, logger: logger)
             let server = self.server
             task = Task { try await server.run() }
-            _ = try await Poll.until(timeout: .seconds(60)) { server.port != nil }
+            _ = try await Poll.until { server.port != nil }
         }
 
         var url: String { "https://127.0.0.1:\(server.port ?? 0)" }
@@ -216,7 +216,7 @@ import TestSupport
         #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) != "124")
         let lingering = { () async throws -> String in try await Tool.run("/bin/bash", ["-c", "ss -Htn state close-wait '( sport = :\(port) )' | wc -l"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
         // Well inside the 120 s idle timeout that closed them before.
-        let closed = try await Poll.until(timeout: .seconds(60)) { try await lingering() == "0" }
+        let closed = try await Poll.until { try await lingering() == "0" }
         let left = (try? await lingering()) ?? "?"
         #expect(closed, "connections left in CLOSE-WAIT: \(left)")
         await running.stop()
@@ -265,7 +265,7 @@ import TestSupport
             try await running.client().send(HTTPRequest(method: "POST", url: running.url + "/validate-workload", body: Data(body.utf8), timeout: .seconds(60)))
         }
         let slow = (0..<2).map { _ in Task { try await review("hang") } }
-        #expect(try await Poll.until(timeout: .seconds(60)) { hanging.withLock { $0 } == 2 })
+        #expect(try await Poll.until { hanging.withLock { $0 } == 2 })
         #expect(try await running.get(running.client(), "/healthz").status == 200)
         let other = try await review("{}")
         #expect(other.status == 200 && other.body == allowed)
@@ -277,7 +277,7 @@ import TestSupport
         #expect(hanging.withLock { $0 } == 2)
         release.signal()
         release.signal()
-        #expect(try await Poll.until(timeout: .seconds(60)) { hanging.withLock { $0 } == 0 })
+        #expect(try await Poll.until { hanging.withLock { $0 } == 0 })
         #expect(try await review("{}").status == 200)
         await running.stop()
     }
@@ -304,7 +304,7 @@ import TestSupport
                                                            authentication: .skip),
             metrics: nil, isReady: { true }, logger: logger)
         let task = Task { try await server.run() }
-        _ = try await Poll.until(timeout: .seconds(60)) { server.port != nil }
+        _ = try await Poll.until { server.port != nil }
         func trusting(_ authority: TestCertificateAuthority) throws -> HTTPClient {
             HTTPClient(configuration: HTTPClientConfiguration(tls: TLSOptions(certificateAuthority: .pem(Data(try authority.certificatePEM.utf8)))))
         }

@@ -1,3 +1,4 @@
+import Certificates
 import Foundation
 import KubeClient
 import KubeModel
@@ -37,30 +38,81 @@ import TestSupport
         await apiserver.stop()
     }
 
+    static let day: TimeInterval = 86_400
+
     /// A certificate nearing its end is renewed, with the same CA (the caBundle stays valid), and
-    /// another replica serves the renewal without a restart.
+    /// another replica serves the renewal without a restart. Time is passed in, so nothing here
+    /// waits for a certificate to age.
     @Test func theServingCertificateIsRenewedBeforeItExpires() async throws {
         let apiserver = try await FakeAPIServer.start()
         let client = KubeClient(config: ClientConfig(server: apiserver.url))
         let keeping = GeneratedServingCertificate.Keeping.secret(client, namespace: "hpa-operator-system", name: "hpa-operator-serving")
-        // Valid 3 s: due once less than 1 s is left.
-        let configuration = GeneratedServingCertificate.Configuration(names: Self.names, validity: 3)
-        let a = try await GeneratedServingCertificate.start(keeping, configuration: configuration, logger: Self.quiet())
-        let b = try await GeneratedServingCertificate.start(keeping, configuration: configuration, logger: Self.quiet())
-        let (ca, expiry) = (a.caPEM, try #require(a.identity.expiry))
-        let renewed = try await Poll.until(timeout: hangBound) {
-            try await a.refresh()
-            return (a.identity.expiry ?? expiry) > expiry
-        }
-        #expect(renewed, "the certificate was not renewed")
+        let configuration = GeneratedServingCertificate.Configuration(names: Self.names)
+        let start = Date()
+        let a = try await GeneratedServingCertificate.start(keeping, configuration: configuration, logger: Self.quiet(), now: start)
+        let b = try await GeneratedServingCertificate.start(keeping, configuration: configuration, logger: Self.quiet(), now: start)
+        let (ca, first) = (a.caPEM, a.certificatePEM)
+        // Two thirds of a year on: not yet due.
+        try await a.refresh(now: start.addingTimeInterval(200 * Self.day))
+        #expect(a.certificatePEM == first)
+        // Less than a third of its year left: renewed, by the same CA.
+        let later = start.addingTimeInterval(250 * Self.day)
+        try await a.refresh(now: later)
+        #expect(a.certificatePEM != first, "the certificate was not renewed")
         #expect(a.caPEM == ca, "the renewal changed the CA, which would break the caBundle")
-        try await b.refresh()
-        #expect(b.identity.expiry == a.identity.expiry, "the other replica does not serve the renewal")
+        #expect(abs((a.identity.expiry ?? .distantPast).timeIntervalSince(later.addingTimeInterval(365 * Self.day))) < 5)
+        try await b.refresh(now: later)
+        #expect(b.certificatePEM == a.certificatePEM, "the other replica does not serve the renewal")
         let registry = PrometheusCollectorRegistry()
         let metrics = MetricsAPIMetrics(registry: registry)
         metrics.servingCertificateExpires(a.identity.expiry)
         #expect(registry.emitToString().contains("hpa_operator_serving_certificate_expiry_timestamp_seconds \(Int(a.identity.expiry!.timeIntervalSince1970))"))
         await apiserver.stop()
+    }
+
+    /// Without a Secret the process keeps one CA and certificate: a caBundle taken from
+    /// `--tls-ca-out` at start verifies what is served later (a new CA was made every minute).
+    @Test func withoutASecretTheCAStaysForTheProcessLife() async throws {
+        let start = Date()
+        let generated = try await GeneratedServingCertificate.start(.memory, configuration: GeneratedServingCertificate.Configuration(names: Self.names),
+                                                                    logger: Self.quiet(), now: start)
+        let (ca, certificate) = (generated.caPEM, generated.certificatePEM)
+        for minutes in 1...3 {
+            try await generated.refresh(now: start.addingTimeInterval(60 * Double(minutes)))
+            #expect(generated.caPEM == ca && generated.certificatePEM == certificate, "after \(minutes) minutes")
+        }
+    }
+
+    /// Twelve years of refreshes: the CA is renewed before it expires, with an overlap, so the
+    /// bundle of any refresh verifies the certificate served at the next; every certificate is
+    /// renewed only when due (never again and again as its CA nears its end); the old CA leaves
+    /// the bundle once it has expired.
+    @Test func theCAIsRenewedWithAnOverlap() async throws {
+        let start = Date()
+        let configuration = GeneratedServingCertificate.Configuration(names: Self.names)
+        let generated = try await GeneratedServingCertificate.start(.memory, configuration: configuration, logger: Self.quiet(), now: start)
+        let firstCA = generated.caPEM
+        var bundle = try X509Certificate.all(pem: generated.caPEM)
+        var served = generated.certificatePEM
+        var renewals: [Double] = []
+        var mostCAs = 1
+        for step in 1...(12 * 365 / 10) {
+            let days = Double(step * 10)
+            let now = start.addingTimeInterval(days * Self.day)
+            try await generated.refresh(now: now)
+            // The bundle published at the previous refresh trusts what is served now.
+            try X509Certificate(pem: generated.certificatePEM).verify(roots: bundle, at: now)
+            if generated.certificatePEM != served { renewals.append(days) }
+            served = generated.certificatePEM
+            bundle = try X509Certificate.all(pem: generated.caPEM)
+            mostCAs = max(mostCAs, bundle.count)
+            #expect(bundle.allSatisfy { $0.notValidAfter > now }, "an expired CA stays in the bundle at day \(days)")
+        }
+        #expect(zip(renewals, renewals.dropFirst()).allSatisfy { $1 - $0 >= 240 }, "renewals at days \(renewals)")
+        #expect(renewals.count >= 15)
+        #expect(mostCAs == 2)
+        let last = try bundle[0].pem
+        #expect(bundle.count == 1 && last != firstCA, "the first CA is still trusted after it expired")
     }
 
     /// A Secret from before renewal existed has no CA key: the renewal makes a new CA, and says so

@@ -42,11 +42,11 @@ import TestSupport
         let pool = Task { await controller.run(workers: 2, upTo: 8) }
         for index in 0..<100 { await controller.queue.add(Self.key(index)) }
         // The backlog brings the pool to its cap, and no further.
-        #expect(try await Poll.until(timeout: .seconds(60)) { gate.counts.withLock { $0.running } == 8 })
+        #expect(try await Poll.until { gate.counts.withLock { $0.running } == 8 })
         // Keys changed while in progress (8) are redone after, not alongside; queued ones stay queued once.
         for index in 0..<100 { await controller.queue.add(Self.key(index)) }
         gate.open.store(true, ordering: .relaxed)
-        #expect(try await Poll.until(timeout: .seconds(60)) { gate.counts.withLock { $0.done == 108 && $0.running == 0 } })
+        #expect(try await Poll.until { gate.counts.withLock { $0.done == 108 && $0.running == 0 } })
         let counts = gate.counts.withLock { $0 }
         #expect(counts.peak == 8)
         #expect(!counts.overlapped)
@@ -62,8 +62,8 @@ import TestSupport
         let controller = Controller(reconciler: gate, metrics: OperatorMetrics(), logger: Logger(label: "pool"))
         let pool = Task { await controller.run(workers: 2, upTo: 8) }
         for index in 0..<100 { await controller.queue.add(Self.key(index)) }
-        #expect(try await Poll.until(timeout: .seconds(60)) { gate.counts.withLock { $0.done == 100 } })
-        #expect(try await Poll.until(timeout: .seconds(60)) { controller.extraWorkerCount == 0 })
+        #expect(try await Poll.until { gate.counts.withLock { $0.done == 100 } })
+        #expect(try await Poll.until { controller.extraWorkerCount == 0 })
         await controller.shutDown()
         await pool.value
     }

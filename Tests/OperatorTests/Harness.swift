@@ -40,7 +40,7 @@ final class Harness: Sendable {
     }
 
     /// Polls until `condition` holds (60 s at most: a hang bound, never a speed claim).
-    func eventually(_ what: String, timeout: Duration = .seconds(60), sourceLocation: SourceLocation = #_sourceLocation, _ condition: () async throws -> Bool) async throws {
+    func eventually(_ what: String, timeout: Duration = hangBound, sourceLocation: SourceLocation = #_sourceLocation, _ condition: () async throws -> Bool) async throws {
         if try await !Poll.until(timeout: timeout, condition) { Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation) }
     }
 

@@ -34,13 +34,13 @@ struct LeaderElectionTests {
             }
         }
         let firstTask = Task { await first.run() }
-        try await harness.eventually("a leader", timeout: .seconds(30)) { first.isLeader }
+        try await harness.eventually("a leader") { first.isLeader }
         let secondTask = Task { await second.run() }
-        try await harness.eventually("the second to try", timeout: .seconds(30)) { await harness.server.requests().contains { $0.userAgent == "second" && $0.path.contains("/leases/") } }
+        try await harness.eventually("the second to try") { await harness.server.requests().contains { $0.userAgent == "second" && $0.path.contains("/leases/") } }
         #expect(!second.isLeader)
 
         await harness.server.hang { $0.userAgent == "first" && $0.path.contains("/leases") }
-        try await harness.eventually("the second to lead", timeout: .seconds(60)) { second.isLeader }
+        try await harness.eventually("the second to lead") { second.isLeader }
         #expect(!first.isLeader)
         let bothLed = overlap.load(ordering: .relaxed)
         #expect(!bothLed, "both instances counted as leader at once")
@@ -65,11 +65,11 @@ struct LeaderElectionTests {
         quiet.logLevel = .critical
         let elector = LeaderElector(client: KubeClient(config: ClientConfig(server: harness.server.url)), configuration: Self.election("only"), logger: quiet)
         let running = Task { await elector.run() }
-        try await harness.eventually("a leader", timeout: .seconds(30)) { elector.isLeader }
+        try await harness.eventually("a leader") { elector.isLeader }
         await harness.server.hang { $0.path.contains("/leases") }
-        try await harness.eventually("leadership to lapse", timeout: .seconds(30)) { !elector.isLeader }
+        try await harness.eventually("leadership to lapse") { !elector.isLeader }
         await harness.server.stopHanging()
-        try await harness.eventually("leading again", timeout: .seconds(30)) { elector.isLeader }
+        try await harness.eventually("leading again") { elector.isLeader }
         running.cancel()
         await running.value
         await harness.stop()
@@ -88,11 +88,11 @@ struct LeaderElectionTests {
                                     clock: { .now + .milliseconds(skew.load(ordering: .relaxed)) })
         let changes = Mutex<[Bool]>([])
         let running = Task { await elector.run(onChange: { leader in changes.withLock { $0.append(leader) } }) }
-        try await harness.eventually("a leader", timeout: .seconds(30)) { elector.isLeader }
+        try await harness.eventually("a leader") { elector.isLeader }
         // The next tick runs as if it came a renew deadline late.
         skew.store(Int64(Self.election("only").renewDeadline.components.seconds * 1000), ordering: .relaxed)
         #expect(!elector.isLeader)
-        try await harness.eventually("the late renewal to report the lapse", timeout: .seconds(30)) { changes.withLock { $0.count } >= 3 }
+        try await harness.eventually("the late renewal to report the lapse") { changes.withLock { $0.count } >= 3 }
         #expect(changes.withLock { $0 } == [true, false, true])
         #expect(elector.isLeader)
         running.cancel()
@@ -104,7 +104,7 @@ struct LeaderElectionTests {
         let harness = try await Harness.start()
         let crashed = Atomic<Bool>(false)
         let (first, firstTask) = await harness.startOperator(leaderElection: Self.election("first"), releaseLease: { !crashed.load(ordering: .relaxed) })
-        try await harness.eventually("a leader", timeout: .seconds(30)) { first.isLeader }
+        try await harness.eventually("a leader") { first.isLeader }
         let (second, secondTask) = await harness.startOperator(leaderElection: Self.election("second"))
         try await harness.eventually("the second to sync") { second.isReady }
         #expect(!second.isLeader)
@@ -121,7 +121,7 @@ struct LeaderElectionTests {
         firstTask.cancel()
         _ = try? await firstTask.value
         let died = ContinuousClock.now
-        try await harness.eventually("the second to lead", timeout: .seconds(60)) { second.isLeader }
+        try await harness.eventually("the second to lead") { second.isLeader }
         // Not before the lease, unrenewed since at most a retry period before the crash, ran out.
         #expect(ContinuousClock.now - died >= Self.lease - Self.retry)
         let lease = try await harness.client.get(Lease.self, namespace: "hpa-operator-system", name: "hpa-operator")

@@ -232,7 +232,7 @@ struct OperatorTests {
         let base = "http://127.0.0.1:\(instance.metricsPort!)"
         #expect(try await http.send(HTTPRequest(url: base + "/readyz")).status == 503)
         #expect(try await http.send(HTTPRequest(url: base + "/healthz")).status == 200)
-        try await harness.eventually("ready", timeout: .seconds(15)) { try await http.send(HTTPRequest(url: base + "/readyz")).status == 200 }
+        try await harness.eventually("ready") { try await http.send(HTTPRequest(url: base + "/readyz")).status == 200 }
         _ = try await harness.client.create(Harness.deployment("web"))
         try await harness.eventually("the HPA") { await harness.hpa("web") != nil }
         let text = try await http.send(HTTPRequest(url: base + "/metrics")).bodyText
