@@ -78,6 +78,7 @@ extension PrometheusError {
         case .undecodable: "undecodable"
         case .timeout: "timeout"
         case .unreachable: "unreachable"
+        case .tooLarge: "too-large"
         }
     }
 }

@@ -39,14 +39,20 @@ public struct HTTPClientConfiguration: Sendable {
     /// `http://proxy:3128` and the like; nil for none.
     public var proxy: String?
     public var userAgent: String
+    /// The largest answer read, in bytes: a whole body (`send`), or one line of a stream
+    /// (`stream`, a watch's events). The transfer is aborted past it (`HTTPError.responseTooLarge`),
+    /// so a peer cannot fill memory. nil: no bound.
+    public var maximumResponseSize: Int?
 
-    public init(tls: TLSOptions = TLSOptions(), bearerToken: BearerToken? = nil, basicAuthFile: String? = nil, connectTimeout: Duration = .seconds(10), proxy: String? = nil, userAgent: String = "hpa-operator") {
+    public init(tls: TLSOptions = TLSOptions(), bearerToken: BearerToken? = nil, basicAuthFile: String? = nil, connectTimeout: Duration = .seconds(10), proxy: String? = nil,
+                userAgent: String = "hpa-operator", maximumResponseSize: Int? = nil) {
         self.tls = tls
         self.bearerToken = bearerToken
         self.basicAuthFile = basicAuthFile
         self.connectTimeout = connectTimeout
         self.proxy = proxy
         self.userAgent = userAgent
+        self.maximumResponseSize = maximumResponseSize
     }
 }
 

@@ -11,6 +11,8 @@ public enum HTTPError: Error, Hashable, Sendable, CustomStringConvertible {
     case notHTTP(host: String, port: Int)
     case credentials(String)
     case transport(code: Int, reason: String)
+    /// The answer passed `HTTPClientConfiguration.maximumResponseSize` and was not read further.
+    case responseTooLarge(limit: Int, url: String)
 
     public var description: String {
         switch self {
@@ -24,7 +26,15 @@ public enum HTTPError: Error, Hashable, Sendable, CustomStringConvertible {
         case .notHTTP(let host, let port): return "\(host):\(port) answered, but not in HTTP (is this the right port, or another protocol such as TLS?)"
         case .credentials(let reason): return reason
         case .transport(let code, let reason): return "HTTP transport error \(code): \(reason)"
+        case .responseTooLarge(let limit, let url): return "the answer from \(url) passed \(Self.size(limit)), the most this client reads; it was not read further"
         }
+    }
+
+    /// `64 MiB`, `512 KiB`, `100 bytes`.
+    public static func size(_ bytes: Int) -> String {
+        if bytes >= 1 << 20, bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB" }
+        if bytes >= 1 << 10, bytes % (1 << 10) == 0 { return "\(bytes >> 10) KiB" }
+        return "\(bytes) bytes"
     }
 
     private static func format(_ seconds: Double) -> String {

@@ -25,6 +25,11 @@ final class Transfer: @unchecked Sendable {
     private var body = Data()
     private var bodyStream: AsyncThrowingStream<Data, any Error>?
     private var finished = false
+    /// `maximumResponseSize`, and whether the answer passed it (then the transfer is aborted).
+    private let maximumSize: Int?
+    private var tooLarge = false
+    /// A stream's bytes since its last newline.
+    private var lineLength = 0
     var waiter: Waiter?
     /// Set by any thread that cancels; the engine checks it before starting, so a cancellation
     /// that arrives before the start is not lost.
@@ -41,6 +46,7 @@ final class Transfer: @unchecked Sendable {
         self.port = components.port ?? (scheme == "https" ? 443 : 80)
         self.timeoutSeconds = request.timeout.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
         self.onConnections = onConnections
+        maximumSize = configuration.maximumResponseSize
         errorBuffer[0] = 0
         self.live = live
         live.value.add(1, ordering: .relaxed)
@@ -102,22 +108,22 @@ final class Transfer: @unchecked Sendable {
 
         let me = Unmanaged.passUnretained(self).toOpaque()
         _ = ccurl_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, me)
+        // A callback that returns less than it was given aborts the transfer (CURLE_WRITE_ERROR).
         _ = ccurl_easy_setopt_callback(easy, CURLOPT_WRITEFUNCTION) { data, size, count, context in
             let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
-            transfer.received(Data(bytes: data!, count: size * count))
-            return size * count
+            return transfer.received(UnsafeRawBufferPointer(start: data, count: size * count)) ? size * count : 0
         }
         _ = ccurl_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, me)
         _ = ccurl_easy_setopt_callback(easy, CURLOPT_HEADERFUNCTION) { data, size, count, context in
             let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
-            transfer.receivedHeader(String(decoding: UnsafeRawBufferPointer(start: data, count: size * count), as: UTF8.self))
-            return size * count
+            return transfer.receivedHeader(String(decoding: UnsafeRawBufferPointer(start: data, count: size * count), as: UTF8.self)) ? size * count : 0
         }
     }
 
     // MARK: Engine-thread callbacks
 
-    private func receivedHeader(_ line: String) {
+    /// false: abort (a whole answer announced larger than the bound).
+    private func receivedHeader(_ line: String) -> Bool {
         if line.hasPrefix("HTTP/") {
             headers = []  // a new response (after 100 Continue or a proxy's CONNECT)
         } else if line == "\r\n" || line == "\n" {
@@ -125,6 +131,10 @@ final class Transfer: @unchecked Sendable {
             _ = ccurl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &code)
             if code >= 200 {
                 status = code
+                if case .buffered = waiter, let maximumSize, let length = header("content-length").flatMap({ Int($0) }), length > maximumSize {
+                    tooLarge = true
+                    return false
+                }
                 deliverHead()
             }
         } else if let colon = line.firstIndex(of: ":") {
@@ -132,16 +142,34 @@ final class Transfer: @unchecked Sendable {
             let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
             headers.append((name, value))
         }
+        return true
     }
 
-    private func received(_ chunk: Data) {
+    private func header(_ name: String) -> String? {
+        headers.last { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+    }
+
+    /// false: abort (the body, or a stream's line, passed the bound).
+    private func received(_ bytes: UnsafeRawBufferPointer) -> Bool {
         switch waiter {
         case .streaming(_, let body):
+            if let maximumSize {
+                if let newline = bytes.lastIndex(of: UInt8(ascii: "\n")) { lineLength = bytes.count - newline - 1 } else { lineLength += bytes.count }
+                guard lineLength <= maximumSize else {
+                    tooLarge = true
+                    return false
+                }
+            }
             deliverHead()
-            body.yield(chunk)
+            body.yield(Data(bytes))
         default:
-            body.append(chunk)
+            guard maximumSize.map({ body.count + bytes.count <= $0 }) ?? true else {
+                tooLarge = true
+                return false
+            }
+            body.append(contentsOf: bytes)
         }
+        return true
     }
 
     private func deliverHead() {
@@ -163,7 +191,9 @@ final class Transfer: @unchecked Sendable {
         var connections = 0
         _ = ccurl_easy_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connections)
         if connections > 0 { onConnections(connections) }
-        let error: (any Error)? = cancelled ? CancellationError() : (result == CURLE_OK ? nil : describe(result))
+        let error: (any Error)? = cancelled ? CancellationError()
+            : tooLarge ? HTTPError.responseTooLarge(limit: maximumSize ?? 0, url: url)
+            : result == CURLE_OK ? nil : describe(result)
         if error == nil && status == 0 {
             var code = 0
             _ = ccurl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &code)

@@ -23,6 +23,12 @@ public struct ClientConfig: Sendable {
     public var origin: String
     /// How requests introduce themselves (the apiserver's audit log shows it).
     public var userAgent = "hpa-operator"
+    /// The largest answer read from the apiserver: one list page, or one watch event's line.
+    public var maximumResponseSize = ClientConfig.defaultMaximumResponseSize
+
+    /// 128 MiB: a list page (of 100 objects) or one watch event (an object is at most 1.5 MB in
+    /// etcd) is far smaller.
+    public static let defaultMaximumResponseSize = 128 << 20
 
     public init(server: String, tls: TLSOptions = TLSOptions(), authentication: Authentication = .none, proxy: String? = nil, namespace: String = "default", origin: String = "explicit") {
         self.server = server.hasSuffix("/") ? String(server.dropLast()) : server

@@ -51,7 +51,7 @@ public final class KubeClient: Sendable {
 
     public init(config: ClientConfig) {
         self.config = config
-        var http = HTTPClientConfiguration(tls: config.tls, proxy: config.proxy, userAgent: config.userAgent)
+        var http = HTTPClientConfiguration(tls: config.tls, proxy: config.proxy, userAgent: config.userAgent, maximumResponseSize: config.maximumResponseSize)
         if case .bearer(let token) = config.authentication { http.bearerToken = token }
         if case .exec(let exec, let directory) = config.authentication {
             plugin = ExecCredentialPlugin(config: exec, directory: directory)
@@ -268,7 +268,8 @@ public final class KubeClient: Sendable {
             var tls = config.tls
             tls.clientCertificate = .pem(Data(certificate.utf8))
             tls.clientKey = .pem(Data(key.utf8))
-            current = (certificate, HTTPClient(configuration: HTTPClientConfiguration(tls: tls, proxy: config.proxy, userAgent: config.userAgent)))
+            current = (certificate, HTTPClient(configuration: HTTPClientConfiguration(tls: tls, proxy: config.proxy, userAgent: config.userAgent,
+                                                                                      maximumResponseSize: config.maximumResponseSize)))
         }
     }
 }

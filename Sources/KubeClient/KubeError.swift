@@ -64,6 +64,8 @@ public enum KubeError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
+        case .transport(.responseTooLarge(let limit, let url)):
+            return "the apiserver's answer to \(url) passed \(HTTPError.size(limit)), the most hpa-operator reads (--kube-api-max-response-size); it was not read further"
         case .transport(let error): return error.description
         case .decoding(let message): return message
         default:

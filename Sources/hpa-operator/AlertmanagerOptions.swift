@@ -11,6 +11,9 @@ struct AlertmanagerOptions: ParsableArguments {
     @Option(help: ArgumentHelp("How often Alertmanager's alerts are read; when the last read is 3 times this old, alertmanager metrics are errors.", valueName: "duration"))
     var alertmanagerInterval = GoDuration(.seconds(15))
 
+    @Option(help: ArgumentHelp("The largest alert list read from Alertmanager; past it the read is aborted and fails saying so (16Mi, or bytes).", valueName: "size"))
+    var alertmanagerMaxListSize = ByteSize(AlertmanagerSync.defaultMaximumListSize)
+
     func validate() throws {
         if let alertmanagerUrl, !(alertmanagerUrl.hasPrefix("http://") || alertmanagerUrl.hasPrefix("https://")) {
             throw ValidationError("--alertmanager-url must be an http:// or https:// URL")

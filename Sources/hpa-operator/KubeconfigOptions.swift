@@ -9,7 +9,12 @@ struct KubeconfigOptions: ParsableArguments {
     @Option(help: "The kubeconfig context to use (default: its current-context).")
     var context: String?
 
+    @Option(help: ArgumentHelp("The largest answer read from the apiserver (a list page, one watch event); past it the request fails saying so (128Mi, or bytes).", valueName: "size"))
+    var kubeApiMaxResponseSize = ByteSize(ClientConfig.defaultMaximumResponseSize)
+
     func load() throws -> ClientConfig {
-        try KubeConfigLoader.load(kubeconfig: kubeconfig, context: context)
+        var config = try KubeConfigLoader.load(kubeconfig: kubeconfig, context: context)
+        config.maximumResponseSize = kubeApiMaxResponseSize.bytes
+        return config
     }
 }

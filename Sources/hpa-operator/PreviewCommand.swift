@@ -84,7 +84,7 @@ struct Preview: AsyncParsableCommand {
         let known = replicas
         var alerts: Result<[ReceivedAlert], AlertmanagerPayload.Problem>?
         if let url = alertmanager.alertmanagerUrl {
-            alerts = await AlertmanagerSync.list(url, timeout: queryTimeout.duration)
+            alerts = await AlertmanagerSync.list(url, using: AlertmanagerSync.client(maximumListSize: alertmanager.alertmanagerMaxListSize.bytes), timeout: queryTimeout.duration)
             if case .failure(let problem) = alerts {
                 printError("error: alertmanager metrics cannot be read: \(problem)")
                 failed = true

@@ -40,6 +40,9 @@ struct PrometheusOptions: ParsableArguments {
     @Flag(help: "Let prometheus-server annotations name any URL, not only a configured server's (never with credentials). Off: whoever may annotate an HPA could make every replica fetch any URL.")
     var allowAnnotationPrometheusUrls = false
 
+    @Option(help: ArgumentHelp("The largest answer read from any Prometheus server; past it the transfer is aborted and the query fails saying so (64Mi, 256Mi, or bytes).", valueName: "size"))
+    var prometheusMaxAnswerSize = ByteSize(PrometheusServer.defaultMaximumAnswerSize)
+
     func validate() throws {
         _ = try servers()
     }
@@ -101,6 +104,8 @@ struct PrometheusOptions: ParsableArguments {
             guard Self.isToken(name) else { throw ValidationError("--prometheus-tenant-header: '\(name)' is not a header name (letters, digits and -)") }
             server.tenantHeader = name
         }
+        servers.defaultServer?.maximumAnswerSize = prometheusMaxAnswerSize.bytes
+        for alias in servers.aliases.keys { servers.aliases[alias]?.maximumAnswerSize = prometheusMaxAnswerSize.bytes }
         for (name, server) in [("", servers.defaultServer)] + servers.aliases.map({ ($0.key, Optional($0.value)) }) {
             guard let server else { continue }
             if (server.tls.clientCertificate == nil) != (server.tls.clientKey == nil) {

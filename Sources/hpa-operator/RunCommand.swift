@@ -214,7 +214,8 @@ struct Run: AsyncParsableCommand {
             services += helpers.map { .init(service: $0) }
             if let alerts {
                 if let url = alertmanager.alertmanagerUrl {
-                    services.append(.init(service: AlertmanagerSync(url: url, interval: alertmanager.alertmanagerInterval.duration, book: alerts, logger: logger)))
+                    services.append(.init(service: AlertmanagerSync(url: url, interval: alertmanager.alertmanagerInterval.duration, book: alerts, logger: logger,
+                                                                             maximumListSize: alertmanager.alertmanagerMaxListSize.bytes)))
                 }
                 if let receiver = alertReceiver(book: alerts, identity: server.configuration.identity, logger: logger) {
                     services.append(.init(service: receiver))

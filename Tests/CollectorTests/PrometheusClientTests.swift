@@ -48,6 +48,24 @@ import TestSupport
         #expect(client.transfersAlive == 0)
     }
 
+    /// An answer past the server's maximum is aborted before it is decoded, and the error names
+    /// the flag that raises it.
+    @Test func anAnswerPastTheMaximumIsRefused() async throws {
+        let server = try await TestHTTPServer.start { _, _ in
+            let body = #"{"status":"success","data":{"resultType":"vector","result":["# + String(repeating: #"{"metric":{"pod":"p"},"value":[1,"1"]},"#, count: 40_000) + "]}}"
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+        }
+        defer { Task { await server.stop() } }
+        let client = PrometheusClient(server: PrometheusServer(url: server.url, maximumAnswerSize: 1 << 20))
+        await #expect(throws: PrometheusError.tooLarge(server: server.url, limit: 1 << 20)) {
+            _ = try await client.query("up", timeout: .seconds(30))
+        }
+        #expect(PrometheusError.tooLarge(server: server.url, limit: 1 << 20).description.contains("answered more than 1 MiB, the most hpa-operator reads (--prometheus-max-answer-size)"))
+        // Under the maximum, the same answer is read.
+        let roomy = PrometheusClient(server: PrometheusServer(url: server.url))
+        _ = try await roomy.query("up", timeout: .seconds(30))
+    }
+
     @Test func aServerThatNeverAnswersTimesOut() async throws {
         let silent = try SilentServer()
         let client = PrometheusClient(server: PrometheusServer(url: silent.url))

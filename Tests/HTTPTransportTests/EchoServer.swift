@@ -20,6 +20,32 @@ let echoHandler: TestHTTPServer.Handler = { request, context in
         // Longer than any bound a test waits: a request that was not cancelled never ends in time.
         try await Task.sleep(for: .seconds(3600))
         return Response(status: .ok)
+    case "/big":
+        // `bytes` of x, announced (Content-Length) or not (chunked, in 64 KiB parts).
+        let count = Int(request.uri.queryParameters["bytes"].map(String.init) ?? "") ?? 0
+        if request.uri.queryParameters["chunked"] == nil {
+            return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(repeating: UInt8(ascii: "x"), count: count)))
+        }
+        return Response(status: .ok, body: ResponseBody { writer in
+            var left = count
+            while left > 0 {
+                try await writer.write(ByteBuffer(repeating: UInt8(ascii: "x"), count: min(left, 65_536)))
+                left -= 65_536
+            }
+            try await writer.finish(nil)
+        })
+    case "/lines":
+        // Short lines, then one of `bytes` without a newline.
+        let count = Int(request.uri.queryParameters["bytes"].map(String.init) ?? "") ?? 0
+        return Response(status: .ok, body: ResponseBody { writer in
+            for _ in 0..<3 { try await writer.write(ByteBuffer(string: "{\"short\":1}\n")) }
+            var left = count
+            while left > 0 {
+                try await writer.write(ByteBuffer(repeating: UInt8(ascii: "x"), count: min(left, 65_536)))
+                left -= 65_536
+            }
+            try await writer.finish(nil)
+        })
     case "/stream":
         return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody { writer in
             for index in 0..<3 {

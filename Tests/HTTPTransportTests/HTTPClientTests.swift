@@ -181,6 +181,32 @@ struct HTTPClientTests {
         #expect(lines == [#"{"n":0}"#, #"{"n":1}"#, #"{"n":2}"#, #"{"n":3}"#])
     }
 
+    /// An answer past `maximumResponseSize` is aborted, announced or not, and named; a stream's
+    /// lines are bounded one by one.
+    @Test func answersPastTheMaximumSizeAreAbortedAndNamed() async throws {
+        let server = try await TestHTTPServer.start(handler: echoHandler)
+        defer { Task { await server.stop() } }
+        let client = HTTPClient(configuration: HTTPClientConfiguration(maximumResponseSize: 1 << 20))
+        #expect(try await client.send(HTTPRequest(url: server.url + "/big?bytes=1048576")).body.count == 1 << 20)
+        for query in ["bytes=1048577", "bytes=50000000&chunked=1"] {
+            let url = server.url + "/big?" + query
+            await #expect(throws: HTTPError.responseTooLarge(limit: 1 << 20, url: url)) { try await client.send(HTTPRequest(url: url)) }
+        }
+        #expect(HTTPError.responseTooLarge(limit: 1 << 20, url: "http://x/").description == "the answer from http://x/ passed 1 MiB, the most this client reads; it was not read further")
+        #expect(try await Poll.until { client.transfersAlive == 0 })
+
+        let url = server.url + "/lines?bytes=2000000"
+        let response = try await client.stream(HTTPRequest(url: url, timeout: nil))
+        var lines = 0
+        do {
+            for try await _ in response.lines { lines += 1 }
+            Issue.record("a 2 MB line was read whole")
+        } catch {
+            #expect(error as? HTTPError == .responseTooLarge(limit: 1 << 20, url: url))
+        }
+        #expect(lines == 3)
+    }
+
     @Test func cancellingAStreamEndsItPromptly() async throws {
         let server = try await TestHTTPServer.start(handler: echoHandler)
         defer { Task { await server.stop() } }

@@ -13,14 +13,24 @@ public final class AlertmanagerSync: Service, Sendable {
     let interval: Duration
     let book: AlertBook
     let logger: Logger
-    private let http = HTTPClient()
+    private let http: HTTPClient
+
+    /// 16 MiB: tens of thousands of alerts.
+    public static let defaultMaximumListSize = 16 << 20
 
     /// - Parameter url: Alertmanager's base URL (`http://alertmanager.monitoring:9093`).
-    public init(url: String, interval: Duration, book: AlertBook, logger: Logger) {
+    /// - Parameter maximumListSize: the largest list read (`--alertmanager-max-list-size`).
+    public init(url: String, interval: Duration, book: AlertBook, logger: Logger, maximumListSize: Int = defaultMaximumListSize) {
         self.url = url
         self.interval = interval
         self.book = book
         self.logger = logger
+        http = Self.client(maximumListSize: maximumListSize)
+    }
+
+    /// A client that reads lists of at most `maximumListSize` bytes.
+    public static func client(maximumListSize: Int = defaultMaximumListSize) -> HTTPClient {
+        HTTPClient(configuration: HTTPClientConfiguration(maximumResponseSize: maximumListSize))
     }
 
     /// Until cancelled or shut down: the service group waits for each service to return on
@@ -49,11 +59,14 @@ public final class AlertmanagerSync: Service, Sendable {
     }
 
     /// Alertmanager's alerts as of now, or why they cannot be read.
-    public static func list(_ url: String, using http: HTTPClient = HTTPClient(), timeout: Duration) async -> Result<[ReceivedAlert], AlertmanagerPayload.Problem> {
+    public static func list(_ url: String, using http: HTTPClient = client(), timeout: Duration) async -> Result<[ReceivedAlert], AlertmanagerPayload.Problem> {
         let endpoint = (url.hasSuffix("/") ? String(url.dropLast()) : url) + "/api/v2/alerts"
         let response: HTTPResponse
         do {
             response = try await http.send(HTTPRequest(url: endpoint, headers: [("Accept", "application/json")], timeout: timeout))
+        } catch HTTPError.responseTooLarge(let limit, _) {
+            return .failure(AlertmanagerPayload.Problem(
+                description: "GET \(endpoint): the alert list passed \(HTTPError.size(limit)), the most hpa-operator reads (--alertmanager-max-list-size); raise it, or silence alerts that are not for scaling"))
         } catch {
             return .failure(AlertmanagerPayload.Problem(description: "GET \(endpoint): \(error)"))
         }

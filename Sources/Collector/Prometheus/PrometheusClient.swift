@@ -16,7 +16,7 @@ public final class PrometheusClient: Sendable {
     public init(server: PrometheusServer) {
         self.server = server
         http = HTTPClient(configuration: HTTPClientConfiguration(
-            tls: server.tls, bearerToken: server.bearerTokenFile.map { .file($0) }, basicAuthFile: server.basicAuthFile))
+            tls: server.tls, bearerToken: server.bearerTokenFile.map { .file($0) }, basicAuthFile: server.basicAuthFile, maximumResponseSize: server.maximumAnswerSize))
     }
 
     /// This client's requests still in flight (0 when idle).
@@ -101,6 +101,8 @@ public final class PrometheusClient: Sendable {
             return try await http.send(request)
         } catch HTTPError.timeout {
             throw .timeout(server: server.url, seconds: timeout.seconds)
+        } catch HTTPError.responseTooLarge(let limit, _) {
+            throw .tooLarge(server: server.url, limit: limit)
         } catch let error as HTTPError {
             throw .unreachable(server: server.url, reason: error.description)
         } catch is CancellationError {

@@ -15,6 +15,8 @@ public enum PrometheusError: Error, Hashable, Sendable, CustomStringConvertible 
     case timeout(server: String, seconds: Double)
     /// No answer at all: refused, DNS, TLS, credentials.
     case unreachable(server: String, reason: String)
+    /// An answer past `PrometheusServer.maximumAnswerSize`, not read further.
+    case tooLarge(server: String, limit: Int)
 
     /// Bounded and printable whatever came from outside (labels, statuses, curl's reasons): it
     /// reaches logs, Events and `kubectl describe hpa`.
@@ -32,6 +34,8 @@ public enum PrometheusError: Error, Hashable, Sendable, CustomStringConvertible 
             return "Prometheus \(server) did not answer within \(Self.format(seconds)) s"
         case .unreachable(let server, let reason):
             return "Prometheus \(server) is unreachable: \(reason)"
+        case .tooLarge(let server, let limit):
+            return "Prometheus \(server) answered more than \(HTTPError.size(limit)), the most hpa-operator reads (--prometheus-max-answer-size): aggregate the query to fewer series (sum by …), or raise the limit"
         }
     }
 

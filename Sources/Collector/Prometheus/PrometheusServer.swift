@@ -26,9 +26,16 @@ public struct PrometheusServer: Sendable, Hashable {
     public var queryParameters: [Field]
     /// A header that carries the namespace of the HPA a query is for (a Mimir tenant per namespace).
     public var tenantHeader: String?
+    /// The largest answer read from this server, in bytes (`--prometheus-max-answer-size`).
+    public var maximumAnswerSize: Int
+
+    /// 64 MiB: a query answering more is refused before it is decoded (a 300 MB answer once took
+    /// the process to 819 MB before "too many series").
+    public static let defaultMaximumAnswerSize = 64 << 20
 
     public init(url: String, tls: TLSOptions = TLSOptions(), bearerTokenFile: String? = nil, basicAuthFile: String? = nil,
-                headers: [Field] = [], queryParameters: [Field] = [], tenantHeader: String? = nil) {
+                headers: [Field] = [], queryParameters: [Field] = [], tenantHeader: String? = nil, maximumAnswerSize: Int = defaultMaximumAnswerSize) {
+        self.maximumAnswerSize = maximumAnswerSize
         self.url = url
         self.tls = tls
         self.bearerTokenFile = bearerTokenFile
@@ -76,7 +83,7 @@ public struct PrometheusServers: Sendable, Hashable {
         case .url(let url):
             let configured = [defaultServer].compactMap { $0 } + aliases.values.sorted { $0.url < $1.url }
             if let server = configured.first(where: { $0.url == url }) { return .success(server) }
-            if allowsAnyURL { return .success(PrometheusServer(url: url)) }
+            if allowsAnyURL { return .success(PrometheusServer(url: url, maximumAnswerSize: defaultServer?.maximumAnswerSize ?? PrometheusServer.defaultMaximumAnswerSize)) }
             return .failure(.unconfiguredURL(url, aliases: aliases.keys.sorted()))
         case .alias(let name):
             if let server = aliases[name] { return .success(server) }
