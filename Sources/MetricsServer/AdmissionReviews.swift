@@ -46,7 +46,7 @@ final class AdmissionReviews: Sendable {
         let promise = loop.makePromise(of: MetricsAPIResponse.self)
         let answered = NIOLoopBoundBox(false, eventLoop: loop)
         let late = MetricsAPI.status(503, reason: "ServiceUnavailable", "the admission review took longer than \(deadline); hpa-operator gives no verdict (the webhook's failurePolicy decides)")
-        let timeout = loop.scheduleTask(in: .nanoseconds(Int64(deadline.components.seconds) * 1_000_000_000 + deadline.components.attoseconds / 1_000_000_000)) {
+        let timeout = loop.scheduleTask(in: TimeAmount(deadline)) {
             guard !answered.value else { return }
             answered.value = true
             promise.succeed(late)

@@ -21,13 +21,18 @@ public final class AlertmanagerReceiver: Service, Sendable {
         public var identity: ServingIdentity?
         /// With `identity`: clients must present a certificate this CA (PEM file) signed.
         public var clientCAFile: String?
+        /// A connection that sends no complete request part (a head half-sent, say) for this long
+        /// is closed (`ListenerLimits`).
+        public var idleTimeout: Duration
 
-        public init(host: String, port: Int, webhook: AlertWebhook, identity: ServingIdentity? = nil, clientCAFile: String? = nil) {
+        public init(host: String, port: Int, webhook: AlertWebhook, identity: ServingIdentity? = nil, clientCAFile: String? = nil,
+                    idleTimeout: Duration = ListenerLimits.idleTimeout) {
             self.host = host
             self.port = port
             self.webhook = webhook
             self.identity = identity
             self.clientCAFile = clientCAFile
+            self.idleTimeout = idleTimeout
         }
     }
 
@@ -72,15 +77,16 @@ public final class AlertmanagerReceiver: Service, Sendable {
             }
         }
         let server: HTTPServerBuilder
+        let http1 = HTTP1Channel.Configuration(idleTimeout: TimeAmount(configuration.idleTimeout))
         if let identity = configuration.identity {
             var tls = identity.tlsConfiguration(verifyClients: false)
             if let clientCAFile = configuration.clientCAFile {
                 tls.certificateVerification = .noHostnameVerification
                 tls.trustRoots = .file(clientCAFile)
             }
-            server = try .tls(.http1(), tlsConfiguration: tls)
+            server = try .tls(.http1(configuration: http1), tlsConfiguration: tls)
         } else {
-            server = .http1()
+            server = .http1(configuration: http1)
         }
         // Hummingbird reports a cancelled server as errors; a failure to bind surfaces from run().
         var quiet = logger

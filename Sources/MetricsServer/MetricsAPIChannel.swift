@@ -15,14 +15,12 @@ struct MetricsAPIChannel: ServerChildChannel {
     }
 
     let server: MetricsHTTPServer
-    /// A keep-alive connection with no request for this long is closed.
-    var idleTimeout: TimeAmount = .seconds(120)
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
             try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
-            try pipeline.addHandler(IdleStateHandler(readTimeout: idleTimeout))
+            try pipeline.addHandler(IdleStateHandler(readTimeout: TimeAmount(ListenerLimits.idleTimeout)))
             try pipeline.addHandler(MetricsAPIHandler(server: server))
             return Value(channel: channel)
         }

@@ -21,11 +21,15 @@ public final class Manager: Service, Sendable {
         public var leaderElection: LeaderElector.Configuration?
         /// nil: no metrics/health port.
         public var metricsBindAddress: String?
+        /// That port closes a connection with no complete request part for this long (a request
+        /// head half-sent, say); `run` gives it the process's `ListenerLimits`.
+        public var metricsIdleTimeout: Duration
         public var watchTimeoutSeconds: Int
         public var backoff: Backoff
 
         public init(namespace: String? = nil, style: MetricStyle = .object, workers: Int = 2, maxWorkers: Int = 32, leaderElection: LeaderElector.Configuration? = nil,
-                    metricsBindAddress: String? = ":8080", watchTimeoutSeconds: Int = 300, backoff: Backoff = Backoff()) {
+                    metricsBindAddress: String? = ":8080", metricsIdleTimeout: Duration = .seconds(120), watchTimeoutSeconds: Int = 300, backoff: Backoff = Backoff()) {
+            self.metricsIdleTimeout = metricsIdleTimeout
             self.namespace = namespace
             self.style = style
             self.workers = workers
@@ -179,7 +183,7 @@ public final class Manager: Service, Sendable {
         guard let (host, port) = ListenAddress.parse(address) else {
             throw ManagerError("--metrics-bind-address '\(address)' is not HOST:PORT or :PORT")
         }
-        let server = OperatorHTTPServer(metrics: metrics, isReady: { [weak self] in self?.isReady ?? false }, logger: logger)
+        let server = OperatorHTTPServer(metrics: metrics, isReady: { [weak self] in self?.isReady ?? false }, idleTimeout: configuration.metricsIdleTimeout, logger: logger)
         do {
             try await server.run(host: host, port: port) { [weak self] bound in self?.state.withLock { $0.port = bound } }
         } catch {

@@ -6,6 +6,8 @@ import NIOCore
 struct OperatorHTTPServer {
     let metrics: OperatorMetrics
     let isReady: @Sendable () -> Bool
+    /// A connection with no complete request part for this long is closed.
+    let idleTimeout: Duration
     let logger: Logger
 
     /// Serves until cancelled; `onPort` gets the bound port (useful with port 0).
@@ -27,7 +29,8 @@ struct OperatorHTTPServer {
         var quiet = logger
         quiet.logLevel = .critical
         let app = Application(
-            router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
+            router: router, server: .http1(configuration: .init(idleTimeout: TimeAmount(idleTimeout))),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { onPort($0.localAddress?.port ?? port) }, logger: quiet)
         try await app.run()
     }

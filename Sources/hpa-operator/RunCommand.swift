@@ -180,7 +180,7 @@ struct Run: AsyncParsableCommand {
             client: client,
             configuration: Manager.Configuration(
                 namespace: namespace, style: metricStyle, workers: workers, maxWorkers: maxWorkers, leaderElection: election,
-                metricsBindAddress: metricsBindAddress.isEmpty ? nil : metricsBindAddress),
+                metricsBindAddress: metricsBindAddress.isEmpty ? nil : metricsBindAddress, metricsIdleTimeout: ListenerLimits.idleTimeout),
             logger: logger)
         let collectorMetrics = CollectorMetrics(registry: instance.metrics.registry)
         let store = MetricStore(currentReplicas: { instance.currentReplicas(kind: $0.kind, namespace: $0.namespace, name: $0.name) })

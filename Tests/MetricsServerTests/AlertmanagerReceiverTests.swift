@@ -16,7 +16,7 @@ import TestSupport
         let task: Task<Void, any Error>
         let scheme: String
 
-        init(token: String? = "s3cret", tls: (identity: ServingIdentity, clientCAFile: String?)? = nil) async throws {
+        init(token: String? = "s3cret", tls: (identity: ServingIdentity, clientCAFile: String?)? = nil, idleTimeout: Duration = ListenerLimits.idleTimeout) async throws {
             var logger = Logger(label: "receiver-test")
             logger.logLevel = .critical
             book = AlertBook(store: MetricStore())
@@ -25,7 +25,7 @@ import TestSupport
             receiver = AlertmanagerReceiver(
                 configuration: AlertmanagerReceiver.Configuration(
                     host: "127.0.0.1", port: 0, webhook: webhook, identity: tls?.identity,
-                    clientCAFile: tls?.clientCAFile),
+                    clientCAFile: tls?.clientCAFile, idleTimeout: idleTimeout),
                 book: book, logger: logger)
             scheme = tls == nil ? "http" : "https"
             let receiver = self.receiver
@@ -48,6 +48,14 @@ import TestSupport
     static func fixture(_ name: String) throws -> Data {
         try Data(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Fixtures/alertmanager/\(name)"))
+    }
+
+    /// A request head half-sent is not held forever: closed within the idle timeout.
+    @Test func aHalfSentRequestIsClosed() async throws {
+        let running = try await Running(idleTimeout: .seconds(1))
+        #expect(try await HalfSentRequest.isClosed(port: try #require(running.receiver.port)))
+        running.task.cancel()
+        _ = try? await running.task.value
     }
 
     @Test func onlyTheTokenGetsAlertsIn() async throws {

@@ -223,6 +223,18 @@ struct OperatorTests {
         await harness.stop()
     }
 
+    /// A request head half-sent to the health and metrics port is not held forever: the port
+    /// closes a connection with no complete request part within its idle timeout.
+    @Test func aHalfSentRequestIsClosed() async throws {
+        let harness = try await Harness.start()
+        let (instance, running) = await harness.startOperator(metricsIdleTimeout: .seconds(1))
+        try await harness.eventually("the metrics port") { instance.metricsPort != nil }
+        #expect(try await HalfSentRequest.isClosed(port: try #require(instance.metricsPort)))
+        running.cancel()
+        _ = try? await running.value
+        await harness.stop()
+    }
+
     @Test func readinessWaitsForSyncAndMetricsAreServed() async throws {
         let harness = try await Harness.start()
         await harness.server.failNext(40, code: 500, where: { $0.path.hasSuffix("/statefulsets") && !$0.isWatch })
