@@ -173,10 +173,15 @@ public final class KubeClient: Sendable {
     }
 
     /// Sets a workload's replicas through its scale subresource (what `kubectl scale` does): a
-    /// merge patch of the Scale, so nothing else of the workload is written.
+    /// merge patch of the Scale, so nothing else of the workload is written. With
+    /// `resourceVersion` (the workload's, as read) the write is conditional: a workload changed
+    /// since is not overwritten, the apiserver answers 409 (`KubeError.conflict`).
     @discardableResult
-    public func setReplicas<T: APIObject>(_ type: T.Type = T.self, namespace: String, name: String, to replicas: Int32) async throws -> Scale {
-        let body = Data(#"{"spec":{"replicas":\#(replicas)}}"#.utf8)
+    public func setReplicas<T: APIObject>(_ type: T.Type = T.self, namespace: String, name: String, to replicas: Int32,
+                                          resourceVersion: String? = nil) async throws -> Scale {
+        var scale: [String: JSONValue] = ["spec": .object(["replicas": .integer(Int64(replicas))])]
+        if let resourceVersion { scale["metadata"] = .object(["resourceVersion": .string(resourceVersion)]) }
+        let body = try encode(JSONValue.object(scale))
         return try await decode(Scale.self, from: send(T.self, namespace: namespace, name: name, .merge(body), subresource: "scale"))
     }
 

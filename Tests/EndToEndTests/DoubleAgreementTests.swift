@@ -124,6 +124,21 @@ extension RealCluster {
                 }
             }
             #expect(refusals[0] == refusals[1], "the real apiserver answered \(refusals[0]), the double \(refusals[1])")
+            // A scale conditional on the workload's resourceVersion: written at that version,
+            // refused (409 Conflict) at an older one.
+            var conditional: [String] = []
+            for client in [cluster.client, doubleClient] {
+                let current = try #require(try await client.get(Deployment.self, namespace: namespace, name: "web").metadata.resourceVersion)
+                try await client.setReplicas(Deployment.self, namespace: namespace, name: "web", to: 2, resourceVersion: current)
+                do {
+                    try await client.setReplicas(Deployment.self, namespace: namespace, name: "web", to: 5, resourceVersion: current)
+                    conditional.append("ok")
+                } catch let error as KubeError {
+                    conditional.append("\(error.code ?? 0) \(error.status?.reason ?? "")")
+                }
+                #expect(try await client.get(Deployment.self, namespace: namespace, name: "web").spec?.replicas == 2)
+            }
+            #expect(conditional == ["409 Conflict", "409 Conflict"], "\(conditional)")
         }
 
         /// Server-side apply's bookkeeping: the same sequence of applies and a merge patch by another

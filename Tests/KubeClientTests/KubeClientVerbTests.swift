@@ -8,6 +8,21 @@ import TestSupport
 
 @Suite("Typed verbs and errors")
 struct KubeClientVerbTests {
+    /// A scale conditional on the workload's resourceVersion is refused (409) once the workload
+    /// has changed, as the apiserver refuses it; unconditional, it is written.
+    @Test func aConditionalScaleOfAChangedWorkloadIsRefused() async throws {
+        let server = try await FakeAPIServer.start()
+        let client = KubeClient(config: ClientConfig(server: server.url))
+        let created = try await client.create(Deployment(metadata: ObjectMeta(name: "web", namespace: "shop"), spec: WorkloadSpec(replicas: 1)))
+        let read = try #require(created.metadata.resourceVersion)
+        try await client.setReplicas(Deployment.self, namespace: "shop", name: "web", to: 3)
+        await #expect(throws: KubeError.self) { try await client.setReplicas(Deployment.self, namespace: "shop", name: "web", to: 0, resourceVersion: read) }
+        #expect(try await client.get(Deployment.self, namespace: "shop", name: "web").spec?.replicas == 3)
+        let now = try #require(try await client.get(Deployment.self, namespace: "shop", name: "web").metadata.resourceVersion)
+        #expect(try await client.setReplicas(Deployment.self, namespace: "shop", name: "web", to: 0, resourceVersion: now).spec?.replicas ?? 0 == 0)
+        await server.stop()
+    }
+
     @Test func crudRoundTrip() async throws {
         try await withFakeAPI { server, client in
             let created = try await client.create(deployment("web", replicas: 2))

@@ -20,7 +20,11 @@ struct ZeroScalerTests {
 
     final class ZeroWorld: AutoscalingCache, EventSink, Sendable {
         struct State {
+            /// What the cache shows.
             var replicas: Int32 = 1
+            var version = 1
+            /// The apiserver's, when a write the cache has not seen yet moved it on.
+            var actual: (replicas: Int32, version: Int)?
             var annotations: [String: String]
             var hpa: HorizontalPodAutoscaler?
             var rps: Activation.Observation.Reading = .value(Quantity(10))
@@ -38,8 +42,9 @@ struct ZeroScalerTests {
 
         func workload(_ key: WorkloadKey) -> ObservedWorkload? {
             state.withLock { state in
-                .deployment(Deployment(metadata: ObjectMeta(name: "web", namespace: "shop", uid: "workload-uid", annotations: state.annotations),
-                                       spec: WorkloadSpec(replicas: state.replicas)))
+                var metadata = ObjectMeta(name: "web", namespace: "shop", uid: "workload-uid", annotations: state.annotations)
+                metadata.resourceVersion = "\(state.version)"
+                return .deployment(Deployment(metadata: metadata, spec: WorkloadSpec(replicas: state.replicas)))
             }
         }
         func hpa(namespace: String, name: String) -> HorizontalPodAutoscaler? { state.withLock { $0.hpa } }
@@ -54,9 +59,15 @@ struct ZeroScalerTests {
         func scaler() -> ZeroScaler {
             var quiet = Logger(label: "zero")
             quiet.logLevel = .critical
-            return ZeroScaler(cache: self, setReplicas: { _, replicas in
-                self.state.withLock { state in
+            return ZeroScaler(cache: self, setReplicas: { _, replicas, version in
+                try self.state.withLock { state in
+                    // The apiserver's precondition: a write for another version is refused.
+                    guard version == "\(state.actual?.version ?? state.version)" else {
+                        throw KubeError.conflict(Status(message: "the object has been modified", reason: "Conflict", code: 409))
+                    }
                     state.replicas = replicas
+                    state.version += 1
+                    state.actual = nil
                     state.writes.append(replicas)
                 }
             }, readings: { _, _ in ["rps": self.state.withLock { $0.rps }] }, events: self, isLeader: { self.state.withLock { $0.leader } },
@@ -88,6 +99,30 @@ struct ZeroScalerTests {
         await scaler.tick()
         #expect(world.state.withLock { $0.writes } == [0, 1])
         #expect(world.state.withLock { $0.events }.last == "Activated: Scaled Deployment web from 0 to 1 replica: rps 120 (threshold 50); the HPA takes over")
+    }
+
+    /// A scale made a moment before the scaler's write (kubectl scale, not yet in the cache) is
+    /// not overwritten: the write is conditional on the version decided on, refused, and nothing
+    /// is reported; once the cache shows the new state, the scaler decides on that.
+    @Test func aScaleMadeMeanwhileIsNotOverwritten() async {
+        let world = ZeroWorld()
+        let scaler = world.scaler()
+        await scaler.observe(Self.key)
+        await scaler.tick()
+        world.advance(30)
+        world.state.withLock { $0.actual = (3, 2) }
+        await scaler.tick()
+        #expect(world.state.withLock { $0.writes }.isEmpty)
+        #expect(world.state.withLock { $0.events }.isEmpty)
+        // The cache catches up: 3 replicas, still quiet, so to zero now, from the version it shows.
+        world.state.withLock { state in
+            state.replicas = 3
+            state.version = 2
+            state.actual = nil
+        }
+        await scaler.tick()
+        #expect(world.state.withLock { $0.writes } == [0])
+        #expect(world.state.withLock { $0.events }.first?.hasPrefix("ScaledToZero: Scaled Deployment web from 3 to 0 replicas") == true)
     }
 
     @Test func aFollowerKeepsTheCooldownButNeverWrites() async {

@@ -27,7 +27,8 @@ public actor ZeroScaler: Service {
     }
 
     private let cache: any AutoscalingCache
-    private let setReplicas: @Sendable (WorkloadKey, Int32) async throws -> Void
+    /// Sets a workload's replicas if it is still at the resourceVersion given (else 409).
+    private let setReplicas: @Sendable (WorkloadKey, Int32, String?) async throws -> Void
     private let readings: MetricReadings
     private let events: any EventSink
     private let isLeader: @Sendable () -> Bool
@@ -39,10 +40,10 @@ public actor ZeroScaler: Service {
     /// Subscribes to the manager's workload informers at once, so no change is missed.
     public init(manager: Manager, client: KubeClient, readings: @escaping MetricReadings, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
         let cache = InformerCache(deployments: manager.deployments, statefulSets: manager.statefulSets, hpas: manager.hpas)
-        self.init(cache: cache, setReplicas: { key, replicas in
+        self.init(cache: cache, setReplicas: { key, replicas, version in
             switch key.kind {
-            case Deployment.kind: try await client.setReplicas(Deployment.self, namespace: key.namespace, name: key.name, to: replicas)
-            default: try await client.setReplicas(StatefulSet.self, namespace: key.namespace, name: key.name, to: replicas)
+            case Deployment.kind: try await client.setReplicas(Deployment.self, namespace: key.namespace, name: key.name, to: replicas, resourceVersion: version)
+            default: try await client.setReplicas(StatefulSet.self, namespace: key.namespace, name: key.name, to: replicas, resourceVersion: version)
             }
         }, readings: readings, events: EventRecorder(client: client, instance: ProcessInfo.processInfo.hostName, logger: logger),
         isLeader: { manager.isLeader }, logger: logger, now: now,
@@ -50,7 +51,7 @@ public actor ZeroScaler: Service {
                   (StatefulSet.kind, Self.keys(manager.statefulSets.events(), kind: StatefulSet.kind))])
     }
 
-    init(cache: any AutoscalingCache, setReplicas: @escaping @Sendable (WorkloadKey, Int32) async throws -> Void, readings: @escaping MetricReadings,
+    init(cache: any AutoscalingCache, setReplicas: @escaping @Sendable (WorkloadKey, Int32, String?) async throws -> Void, readings: @escaping MetricReadings,
          events: any EventSink, isLeader: @escaping @Sendable () -> Bool, logger: Logger, now: @escaping @Sendable () -> Date,
          changes: [(kind: String, stream: AsyncStream<WorkloadKey>)]) {
         self.cache = cache
@@ -150,12 +151,16 @@ public actor ZeroScaler: Service {
             message = "Scaled \(key.kind) \(key.name) from 0 to 1 replica: \(active.description); the HPA takes over"
         }
         do {
-            try await setReplicas(key, target)
+            // Conditional on the version decided on: a scale made meanwhile (kubectl scale, the
+            // HPA controller) is not overwritten; the next tick decides on what is there then.
+            try await setReplicas(key, target, workload.metadata.resourceVersion)
             candidates[key]?.awaiting = (target, time)
             candidates[key]?.lastError = nil
             logger.info(reason == Self.activatedReason ? "activated" : "scaled to zero", metadata: ["workload": "\(key)", "detail": "\(message)"])
             let reference = ObjectReference(apiVersion: WorkloadReference.apiVersion, kind: key.kind, namespace: key.namespace, name: key.name, uid: workload.metadata.uid)
             await events.record(.normal, reason: reason, message: message, on: reference)
+        } catch KubeError.conflict {
+            logger.info("the workload changed since it was read; deciding again on what it is now", metadata: ["workload": "\(key)", "replicas": "\(target)"])
         } catch {
             let text = "\(error)"
             if candidates[key]?.lastError != text {

@@ -73,6 +73,7 @@ extension FakeAPIHandler {
         if mediaType == "application/apply-patch+yaml" { return try await apply(target, query, body) }
         let old = try await existing(target)
         guard let patch = try? JSONValue(parsing: body) else { throw badRequest("the patch body is not JSON") }
+        try checkPrecondition(patch, old, target)
         var patched: JSONValue
         switch mediaType {
         case "application/merge-patch+json", "application/strategic-merge-patch+json":
@@ -89,11 +90,20 @@ extension FakeAPIHandler {
         return json(try await commit(target, patched, old: old) { updated(old, to: $0, by: target) })
     }
 
+    /// A merge patch that names a `metadata.resourceVersion` is conditional, as the apiserver's:
+    /// applied to an object of another version, 409.
+    private func checkPrecondition(_ patch: JSONValue, _ old: FakeAPIState.Stored, _ target: Target) throws {
+        if let version = patch["metadata"]?["resourceVersion"]?.stringValue, version != old.object["metadata"]?["resourceVersion"]?.stringValue {
+            throw conflict(target, "the object has been modified; please apply your changes to the latest version and try again")
+        }
+    }
+
     /// A merge patch of the Scale (`{"spec":{"replicas":N}}`, as `kubectl scale` sends): sets the
-    /// object's spec.replicas and answers the new Scale.
+    /// object's spec.replicas and answers the new Scale. The Scale's resourceVersion is its object's.
     func patchScale(_ target: Target, _ body: Data) async throws -> Response {
         let old = try await existing(target)
         guard let patch = try? JSONValue(parsing: body) else { throw badRequest("the patch body is not JSON") }
+        try checkPrecondition(patch, old, target)
         guard case .integer(let replicas)? = patch["spec"]?["replicas"], replicas >= 0 else {
             throw failure(422, "Invalid", "Scale.autoscaling \"\(target.name!)\" is invalid: spec.replicas: Invalid value: must be greater than or equal to 0")
         }
