@@ -209,6 +209,9 @@ struct HelmChartTests {
         let excluded = (((Self.find(objects, "ValidatingWebhookConfiguration")?["webhooks"] as? [Object])?.first?["namespaceSelector"] as? Object)?["matchExpressions"] as? [Object])?.first?["values"] as? [String]
         #expect(excluded == ["kube-system", "autoscaling"])
         #expect(Self.args(objects, kind: "Pod").contains("--lease=platform-hpa-operator"))
+        // The Role reads and writes the Lease the operator is told, by that name only.
+        let role = try #require(Self.find(objects, "Role", "platform-hpa-operator"))
+        #expect(ConfigTests.rules(role).first { $0.resources == ["leases"] && $0.verbs == ["get", "update"] }?.names == ["platform-hpa-operator"])
     }
 
     // MARK: Lint and schema
