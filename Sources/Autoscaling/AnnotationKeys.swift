@@ -62,6 +62,8 @@ public enum AnnotationKeys {
         case prometheus(metric: String, field: String)
         /// `alertmanager.<metric>.hpa.autoscaling.banzaicloud.io/<field>`.
         case alertmanager(metric: String, field: String)
+        /// Banzai 0.1.4's `pod.<m>.…/<field>`: a Pods metric another adapter served.
+        case legacyPod(metric: String, field: String)
         /// Under our domain, but no shape we know.
         case unknown
     }
@@ -76,6 +78,7 @@ public enum AnnotationKeys {
         if parts.count == 1 { return .resource(name: String(parts[0]), field: field) }
         if parts[0] == "prometheus" { return .prometheus(metric: parts.dropFirst().joined(separator: "."), field: field) }
         if parts[0] == "alertmanager" { return .alertmanager(metric: parts.dropFirst().joined(separator: "."), field: field) }
+        if parts[0] == "pod" { return .legacyPod(metric: parts.dropFirst().joined(separator: "."), field: field) }
         return .unknown
     }
 

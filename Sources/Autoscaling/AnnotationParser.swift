@@ -73,6 +73,9 @@ private struct Reader {
             case .unknown:
                 sawOurKey = true
                 ignore(key)
+            case .legacyPod(let metric, _):
+                sawOurKey = true
+                problems.append(.warning(key, "is Banzai 0.1.4's form of a pods metric served by another adapter, which hpa-operator does not read; ignored: write \(AnnotationKeys.prometheus(metric, .query)) with a query summing the metric over the workload's pods, and \(AnnotationKeys.prometheus(metric, .targetAverageValue)) with the target per pod"))
             case .global:
                 sawOurKey = true
                 if AnnotationKeys.globalKeys.contains(key) { global[key] = value } else { ignore(key) }
@@ -211,7 +214,9 @@ private struct Reader {
             if fields[.targetAverageValue] != nil {
                 problems.append(.warning(valueKey, "ignored: \(utilizationKey) is also set and takes precedence"))
             }
-            guard let percent = wholeNumber(utilizationKey, text) else { return nil }
+            // Banzai's own examples write "80%": the sign is read and dropped.
+            let number = text.trimmingSpaces.hasSuffix("%") ? String(text.trimmingSpaces.dropLast()) : text
+            guard let percent = wholeNumber(utilizationKey, number) else { return nil }
             guard percent > 0 else {
                 problems.append(.error(utilizationKey, "must be a percentage greater than 0, got \(percent)"))
                 return nil

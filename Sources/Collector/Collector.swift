@@ -42,6 +42,8 @@ public final class Collector: Service, Sendable {
     private let logger: Logger
     /// The problems last logged per HPA, so each change is logged once.
     private let reported = Mutex<[ObjectKey: [PlanProblem]]>([:])
+    /// Per HPA, the keys answered as asked of an unsupported collector.
+    private let unsupportedKeys = Mutex<[ObjectKey: Set<MetricKey>]>([:])
     /// Whether this replica writes Events (the leader, when there is leader election).
     private let recordsEvents: @Sendable () -> Bool
     private let now: @Sendable () -> Date
@@ -161,12 +163,30 @@ public final class Collector: Service, Sendable {
         let plan = MetricPlanner.plan(hpa, servers: configuration.servers, settings: configuration.settings, alertSource: alerts != nil)
         alerts?.subscribe(Self.key(hpa), plan.alerts, now: now())
         let conflicts = await scheduler.apply(Self.key(hpa), plan.metrics)
+        serveUnsupported(plan.unsupported, of: Self.key(hpa))
         let claimed = conflicts.map { PlanProblem(annotation: $0.metric.annotation, reason: .claimedByAnother(hpa: $0.other.description, metric: $0.metric.key.description)) }
         await report((plan.problems + claimed).sorted { $0.annotation < $1.annotation }, on: hpa)
     }
 
+    /// Metrics an HPA asks of a kube-metrics-adapter collector we do not run: the metrics API
+    /// answers them with an error saying so (not "no HPA names it"), for as long as the HPA asks.
+    private func serveUnsupported(_ unsupported: [MetricKey: String], of hpa: ObjectKey) {
+        let source = "unsupported:\(hpa)"
+        let previous = unsupportedKeys.withLock { keys in
+            defer { keys[hpa] = unsupported.isEmpty ? nil : Set(unsupported.keys) }
+            return keys[hpa] ?? []
+        }
+        for key in previous.subtracting(unsupported.keys) where store.source(of: key) == source { store.remove(key) }
+        let time = now()
+        for (key, collector) in unsupported where store.source(of: key) == nil || store.source(of: key) == source {
+            store.expect(key, source: source, maxAge: .seconds(86_400 * 365 * 100), now: time)
+            store.record(key, .failure(.unsupportedCollector(collector: collector, hpa: hpa.description)), source: source, at: time)
+        }
+    }
+
     private func forget(namespace: String?, name: String) async {
         let key = ObjectKey(namespace: namespace, name: name)
+        serveUnsupported([:], of: key)
         await scheduler.apply(key, [])
         alerts?.subscribe(key, [], now: now())
         _ = reported.withLock { $0.removeValue(forKey: key) }
@@ -186,6 +206,8 @@ public final class Collector: Service, Sendable {
         if changed {
             if problems.isEmpty {
                 logger.info("metric config valid again", metadata: ["hpa": "\(key)"])
+            } else if problems.allSatisfy(\.reason.isWarning) {
+                logger.warning("metric config warnings; those metrics are collected (or not served) as said", metadata: ["hpa": "\(key)", "problems": "\(message)"])
             } else {
                 logger.warning("invalid metric config; those metrics are not collected", metadata: ["hpa": "\(key)", "problems": "\(message)"])
             }

@@ -100,6 +100,7 @@ extension MetricError {
         case .stale: "stale"
         case .alerts(.unknown), .alerts(.outdated): "alerts-unknown"
         case .alerts(.notANumber): "alert-value"
+        case .unsupportedCollector: "unsupported-collector"
         }
     }
 }

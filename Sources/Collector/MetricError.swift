@@ -25,6 +25,8 @@ public enum MetricError: Error, Hashable, Sendable, CustomStringConvertible {
     case stale(ageSeconds: Int, maxAgeSeconds: Int)
     /// An alertmanager metric without a value: Alertmanager's alerts are not known, or one's value is no number.
     case alerts(AlertValueError)
+    /// An HPA's metric-config names a kube-metrics-adapter collector we do not run.
+    case unsupportedCollector(collector: String, hpa: String)
 
     /// Bounded and printable whatever came from outside (labels, statuses, curl's reasons): it
     /// reaches logs, Events and `kubectl describe hpa`.
@@ -65,6 +67,8 @@ public enum MetricError: Error, Hashable, Sendable, CustomStringConvertible {
             return "the last value is \(age) s old, older than the metrics max age of \(maxAge) s; the collector is not getting fresh results"
         case .alerts(let error):
             return error.description
+        case .unsupportedCollector(let collector, let hpa):
+            return "HPA \(hpa) asks kube-metrics-adapter's \(collector) collector for this metric, which hpa-operator does not run: give the metric a prometheus query (metric-config.<type>.<metric>.prometheus/query), or leave it to kube-metrics-adapter"
         }
     }
 }

@@ -82,7 +82,6 @@ public struct PlanProblem: Hashable, Sendable, CustomStringConvertible {
         case unconfiguredURL(String, aliases: [String])
         case invalidDuration(String)
         case tooShort(String, minimum: String)
-        case invalidBool(String)
         case invalidReplicas(String)
         case emptyQuery
         case invalidQuery(String)
@@ -93,6 +92,18 @@ public struct PlanProblem: Hashable, Sendable, CustomStringConvertible {
         case noAlertSource
         case perReplicaOnPods
         case claimedByAnother(hpa: String, metric: String)
+        /// A warning: `per-replica` with a value that is not true divides all the same.
+        case perReplicaByPresence(String)
+        /// A warning: the metric's config is for a kube-metrics-adapter collector we do not run.
+        case unsupportedCollector(String, metric: String)
+
+        /// Whether the metric is collected all the same (the problem is said, not fatal).
+        public var isWarning: Bool {
+            switch self {
+            case .perReplicaByPresence, .unsupportedCollector: true
+            default: false
+            }
+        }
 
         public var description: String {
             switch self {
@@ -107,9 +118,7 @@ public struct PlanProblem: Hashable, Sendable, CustomStringConvertible {
             case .invalidDuration(let text):
                 return "'\(text)' is not a duration (examples: 30s, 1m, 1m30s)"
             case .tooShort(let text, let minimum):
-                return "'\(text)' is too short (at least \(minimum))"
-            case .invalidBool(let text):
-                return "'\(text)' is not a boolean (true or false)"
+                return "'\(text)' is shorter than \(minimum), the least hpa-operator takes (kube-metrics-adapter takes less, but the HPA controller reads metrics every 15s): write \(minimum) or more"
             case .invalidReplicas(let text):
                 return "'\(ExternalText.sanitized(text, limit: 40))' is not a whole number of replicas, at least 1; no fallback is served"
             case .emptyQuery:
@@ -128,6 +137,10 @@ public struct PlanProblem: Hashable, Sendable, CustomStringConvertible {
                 return "HPA \(hpa) already fills the metric \(metric) with another query, so this one is not collected (\(hpa) keeps its value): give the metric another name, or the same query"
             case .perReplicaOnPods:
                 return "per-replica does not apply to pods metrics (each pod already has its own value)"
+            case .perReplicaByPresence(let text):
+                return "'\(ExternalText.sanitized(text, limit: 40))' divides by the scale target's replicas all the same: kube-metrics-adapter reads the key's presence, not its value, and so does hpa-operator; remove the key to serve the total"
+            case .unsupportedCollector(let collector, let metric):
+                return "hpa-operator does not run kube-metrics-adapter's \(ExternalText.sanitized(collector, limit: 40)) collector, so metric \(metric) is not served: give it a prometheus query, or leave it to kube-metrics-adapter"
             }
         }
     }
@@ -143,12 +156,17 @@ public struct PlanProblem: Hashable, Sendable, CustomStringConvertible {
 public struct MetricPlan: Hashable, Sendable {
     public var metrics: [PlannedMetric]
     public var alerts: [PlannedAlert]
+    /// Problems (those not `isWarning` keep their metric from being collected) and warnings.
     public var problems: [PlanProblem]
+    /// Metrics whose config names a kube-metrics-adapter collector we do not run, by collector:
+    /// the metrics API says so for them.
+    public var unsupported: [MetricKey: String]
 
-    public init(metrics: [PlannedMetric], alerts: [PlannedAlert] = [], problems: [PlanProblem]) {
+    public init(metrics: [PlannedMetric], alerts: [PlannedAlert] = [], problems: [PlanProblem], unsupported: [MetricKey: String] = [:]) {
         self.metrics = metrics
         self.alerts = alerts
         self.problems = problems
+        self.unsupported = unsupported
     }
 }
 
@@ -159,14 +177,19 @@ public enum MetricPlanner {
         let namespace = hpa.metadata.namespace ?? "default"
         var configs: [ConfigName: [String: String]] = [:]
         var alertConfigs: [String: [String: String]] = [:]
+        /// kube-metrics-adapter's other collectors (json-path, http, influxdb…): the first key of each.
+        var foreignConfigs: [ConfigName: MetricConfigKey] = [:]
         for (annotation, value) in hpa.metadata.annotations ?? [:] {
             guard let key = MetricConfigKey(parsing: annotation) else { continue }
             if key.collector == MetricConfigKey.prometheusCollector {
                 configs[ConfigName(type: key.type, metric: key.metric), default: [:]][key.key] = value
             } else if key.collector == MetricConfigKey.alertmanagerCollector, key.type == .external {
                 alertConfigs[key.metric, default: [:]][key.key] = value
+            } else if foreignConfigs[ConfigName(type: key.type, metric: key.metric)].map({ key.description < $0.description }) ?? true {
+                foreignConfigs[ConfigName(type: key.type, metric: key.metric)] = key
             }
         }
+        var unsupported: [MetricKey: String] = [:]
         var metrics: [PlannedMetric] = []
         var alerts: [PlannedAlert] = []
         var problems: [PlanProblem] = []
@@ -212,11 +235,17 @@ public enum MetricPlanner {
             } else {
                 continue
             }
-            guard let config = configs[source.config], let query = config[source.queryKey] else { continue }
+            guard let config = configs[source.config], let query = config[source.queryKey] else {
+                if let foreign = foreignConfigs[source.config] {
+                    problems.append(PlanProblem(annotation: foreign.description, reason: .unsupportedCollector(foreign.collector, metric: source.config.metric)))
+                    unsupported[source.key] = foreign.collector
+                }
+                continue
+            }
             let annotationKey = { (key: String) in
                 MetricConfigKey(type: source.config.type, metric: source.config.metric, key: key).description
             }
-            let before = problems.count
+            let before = problems.filter { !$0.reason.isWarning }.count
             var sent = query
             if query.allSatisfy(\.isWhitespace) {
                 problems.append(PlanProblem(annotation: annotationKey(source.queryKey), reason: .emptyQuery))
@@ -228,21 +257,24 @@ public enum MetricPlanner {
             }
             let interval = duration(config[MetricConfigKey.interval], default: settings.defaultInterval, annotation: annotationKey(MetricConfigKey.interval), problems: &problems)
             let timeout = duration(config[MetricConfigKey.timeout], default: settings.queryTimeout, annotation: annotationKey(MetricConfigKey.timeout), problems: &problems)
-            var perReplica = false
+            // As kube-metrics-adapter: the key's presence divides, whatever its value ("false" too,
+            // which is said).
+            let perReplica = config[MetricConfigKey.perReplica] != nil
             if let text = config[MetricConfigKey.perReplica] {
-                if let value = parseBool(text) { perReplica = value } else {
-                    problems.append(PlanProblem(annotation: annotationKey(MetricConfigKey.perReplica), reason: .invalidBool(text)))
-                }
-                if perReplica, case .pods = source.key {
+                if case .pods = source.key {
                     problems.append(PlanProblem(annotation: annotationKey(MetricConfigKey.perReplica), reason: .perReplicaOnPods))
+                } else if parseBool(text) != true {
+                    problems.append(PlanProblem(annotation: annotationKey(MetricConfigKey.perReplica), reason: .perReplicaByPresence(text)))
                 }
             }
             var server: PrometheusServer?
-            switch servers.resolve(config[MetricConfigKey.prometheusServer]) {
+            let serverKey = config[MetricConfigKey.prometheusServer] == nil && config[MetricConfigKey.prometheusServerAlias] != nil
+                ? MetricConfigKey.prometheusServerAlias : MetricConfigKey.prometheusServer
+            switch serverKey == MetricConfigKey.prometheusServer ? servers.resolve(config[serverKey]) : servers.resolve(alias: config[serverKey] ?? "") {
             case .success(let resolved): server = resolved.forNamespace(namespace)
-            case .failure(let reason): problems.append(PlanProblem(annotation: annotationKey(MetricConfigKey.prometheusServer), reason: reason))
+            case .failure(let reason): problems.append(PlanProblem(annotation: annotationKey(serverKey), reason: reason))
             }
-            guard problems.count == before, let server else { continue }
+            guard problems.filter({ !$0.reason.isWarning }).count == before, let server else { continue }
             let name = source.queryKey == MetricConfigKey.query ? source.config.metric : source.queryKey
             let rule = fallback.flatMap { settings in
                 metricTarget.flatMap(Self.fallbackTarget).map { target in
@@ -254,7 +286,7 @@ public enum MetricPlanner {
                 maxAge: settings.metricsMaxAge ?? interval * 3, perReplica: perReplica ? scaleTarget : nil, annotation: annotationKey(source.queryKey), scaleTarget: scaleTarget,
                 name: name, fallback: rule))
         }
-        return MetricPlan(metrics: metrics, alerts: alerts, problems: problems.sorted { $0.annotation < $1.annotation })
+        return MetricPlan(metrics: metrics, alerts: alerts, problems: problems.sorted { $0.annotation < $1.annotation }, unsupported: unsupported)
     }
 
     static let minimumDuration = Duration.seconds(1)
@@ -335,7 +367,7 @@ public enum MetricPlanner {
         return value
     }
 
-    /// Go's `strconv.ParseBool`, which kube-metrics-adapter uses for `per-replica`.
+    /// Go's `strconv.ParseBool`: which values of `per-replica` say what they do.
     static func parseBool(_ text: String) -> Bool? {
         switch text {
         case "1", "t", "T", "true", "TRUE", "True": return true

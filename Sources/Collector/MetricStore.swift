@@ -103,6 +103,11 @@ public final class MetricStore: Sendable {
         }
     }
 
+    /// The query (or other source) that fills a key, nil when none does.
+    public func source(of key: MetricKey) -> String? {
+        state.withLock { $0.entries[key]?.source }
+    }
+
     /// Drops a key's value at once (its HPA or annotation is gone).
     public func remove(_ key: MetricKey) {
         state.withLock { state in

@@ -14,8 +14,11 @@ public struct MetricConfigKey: Hashable, Sendable, CustomStringConvertible {
     public static let interval = "interval"
     public static let perReplica = "per-replica"
     public static let prometheusServer = "prometheus-server"
+    /// kube-metrics-adapter's name for a server of `--additional-prometheus-server`; here, a
+    /// `--prometheus-server-alias` name. `prometheus-server` wins when both are given.
+    public static let prometheusServerAlias = "prometheus-server-alias"
     public static let timeout = "timeout"
-    public static let reservedKeys: Set<String> = [query, interval, perReplica, prometheusServer, timeout]
+    public static let reservedKeys: Set<String> = [query, interval, perReplica, prometheusServer, prometheusServerAlias, timeout]
 
     /// An alertmanager metric config (`metric-config.external.<m>.alertmanager/…`): the alerts
     /// whose values make the metric. The namespace and workload come from the HPA.

@@ -44,6 +44,9 @@ struct ValidAnnotationTests {
         ("cpu", "targetAverageUtilization", "150", .utilization(150)),
         ("cpu", "targetAverageValue", "500m", .averageValue(Quantity(milli: 500))),
         ("memory", "targetAverageUtilization", "80", .utilization(80)),
+        // As Banzai's own examples write it.
+        ("cpu", "targetAverageUtilization", "80%", .utilization(80)),
+        ("memory", "targetAverageUtilization", " 75% ", .utilization(75)),
         ("memory", "targetAverageValue", "512Mi", .averageValue(Quantity(536_870_912))),
         ("memory", "targetAverageValue", "60m", .averageValue(Quantity(milli: 60))),
     ])
@@ -195,7 +198,6 @@ struct AnnotationErrorTests {
         ([rps("targetAverageValue"): "0"], ["\(rps("targetAverageValue")): must be greater than 0, got '0'"]),
         ([rps("targetAverageValue"): "-5"], ["\(rps("targetAverageValue")): must be greater than 0, got '-5'"]),
         (["cpu.\(domain)/targetAverageUtilization": "0"], ["cpu.\(domain)/targetAverageUtilization: must be a percentage greater than 0, got 0"]),
-        (["memory.\(domain)/targetAverageUtilization": "80%"], ["memory.\(domain)/targetAverageUtilization: '80%' is not a whole number"]),
         (["memory.\(domain)/targetAverageValue": "1Gb"], ["memory.\(domain)/targetAverageValue: '1Gb' is not a quantity (examples: 40, 500m, 1.5, 10k, 2e3, 512Mi)"]),
         // Query and target belong together.
         ([rps("targetAverageValue"): nil], ["\(rps("query")): has no target: add \(rps("targetAverageValue")) (per replica) or \(rps("targetValue")) (total)"]),
@@ -226,7 +228,9 @@ struct AnnotationErrorTests {
         (["gpu.\(domain)/targetAverageUtilization": "50"], ["warning: gpu.\(domain)/targetAverageUtilization: is not a known \(domain) annotation; ignored"]),
         (["cpu.\(domain)/targetUtilization": "50"], ["warning: cpu.\(domain)/targetUtilization: is not a known \(domain) annotation; ignored"]),
         ([rps("targetAverage"): "50"], ["warning: \(rps("targetAverage")): is not a known \(domain) annotation; ignored"]),
-        (["pod.rps.\(domain)/targetAverageValue": "50"], ["warning: pod.rps.\(domain)/targetAverageValue: is not a known \(domain) annotation; ignored"]),
+        // Banzai 0.1.4's pods metrics: said what they were and what to write now.
+        (["pod.rps.\(domain)/targetAverageValue": "50"], ["warning: pod.rps.\(domain)/targetAverageValue: is Banzai 0.1.4's form of a pods metric served by another adapter, which hpa-operator does not read; ignored: write \(rps("query")) with a query summing the metric over the workload's pods, and \(rps("targetAverageValue")) with the target per pod"]),
+        (["cpu.\(domain)/targetAverageUtilization": "80x%"], ["cpu.\(domain)/targetAverageUtilization: '80x' is not a whole number"]),
     ] as [([String: String?], [String])])
     func singleProblem(change: [String: String?], expected: [String]) {
         #expect(problems(annotations(change)) == expected)

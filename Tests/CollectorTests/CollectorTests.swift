@@ -103,6 +103,29 @@ import TestSupport
         await harness.stop()
     }
 
+    /// A metric asked of another kube-metrics-adapter collector is answered with that reason (not
+    /// "no HPA's metric-config annotations name it"), until the HPA gives it a query, and dropped
+    /// with the HPA.
+    @Test func aMetricOfAnotherCollectorIsAnsweredWithTheReason() async throws {
+        let harness = try await Harness()
+        let (collector, running) = harness.startCollector()
+        let hpa = try await harness.createHPA("json", ["metric-config.object.rps.json-path/json-key": "$.rps"], metrics: [Self.objectMetric("rps", on: "json")])
+        let key = Self.objectKey("rps", on: "json")
+        try await harness.eventually("the reason served") {
+            if case .failure(.unsupportedCollector(collector: "json-path", hpa: "shop/json"))? = collector.store.reading(key, now: Date()) { return true }
+            return false
+        }
+        var queried = hpa
+        queried.metadata.annotations = ["metric-config.object.rps.prometheus/query": Self.rps]
+        _ = try await harness.client.update(queried)
+        try await harness.eventually("the query's value") { (try? collector.store.reading(key, now: Date())?.get()) != nil }
+        try await harness.client.delete(HorizontalPodAutoscaler.self, namespace: "shop", name: "json")
+        try await harness.eventually("the key dropped") { collector.store.reading(key, now: Date()) == nil }
+        running.cancel()
+        _ = try? await running.value
+        await harness.stop()
+    }
+
     static func objectMetric(_ metric: String, on name: String, kind: String = "Deployment", apiVersion: String = "apps/v1") -> MetricSpec {
         MetricSpec(object: ObjectMetricSource(describedObject: CrossVersionObjectReference(apiVersion: apiVersion, kind: kind, name: name),
                                               metric: MetricIdentifier(name: metric), target: .value(Quantity(40))))

@@ -109,13 +109,46 @@ import Testing
         #expect(plan.metrics.first?.key == .pods(PodsMetricKey(namespace: "prod", metric: "rps", target: "Deployment/shop")))
     }
 
-    @Test func metricsWithoutOurConfigAreNotCollected() {
+    /// A metric whose config is for another of kube-metrics-adapter's collectors is not
+    /// collected, and that is said (a warning naming the collector, and the key the metrics API
+    /// answers with the same reason); configs no metric uses are ignored.
+    @Test func metricsWithoutOurConfigAreNotCollectedAndOtherCollectorsAreNamed() {
         let plan = Self.plan(Self.hpa([
             "metric-config.object.rps.json-path/json-key": "$.rps",
+            "metric-config.object.rps.json-path/path": "/metrics",
             "metric-config.object.unused.prometheus/query": "x",
         ], metrics: [Self.object("rps"), MetricSpec(resource: ResourceMetricSource(name: "cpu", target: .utilization(70)))]))
         #expect(plan.metrics.isEmpty)
-        #expect(plan.problems.isEmpty)
+        #expect(plan.problems.map(\.description) == [
+            "metric-config.object.rps.json-path/json-key: hpa-operator does not run kube-metrics-adapter's json-path collector, so metric rps is not served: give it a prometheus query, or leave it to kube-metrics-adapter",
+        ])
+        #expect(plan.problems.allSatisfy { $0.reason.isWarning })
+        #expect(plan.unsupported.values.sorted() == ["json-path"])
+    }
+
+    /// kube-metrics-adapter reads `per-replica` by its presence: so do we, and a value that says
+    /// otherwise is warned about, not obeyed in silence.
+    @Test func perReplicaIsReadByItsPresence() {
+        for (value, warned) in [("true", false), ("1", false), ("false", true), ("yes", true), ("", true)] {
+            let plan = Self.plan(Self.hpa(["metric-config.object.rps.prometheus/query": "x", "metric-config.object.rps.prometheus/per-replica": value],
+                                          metrics: [Self.object("rps")]))
+            #expect(plan.metrics.first?.perReplica != nil, "\(value)")
+            #expect(plan.problems.count == (warned ? 1 : 0), "\(value): \(plan.problems)")
+        }
+    }
+
+    /// `prometheus-server-alias` (kube-metrics-adapter) names a --prometheus-server-alias;
+    /// `prometheus-server` wins when both are given; an unknown name is an error, never the default server.
+    @Test func prometheusServerAliasNamesAnAlias() {
+        func plan(_ extra: [String: String]) -> MetricPlan {
+            Self.plan(Self.hpa(["metric-config.object.rps.prometheus/query": "x"].merging(extra) { $1 }, metrics: [Self.object("rps")]))
+        }
+        #expect(plan(["metric-config.object.rps.prometheus/prometheus-server-alias": "thanos"]).metrics.first?.server.url == "http://thanos:9090")
+        #expect(plan(["metric-config.object.rps.prometheus/prometheus-server-alias": "thanos",
+                      "metric-config.object.rps.prometheus/prometheus-server": "http://prometheus:9090"]).metrics.first?.server.url == "http://prometheus:9090")
+        let unknown = plan(["metric-config.object.rps.prometheus/prometheus-server-alias": "mimir"])
+        #expect(unknown.metrics.isEmpty)
+        #expect(unknown.problems.map(\.annotation) == ["metric-config.object.rps.prometheus/prometheus-server-alias"])
     }
 
     @Test func problemsNameTheAnnotation() {
@@ -130,13 +163,14 @@ import Testing
             "metric-config.object.e.prometheus/query": "w",
             "metric-config.object.e.prometheus/timeout": "10ms",
         ], metrics: ["a", "b", "c", "d", "e"].map { Self.object($0) }))
-        #expect(plan.metrics.isEmpty)
+        // c is collected (per-replica 'yes' is a warning), the others are not.
+        #expect(plan.metrics.map(\.name) == ["c"])
         #expect(plan.problems.map(\.description) == [
             "metric-config.object.a.prometheus/interval: '30x' is not a duration (examples: 30s, 1m, 1m30s)",
             "metric-config.object.b.prometheus/prometheus-server: 'nope' is neither an http(s) URL nor a --prometheus-server-alias name (known: thanos)",
-            "metric-config.object.c.prometheus/per-replica: 'yes' is not a boolean (true or false)",
+            "metric-config.object.c.prometheus/per-replica: 'yes' divides by the scale target's replicas all the same: kube-metrics-adapter reads the key's presence, not its value, and so does hpa-operator; remove the key to serve the total",
             "metric-config.object.d.prometheus/query: the query is empty",
-            "metric-config.object.e.prometheus/timeout: '10ms' is too short (at least 1s)",
+            "metric-config.object.e.prometheus/timeout: '10ms' is shorter than 1s, the least hpa-operator takes (kube-metrics-adapter takes less, but the HPA controller reads metrics every 15s): write 1s or more",
         ])
     }
 

@@ -92,4 +92,11 @@ public struct PrometheusServers: Sendable, Hashable {
             return .failure(.unknownAlias(reference, known: aliases.keys.sorted()))
         }
     }
+
+    /// The server of a `--prometheus-server-alias` name (kube-metrics-adapter's
+    /// `prometheus-server-alias`, which names an alias only, never a URL).
+    public func resolve(alias name: String) -> Result<PrometheusServer, PlanProblem.Reason> {
+        if let server = aliases[name] { return .success(server) }
+        return .failure(.unknownAlias(name, known: aliases.keys.sorted()))
+    }
 }
