@@ -2,6 +2,7 @@ import Foundation
 import KubeClient
 import KubeModel
 import Logging
+import PromQL
 import ServiceLifecycle
 import Synchronization
 
@@ -44,6 +45,10 @@ public final class Collector: Service, Sendable {
     private let reported = Mutex<[ObjectKey: [PlanProblem]]>([:])
     /// Per HPA, the keys answered as asked of an unsupported collector.
     private let unsupportedKeys = Mutex<[ObjectKey: Set<MetricKey>]>([:])
+    /// The configured servers' releases, by URL, where their buildinfo says.
+    private let versions = Mutex<[String: PrometheusVersion]>([:])
+    /// How often the servers' releases are read again (an upgrade is noticed within it).
+    static let versionInterval = Duration.seconds(600)
     /// Whether this replica writes Events (the leader, when there is leader election).
     private let recordsEvents: @Sendable () -> Bool
     private let now: @Sendable () -> Date
@@ -112,13 +117,22 @@ public final class Collector: Service, Sendable {
                 return .seconds(1)
             }
         }
+        // A newly known (or upgraded) server release may make queries newly possible or not.
+        let releases = Task {
+            await Periodic.run {
+                if await readVersions() { for hpa in hpas.items { await plan(hpa) } }
+                return Self.versionInterval
+            }
+        }
         await withTaskCancellationOrGracefulShutdownHandler {
             await consumer.value
         } onCancelOrGracefulShutdown: {
             consumer.cancel()
             watcher.cancel()
+            releases.cancel()
         }
         watcher.cancel()
+        releases.cancel()
         informer?.cancel()
         await scheduler.stop()
     }
@@ -159,8 +173,24 @@ public final class Collector: Service, Sendable {
         await events.record(kind, reason: reason, message: message, on: reference)
     }
 
+    /// Reads the configured servers' releases; whether what is known changed. A server that does
+    /// not answer keeps the release last read.
+    private func readVersions() async -> Bool {
+        let servers = ([configuration.servers.defaultServer].compactMap { $0 } + configuration.servers.aliases.values)
+        var read: [String: PrometheusVersion] = [:]
+        for server in servers where read[server.url] == nil {
+            if let version = try? await PrometheusClient(server: server).version() { read[server.url] = version }
+        }
+        return versions.withLock { known in
+            let updated = known.merging(read) { $1 }
+            defer { known = updated }
+            return updated != known
+        }
+    }
+
     private func plan(_ hpa: HorizontalPodAutoscaler) async {
-        let plan = MetricPlanner.plan(hpa, servers: configuration.servers, settings: configuration.settings, alertSource: alerts != nil)
+        let plan = MetricPlanner.plan(hpa, servers: configuration.servers, settings: configuration.settings, alertSource: alerts != nil,
+                                      versions: versions.withLock { $0 })
         alerts?.subscribe(Self.key(hpa), plan.alerts, now: now())
         let conflicts = await scheduler.apply(Self.key(hpa), plan.metrics)
         serveUnsupported(plan.unsupported, of: Self.key(hpa))

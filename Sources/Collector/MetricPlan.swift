@@ -92,6 +92,8 @@ public struct PlanProblem: Hashable, Sendable, CustomStringConvertible {
         case noAlertSource
         case perReplicaOnPods
         case claimedByAnother(hpa: String, metric: String)
+        /// The query uses what the server's release does not have.
+        case needsNewerPrometheus([QueryRequirement], server: String, version: PrometheusVersion)
         /// A warning: `per-replica` with a value that is not true divides all the same.
         case perReplicaByPresence(String)
         /// A warning: the metric's config is for a kube-metrics-adapter collector we do not run.
@@ -137,6 +139,8 @@ public struct PlanProblem: Hashable, Sendable, CustomStringConvertible {
                 return "HPA \(hpa) already fills the metric \(metric) with another query, so this one is not collected (\(hpa) keeps its value): give the metric another name, or the same query"
             case .perReplicaOnPods:
                 return "per-replica does not apply to pods metrics (each pod already has its own value)"
+            case .needsNewerPrometheus(let requirements, let server, let version):
+                return requirements.map(\.description).joined(separator: "; ") + ": \(server) is Prometheus \(version), so the query would fail at every collection"
             case .perReplicaByPresence(let text):
                 return "'\(ExternalText.sanitized(text, limit: 40))' divides by the scale target's replicas all the same: kube-metrics-adapter reads the key's presence, not its value, and so does hpa-operator; remove the key to serve the total"
             case .unsupportedCollector(let collector, let metric):
@@ -173,7 +177,10 @@ public struct MetricPlan: Hashable, Sendable {
 /// Reads an HPA's `metric-config.*` annotations against its `spec.metrics` (SPEC §3). Pure.
 public enum MetricPlanner {
     /// - Parameter alertSource: whether alertmanager metrics can be served (the operator reads Alertmanager).
-    public static func plan(_ hpa: HorizontalPodAutoscaler, servers: PrometheusServers, settings: CollectionSettings, alertSource: Bool = false) -> MetricPlan {
+    /// - Parameter versions: the releases of the servers, by URL, where known: a query using what
+    ///   its server does not have is a problem now rather than an error at every collection.
+    public static func plan(_ hpa: HorizontalPodAutoscaler, servers: PrometheusServers, settings: CollectionSettings, alertSource: Bool = false,
+                            versions: [String: PrometheusVersion] = [:]) -> MetricPlan {
         let namespace = hpa.metadata.namespace ?? "default"
         var configs: [ConfigName: [String: String]] = [:]
         var alertConfigs: [String: [String: String]] = [:]
@@ -247,11 +254,12 @@ public enum MetricPlanner {
             }
             let before = problems.filter { !$0.reason.isWarning }.count
             var sent = query
+            var requirements: [QueryRequirement] = []
             if query.allSatisfy(\.isWhitespace) {
                 problems.append(PlanProblem(annotation: annotationKey(source.queryKey), reason: .emptyQuery))
             } else {
-                switch checked(query, namespace: namespace, enforcement: settings.enforcement) {
-                case .success(let text): sent = text
+                switch read(query, namespace: namespace, enforcement: settings.enforcement) {
+                case .success(let read): (sent, requirements) = read
                 case .failure(let reason): problems.append(PlanProblem(annotation: annotationKey(source.queryKey), reason: reason))
                 }
             }
@@ -274,6 +282,9 @@ public enum MetricPlanner {
             case .success(let resolved): server = resolved.forNamespace(namespace)
             case .failure(let reason): problems.append(PlanProblem(annotation: annotationKey(serverKey), reason: reason))
             }
+            if let server, let version = versions[server.url], case let unmet = requirements.filter({ version < $0.since }), !unmet.isEmpty {
+                problems.append(PlanProblem(annotation: annotationKey(source.queryKey), reason: .needsNewerPrometheus(unmet, server: server.url, version: version)))
+            }
             guard problems.filter({ !$0.reason.isWarning }).count == before, let server else { continue }
             let name = source.queryKey == MetricConfigKey.query ? source.config.metric : source.queryKey
             let rule = fallback.flatMap { settings in
@@ -293,11 +304,18 @@ public enum MetricPlanner {
 
     /// The query as it is sent: as written, or rewritten to stay in its namespace; or why it cannot run.
     public static func checked(_ query: String, namespace: String, enforcement: NamespaceEnforcement?) -> Result<String, PlanProblem.Reason> {
+        read(query, namespace: namespace, enforcement: enforcement).map(\.sent)
+    }
+
+    /// The same, with what the query needs of its Prometheus's release.
+    static func read(_ query: String, namespace: String, enforcement: NamespaceEnforcement?) -> Result<(sent: String, requirements: [QueryRequirement]), PlanProblem.Reason> {
         let expression: Expr
         do { expression = try PromQL.parseMetricQuery(query) } catch { return .failure(.invalidQuery(error.description)) }
         // Exempt namespaces send the text as written, not our printing of it.
-        guard let enforcement, enforcement.covers(namespace) else { return .success(query) }
-        do { return .success(try enforcement.enforce(expression, namespace: namespace).description) } catch { return .failure(.refusedQuery(error.description)) }
+        guard let enforcement, enforcement.covers(namespace) else { return .success((query, expression.requirements)) }
+        do { return .success((try enforcement.enforce(expression, namespace: namespace).description, expression.requirements)) } catch {
+            return .failure(.refusedQuery(error.description))
+        }
     }
 
     /// Which alerts an alertmanager metric config names, or its problems.

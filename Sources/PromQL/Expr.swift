@@ -121,9 +121,17 @@ public struct Aggregation: Hashable, Sendable {
         case sum, avg, count, min, max, group, stddev, stdvar, topk, bottomk
         case countValues = "count_values"
         case quantile
-        /// Prometheus 2.53+, experimental.
+        /// Prometheus 2.54+, experimental.
         case limitk
         case limitRatio = "limit_ratio"
+
+        /// What Prometheus release it needs, past 2.42.
+        public var requirement: QueryRequirement? {
+            switch self {
+            case .limitk, .limitRatio: QueryRequirement(feature: rawValue, since: PrometheusVersion(2, 54), experimental: true)
+            default: nil
+            }
+        }
 
         /// `topk(5, x)`, `quantile(0.9, x)`, `count_values("label", x)`, `limitk(2, x)`.
         public var takesParameter: Bool { parameterType != nil }

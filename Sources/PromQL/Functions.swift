@@ -11,6 +11,19 @@ public struct PromQLFunction: Sendable {
 
     public static func named(_ name: String) -> PromQLFunction? { table[name] }
 
+    /// The Prometheus release that added it, past 2.42 (Prometheus's CHANGELOG), and whether it is
+    /// still behind the experimental functions flag; nil for what 2.42 has.
+    public var requirement: QueryRequirement? {
+        Self.added[name].map { QueryRequirement(feature: name + "()", since: $0.since, experimental: $0.experimental) }
+    }
+
+    static let added: [String: (since: PrometheusVersion, experimental: Bool)] = [
+        "histogram_stddev": (PrometheusVersion(2, 47), false), "histogram_stdvar": (PrometheusVersion(2, 47), false),
+        "mad_over_time": (PrometheusVersion(2, 49), true), "sort_by_label": (PrometheusVersion(2, 49), true), "sort_by_label_desc": (PrometheusVersion(2, 49), true),
+        "histogram_avg": (PrometheusVersion(2, 51), false),
+        "info": (PrometheusVersion(3, 0), true),
+    ]
+
     static let table: [String: PromQLFunction] = {
         let v = ValueType.instantVector, m = ValueType.rangeVector, s = ValueType.scalar, t = ValueType.string
         var table: [String: PromQLFunction] = [:]

@@ -103,6 +103,24 @@ import TestSupport
         await harness.stop()
     }
 
+    /// A query using a function Debian's Prometheus 2.42 does not have is refused when planned,
+    /// naming the release it needs and the server's, instead of failing at every collection.
+    @Test func aQueryNeedingANewerPrometheusIsSaidWhenPlanned() async throws {
+        let harness = try await Harness()
+        let (collector, running) = harness.startCollector()
+        try await harness.createHPA("avg", ["metric-config.object.lat.prometheus/query": "sum(histogram_avg(rate(latency[5m])))"], metrics: [Self.objectMetric("lat", on: "avg")])
+        try await harness.eventually("the requirement said") {
+            try await harness.client.list(Event.self, namespace: "shop").items.contains {
+                $0.involvedObject.name == "avg" && $0.reason == Collector.invalidConfigReason
+                    && $0.message == "metric-config.object.lat.prometheus/query: histogram_avg() needs Prometheus 2.51.0 or later: \(harness.prometheus.url) is Prometheus 2.42.0, so the query would fail at every collection"
+            }
+        }
+        #expect(collector.store.reading(Self.objectKey("lat", on: "avg"), now: Date()) == nil)
+        running.cancel()
+        _ = try? await running.value
+        await harness.stop()
+    }
+
     /// A metric asked of another kube-metrics-adapter collector is answered with that reason (not
     /// "no HPA's metric-config annotations name it"), until the HPA gives it a query, and dropped
     /// with the HPA.

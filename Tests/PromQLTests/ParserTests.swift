@@ -136,4 +136,22 @@ extension ParserTests {
         #expect(throws: PromQLError.self) { try PromQL.parse(#"limitk("a", x)"#) }
         #expect(throws: PromQLError.self) { try PromQL.parse("info(x, y, z)") }
     }
+
+    /// What a query needs of its Prometheus: each function or aggregation past 2.42 once, with
+    /// the release that added it (Prometheus's CHANGELOG) and whether it is experimental there.
+    @Test func requirementsNameTheReleaseAndTheFlag() throws {
+        #expect(try PromQL.parse("sum(rate(x[5m])) / on (a) group_left histogram_quantile(0.9, y)").requirements.isEmpty)
+        let needs = try PromQL.parse(#"sum(histogram_avg(x)) + limitk(2, y) + histogram_avg(z) + sort_by_label(info(up), "a")"#).requirements
+        #expect(needs.map(\.description) == [
+            "histogram_avg() needs Prometheus 2.51.0 or later",
+            "limitk needs Prometheus 2.54.0 or later, started with --enable-feature=promql-experimental-functions",
+            "sort_by_label() needs Prometheus 2.49.0 or later, started with --enable-feature=promql-experimental-functions",
+            "info() needs Prometheus 3.0.0 or later, started with --enable-feature=promql-experimental-functions",
+        ])
+        #expect(PrometheusVersion("2.42.0+ds") == PrometheusVersion(2, 42))
+        #expect(PrometheusVersion("v3.1.2") == PrometheusVersion(3, 1, 2))
+        #expect(PrometheusVersion("2.42") == PrometheusVersion(2, 42, 0))
+        #expect(PrometheusVersion("unknown") == nil)
+        #expect(PrometheusVersion(2, 42) < PrometheusVersion(2, 51) && PrometheusVersion(2, 99) < PrometheusVersion(3, 0))
+    }
 }

@@ -2,6 +2,7 @@ import DecodingErrorText
 import Foundation
 import HTTPTransport
 import KubeModel
+import PromQL
 import Synchronization
 
 /// Instant and range queries against one Prometheus server (`/api/v1/query`, `/api/v1/query_range`).
@@ -39,6 +40,20 @@ public final class PrometheusClient: Sendable {
         let form = [("query", query), ("start", String(format: "%.3f", start.timeIntervalSince1970)), ("end", String(format: "%.3f", end.timeIntervalSince1970)),
                     ("step", Self.goDuration(step)), ("timeout", Self.goDuration(timeout))]
         return try await call("api/v1/query_range", form, timeout: timeout)
+    }
+
+    /// The server's release from `/api/v1/status/buildinfo`; nil when it does not say (some
+    /// Prometheus-compatible backends have no such endpoint).
+    public func version(timeout: Duration = .seconds(10)) async throws(PrometheusError) -> PrometheusVersion? {
+        struct BuildInfo: Decodable {
+            struct Data: Decodable { var version: String? }
+            var data: Data?
+        }
+        let endpoint = server.url.hasSuffix("/") ? server.url + "api/v1/status/buildinfo" : server.url + "/api/v1/status/buildinfo"
+        let response = try await send(HTTPRequest(url: endpoint, headers: [("Accept", "application/json")] + server.headers.map { ($0.name, $0.value) }, timeout: timeout),
+                                      timeout: timeout)
+        guard response.status == 200 else { return nil }
+        return (try? JSONDecoder().decode(BuildInfo.self, from: response.body))?.data?.version.flatMap(PrometheusVersion.init)
     }
 
     private func call(_ path: String, _ form: [(String, String)], timeout: Duration) async throws(PrometheusError) -> QueryResponse {
