@@ -58,4 +58,32 @@ import Testing
             #expect(said == outcome, "\(pattern.prefix(100))")
         }
     }
+
+    /// Random patterns from regular expression pieces (groups, classes, counts, escapes, flags,
+    /// anchors, Unicode names): Debian's Prometheus and our reader accept, refuse and find the
+    /// empty text alike, and where both refuse, say the same words.
+    @Test func randomPatternsAreReadAsPrometheusReadsThem() async throws {
+        let prometheus = try await PrometheusFixture.start(openMetrics: "")
+        defer { prometheus.stop() }
+        let client = HTTPClient()
+        let pieces = ["a", "b", "é", ".", "|", "(", ")", "(?:", "(?i)", "(?P<n>", "(?=", "[", "]", "[^", "-", "^", "$", "*", "+", "?", "*?", "{2}", "{1,3}",
+                      "{0}", "{,2}", "{1000}", "{3,1}", "\\", "\\d", "\\b", "\\B", "\\pL", "\\p{Greek}", "\\p{Foo}", "\\Q", "\\E", "\\x41", "\\1",
+                      "\\.", "[:alpha:]", "\\z", "\\A", "\\C", ")*"]
+        var fuzzer = Fuzzer(seed: Fuzzer.seed)
+        var disagreements: [String] = []
+        for _ in 0..<max(Fuzzer.iterations, 400) {
+            let pattern = (0..<(1 + fuzzer.int(6))).map { _ in fuzzer.pick(pieces) }.joined()
+            let answer = try await Self.format(RegexTests.selector(pattern), at: prometheus, client: client)
+            let theirs = answer.ok ? "non-empty" : answer.text.hasSuffix("vector selector must contain at least one non-empty matcher") ? "empty"
+                : answer.text.components(separatedBy: "parse error: ").dropFirst().joined(separator: "parse error: ")
+            let ours: String
+            do {
+                ours = try PrometheusRegex(pattern).matchesEmpty ? "empty" : "non-empty"
+            } catch {
+                ours = "error parsing regexp: \(error.code.rawValue): `\(error.expression)`"
+            }
+            if ours != theirs { disagreements.append("\(pattern): Prometheus \(theirs), ours \(ours)") }
+        }
+        #expect(disagreements.isEmpty, "\(disagreements.prefix(20).joined(separator: "\n"))")
+    }
 }
