@@ -27,11 +27,7 @@ let echoHandler: TestHTTPServer.Handler = { request, context in
             return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(repeating: UInt8(ascii: "x"), count: count)))
         }
         return Response(status: .ok, body: ResponseBody { writer in
-            var left = count
-            while left > 0 {
-                try await writer.write(ByteBuffer(repeating: UInt8(ascii: "x"), count: min(left, 65_536)))
-                left -= 65_536
-            }
+            try await writeExes(count, to: &writer)
             try await writer.finish(nil)
         })
     case "/lines":
@@ -39,11 +35,7 @@ let echoHandler: TestHTTPServer.Handler = { request, context in
         let count = Int(request.uri.queryParameters["bytes"].map(String.init) ?? "") ?? 0
         return Response(status: .ok, body: ResponseBody { writer in
             for _ in 0..<3 { try await writer.write(ByteBuffer(string: "{\"short\":1}\n")) }
-            var left = count
-            while left > 0 {
-                try await writer.write(ByteBuffer(repeating: UInt8(ascii: "x"), count: min(left, 65_536)))
-                left -= 65_536
-            }
+            try await writeExes(count, to: &writer)
             try await writer.finish(nil)
         })
     case "/stream":
@@ -68,3 +60,11 @@ let echoHandler: TestHTTPServer.Handler = { request, context in
     }
 }
 
+/// `count` bytes of x, in 64 KiB parts.
+func writeExes(_ count: Int, to writer: inout any ResponseBodyWriter) async throws {
+    var left = count
+    while left > 0 {
+        try await writer.write(ByteBuffer(repeating: UInt8(ascii: "x"), count: min(left, 65_536)))
+        left -= 65_536
+    }
+}
