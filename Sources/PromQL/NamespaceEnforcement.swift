@@ -51,9 +51,11 @@ public struct NamespaceEnforcement: Hashable, Sendable {
 
     /// `label="ns"`, or a regular expression that is `ns` spelled literally (`team-a`, `team\.a`).
     static func selectsOnly(_ namespace: String, _ matcher: LabelMatcher) -> Bool {
+        // Compared byte for byte, as Prometheus compares: Swift's == takes canonically
+        // equivalent text as equal (the Kelvin sign is "K" to it).
         switch matcher.op {
-        case .equal: return matcher.value == namespace
-        case .regexMatch: return (try? PrometheusRegex(matcher.value))?.literal == namespace
+        case .equal: return matcher.value.utf8.elementsEqual(namespace.utf8)
+        case .regexMatch: return (try? PrometheusRegex(matcher.value))?.literal.map { $0.utf8.elementsEqual(namespace.utf8) } ?? false
         case .notEqual, .regexNoMatch: return false
         }
     }

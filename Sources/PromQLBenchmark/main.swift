@@ -53,6 +53,10 @@ let names = (0..<2_000).map { "web-7d4b9c8f6-\(String($0, radix: 36))" }.joined(
 let longest = #"sum(rate(http_requests_total{pod=~""# + String(names.prefix(PrometheusRegex.maxLength)).split(separator: "|").dropLast().joined(separator: "|") + #""}[2m]))"#
 let longestTime = try microsecondsPerItem(100) { for _ in 0..<100 { sink &+= try PromQL.parse(longest).hashValue & 1 } }
 print(String(format: "  a %d-byte alternation of pod names:       %8.2f µs/query", longest.utf8.count, longestTime))
+// A class of 16,382 "[:" without a closing ":]" (each once searched the rest of the pattern).
+let colons = #"{pod=~"["# + String(repeating: "[:", count: 16_382) + #"a]"}"#
+let colonsTime = try microsecondsPerItem(20) { for _ in 0..<20 { sink &+= try PromQL.parse(colons).hashValue & 1 } }
+print(String(format: "  a %d-byte class of \"[:\" openings:         %8.2f µs/query", colons.utf8.count, colonsTime))
 print("")
 let parse = try microsecondsPerItem(queries.count * rounds) {
     for _ in 0..<rounds { for query in queries { sink &+= try PromQL.parse(query).hashValue & 1 } }

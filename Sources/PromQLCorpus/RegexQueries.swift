@@ -170,6 +170,14 @@ extension PromQLCorpus {
         (String(repeating: "(", count: 998) + "a" + String(repeating: ")", count: 998), .nonEmpty),
         // Groups that capture nothing leave no node.
         (String(repeating: "(?:", count: 5_000) + "a" + String(repeating: ")", count: 5_000), .nonEmpty),
+        // Go counts the characters of every node it pushes (about 33.5 million at most), and a
+        // group's lone literal is pushed three more times per level.
+        (String(repeating: "(?:", count: 1_117) + String(repeating: "a", count: 10_000) + String(repeating: ")", count: 1_117), .nonEmpty),
+        (String(repeating: "(?:", count: 1_118) + String(repeating: "a", count: 10_000) + String(repeating: ")", count: 1_118),
+         .refused("error parsing regexp: regexp/syntax: internal error: `^(?:" + String(repeating: "(?:", count: 1_118) + String(repeating: "a", count: 10_000)
+                  + String(repeating: ")", count: 1_118) + ")$`")),
+        // Many POSIX class openings without a closing ":]": read in linear time.
+        ("[" + String(repeating: "[:", count: 16_382) + "a]", .nonEmpty),
     ]
 
     /// The two patterns that took the metrics API down (the first 354 MB in one second, the

@@ -26,6 +26,14 @@ import Testing
 
     /// `info(v)` joins `target_info` series the query does not name, of every namespace: refused
     /// where enforcement applies; with its selector argument, that selector stays in the namespace.
+    /// Namespaces are compared byte for byte, as Prometheus compares: the Kelvin sign is not "K",
+    /// though Swift's == takes the two as equal.
+    @Test func namespacesAreComparedByteForByte() throws {
+        #expect(throws: NamespaceEnforcement.Refusal.self) { try rewrite(#"up{namespace=~"\\x{212A}"}"#, "K") }
+        #expect(throws: NamespaceEnforcement.Refusal.self) { try rewrite("up{namespace=\"\u{212A}\"}", "K") }
+        #expect(try rewrite(#"up{namespace=~"K"}"#, "K") == #"up{namespace=~"K"}"#)
+    }
+
     @Test func infoWithoutItsSelectorIsRefused() throws {
         for query in ["info(up)", "sum(info(rate(x[5m])))", "up / on (instance) info(up)"] {
             do {

@@ -5,9 +5,12 @@
 /// The shape follows the tree Go's parser builds: adjacent literals merge, a group without a
 /// capture leaves no node, a concatenation or alternation inside another of its kind is
 /// hoisted into it, and adjacent single-character branches merge into one class. Go also
-/// factors common prefixes out of alternations (`abc|abd` → `ab[cd]`); that is not followed, so
-/// `size` is an upper bound of Go's estimate (we can refuse a pattern within a small factor of
-/// Go's 3.3-million-instruction limit that Go would accept, never the reverse).
+/// factors common prefixes out of alternations (`abc|abd` → `ab[cd]`, `.x|.y` → `.(?:x|y)`);
+/// that is not followed. So at Go's limits, and only there, the two can differ: an alternation
+/// of many branches with a common prefix under a large count (`(?:ab|ab|…){1000}`) is larger
+/// here than in Go, and factoring can make Go's tree deeper (a thousand shared leading `.`) or
+/// shallower than ours. Every such pattern found takes thousands of bytes written for the purpose;
+/// the agreement tests hold the cases that matter.
 struct RegexFragment {
     enum Shape: Equatable {
         case literal(foldCase: Bool)
@@ -36,11 +39,18 @@ struct RegexFragment {
     /// literals read for it, in order, and nothing else).
     var isText = false
 
+    /// The characters Go's node for it holds (`len(re.Rune)`): a literal's runes; a class's range
+    /// ends, counted as one range (the classes are not built: `\pL` holds 1,292, so a pattern
+    /// nesting many classes deep can pass Go's bound unseen here); none for `.` and other nodes.
+    var runes = 0
+
     static func literal(foldCase: Bool) -> RegexFragment {
-        RegexFragment(shape: .literal(foldCase: foldCase), matchesEmpty: false, size: 1, height: 1, isText: !foldCase)
+        RegexFragment(shape: .literal(foldCase: foldCase), matchesEmpty: false, size: 1, height: 1, isText: !foldCase, runes: 1)
     }
 
-    static let characterClass = RegexFragment(shape: .characterClass, matchesEmpty: false, size: 1, height: 1)
+    static let characterClass = RegexFragment(shape: .characterClass, matchesEmpty: false, size: 1, height: 1, runes: 2)
+    /// `.`: a class to Go's alternation rules, with no characters of its own.
+    static let anyCharacter = RegexFragment(shape: .characterClass, matchesEmpty: false, size: 1, height: 1)
     static let emptyMatch = RegexFragment(shape: .emptyMatch, matchesEmpty: true, size: 1, height: 1, isText: true)
 
     /// `^`, `$`, `\A`, `\z`, `\b`, `\B`: whether it holds in the empty text.
@@ -109,6 +119,7 @@ struct RegexConcatenation {
         case .literal(let foldCase) where lastLiteralFoldsCase == foldCase:
             if nodes == 1, var merged = only {
                 merged.count += piece.count
+                merged.runes += piece.runes
                 merged.size += piece.size
                 merged.isText = merged.isText && piece.isText
                 only = merged

@@ -31,7 +31,7 @@ extension RegexParser {
         }
         let value = try escapedCharacter()
         // A surrogate (`\x{D800}`) is a character Go accepts and no text holds.
-        try push(Unicode.Scalar(value).map { literal($0) } ?? RegexFragment(shape: .literal(foldCase: true), matchesEmpty: false, size: 1, height: 1))
+        try push(Unicode.Scalar(value).map { literal($0) } ?? RegexFragment(shape: .literal(foldCase: true), matchesEmpty: false, size: 1, height: 1, runes: 1))
     }
 
     /// One escaped character at `position` (a `\`): octal, hexadecimal, a C escape or escaped
@@ -154,14 +154,23 @@ extension RegexParser {
         try push(.characterClass)
     }
 
-    /// Where `[:name:]` at `position` ends (after `:]`), or nil when no `:]` follows.
-    private func posixClassEnd() -> Int? {
-        var index = position + 2
+    /// Where `[:name:]` at `position` ends (after `:]`), or nil when no `:]` follows. Searches
+    /// only move forward, so the last search is remembered: a class of many `[:` without a `:]`
+    /// is read in linear time, not quadratic.
+    private mutating func posixClassEnd() -> Int? {
+        let from = position + 2
+        if let last = lastColonBracket, last.from <= from, last.at.map({ $0 >= from }) ?? true { return last.at.map { $0 + 2 } }
+        var index = from
+        var found: Int?
         while index + 1 < scalars.count {
-            if scalars[index] == ":", scalars[index + 1] == "]" { return index + 2 }
+            if scalars[index] == ":", scalars[index + 1] == "]" {
+                found = index
+                break
+            }
             index += 1
         }
-        return nil
+        lastColonBracket = (from, found)
+        return found.map { $0 + 2 }
     }
 
     /// One character of a class, escaped or not.

@@ -7,6 +7,8 @@ struct RegexParser {
     static let maxHeight = 1000
     /// Go's `maxSize`: 128 MB of 40-byte instructions.
     static let maxSize = (128 << 20) / 40
+    /// Go's `maxRunes`: 128 MB of 4-byte characters.
+    static let maxRunes = (128 << 20) / 4
 
     struct Flags: OptionSet {
         let rawValue: UInt8
@@ -35,6 +37,11 @@ struct RegexParser {
     var lastRepetition: Int?
     /// Every literal character read, in order: the text of a pattern that is only text.
     var literals = String.UnicodeScalarView()
+    /// The last search for a POSIX class's `:]`: where it started and where it found one.
+    var lastColonBracket: (from: Int, at: Int?)?
+    /// Go's count of the characters of every literal and class node pushed (a node pushed again,
+    /// as a group's content is at its `)`, counts again), bounded by `maxRunes`.
+    var runes = 0
 
     /// The pattern's fragment, and its text when it is nothing but text.
     static func parse(_ pattern: String) throws(RegexError) -> (fragment: RegexFragment, text: String?) {
@@ -82,7 +89,7 @@ struct RegexParser {
                 try push(.assertion(holdsInEmptyText: true))
                 position += 1
             case ".":
-                try push(.characterClass)
+                try push(.anyCharacter)
                 position += 1
             case "[":
                 try parseClass()
@@ -123,8 +130,16 @@ struct RegexParser {
         if fragment.height > Self.maxHeight { throw RegexError(.nestingDepth, whole) }
     }
 
-    mutating func push(_ fragment: RegexFragment) throws(RegexError) {
+    /// A node Go pushes on its stack (a piece, a branch, a group's alternation, a group): its
+    /// characters count toward `maxRunes`, then its size and height are checked.
+    mutating func pushed(_ fragment: RegexFragment) throws(RegexError) {
+        runes += fragment.runes
+        if runes > Self.maxRunes { throw RegexError(.tooLarge, whole) }
         try check(fragment)
+    }
+
+    mutating func push(_ fragment: RegexFragment) throws(RegexError) {
+        try pushed(fragment)
         if let last = groups[groups.count - 1].last { groups[groups.count - 1].pieces.append(last) }
         groups[groups.count - 1].last = fragment
     }
@@ -138,7 +153,7 @@ struct RegexParser {
         var group = groups[groups.count - 1]
         if let last = group.last { group.pieces.append(last) }
         let branch = group.pieces.fragment
-        try check(branch)
+        try pushed(branch)
         group.branches.append(branch)
         group.pieces = RegexConcatenation()
         group.last = nil
@@ -148,7 +163,7 @@ struct RegexParser {
     /// The innermost group's last branch and its alternation, as at `)` or the end.
     private mutating func endGroup() throws(RegexError) {
         try endBranch()
-        try check(groups[groups.count - 1].branches.fragment)
+        try pushed(groups[groups.count - 1].branches.fragment)
     }
 
     private mutating func close() throws(RegexError) {
