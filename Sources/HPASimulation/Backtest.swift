@@ -115,9 +115,8 @@ public enum Backtest {
             }
             var next = current
             if current > 0 {
-                let desired = ReplicaCalculator.desiredReplicas(readings, current: current, min: floor, max: workload.maxReplicas)
-                next = ScalingBehavior.normalize(desired: desired, current: current, min: floor, max: workload.maxReplicas,
-                                                 behavior: workload.behavior, now: time, history: &history)
+                next = ScalingBehavior.sync(readings, current: current, min: floor, max: workload.maxReplicas,
+                                            behavior: workload.behavior, now: time, history: &history)
             }
             if let zero = workload.scaleToZero {
                 let observations = workload.metrics.compactMap { metric -> Activation.Observation? in

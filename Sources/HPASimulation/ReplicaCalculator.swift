@@ -30,7 +30,7 @@ public enum ReplicaCalculator {
         case .averageValue(let total, let target):
             // Compared per replica, but the proposal is the total over the per-pod target.
             let ratio = Double(total) / (Double(target) * Double(current))
-            if current > 0, abs(1.0 - ratio) <= tolerance { return current }
+            if current > 0, isWithinTolerance(ratio) { return current }
             return clampToInt32((Double(total) / Double(target)).rounded(.up))
         case .podAverage(let milli, let target):
             return usageRatioReplicas(ratio: Double(milli) / Double(target), current: current)
@@ -43,9 +43,13 @@ public enum ReplicaCalculator {
     /// controller computes it before its rate limits (`behavior`) apply.
     ///
     /// - A target at 0 replicas with min > 0 is not scaled (the controller's "scaling is disabled").
+    /// - Replicas outside [min, max] go straight to the bound, whatever the metrics read (readable
+    ///   or not): the controller does not look at them then (`isOutOfBounds`).
     /// - With no readable metric the replicas stay; with some unreadable ones they never go down.
     public static func desiredReplicas(_ readings: [Reading], current: Int32, min: Int32, max: Int32) -> Int32 {
         if current == 0 && min > 0 { return 0 }
+        if current > max { return max }
+        if current < min { return min }
         let proposals = readings.compactMap { proposal($0, current: current) }
         guard var desired = proposals.max() else { return current }
         if proposals.count < readings.count && desired < current { desired = current }
@@ -60,10 +64,23 @@ public enum ReplicaCalculator {
         return remainder > 0 ? quotient + 1 : quotient
     }
 
+    /// Whether the controller scales at all from current to desired: outside [min, max] it sets
+    /// the bound at once, without `behavior`'s stabilization and rate limits.
+    public static func isOutOfBounds(current: Int32, min: Int32, max: Int32) -> Bool {
+        current > max || (current < min && current > 0)
+    }
+
+    /// The controller's tolerance test as Kubernetes 1.33 writes it: `1 − t ≤ ratio ≤ 1 + t` in
+    /// floating point (so a ratio of exactly 1.1 is within; 1.26 compared |1 − ratio| with t,
+    /// which put it outside).
+    static func isWithinTolerance(_ ratio: Double) -> Bool {
+        1.0 - tolerance <= ratio && ratio <= 1.0 + tolerance
+    }
+
     /// `getUsageRatioReplicaCount`: within tolerance nothing changes; else ratio × current, up.
     private static func usageRatioReplicas(ratio: Double, current: Int32) -> Int32 {
         if current == 0 { return clampToInt32(ratio.rounded(.up)) }
-        if abs(1.0 - ratio) <= tolerance { return current }
+        if isWithinTolerance(ratio) { return current }
         return clampToInt32((ratio * Double(current)).rounded(.up))
     }
 

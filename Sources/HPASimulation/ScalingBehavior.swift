@@ -19,6 +19,21 @@ public enum ScalingBehavior {
     static let scaleUpLimitFactor: Int32 = 2
     static let scaleUpLimitMinimum: Int32 = 4
 
+    /// One sync of the controller: the metrics' desired count (`ReplicaCalculator`), then
+    /// stabilization and rate limits; replicas outside the bounds go straight to the bound. The
+    /// first sync records the current count as a recommendation, as the controller does when it
+    /// first sees an HPA, so a scale-down waits for its window from then.
+    public static func sync(_ readings: [ReplicaCalculator.Reading], current: Int32, min minReplicas: Int32, max maxReplicas: Int32,
+                            behavior: HorizontalPodAutoscalerBehavior?, now: Double, history: inout ScalingHistory) -> Int32 {
+        if history.isEmpty { history.recommend(current, at: now, keepingAfter: now) }
+        let desired = ReplicaCalculator.desiredReplicas(readings, current: current, min: minReplicas, max: maxReplicas)
+        if ReplicaCalculator.isOutOfBounds(current: current, min: minReplicas, max: maxReplicas) {
+            if behavior != nil, desired != current { history.record(from: current, to: desired, at: now) }
+            return desired
+        }
+        return normalize(desired: desired, current: current, min: minReplicas, max: maxReplicas, behavior: behavior, now: now, history: &history)
+    }
+
     /// The next replica count, and the history updated with this sync's recommendation and, when
     /// it changes the count, its scale event. `desired` is the metrics' count within the bounds
     /// (ReplicaCalculator.desiredReplicas); `now` in seconds.
@@ -105,6 +120,9 @@ public struct ScalingHistory: Hashable, Sendable {
     }
 
     public private(set) var recommendations: [Recommendation] = []
+
+    /// Whether nothing is remembered yet (the controller has not seen the HPA).
+    var isEmpty: Bool { recommendations.isEmpty && events.isEmpty }
     public private(set) var events: [Event] = []
 
     public init() {}

@@ -5,8 +5,10 @@ extension HorizontalPodAutoscalerSpec {
     public static let defaultScaleUp = HPAScalingRules(
         stabilizationWindowSeconds: 0, selectPolicy: "Max",
         policies: [HPAScalingPolicy(type: "Pods", value: 4, periodSeconds: 15), HPAScalingPolicy(type: "Percent", value: 100, periodSeconds: 15)])
+    /// Without a window: the apiserver leaves it out, and the controller uses its
+    /// `--horizontal-pod-autoscaler-downscale-stabilization` (300 s by default).
     public static let defaultScaleDown = HPAScalingRules(
-        stabilizationWindowSeconds: 300, selectPolicy: "Max",
+        stabilizationWindowSeconds: nil, selectPolicy: "Max",
         policies: [HPAScalingPolicy(type: "Percent", value: 100, periodSeconds: 15)])
 
     /// This spec as the apiserver would store it.

@@ -11,7 +11,8 @@ import Testing
         (.value(milli: 250_000, targetMilli: 100_000), 2, 5),
         (.value(milli: 105_000, targetMilli: 100_000), 4, 4),         // within tolerance
         (.value(milli: 90_000, targetMilli: 100_000), 4, 4),          // 1 − 0.9 is 0.0999…98 in floating point: within
-        (.value(milli: 110_000, targetMilli: 100_000), 4, 5),         // 1 − 1.1 is −0.1000…09: outside, as in the controller
+        (.value(milli: 110_000, targetMilli: 100_000), 4, 4),         // 1.1 ≤ 1 + 0.1 in floating point: within, as Kubernetes 1.33 compares (1.26 scaled to 5)
+        (.value(milli: 110_001, targetMilli: 100_000), 4, 5),
         (.value(milli: 0, targetMilli: 100_000), 3, 0),
         (.value(milli: 250_000, targetMilli: 100_000), 0, 3),         // no replicas: ceil(ratio)
         (.value(milli: Int64.max / 2, targetMilli: 1), 10, Int32.max),

@@ -21,6 +21,36 @@ struct ScalingBehaviorTests {
                                     behavior: HorizontalPodAutoscalerBehavior(scaleUp: up, scaleDown: down)).defaulted.behavior!
     }
 
+    /// Cases of Kubernetes' own controller tests (horizontal_test.go), one sync each through
+    /// `ScalingBehavior.sync`, as the controller runs them.
+    @Test func theControllersOwnCases() {
+        func sync(_ readings: [ReplicaCalculator.Reading], current: Int32, min: Int32, max: Int32, behavior: HorizontalPodAutoscalerBehavior? = nil,
+                  history: inout ScalingHistory, at now: Double = 0) -> Int32 {
+            ScalingBehavior.sync(readings, current: current, min: min, max: max, behavior: behavior, now: now, history: &history)
+        }
+        // TestScaleDownStabilizeInitialSize: 5 replicas, CPU at 28 % of 50 %, min 2: the count
+        // seen first is a recommendation, so the scale-down waits for the window.
+        var first = ScalingHistory()
+        #expect(sync([.utilization(percent: 28, targetPercent: 50)], current: 5, min: 2, max: 6, history: &first) == 5)
+        #expect(sync([.utilization(percent: 28, targetPercent: 50)], current: 5, min: 2, max: 6, history: &first, at: 301) == 3)
+        var firstWithBehavior = ScalingHistory()
+        #expect(sync([.utilization(percent: 28, targetPercent: 50)], current: 5, min: 2, max: 6, behavior: Self.behavior(), history: &firstWithBehavior) == 5)
+        // Above max: straight to max, past stabilization and a rate limit of one pod a minute,
+        // readable metrics or not.
+        let slowDown = Self.behavior(down: HPAScalingRules(stabilizationWindowSeconds: 300, policies: [HPAScalingPolicy(type: "Pods", value: 1, periodSeconds: 60)]))
+        for readings: [ReplicaCalculator.Reading] in [[.utilization(percent: 10, targetPercent: 50)], [.unknown]] {
+            var history = ScalingHistory()
+            #expect(sync(readings, current: 10, min: 1, max: 5, behavior: slowDown, history: &history) == 5, "\(readings)")
+            var old = ScalingHistory()
+            #expect(sync(readings, current: 10, min: 1, max: 5, history: &old) == 5, "\(readings)")
+        }
+        // Below min: straight to min.
+        var below = ScalingHistory()
+        #expect(sync([.unknown], current: 1, min: 3, max: 10, behavior: Self.behavior(), history: &below) == 3)
+        // Defaulting leaves a scale-down window out (the controller's flag, 300 s, applies).
+        #expect(Self.behavior(down: HPAScalingRules(selectPolicy: "Max")).scaleDown?.stabilizationWindowSeconds == nil)
+    }
+
     @Test func withoutBehaviorUpIsAtMostDoubleOrFourAndDownWaitsFiveMinutes() {
         // 1 → 4 (max(2×1, 4)) → 8 → 16 → 20.
         #expect(Self.run([20, 20, 20, 20], start: 1, behavior: nil) == [4, 8, 16, 20])
