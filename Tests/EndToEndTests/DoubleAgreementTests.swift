@@ -257,12 +257,16 @@ extension RealCluster {
                     + " annotations \(Self.sorted(metadata["annotations"] ?? [:])) behavior \(Self.sorted(spec["behavior"] ?? [:])) metrics \(Self.sorted(spec["metrics"] ?? []))"]
         }
 
-        /// Our managedFields entries (the HPA controller adds its own for the status).
-        /// The real cluster with `namespace` made, and a fresh double with Kubernetes' admission.
+        /// The real cluster with `namespace` made, and a fresh double with the admission of the
+        /// release the real apiserver reports on `/version`, so each agreement is checked
+        /// against the release it was captured from.
         static func realAndDouble(_ namespace: String) async throws -> (Cluster, FakeAPIServer, KubeClient) {
             let cluster = try Cluster.current
             try await cluster.makeNamespace(namespace)
-            let double = try await FakeAPIServer.start(FakeAPIServer.Options(admit: FakeAPIServer.kubernetesAdmission))
+            let version = try JSONSerialization.jsonObject(with: try await cluster.client.raw("GET", "/version")) as? [String: Any]
+            let gitVersion = try #require(version?["gitVersion"] as? String, "the apiserver's /version names no gitVersion")
+            let release = try #require(FakeAPIServer.Release(gitVersion: gitVersion), "no release of the double for \(gitVersion)")
+            let double = try await FakeAPIServer.start(FakeAPIServer.Options(admit: FakeAPIServer.admission(for: release)))
             return (cluster, double, KubeClient(config: ClientConfig(server: double.url)))
         }
 

@@ -128,4 +128,55 @@ struct FakeAPIServerTests {
         #expect(keys(status["details"]) == keys(captured["details"]))
         #expect(status["message"]?.stringValue?.hasPrefix(#"HorizontalPodAutoscaler.autoscaling "bad" is invalid: [spec.maxReplicas: "#) == true)
     }
+
+    /// An Object AverageValue HPA stored, merge-patched without `spec.metrics` and applied, as the
+    /// captured v1.33.3 apiserver did (Tests/Fixtures/k8s-wire/v1.33), by default; and as v1.26
+    /// did with `Release.v1_26` (the `value: "0"`, the cpu metric moved last, the merge patch refused).
+    @Test func eachReleaseStoresAnHPAAsCaptured() async throws {
+        func managedFields(_ object: JSONValue) -> [JSONValue] {
+            guard case .array(let entries)? = object["metadata"]?["managedFields"] else { return [] }
+            return entries.map { entry in
+                guard case .object(var fields) = entry else { return entry }
+                fields["time"] = nil
+                return .object(fields)
+            }
+        }
+        let body = String(decoding: try WireFixtures.data("v1.33/hpa.json"), as: UTF8.self)
+        let collection = "/apis/autoscaling/v2/namespaces/wire/horizontalpodautoscalers"
+        let mergePatch = #"{"metadata":{"annotations":{"metric-config.object.rps.prometheus/interval":null}},"spec":{"maxReplicas":12}}"#
+
+        let current = try await FakeAPIServer.start(FakeAPIServer.Options(admit: FakeAPIServer.kubernetesAdmission))
+        defer { Task { await current.stop() } }
+        let (created, stored) = try await send(current, "POST", collection + "?fieldManager=hpa-operator", body)
+        let post = try json(WireFixtures.data("v1.33/hpa-v2-object-post-response.json"))
+        #expect(created == 201)
+        #expect(stored["spec"] == post["spec"])
+        #expect(managedFields(stored) == managedFields(post))
+        let (patched, afterPatch) = try await send(current, "PATCH", collection + "/web?fieldManager=hpa-operator", mergePatch, contentType: "application/merge-patch+json")
+        let patchAnswer = try json(WireFixtures.data("v1.33/hpa-v2-object-merge-patch-response.json"))
+        #expect(patched == 200)
+        #expect(afterPatch["spec"] == patchAnswer["spec"] && afterPatch["metadata"]?["annotations"] == patchAnswer["metadata"]?["annotations"])
+        #expect(managedFields(afterPatch) == managedFields(patchAnswer))
+        let applied = body.replacingOccurrences(of: #""name": "web", "namespace""#, with: #""name": "web2", "namespace""#)
+            .replacingOccurrences(of: #""name":"web","namespace""#, with: #""name":"web2","namespace""#)
+        let (appliedCode, afterApply) = try await send(current, "PATCH", collection + "/web2?fieldManager=hpa-operator&force=true", applied, contentType: "application/apply-patch+yaml")
+        let applyAnswer = try json(WireFixtures.data("v1.33/hpa-v2-object-apply-response.json"))
+        #expect(appliedCode == 201 || appliedCode == 200)
+        #expect(afterApply["spec"] == applyAnswer["spec"])
+        #expect(managedFields(afterApply) == managedFields(applyAnswer))
+
+        let old = try await FakeAPIServer.start(FakeAPIServer.Options(admit: FakeAPIServer.admission(for: .v1_26)))
+        defer { Task { await old.stop() } }
+        let (_, oldStored) = try await send(old, "POST", collection + "?fieldManager=hpa-operator", body)
+        guard case .array(let metrics)? = oldStored["spec"]?["metrics"] else { Issue.record("no metrics stored"); return }
+        #expect(metrics.last?["resource"]?["name"] == .string("cpu"))
+        #expect(metrics.first?["object"]?["target"]?["value"] == .string("0"))
+        let (refused, _) = try await send(old, "PATCH", collection + "/web?fieldManager=hpa-operator", mergePatch, contentType: "application/merge-patch+json")
+        #expect(refused == 422)
+
+        #expect(FakeAPIServer.Release(gitVersion: "v1.26.1") == .v1_26)
+        #expect(FakeAPIServer.Release(gitVersion: "v1.33.3") == .v1_33)
+        #expect(FakeAPIServer.Release(gitVersion: "v1.35.0-alpha.1") == .v1_33)
+        #expect(FakeAPIServer.Release(gitVersion: "unknown") == nil)
+    }
 }

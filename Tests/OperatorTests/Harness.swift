@@ -12,8 +12,11 @@ final class Harness: Sendable {
     let server: FakeAPIServer
     let client: KubeClient
 
-    static func start() async throws -> Harness {
-        let server = try await FakeAPIServer.start(FakeAPIServer.Options(bookmarkInterval: .milliseconds(200), admit: FakeAPIServer.kubernetesAdmission))
+    /// The releases whose HPA storage the write paths are proven on.
+    static let releases: [FakeAPIServer.Release] = [.v1_26, .v1_33]
+
+    static func start(release: FakeAPIServer.Release = .v1_33) async throws -> Harness {
+        let server = try await FakeAPIServer.start(FakeAPIServer.Options(bookmarkInterval: .milliseconds(200), admit: FakeAPIServer.admission(for: release)))
         return Harness(server: server, client: KubeClient(config: ClientConfig(server: server.url)))
     }
 

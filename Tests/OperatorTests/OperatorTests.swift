@@ -9,9 +9,9 @@ import TestSupport
 
 @Suite("hpa-operator run against the apiserver double")
 struct OperatorTests {
-    @Test(arguments: MetricStyle.allCases)
-    func annotatedDeploymentGetsExactlyTheSpecifiedHPA(style: MetricStyle) async throws {
-        let harness = try await Harness.start()
+    @Test(arguments: MetricStyle.allCases, Harness.releases)
+    func annotatedDeploymentGetsExactlyTheSpecifiedHPA(style: MetricStyle, release: FakeAPIServer.Release) async throws {
+        let harness = try await Harness.start(release: release)
         let (_, running) = await harness.startOperator(style: style)
         let created = try await harness.client.create(Harness.deployment("web"))
         try await harness.eventually("the HPA") { await harness.hpa("web") != nil }
@@ -23,7 +23,7 @@ struct OperatorTests {
         #expect(live.metadata.labels?["app.kubernetes.io/managed-by"] == "hpa-operator")
         #expect(live.metadata.ownerReferences == [OwnerReference(apiVersion: "apps/v1", kind: "Deployment", name: "web", uid: created.metadata.uid!, controller: true, blockOwnerDeletion: true)])
         #expect(live.metadata.annotations == expected.metadata.annotations)
-        // In any order: the apiserver stores a cpu Utilization metric last.
+        // In any order: the v1.26 apiserver stores a cpu Utilization metric last.
         #expect(live.spec.metrics?.map(\.type.rawValue).sorted() == expected.spec.metrics?.map(\.type.rawValue).sorted())
         let writes = await harness.hpaWrites()
         // Created by POST: one write, which could not have taken over an HPA the cache missed.
@@ -34,8 +34,9 @@ struct OperatorTests {
         await harness.stop()
     }
 
-    @Test func editsUpdateAndRemovalDeletes() async throws {
-        let harness = try await Harness.start()
+    @Test(arguments: Harness.releases)
+    func editsUpdateAndRemovalDeletes(release: FakeAPIServer.Release) async throws {
+        let harness = try await Harness.start(release: release)
         let (_, running) = await harness.startOperator()
         _ = try await harness.client.create(Harness.deployment("web"))
         try await harness.eventually("the HPA") { await harness.hpa("web") != nil }
@@ -58,8 +59,9 @@ struct OperatorTests {
 
     /// What a POST created, a merge patch removes (an apply could not: the POST's Update entry owns
     /// it): an annotation taken away goes from the HPA, in one write.
-    @Test func anAnnotationRemovedAfterCreationGoesFromTheHPA() async throws {
-        let harness = try await Harness.start()
+    @Test(arguments: Harness.releases)
+    func anAnnotationRemovedAfterCreationGoesFromTheHPA(release: FakeAPIServer.Release) async throws {
+        let harness = try await Harness.start(release: release)
         let (_, running) = await harness.startOperator()
         var annotations = Harness.annotations
         annotations["prometheus.rps.hpa.autoscaling.banzaicloud.io/interval"] = "1m"
@@ -180,8 +182,9 @@ struct OperatorTests {
         await harness.stop()
     }
 
-    @Test func manualEditsAreRevertedAndDeletedHPAsRecreated() async throws {
-        let harness = try await Harness.start()
+    @Test(arguments: Harness.releases)
+    func manualEditsAreRevertedAndDeletedHPAsRecreated(release: FakeAPIServer.Release) async throws {
+        let harness = try await Harness.start(release: release)
         let (_, running) = await harness.startOperator()
         _ = try await harness.client.create(Harness.deployment("web"))
         try await harness.eventually("the HPA") { await harness.hpa("web") != nil }

@@ -2,14 +2,36 @@ import Foundation
 import KubeModel
 
 extension FakeAPIServer {
+    /// The Kubernetes release whose HPA storage the double follows. Only these two are captured
+    /// (shared/k8s-wire and shared/k8s-wire/v1.33); a release in between is taken for the newer.
+    public enum Release: Sendable, Hashable {
+        /// Stores an HPA through autoscaling/v1: an Object `AverageValue` target gets a
+        /// `value: "0"` (after which every write that does not replace `spec.metrics` is refused),
+        /// and a cpu Utilization metric moves to the end of `metrics`.
+        case v1_26
+        /// Stores an HPA as it was sent (no `value: "0"`, the metrics in their order).
+        case v1_33
+
+        /// The release a server's `/version` names (`v1.26.1`, `v1.33.3`); nil when unreadable.
+        public init?(gitVersion: String) {
+            let parts = gitVersion.drop { $0 == "v" }.split(separator: ".")
+            guard parts.count >= 2, let major = Int(parts[0]), let minor = Int(parts[1].prefix { $0.isNumber }) else { return nil }
+            self = (major, minor) <= (1, 26) ? .v1_26 : .v1_33
+        }
+    }
+
+    /// The apiserver's own defaulting and validation for HPAs, as a current release does it.
+    public static let kubernetesAdmission = admission(for: .v1_33)
+
     /// The apiserver's own defaulting and validation for HPAs, as captured in shared/k8s-wire:
-    /// quantities stored canonical, `minReplicas` 1, a partial `behavior` completed, the pre-release
-    /// quirk of a `value: "0"` on Object AverageValue targets (which makes every later write that
-    /// does not replace `spec.metrics` invalid, as on the real v1.26), a cpu Utilization metric moved to the
-    /// end of `metrics` (both from the round trip through autoscaling/v1 storage, where that metric
-    /// is `targetCPUUtilizationPercentage` and the others an annotation), and 422 for min > max or a
-    /// target ≤ 0.
-    public static let kubernetesAdmission: @Sendable (FakeResource, JSONValue, JSONValue?) throws -> JSONValue = { resource, object, _ in
+    /// quantities stored canonical, `minReplicas` 1, a partial `behavior` completed, 422 for
+    /// min > max or a target ≤ 0; and on `release` v1_26 its round trip through autoscaling/v1
+    /// (see `Release`).
+    public static func admission(for release: Release) -> @Sendable (FakeResource, JSONValue, JSONValue?) throws -> JSONValue {
+        { resource, object, _ in try admit(resource, object, release: release) }
+    }
+
+    private static func admit(_ resource: FakeResource, _ object: JSONValue, release: Release) throws -> JSONValue {
         guard resource.plural == "horizontalpodautoscalers" else { return object }
         var hpa: HorizontalPodAutoscaler
         do {
@@ -29,13 +51,14 @@ extension FakeAPIServer {
                     causes.append(("spec.metrics[\(index)].\(source).target.\(field)", "Invalid value: \(value!): must be positive"))
                 }
             }
-            if var objectSource = metric.object, objectSource.target.type == .averageValue {
+            if release == .v1_26, var objectSource = metric.object, objectSource.target.type == .averageValue {
                 objectSource.target.value = Quantity(0)
                 hpa.spec.metrics?[index].object = objectSource
             }
         }
         if !causes.isEmpty { throw Invalid(causes) }
-        if let metrics = hpa.spec.metrics, let cpu = metrics.firstIndex(where: { $0.resource?.name == "cpu" && $0.resource?.target.type == .utilization }) {
+        if release == .v1_26, let metrics = hpa.spec.metrics,
+           let cpu = metrics.firstIndex(where: { $0.resource?.name == "cpu" && $0.resource?.target.type == .utilization }) {
             hpa.spec.metrics = metrics.enumerated().filter { $0.offset != cpu }.map(\.element) + [metrics[cpu]]
         }
         return try JSONValue(parsing: JSONEncoder().encode(hpa))
