@@ -30,8 +30,9 @@ extension KubeClient {
             ("timeoutSeconds", options.timeoutSeconds.map(String.init)), ("labelSelector", options.labelSelector), ("fieldSelector", options.fieldSelector),
         ]
         // The apiserver ends a watch after timeoutSeconds; a connection that stays open but silent
-        // past that (half-open: a dead peer, a proxy) is cut off a little later.
-        let deadline = options.timeoutSeconds.map { Duration.seconds($0) + .seconds(min(30, max(2, $0 / 5))) }
+        // past that (half-open: a dead peer, a proxy) is cut off a little later: a fifth more,
+        // between 10 s (a busy apiserver, or a busy us, may end a short watch late) and 30 s.
+        let deadline = options.timeoutSeconds.map { Duration.seconds($0) + .seconds(min(30, max(10, $0 / 5))) }
         let response = try await stream(T.resource.path(namespace: namespace), query: query, timeout: deadline)
         let lines = response.lines
         return AsyncThrowingStream { continuation in

@@ -249,7 +249,10 @@ struct OperatorTests {
         #expect(try await http.send(HTTPRequest(url: base + "/healthz")).status == 200)
         try await harness.eventually("ready") { try await http.send(HTTPRequest(url: base + "/readyz")).status == 200 }
         _ = try await harness.client.create(Harness.deployment("web"))
-        try await harness.eventually("the HPA") { await harness.hpa("web") != nil }
+        // The HPA is stored before the operator counts its write: wait for the count.
+        try await harness.eventually("the HPA's create counted") {
+            try await http.send(HTTPRequest(url: base + "/metrics")).bodyText.contains("hpa_operator_hpa_writes_total{verb=\"create\"} 1")
+        }
         let text = try await http.send(HTTPRequest(url: base + "/metrics")).bodyText
         for name in ["hpa_operator_reconcile_total{result=\"success\"}", "hpa_operator_reconcile_duration_seconds_bucket", "hpa_operator_hpa_writes_total{verb=\"create\"} 1",
                      "hpa_operator_workqueue_depth", "hpa_operator_informer_relists_total{resource=\"statefulsets\"}", "hpa_operator_is_leader 1"] {
