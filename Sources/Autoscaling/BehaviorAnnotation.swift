@@ -28,7 +28,7 @@ enum BehaviorAnnotation {
             return .failure(Problem(message: "must be a mapping with scaleUp and/or scaleDown, as in an HPA's spec.behavior"))
         }
         if let unknown = unknownFields(root) {
-            return .failure(Problem(message: "\(unknown): unknown field (known: scaleUp, scaleDown; stabilizationWindowSeconds, selectPolicy, policies; type, value, periodSeconds)"))
+            return .failure(Problem(message: "\(unknown): unknown field (known: scaleUp, scaleDown; stabilizationWindowSeconds, selectPolicy, policies, tolerance; type, value, periodSeconds)"))
         }
         let behavior: HorizontalPodAutoscalerBehavior
         do {
@@ -87,6 +87,9 @@ enum BehaviorAnnotation {
         }
         if let policy = rules.selectPolicy, !["Max", "Min", "Disabled"].contains(policy) {
             problems.append("\(side).selectPolicy: must be Max, Min or Disabled, got '\(policy)'")
+        }
+        if let tolerance = rules.tolerance, tolerance.sign < 0 {
+            problems.append("\(side).tolerance: must be greater than or equal to 0, got \(tolerance)")
         }
         // As the apiserver says it (checked on kube-apiserver v1.26): an empty list is refused.
         if let policies = rules.policies, policies.isEmpty {

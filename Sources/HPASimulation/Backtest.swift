@@ -104,6 +104,7 @@ public enum Backtest {
         var current = startReplicas
         var steps: [Step] = []
         let floor = max(workload.minReplicas, 1)
+        let tolerance = ReplicaCalculator.Tolerance(workload.behavior)
         for time in times {
             var readings: [ReplicaCalculator.Reading] = []
             var metricSteps: [Step.MetricStep] = []
@@ -111,7 +112,7 @@ public enum Backtest {
                 let value = metric.values[time]
                 let reading = value.map { Self.reading(metric.target, value: $0) } ?? .unknown
                 readings.append(reading)
-                metricSteps.append(Step.MetricStep(name: metric.name, value: value, proposal: ReplicaCalculator.proposal(reading, current: max(current, 1))))
+                metricSteps.append(Step.MetricStep(name: metric.name, value: value, proposal: ReplicaCalculator.proposal(reading, current: max(current, 1), tolerance: tolerance)))
             }
             var next = current
             if current > 0 {

@@ -1,10 +1,38 @@
 import Foundation
+import KubeModel
 
 /// The Kubernetes HPA controller's arithmetic for autoscaling/v2 (its replica calculator and
 /// `computeReplicasForMetrics`), on milli-values as the controller uses them. Pure.
 public enum ReplicaCalculator {
-    /// The controller's default `--horizontal-pod-autoscaler-tolerance`.
-    public static let tolerance = 0.1
+    /// The band of usage ratios within which the controller keeps the count, as Kubernetes 1.33
+    /// tests it: `1 − scaleDown ≤ ratio ≤ 1 + scaleUp` in floating point (so a ratio of exactly
+    /// 1.1 is within; 1.26 compared |1 − ratio| with one tolerance, which put it outside).
+    public struct Tolerance: Hashable, Sendable {
+        public var scaleUp: Double
+        public var scaleDown: Double
+
+        /// The controller's `--horizontal-pod-autoscaler-tolerance` default, both ways.
+        public static let controllerDefault = Tolerance(scaleUp: 0.1, scaleDown: 0.1)
+
+        public init(scaleUp: Double, scaleDown: Double) {
+            self.scaleUp = scaleUp
+            self.scaleDown = scaleDown
+        }
+
+        /// An HPA's own tolerances (`behavior.scaleUp.tolerance`, `behavior.scaleDown.tolerance`),
+        /// each side the controller default where it is not set. Only an HPA the apiserver stored
+        /// with them has them (the HPAConfigurableTolerance gate: alpha in 1.33, on by default
+        /// from 1.35).
+        public init(_ behavior: HorizontalPodAutoscalerBehavior?) {
+            self = .controllerDefault
+            if let up = behavior?.scaleUp?.tolerance { scaleUp = up.doubleValue }
+            if let down = behavior?.scaleDown?.tolerance { scaleDown = down.doubleValue }
+        }
+
+        func contains(_ ratio: Double) -> Bool {
+            1.0 - scaleDown <= ratio && ratio <= 1.0 + scaleUp
+        }
+    }
 
     /// What one metric reads now, in the form its target type compares it.
     public enum Reading: Hashable, Sendable {
@@ -21,21 +49,21 @@ public enum ReplicaCalculator {
     }
 
     /// The replicas one metric asks for with `current` replicas running; nil when it is unknown.
-    public static func proposal(_ reading: Reading, current: Int32) -> Int32? {
+    public static func proposal(_ reading: Reading, current: Int32, tolerance: Tolerance = .controllerDefault) -> Int32? {
         switch reading {
         case .unknown:
             return nil
         case .value(let milli, let target):
-            return usageRatioReplicas(ratio: Double(milli) / Double(target), current: current)
+            return usageRatioReplicas(ratio: Double(milli) / Double(target), current: current, tolerance: tolerance)
         case .averageValue(let total, let target):
             // Compared per replica, but the proposal is the total over the per-pod target.
             let ratio = Double(total) / (Double(target) * Double(current))
-            if current > 0, isWithinTolerance(ratio) { return current }
+            if current > 0, tolerance.contains(ratio) { return current }
             return clampToInt32((Double(total) / Double(target)).rounded(.up))
         case .podAverage(let milli, let target):
-            return usageRatioReplicas(ratio: Double(milli) / Double(target), current: current)
+            return usageRatioReplicas(ratio: Double(milli) / Double(target), current: current, tolerance: tolerance)
         case .utilization(let percent, let target):
-            return usageRatioReplicas(ratio: Double(percent) / Double(target), current: current)
+            return usageRatioReplicas(ratio: Double(percent) / Double(target), current: current, tolerance: tolerance)
         }
     }
 
@@ -46,11 +74,11 @@ public enum ReplicaCalculator {
     /// - Replicas outside [min, max] go straight to the bound, whatever the metrics read (readable
     ///   or not): the controller does not look at them then (`isOutOfBounds`).
     /// - With no readable metric the replicas stay; with some unreadable ones they never go down.
-    public static func desiredReplicas(_ readings: [Reading], current: Int32, min: Int32, max: Int32) -> Int32 {
+    public static func desiredReplicas(_ readings: [Reading], current: Int32, min: Int32, max: Int32, tolerance: Tolerance = .controllerDefault) -> Int32 {
         if current == 0 && min > 0 { return 0 }
         if current > max { return max }
         if current < min { return min }
-        let proposals = readings.compactMap { proposal($0, current: current) }
+        let proposals = readings.compactMap { proposal($0, current: current, tolerance: tolerance) }
         guard var desired = proposals.max() else { return current }
         if proposals.count < readings.count && desired < current { desired = current }
         return Swift.min(Swift.max(desired, min), max)
@@ -70,17 +98,10 @@ public enum ReplicaCalculator {
         current > max || (current < min && current > 0)
     }
 
-    /// The controller's tolerance test as Kubernetes 1.33 writes it: `1 − t ≤ ratio ≤ 1 + t` in
-    /// floating point (so a ratio of exactly 1.1 is within; 1.26 compared |1 − ratio| with t,
-    /// which put it outside).
-    static func isWithinTolerance(_ ratio: Double) -> Bool {
-        1.0 - tolerance <= ratio && ratio <= 1.0 + tolerance
-    }
-
     /// `getUsageRatioReplicaCount`: within tolerance nothing changes; else ratio × current, up.
-    private static func usageRatioReplicas(ratio: Double, current: Int32) -> Int32 {
+    private static func usageRatioReplicas(ratio: Double, current: Int32, tolerance: Tolerance) -> Int32 {
         if current == 0 { return clampToInt32(ratio.rounded(.up)) }
-        if isWithinTolerance(ratio) { return current }
+        if tolerance.contains(ratio) { return current }
         return clampToInt32((ratio * Double(current)).rounded(.up))
     }
 

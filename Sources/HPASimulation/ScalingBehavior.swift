@@ -19,14 +19,16 @@ public enum ScalingBehavior {
     static let scaleUpLimitFactor: Int32 = 2
     static let scaleUpLimitMinimum: Int32 = 4
 
-    /// One sync of the controller: the metrics' desired count (`ReplicaCalculator`), then
+    /// One sync of the controller: the metrics' desired count (`ReplicaCalculator`, with the
+    /// HPA's tolerances where `behavior` has them), then
     /// stabilization and rate limits; replicas outside the bounds go straight to the bound. The
     /// first sync records the current count as a recommendation, as the controller does when it
     /// first sees an HPA, so a scale-down waits for its window from then.
     public static func sync(_ readings: [ReplicaCalculator.Reading], current: Int32, min minReplicas: Int32, max maxReplicas: Int32,
                             behavior: HorizontalPodAutoscalerBehavior?, now: Double, history: inout ScalingHistory) -> Int32 {
         if history.isEmpty { history.recommend(current, at: now, keepingAfter: now) }
-        let desired = ReplicaCalculator.desiredReplicas(readings, current: current, min: minReplicas, max: maxReplicas)
+        let desired = ReplicaCalculator.desiredReplicas(readings, current: current, min: minReplicas, max: maxReplicas,
+                                                        tolerance: ReplicaCalculator.Tolerance(behavior))
         if ReplicaCalculator.isOutOfBounds(current: current, min: minReplicas, max: maxReplicas) {
             if behavior != nil, desired != current { history.record(from: current, to: desired, at: now) }
             return desired

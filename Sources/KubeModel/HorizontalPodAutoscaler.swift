@@ -194,13 +194,15 @@ public struct HPAScalingRules: Codable, Hashable, Sendable {
     /// `Max`, `Min` or `Disabled`.
     public var selectPolicy: String?
     public var policies: [HPAScalingPolicy]?
-    /// Alpha in Kubernetes 1.33 (HPAConfigurableTolerance).
+    /// Kept only where the apiserver has the HPAConfigurableTolerance gate (alpha in 1.33, on by
+    /// default from 1.35); elsewhere it is dropped silently.
     public var tolerance: Quantity?
 
-    public init(stabilizationWindowSeconds: Int32? = nil, selectPolicy: String? = nil, policies: [HPAScalingPolicy]? = nil) {
+    public init(stabilizationWindowSeconds: Int32? = nil, selectPolicy: String? = nil, policies: [HPAScalingPolicy]? = nil, tolerance: Quantity? = nil) {
         self.stabilizationWindowSeconds = stabilizationWindowSeconds
         self.selectPolicy = selectPolicy
         self.policies = policies
+        self.tolerance = tolerance
     }
 }
 

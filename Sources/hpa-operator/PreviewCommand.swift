@@ -13,7 +13,7 @@ struct Preview: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show what `kubectl get hpa` will show for annotated workloads, with today's metrics, before deploying.",
         discussion: """
-            Renders each annotated Deployment's and StatefulSet's HPA, runs its queries once through the collector's own code (the same fail-closed reading of results), and applies the HPA controller's arithmetic: tolerance 0.1, the largest proposal over the metrics, clamped to the replica bounds. REPLICAS is the manifest's spec.replicas (default 1); DESIRED is what the controller would ask for next, before the rate limits of `behavior`.
+            Renders each annotated Deployment's and StatefulSet's HPA, runs its queries once through the collector's own code (the same fail-closed reading of results), and applies the HPA controller's arithmetic: the HPA's tolerance (behavior.scaleUp/scaleDown.tolerance, else 0.1), the largest proposal over the metrics, clamped to the replica bounds. REPLICAS is the manifest's spec.replicas (default 1); DESIRED is what the controller would ask for next, before the rate limits of `behavior`.
 
             Below the table, one line per metric that could not be read, with the collector's error. cpu and memory come from metrics-server in a cluster and show <unknown> here.
 
@@ -150,6 +150,8 @@ struct PreviewRow: Encodable {
     var notes: [String]
     /// What the replica calculator compared, by metric (not printed).
     private var calculatorReadings: [ReplicaCalculator.Reading] = []
+    /// The HPA's tolerances (its `behavior`'s, else the controller's 0.1).
+    private var tolerance = ReplicaCalculator.Tolerance.controllerDefault
 
     private enum CodingKeys: String, CodingKey {
         case namespace, name, reference, targets, minPods, maxPods, replicas, desired, metrics, notes
@@ -193,7 +195,8 @@ struct PreviewRow: Encodable {
         }
         targets = HPATargets.format(specs, current: currents)
         calculatorReadings = calculator
-        desired = ReplicaCalculator.desiredReplicas(calculator, current: replicas, min: minPods, max: maxPods)
+        tolerance = ReplicaCalculator.Tolerance(hpa.spec.behavior)
+        desired = ReplicaCalculator.desiredReplicas(calculator, current: replicas, min: minPods, max: maxPods, tolerance: tolerance)
     }
 
     /// minReplicas 0: every threshold undershot means the operator would set 0 (after its
@@ -226,7 +229,7 @@ struct PreviewRow: Encodable {
             desired = 0
             notes.append("every activation threshold undershot: the operator scales to 0 after the cooldown")
         } else if replicas == 0, observations.contains(where: \.isActive) {
-            desired = ReplicaCalculator.desiredReplicas(calculatorReadings, current: 1, min: minPods, max: maxPods)
+            desired = ReplicaCalculator.desiredReplicas(calculatorReadings, current: 1, min: minPods, max: maxPods, tolerance: tolerance)
             notes.append("a threshold is exceeded: the operator scales to 1 and the HPA to \(desired)")
         }
     }

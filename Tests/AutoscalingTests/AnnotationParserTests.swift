@@ -119,12 +119,14 @@ struct ValidAnnotationTests {
                 periodSeconds: 60
             scaleUp:
               selectPolicy: Max
+              tolerance: 0.05
             """
         let fromYAML = try spec(annotations(["\(domain)/behavior": yaml]))
         #expect(fromYAML.behavior?.scaleDown?.policies == [HPAScalingPolicy(type: "Percent", value: 50, periodSeconds: 60)])
         #expect(fromYAML.behavior?.scaleDown?.stabilizationWindowSeconds == 120)
         #expect(fromYAML.behavior?.scaleUp?.selectPolicy == "Max")
-        let json = #"{"scaleDown":{"stabilizationWindowSeconds":120,"policies":[{"type":"Percent","value":50,"periodSeconds":60}]},"scaleUp":{"selectPolicy":"Max"}}"#
+        #expect(fromYAML.behavior?.scaleUp?.tolerance == Quantity(milli: 50))
+        let json = #"{"scaleDown":{"stabilizationWindowSeconds":120,"policies":[{"type":"Percent","value":50,"periodSeconds":60}]},"scaleUp":{"selectPolicy":"Max","tolerance":"50m"}}"#
         #expect(try spec(annotations(["\(domain)/behavior": json])).behavior == fromYAML.behavior)
     }
 
@@ -262,8 +264,8 @@ struct AnnotationErrorTests {
     @Test(arguments: [
         ("scaleUp: [", "is not valid YAML or JSON: line 2, column 1: did not find expected node content"),
         ("- 1\n- 2", "must be a mapping with scaleUp and/or scaleDown, as in an HPA's spec.behavior"),
-        ("scaleup: {stabilizationWindowSeconds: 10}", "scaleup: unknown field (known: scaleUp, scaleDown; stabilizationWindowSeconds, selectPolicy, policies; type, value, periodSeconds)"),
-        ("scaleDown: {policies: [{type: Pods, value: 1, period: 60}]}", "scaleDown.policies[0].period: unknown field (known: scaleUp, scaleDown; stabilizationWindowSeconds, selectPolicy, policies; type, value, periodSeconds)"),
+        ("scaleup: {stabilizationWindowSeconds: 10}", "scaleup: unknown field (known: scaleUp, scaleDown; stabilizationWindowSeconds, selectPolicy, policies, tolerance; type, value, periodSeconds)"),
+        ("scaleDown: {policies: [{type: Pods, value: 1, period: 60}]}", "scaleDown.policies[0].period: unknown field (known: scaleUp, scaleDown; stabilizationWindowSeconds, selectPolicy, policies, tolerance; type, value, periodSeconds)"),
         ("scaleDown: {stabilizationWindowSeconds: ten}", "is not an autoscaling/v2 behavior: scaleDown.stabilizationWindowSeconds: expected a whole number"),
         ("scaleDown: {policies: [{type: Pods, value: 1}]}", "is not an autoscaling/v2 behavior: scaleDown.policies[0].periodSeconds: required field is missing"),
         ("scaleDown: {stabilizationWindowSeconds: 4000}", "scaleDown.stabilizationWindowSeconds: must be from 0 to 3600, got 4000"),
@@ -271,6 +273,7 @@ struct AnnotationErrorTests {
         ("scaleUp: {policies: [{type: Pod, value: 1, periodSeconds: 60}]}", "scaleUp.policies[0].type: must be Pods or Percent, got 'Pod'"),
         ("scaleUp: {policies: [{type: Pods, value: 0, periodSeconds: 60}]}", "scaleUp.policies[0].value: must be greater than 0, got 0"),
         ("scaleUp: {policies: [{type: Pods, value: 1, periodSeconds: 1801}]}", "scaleUp.policies[0].periodSeconds: must be from 1 to 1800, got 1801"),
+        ("scaleDown: {tolerance: -0.05}", "scaleDown.tolerance: must be greater than or equal to 0, got -50m"),
     ])
     func behaviorProblems(text: String, message: String) {
         #expect(problems(annotations(["\(domain)/behavior": text])) == ["\(domain)/behavior: \(message)"])

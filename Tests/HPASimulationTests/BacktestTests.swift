@@ -29,6 +29,18 @@ struct BacktestTests {
         #expect(summary.replicaHours == Double(5 * 4 + 3) * 15 / 3600)
     }
 
+    @Test func anHPAsToleranceDecidesEachStep() {
+        // 4 replicas at 430 against 100 per replica: 1.075, within the default 10 %.
+        let times = [0.0, 15, 30]
+        let values = Dictionary(uniqueKeysWithValues: times.map { ($0, 430.0) })
+        var workload = Self.workload(values)
+        #expect(Backtest.run(workload, times: times, step: 15, startReplicas: 4).steps.map(\.replicas) == [4, 4, 4])
+        workload.behavior?.scaleUp?.tolerance = Quantity(milli: 50)
+        let (steps, _) = Backtest.run(workload, times: times, step: 15, startReplicas: 4)
+        #expect(steps.map(\.replicas) == [5, 5, 5])
+        #expect(steps.first?.metrics.first?.proposal == 5)
+    }
+
     @Test func scaleToZeroFollowsTheOperatorsRules() {
         let times = stride(from: 0.0, through: 120, by: 15).map { $0 }
         var values: [Double: Double] = [:]

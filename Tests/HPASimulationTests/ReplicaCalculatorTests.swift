@@ -36,6 +36,32 @@ import Testing
         #expect(ReplicaCalculator.proposal(reading, current: current) == expected)
     }
 
+    /// An HPA's own tolerances (`behavior.scaleUp.tolerance` above a ratio of 1,
+    /// `scaleDown.tolerance` below), each side the controller's 0.1 where not set.
+    /// (reading, current replicas, scaleUp tolerance, scaleDown tolerance, proposal)
+    static let tolerances: [(Reading, Int32, String?, String?, Int32)] = [
+        (.value(milli: 108_000, targetMilli: 100_000), 4, nil, nil, 4),       // 1.08: within the default 0.1
+        (.value(milli: 108_000, targetMilli: 100_000), 4, "0.05", nil, 5),    // past a 5 % scale-up tolerance
+        (.value(milli: 101_000, targetMilli: 100_000), 10, "0", nil, 11),     // no tolerance up: any excess scales
+        (.value(milli: 100_000, targetMilli: 100_000), 10, "0", "0", 10),     // exactly on target stays
+        (.value(milli: 85_000, targetMilli: 100_000), 10, nil, nil, 9),       // 0.85: past the default 0.1 down
+        (.value(milli: 85_000, targetMilli: 100_000), 10, "0", "0.2", 10),    // within a 20 % scale-down tolerance
+        (.value(milli: 108_000, targetMilli: 100_000), 4, nil, "0.01", 4),    // the down side does not narrow the up side
+        (.averageValue(totalMilli: 430_000, targetMilli: 100_000), 4, "0.05", nil, 5), // 1.075 per replica
+        (.utilization(percent: 77, targetPercent: 70), 10, "0.05", nil, 11),  // 1.1 past 5 %: ceil(11.0)
+    ]
+
+    @Test(arguments: tolerances.indices)
+    func anHPAsOwnToleranceDecides(_ index: Int) throws {
+        let (reading, current, up, down, expected) = Self.tolerances[index]
+        let behavior = HorizontalPodAutoscalerBehavior(
+            scaleUp: try up.map { HPAScalingRules(tolerance: try Quantity(parsing: $0)) },
+            scaleDown: try down.map { HPAScalingRules(tolerance: try Quantity(parsing: $0)) })
+        let tolerance = ReplicaCalculator.Tolerance(behavior)
+        #expect(ReplicaCalculator.proposal(reading, current: current, tolerance: tolerance) == expected)
+        #expect(ReplicaCalculator.desiredReplicas([reading], current: current, min: 1, max: 100, tolerance: tolerance) == expected)
+    }
+
     @Test func theLargestProposalClampedToTheBounds() {
         let readings: [Reading] = [.utilization(percent: 35, targetPercent: 70), .value(milli: 300_000, targetMilli: 100_000)]
         #expect(ReplicaCalculator.desiredReplicas(readings, current: 2, min: 1, max: 10) == 6)

@@ -179,4 +179,34 @@ struct FakeAPIServerTests {
         #expect(FakeAPIServer.Release(gitVersion: "v1.35.0-alpha.1") == .v1_33)
         #expect(FakeAPIServer.Release(gitVersion: "unknown") == nil)
     }
+
+    /// A dry-run create is admitted and answered as v1.33.3 did (Tests/Fixtures/k8s-wire/v1.33):
+    /// without a `behavior` tolerance (the HPAConfigurableTolerance gate off) and without a
+    /// resourceVersion; nothing is stored. With the gate on, the tolerance is kept. Stored, the
+    /// HPA is defaulted as captured.
+    @Test func aDryRunStoresNothingAndDropsAToleranceAsCaptured() async throws {
+        var body = try json(WireFixtures.data("v1.33/beh.json"))
+        body["spec"]?["behavior"]?["scaleDown"]?["tolerance"] = .string("0.05")
+        let text = String(decoding: try JSONEncoder().encode(body), as: UTF8.self)
+        let collection = "/apis/autoscaling/v2/namespaces/wire/horizontalpodautoscalers"
+        let captured = try json(WireFixtures.data("v1.33/hpa-v2-tolerance-dryrun-strict.json"))
+        for gate in [false, true] {
+            let server = try await FakeAPIServer.start(FakeAPIServer.Options(admit: FakeAPIServer.admission(for: .v1_33, configurableTolerance: gate)))
+            defer { Task { await server.stop() } }
+            let (code, answer) = try await send(server, "POST", collection + "?dryRun=All&fieldValidation=Strict", text)
+            #expect(code == 201)
+            #expect(answer["metadata"]?["resourceVersion"] == nil && answer["metadata"]?["uid"] != nil)
+            var expected = captured["spec"]
+            if gate { expected?["behavior"]?["scaleDown"]?["tolerance"] = .string("50m") }
+            #expect(answer["spec"] == expected)
+            #expect(await server.count(group: "autoscaling", plural: "horizontalpodautoscalers") == 0)
+        }
+        // Stored for real, the same HPA without a tolerance is defaulted as captured.
+        let server = try await FakeAPIServer.start(FakeAPIServer.Options(admit: FakeAPIServer.kubernetesAdmission))
+        defer { Task { await server.stop() } }
+        let (code, stored) = try await send(server, "POST", collection, String(decoding: try WireFixtures.data("v1.33/beh.json"), as: UTF8.self))
+        #expect(code == 201)
+        #expect(stored["spec"] == (try json(WireFixtures.data("v1.33/hpa-v2-defaulted-behavior.json")))["spec"])
+    }
 }
+

@@ -15,8 +15,9 @@ final class Harness: Sendable {
     /// The releases whose HPA storage the write paths are proven on.
     static let releases: [FakeAPIServer.Release] = [.v1_26, .v1_33]
 
-    static func start(release: FakeAPIServer.Release = .v1_33) async throws -> Harness {
-        let server = try await FakeAPIServer.start(FakeAPIServer.Options(bookmarkInterval: .milliseconds(200), admit: FakeAPIServer.admission(for: release)))
+    static func start(release: FakeAPIServer.Release = .v1_33, configurableTolerance: Bool = false) async throws -> Harness {
+        let admission = FakeAPIServer.admission(for: release, configurableTolerance: configurableTolerance)
+        let server = try await FakeAPIServer.start(FakeAPIServer.Options(bookmarkInterval: .milliseconds(200), admit: admission))
         return Harness(server: server, client: KubeClient(config: ClientConfig(server: server.url)))
     }
 
@@ -66,9 +67,9 @@ final class Harness: Sendable {
         try await client.list(Event.self, namespace: namespace).items.filter { $0.involvedObject.name == name }
     }
 
-    /// HPA writes in the request log.
+    /// HPA writes in the request log (a dry run is not one).
     func hpaWrites() async -> [RecordedRequest] {
-        await server.requests().filter { $0.path.contains("/horizontalpodautoscalers") && $0.method != "GET" }
+        await server.requests().filter { $0.path.contains("/horizontalpodautoscalers") && $0.method != "GET" && $0.query["dryRun"] == nil }
     }
 
     static let annotations = [

@@ -79,6 +79,37 @@ struct OperatorTests {
         await harness.stop()
     }
 
+    /// A `behavior` tolerance is written only where the apiserver keeps it (the
+    /// HPAConfigurableTolerance gate, off by default in 1.33); elsewhere it is left out with a
+    /// warning, so the HPA stored is the HPA wanted and its echo writes nothing again.
+    @Test(arguments: [false, true])
+    func aToleranceIsWrittenOnlyWhereTheApiserverKeepsIt(gate: Bool) async throws {
+        let harness = try await Harness.start(configurableTolerance: gate)
+        let (instance, running) = await harness.startOperator()
+        var annotations = Harness.annotations
+        annotations["hpa.autoscaling.banzaicloud.io/behavior"] = "scaleUp: {tolerance: 0.05}"
+        _ = try await harness.client.create(Harness.deployment("web", annotations: annotations))
+        try await harness.eventually("the HPA") { await harness.hpa("web") != nil }
+        // The create, then its echo's reconcile, which finds the HPA as wanted.
+        try await harness.eventually("the HPA's echo reconciled") { reconciles(instance) >= 2 }
+        let stored = try #require(await harness.hpa("web"))
+        #expect(stored.spec.behavior?.scaleUp?.tolerance == (gate ? Quantity(milli: 50) : nil))
+        #expect(await harness.hpaWrites().map(\.method) == ["POST"])
+        // Asked once, by a dry run, and remembered for the echo's reconcile.
+        #expect(await harness.server.requests().filter { $0.query["dryRun"] == "All" }.count == 1)
+        let warnings = try await harness.events("web").filter { $0.reason == "InvalidHPAAnnotations" }.compactMap(\.message)
+        if gate {
+            #expect(warnings.isEmpty)
+        } else {
+            try await harness.eventually("the warning") {
+                try await harness.events("web").contains { $0.message?.contains("tolerance is not kept by this apiserver") == true }
+            }
+        }
+        running.cancel()
+        _ = try? await running.value
+        await harness.stop()
+    }
+
     @Test func statusChurnCausesNoWrites() async throws {
         let harness = try await Harness.start()
         let (instance, running) = await harness.startOperator()

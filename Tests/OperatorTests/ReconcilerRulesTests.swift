@@ -174,6 +174,15 @@ final class World: AutoscalingCache, HPAWriter, EventSink, Sendable {
         return nil
     }
 
+    /// As a server without the HPAConfigurableTolerance gate answers: tolerances dropped.
+    func dryRunCreate(_ hpa: HorizontalPodAutoscaler) async throws -> HorizontalPodAutoscaler {
+        if let failing { throw failing }
+        var stored = hpa
+        stored.spec.behavior?.scaleUp?.tolerance = nil
+        stored.spec.behavior?.scaleDown?.tolerance = nil
+        return stored
+    }
+
     func apply(_ hpa: HorizontalPodAutoscaler) async throws {
         if let failing { throw failing }
         log.withLock { $0.writes.append("apply \(hpa.metadata.qualifiedName)") }

@@ -17,7 +17,8 @@ import Logging
 ///    desired one (`HPACreated`, `HPAUpdated`), and not at all when it does not. When the cache
 ///    shows no HPA, it is created by POST, so an HPA the cache has not seen yet is never taken
 ///    over (the apiserver answers AlreadyExists): rule 4 applies to it. A write the apiserver
-///    refuses as invalid is a Warning `HPARejected`.
+///    refuses as invalid is a Warning `HPARejected`. A `behavior` tolerance the apiserver would
+///    not keep is left out, with a warning (`ToleranceSupport`).
 ///
 /// Only the leader writes HPAs and events; a follower stops at the first write it would make.
 public struct HPAReconciler: Reconciler {
@@ -29,6 +30,7 @@ public struct HPAReconciler: Reconciler {
     let style: MetricStyle
     let logger: Logger
     let isLeader: @Sendable () -> Bool
+    let tolerance = ToleranceSupport()
 
     public init(cache: any AutoscalingCache, writer: any HPAWriter, events: any EventSink, style: MetricStyle, logger: Logger,
                 isLeader: @escaping @Sendable () -> Bool) {
@@ -67,8 +69,10 @@ public struct HPAReconciler: Reconciler {
             await events.record(.warning, reason: "InvalidHPAAnnotations", message: message, on: reference)
             return ReconcileResult(.invalid)
 
-        case .hpa(let hpa, let warnings):
+        case .hpa(let wanted, var warnings):
             if let message = Self.conflict(key, uid: uid, cache: cache) { return await conflict(message, reference, log) }
+            let (hpa, dropped) = try await tolerance.writable(wanted, dryRunCreate: writer.dryRunCreate)
+            if let dropped { warnings.append(dropped) }
             if !warnings.isEmpty {
                 guard isLeader() else { return ReconcileResult(.notLeader) }
                 await events.record(.warning, reason: "InvalidHPAAnnotations", message: warnings.map(\.description).joined(separator: "; "), on: reference)

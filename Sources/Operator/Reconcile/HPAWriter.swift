@@ -8,6 +8,8 @@ public protocol HPAWriter: Sendable {
     /// then nothing is written and that one is returned as the apiserver has it, so an HPA the
     /// cache has not seen yet is never taken over.
     func create(_ hpa: HorizontalPodAutoscaler) async throws -> HorizontalPodAutoscaler?
+    /// What the apiserver would store for `hpa` (`dryRun=All`): nothing is stored.
+    func dryRunCreate(_ hpa: HorizontalPodAutoscaler) async throws -> HorizontalPodAutoscaler
     /// Server-side applies exactly these fields.
     func apply(_ hpa: HorizontalPodAutoscaler) async throws
     /// A JSON merge patch (owned by our Update entry), answering the HPA as patched.
@@ -34,6 +36,10 @@ struct APIServerHPAWriter: HPAWriter {
                 throw KubeError.alreadyExists(status)
             }
         }
+    }
+
+    func dryRunCreate(_ hpa: HorizontalPodAutoscaler) async throws -> HorizontalPodAutoscaler {
+        try await client.create(hpa, fieldManager: HPAReconciler.fieldManager, dryRun: true)
     }
 
     func apply(_ hpa: HorizontalPodAutoscaler) async throws {

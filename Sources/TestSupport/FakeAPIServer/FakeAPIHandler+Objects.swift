@@ -243,6 +243,12 @@ extension FakeAPIHandler {
             metadata["creationTimestamp"] = .string(Self.now())
             metadata["generation"] = .integer(1)
         }
+        if target.dryRun {
+            // As v1.33.3 answered one (k8s-wire/v1.33): no resourceVersion, no generation.
+            metadata["generation"] = nil
+            object["metadata"] = metadata
+            return object
+        }
         object["metadata"] = metadata
         let key = objectKey(target, name: metadata["name"]?.stringValue ?? target.name ?? "")
         // Another writer may have got in since `old` was read: then this write loses, as with etcd.

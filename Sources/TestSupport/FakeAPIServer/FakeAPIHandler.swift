@@ -16,6 +16,8 @@ struct FakeAPIHandler: Sendable {
         var subresource: String?
         /// The field manager of a write: `?fieldManager=`, else the client's user agent's first word.
         var manager = "unknown"
+        /// `?dryRun=All`: a write admitted and answered as if stored, and not stored.
+        var dryRun = false
     }
 
     func respond(to request: Request) async -> Response {
@@ -47,6 +49,7 @@ struct FakeAPIHandler: Sendable {
         }
         let agent = request.headers[.userAgent].flatMap { $0.split(separator: "/").first.map(String.init) }
         target.manager = query["fieldManager"] ?? agent ?? "unknown"
+        target.dryRun = query["dryRun"] == "All"
         do {
             return try await dispatch(request.method, target, query: query, body: body, contentType: recorded.contentType)
         } catch let failure as Failure {
@@ -109,6 +112,9 @@ struct FakeAPIHandler: Sendable {
     }
 
     private func dispatch(_ method: HTTPRequest.Method, _ target: Target, query: [String: String], body: Data, contentType: String?) async throws -> Response {
+        if target.dryRun, method == .delete || target.subresource != nil {
+            throw badRequest("the double models dryRun=All only for create, update and patch of an object")
+        }
         switch (method, target.name, target.subresource) {
         case (.get, nil, nil):
             return query["watch"] == "1" || query["watch"] == "true" ? try await watch(target, query) : try await list(target, query)

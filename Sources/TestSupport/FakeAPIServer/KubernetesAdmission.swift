@@ -27,17 +27,28 @@ extension FakeAPIServer {
     /// quantities stored canonical, `minReplicas` 1, a partial `behavior` completed, 422 for
     /// min > max or a target ≤ 0; and on `release` v1_26 its round trip through autoscaling/v1
     /// (see `Release`).
-    public static func admission(for release: Release) -> @Sendable (FakeResource, JSONValue, JSONValue?) throws -> JSONValue {
-        { resource, object, _ in try admit(resource, object, release: release) }
+    ///
+    /// `behavior.*.tolerance` is dropped without a word (shared/k8s-wire/v1.33, the strict dry
+    /// run) unless `configurableTolerance` (the HPAConfigurableTolerance gate, from 1.33) is on,
+    /// or the stored HPA has one already (the apiserver keeps a field in use).
+    public static func admission(for release: Release, configurableTolerance: Bool = false) -> @Sendable (FakeResource, JSONValue, JSONValue?) throws -> JSONValue {
+        { resource, object, old in
+            try admit(resource, object, old: old, release: release, keepsTolerance: configurableTolerance && release != .v1_26)
+        }
     }
 
-    private static func admit(_ resource: FakeResource, _ object: JSONValue, release: Release) throws -> JSONValue {
+    private static func admit(_ resource: FakeResource, _ object: JSONValue, old: JSONValue?, release: Release, keepsTolerance: Bool) throws -> JSONValue {
         guard resource.plural == "horizontalpodautoscalers" else { return object }
         var hpa: HorizontalPodAutoscaler
         do {
             hpa = try JSONDecoder().decode(HorizontalPodAutoscaler.self, from: JSONEncoder().encode(object))
         } catch {
             throw Invalid([("spec", "Invalid value: \(error)")])
+        }
+        let toleranceInUse = ["scaleUp", "scaleDown"].contains { old?["spec"]?["behavior"]?[$0]?["tolerance"] != nil }
+        if !keepsTolerance && !toleranceInUse {
+            hpa.spec.behavior?.scaleUp?.tolerance = nil
+            hpa.spec.behavior?.scaleDown?.tolerance = nil
         }
         hpa.spec = hpa.spec.defaulted
         var causes: [(field: String, message: String)] = []
