@@ -22,7 +22,8 @@ public enum AnnotationKeys {
     public static let resourceNames = ["cpu", "memory"]
 
     public enum ResourceField: String, CaseIterable, Sendable {
-        case targetAverageUtilization, targetAverageValue
+        /// `container` names one container of the pod template: a ContainerResource metric.
+        case targetAverageUtilization, targetAverageValue, container
     }
 
     public enum PrometheusField: String, CaseIterable, Sendable {
@@ -80,6 +81,12 @@ public enum AnnotationKeys {
         if parts[0] == "alertmanager" { return .alertmanager(metric: parts.dropFirst().joined(separator: "."), field: field) }
         if parts[0] == "pod" { return .legacyPod(metric: parts.dropFirst().joined(separator: "."), field: field) }
         return .unknown
+    }
+
+    /// Whether the key is a resource's `container` (whose check needs the pod's containers).
+    public static func namesContainer(_ key: String) -> Bool {
+        if case .resource(_, ResourceField.container.rawValue) = meaning(of: key) { return true }
+        return false
     }
 
     public static func isOurs(_ key: String) -> Bool {

@@ -19,13 +19,16 @@ public enum AnnotationParser {
         return template ?? [:]
     }
 
-    /// A workload's annotations, read from where they are.
+    /// A workload's annotations, read from where they are; a container they name is looked for
+    /// in its pod template.
     public static func parse<Kind>(_ workload: AppsWorkload<Kind>) -> AnnotationReading {
-        parse(annotations(metadata: workload.metadata.annotations, template: workload.spec?.template?.metadata?.annotations))
+        parse(annotations(metadata: workload.metadata.annotations, template: workload.spec?.template?.metadata?.annotations),
+              containers: workload.spec?.template?.spec?.containers?.map(\.name))
     }
 
-    public static func parse(_ annotations: [String: String]) -> AnnotationReading {
-        var reader = Reader()
+    /// - Parameter containers: the pod template's container names, when known.
+    public static func parse(_ annotations: [String: String], containers: [String]? = nil) -> AnnotationReading {
+        var reader = Reader(containers: containers)
         reader.collect(annotations)
         guard reader.sawOurKey else { return .unannotated }
         // A value too long to read says so alone, instead of also being "missing".
@@ -41,6 +44,8 @@ public enum AnnotationParser {
 
 /// One pass over the annotations: sorts our keys into groups, then checks each group.
 private struct Reader {
+    /// The pod template's container names, when known.
+    let containers: [String]?
     var problems: [AnnotationProblem] = []
     var sawOurKey = false
     var tooLong = false
@@ -210,6 +215,34 @@ private struct Reader {
     mutating func resourceMetric(_ name: String, _ fields: [AnnotationKeys.ResourceField: String]) -> ResourceMetric? {
         let utilizationKey = AnnotationKeys.resource(name, .targetAverageUtilization)
         let valueKey = AnnotationKeys.resource(name, .targetAverageValue)
+        let containerKey = AnnotationKeys.resource(name, .container)
+        let container = fields[.container].flatMap { containerName(containerKey, $0) }
+        if fields[.targetAverageUtilization] == nil && fields[.targetAverageValue] == nil {
+            problems.append(.error(containerKey, "names a container but no target: add \(utilizationKey) or \(valueKey)"))
+            return nil
+        }
+        var metric = resourceTarget(name, fields, utilizationKey: utilizationKey, valueKey: valueKey)
+        metric?.container = container
+        return metric
+    }
+
+    /// A container of the pod template (a DNS label, as Kubernetes names containers).
+    mutating func containerName(_ key: String, _ text: String) -> String? {
+        let name = text.trimmingSpaces
+        let allowed = name.utf8.allSatisfy { ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "-") }
+        guard !name.isEmpty, name.utf8.count <= 63, allowed, name.first != "-", name.last != "-" else {
+            problems.append(.error(key, "must be a container name (lower-case letters, digits and '-', at most 63 characters), got '\(text)'"))
+            return nil
+        }
+        if let containers, !containers.contains(name) {
+            let listed = containers.isEmpty ? "none" : containers.joined(separator: ", ")
+            problems.append(.error(key, "names container '\(name)', which the pod template does not have (its containers: \(listed))"))
+            return nil
+        }
+        return name
+    }
+
+    mutating func resourceTarget(_ name: String, _ fields: [AnnotationKeys.ResourceField: String], utilizationKey: String, valueKey: String) -> ResourceMetric? {
         if let text = fields[.targetAverageUtilization] {
             if fields[.targetAverageValue] != nil {
                 problems.append(.warning(valueKey, "ignored: \(utilizationKey) is also set and takes precedence"))

@@ -63,20 +63,23 @@ public struct Fallback: Hashable, Sendable {
     }
 }
 
-/// A cpu or memory target, served by metrics-server.
+/// A cpu or memory target, served by metrics-server: of the whole pods, or of one container in
+/// each (a ContainerResource metric).
 public struct ResourceMetric: Hashable, Sendable {
     public enum Target: Hashable, Sendable {
-        /// Percent of the pods' requests.
+        /// Percent of the pods' (or the container's) requests.
         case utilization(Int32)
         case averageValue(Quantity)
     }
 
     public var name: String
     public var target: Target
+    public var container: String?
 
-    public init(name: String, target: Target) {
+    public init(name: String, target: Target, container: String? = nil) {
         self.name = name
         self.target = target
+        self.container = container
     }
 }
 

@@ -58,10 +58,14 @@ public enum HPABuilder {
     }
 
     private static func resourceMetric(_ metric: ResourceMetric) -> MetricSpec {
-        switch metric.target {
-        case .utilization(let percent): return MetricSpec(resource: ResourceMetricSource(name: metric.name, target: .utilization(percent)))
-        case .averageValue(let quantity): return MetricSpec(resource: ResourceMetricSource(name: metric.name, target: .averageValue(quantity)))
+        let target: MetricTarget = switch metric.target {
+        case .utilization(let percent): .utilization(percent)
+        case .averageValue(let quantity): .averageValue(quantity)
         }
+        if let container = metric.container {
+            return MetricSpec(containerResource: ContainerResourceMetricSource(name: metric.name, container: container, target: target))
+        }
+        return MetricSpec(resource: ResourceMetricSource(name: metric.name, target: target))
     }
 
     private static func target(_ target: PrometheusMetric.Target) -> MetricTarget {

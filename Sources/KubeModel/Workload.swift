@@ -50,12 +50,32 @@ public struct WorkloadSpec: Codable, Hashable, Sendable {
     }
 }
 
-/// The pod template; only its metadata matters here (annotations may live there).
+/// The pod template: its metadata (annotations may live there) and its containers' names
+/// (a ContainerResource metric names one).
 public struct PodTemplate: Codable, Hashable, Sendable {
     public var metadata: ObjectMeta?
+    public var spec: PodSpec?
 
-    public init(metadata: ObjectMeta? = nil) {
+    public init(metadata: ObjectMeta? = nil, spec: PodSpec? = nil) {
         self.metadata = metadata
+        self.spec = spec
+    }
+}
+
+public struct PodSpec: Codable, Hashable, Sendable {
+    public var containers: [Container]?
+
+    public init(containers: [Container]? = nil) {
+        self.containers = containers
+    }
+}
+
+/// A container, by name only.
+public struct Container: Codable, Hashable, Sendable {
+    public var name: String
+
+    public init(name: String) {
+        self.name = name
     }
 }
 

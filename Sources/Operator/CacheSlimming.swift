@@ -7,17 +7,24 @@ import KubeModel
 /// apiVersion and kind: the informer's type says them, and list items arrive without them anyway.
 enum CacheSlimming {
     /// A workload's identity, deletion mark, replicas (scale to zero and fallbacks read them), and
-    /// our annotations (on it and on its pod template).
+    /// our annotations (on it and on its pod template); its containers' names only when an
+    /// annotation names a container.
     static func workload<Kind>(_ workload: AppsWorkload<Kind>) -> AppsWorkload<Kind> {
         let metadata = workload.metadata
-        var slim = ObjectMeta(name: metadata.name, namespace: metadata.namespace, uid: metadata.uid,
-                              annotations: ours(metadata.annotations))
+        let annotations = ours(metadata.annotations)
+        var slim = ObjectMeta(name: metadata.name, namespace: metadata.namespace, uid: metadata.uid, annotations: annotations)
         slim.resourceVersion = metadata.resourceVersion
         slim.deletionTimestamp = metadata.deletionTimestamp
-        let template = ours(workload.spec?.template?.metadata?.annotations)
+        let templateAnnotations = ours(workload.spec?.template?.metadata?.annotations)
+        let namesContainer = [annotations, templateAnnotations].contains { $0?.keys.contains(where: AnnotationKeys.namesContainer) ?? false }
+        let containers = namesContainer ? workload.spec?.template?.spec : nil
+        var template: PodTemplate?
+        if templateAnnotations != nil || containers != nil {
+            template = PodTemplate(metadata: templateAnnotations.map { ObjectMeta(annotations: $0) }, spec: containers)
+        }
         let replicas = workload.spec?.replicas
         var kept = AppsWorkload<Kind>(metadata: slim, spec: template == nil && replicas == nil ? nil
-            : WorkloadSpec(replicas: replicas, template: template.map { PodTemplate(metadata: ObjectMeta(annotations: $0)) }))
+            : WorkloadSpec(replicas: replicas, template: template))
         (kept.apiVersion, kept.kind) = (nil, nil)
         return kept
     }

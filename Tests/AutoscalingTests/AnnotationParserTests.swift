@@ -56,6 +56,21 @@ struct ValidAnnotationTests {
         #expect(parsed.prometheusMetrics.isEmpty)
     }
 
+    /// `cpu.…/container: app`: a ContainerResource metric for that container, checked against
+    /// the pod template's containers where they are known.
+    @Test func aResourceTargetForOneContainer() throws {
+        let cpu = "cpu.\(domain)/"
+        let given = [minKey: "1", maxKey: "5", cpu + "targetAverageUtilization": "60", cpu + "container": "app"]
+        let parsed = try spec(given)
+        #expect(parsed.resourceMetrics == [ResourceMetric(name: "cpu", target: .utilization(60), container: "app")])
+        #expect(AnnotationParser.parse(given, containers: ["app", "istio-proxy"]) == .valid(parsed, warnings: []))
+        let workload = Deployment(metadata: ObjectMeta(name: "web", namespace: "shop", uid: "u1", annotations: given),
+                                  spec: WorkloadSpec(template: PodTemplate(spec: PodSpec(containers: [Container(name: "web")]))))
+        #expect(AnnotationParser.parse(workload) == .invalid([.error(cpu + "container", "names container 'app', which the pod template does not have (its containers: web)")]))
+        guard case .hpa(let hpa, _) = DesiredHPA(for: Deployment(metadata: workload.metadata), style: .object) else { Issue.record("no HPA"); return }
+        #expect(hpa.spec.metrics == [MetricSpec(containerResource: ContainerResourceMetricSource(name: "cpu", container: "app", target: .utilization(60)))])
+    }
+
     @Test func prometheusTargets() throws {
         let average = try spec(annotations())
         #expect(average.prometheusMetrics == [PrometheusMetric(name: "rps", query: "sum(rate(http_requests_total[2m]))", target: .averageValue(Quantity(40)))])
@@ -278,6 +293,23 @@ struct AnnotationErrorTests {
     func behaviorProblems(text: String, message: String) {
         #expect(problems(annotations(["\(domain)/behavior": text])) == ["\(domain)/behavior: \(message)"])
     }
+
+    @Test(arguments: [
+        ("App", "must be a container name (lower-case letters, digits and '-', at most 63 characters), got 'App'"),
+        ("-app", "must be a container name (lower-case letters, digits and '-', at most 63 characters), got '-app'"),
+        (String(repeating: "a", count: 64), "must be a container name (lower-case letters, digits and '-', at most 63 characters), got '\(String(repeating: "a", count: 64))'"),
+    ])
+    func containerProblems(name: String, message: String) {
+        let key = "memory.\(domain)/container"
+        #expect(problems(annotations([key: name, "memory.\(domain)/targetAverageValue": "512Mi"])) == ["\(key): \(message)"])
+    }
+
+    @Test func aContainerWithoutATargetIsAnError() {
+        #expect(problems(annotations(["cpu.\(domain)/container": "app"])) == [
+            "cpu.\(domain)/container: names a container but no target: add cpu.\(domain)/targetAverageUtilization or cpu.\(domain)/targetAverageValue",
+        ])
+    }
+
 }
 
 /// Whoever may edit a Deployment writes these values: none of them may stall the operator, and

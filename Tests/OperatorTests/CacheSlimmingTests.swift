@@ -34,6 +34,17 @@ import Testing
                                    ]))))
         #expect(DesiredHPA(for: CacheSlimming.workload(templated), style: .object) == DesiredHPA(for: templated, style: .object))
         #expect(CacheSlimming.workload(templated).spec?.template?.metadata?.annotations?.count == 3)
+
+        // Container names are kept only where an annotation names a container (its check reads them).
+        let containers = PodSpec(containers: [Container(name: "app"), Container(name: "sidecar")])
+        workload.spec?.template?.spec = containers
+        #expect(CacheSlimming.workload(workload).spec == WorkloadSpec(replicas: 3))
+        workload.metadata.annotations?["cpu.hpa.autoscaling.banzaicloud.io/container"] = "app"
+        #expect(CacheSlimming.workload(workload).spec == WorkloadSpec(replicas: 3, template: PodTemplate(spec: containers)))
+        #expect(DesiredHPA(for: CacheSlimming.workload(workload), style: .object) == DesiredHPA(for: workload, style: .object))
+        workload.metadata.annotations?["cpu.hpa.autoscaling.banzaicloud.io/container"] = "gone"
+        #expect(DesiredHPA(for: CacheSlimming.workload(workload), style: .object) == DesiredHPA(for: workload, style: .object))
+        guard case .invalid = DesiredHPA(for: CacheSlimming.workload(workload), style: .object) else { Issue.record("a missing container must be refused from the cache too"); return }
     }
 
     @Test func anHPAKeepsOnlyTheOwnershipTheComparisonReadsAndNoStatus() throws {

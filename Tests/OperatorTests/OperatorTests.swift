@@ -110,6 +110,33 @@ struct OperatorTests {
         await harness.stop()
     }
 
+    /// `cpu.…/container`: the HPA scales on that container's cpu (ContainerResource), and the
+    /// container is looked for in the pod template even though the cache keeps little of it.
+    @Test func aContainerResourceMetricIsWrittenForANamedContainer() async throws {
+        let harness = try await Harness.start()
+        let (instance, running) = await harness.startOperator()
+        var workload = Harness.deployment("web", annotations: Harness.annotations.merging(["cpu.hpa.autoscaling.banzaicloud.io/container": "app"]) { $1 })
+        workload.spec?.template?.spec = PodSpec(containers: [Container(name: "app"), Container(name: "istio-proxy")])
+        _ = try await harness.client.create(workload)
+        try await harness.eventually("the HPA") { await harness.hpa("web") != nil }
+        try await harness.eventually("the HPA's echo reconciled") { reconciles(instance) >= 2 }
+        let metrics = try #require(await harness.hpa("web")?.spec.metrics)
+        #expect(metrics.contains(MetricSpec(containerResource: ContainerResourceMetricSource(name: "cpu", container: "app", target: .utilization(70)))))
+        #expect(!metrics.contains { $0.type == .resource })
+        #expect(await harness.hpaWrites().map(\.method) == ["POST"])
+        // Renamed away: refused, and the HPA stays as it was.
+        var renamed = try await harness.client.get(Deployment.self, namespace: "shop", name: "web")
+        renamed.spec?.template?.spec = PodSpec(containers: [Container(name: "main")])
+        _ = try await harness.client.update(renamed)
+        try await harness.eventually("the warning") {
+            try await harness.events("web").contains { $0.message?.contains("names container 'app', which the pod template does not have (its containers: main)") == true }
+        }
+        #expect(await harness.hpa("web")?.spec.metrics == metrics)
+        running.cancel()
+        _ = try? await running.value
+        await harness.stop()
+    }
+
     @Test func statusChurnCausesNoWrites() async throws {
         let harness = try await Harness.start()
         let (instance, running) = await harness.startOperator()

@@ -56,7 +56,8 @@ extension FakeAPIServer {
             causes.append(("spec.maxReplicas", "Invalid value: \(hpa.spec.maxReplicas): must be greater than or equal to `minReplicas`"))
         }
         for (index, metric) in (hpa.spec.metrics ?? []).enumerated() {
-            for (source, target) in [("object", metric.object?.target), ("pods", metric.pods?.target), ("external", metric.external?.target), ("resource", metric.resource?.target)] {
+            for (source, target) in [("object", metric.object?.target), ("pods", metric.pods?.target), ("external", metric.external?.target),
+                                     ("resource", metric.resource?.target), ("containerResource", metric.containerResource?.target)] {
                 guard let target else { continue }
                 for (field, value) in [("value", target.value), ("averageValue", target.averageValue)] where (value?.sign ?? 1) <= 0 {
                     causes.append(("spec.metrics[\(index)].\(source).target.\(field)", "Invalid value: \(value!): must be positive"))
