@@ -52,16 +52,16 @@ image:
 
 # Everything: the unit and double-backed suites, then the real-control-plane suite on its own
 # (it loads both cores; it is skipped, with a line saying how to enable it, where no Kubernetes
-# binaries are found: HPA_OPERATOR_K8S_BIN, or ../shared/k8s).
+# binaries are found: HPA_OPERATOR_K8S_BIN, KUBEBUILDER_ASSETS, or ../shared/k8s).
 test: deps helm-sdk
 	$(DEBUG_BUILD) --build-tests
 	$(SWIFT) test --skip-build --skip EndToEndTests
-	$(SWIFT) test --skip-build --filter EndToEndTests
+	SWIFT=$(SWIFT) tools/e2e-per-release
 
-# Only the real-control-plane suite.
+# Only the real-control-plane suite, once per release given (HPA_OPERATOR_K8S_BIN=dir1:dir2).
 e2e: deps helm-sdk
 	$(DEBUG_BUILD) --build-tests
-	$(SWIFT) test --skip-build --filter EndToEndTests
+	SWIFT=$(SWIFT) tools/e2e-per-release
 
 # Previews every sample workload against Debian's Prometheus holding samples/prometheus/*.om,
 # at the data's instant: the table `kubectl get hpa` would show. Then an invalid workload's errors.

@@ -10,7 +10,7 @@ extension SecondRealCluster {
     @Suite("Alert-driven scaling") struct Alerts {
         static let receiverPort = 9095
 
-        @Test func alertsScaleTheDeploymentOutAndARestartRecoversThemFromTheAPI() async throws {
+        @Test(.needsControllers) func alertsScaleTheDeploymentOutAndARestartRecoversThemFromTheAPI() async throws {
             let cluster = try Cluster.current
             let network = cluster.plane.network
             let directory = cluster.plane.directory.appendingPathComponent("alerting")

@@ -11,7 +11,7 @@ extension RealCluster {
     /// harness's sync period, gives the same replica levels at the same times, within a step of
     /// phase (plus the collector's second).
     @Suite("Backtest reproduces the real HPA controller") struct BacktestProof {
-        @Test func theSimulatedReplicasAreTheControllers() async throws {
+        @Test(.needsControllers) func theSimulatedReplicasAreTheControllers() async throws {
             let cluster = try Cluster.current
             try await cluster.useOperator()
             let namespace = "backtest"

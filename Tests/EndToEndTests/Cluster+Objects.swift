@@ -47,6 +47,10 @@ extension Cluster {
     /// A fresh namespace (its default ServiceAccount comes from the serviceaccount controller).
     func makeNamespace(_ name: String) async throws {
         try await send("POST", "/api/v1/namespaces", ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": name]])
+        if !ClusterBinaries.hasControllerManager {
+            // No serviceaccount controller to make it (envtest's assets): made as it would.
+            try await send("POST", "/api/v1/namespaces/\(name)/serviceaccounts", ["apiVersion": "v1", "kind": "ServiceAccount", "metadata": ["name": "default"]])
+        }
         try await eventually("the default ServiceAccount in \(name)") {
             (try? await client.raw("GET", "/api/v1/namespaces/\(name)/serviceaccounts/default")) != nil
         }

@@ -14,7 +14,7 @@ extension SecondRealCluster {
         static let namespace = Cluster.operatorNamespace
         static let apiServices = ["v1beta1.custom.metrics.k8s.io", "v1beta2.custom.metrics.k8s.io", "v1beta1.external.metrics.k8s.io"]
 
-        @Test func installCheckUpgradeAndUninstall() async throws {
+        @Test(.needsControllers) func installCheckUpgradeAndUninstall() async throws {
             let cluster = try Cluster.current
             let admin = cluster.plane.adminKubeconfig.path
             // The APIServices have fixed names: config/default's make way for the release's, and

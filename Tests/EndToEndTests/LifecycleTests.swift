@@ -9,7 +9,7 @@ extension RealCluster {
     @Suite("HPA lifecycle") struct Lifecycle {
         /// Scenario 5: an annotation edit updates the HPA with one write; label and status churn on
         /// the Deployment cause none (counted by the apiserver's audit log and by the operator).
-        @Test func editsWriteOnceAndChurnWritesNothing() async throws {
+        @Test(.needsControllers) func editsWriteOnceAndChurnWritesNothing() async throws {
             let cluster = try Cluster.current
             try await cluster.useOperator()
             let namespace = "churn"
@@ -62,7 +62,7 @@ extension RealCluster {
         /// Scenario 6: a foreign HPA of the workload's name is left alone (HPAConflict); invalid
         /// annotations give InvalidHPAAnnotations and no HPA; removing the annotations deletes the
         /// HPA; deleting the Deployment garbage-collects it.
-        @Test func ownershipInvalidRemovalAndGarbageCollection() async throws {
+        @Test(.needsControllers) func ownershipInvalidRemovalAndGarbageCollection() async throws {
             let cluster = try Cluster.current
             try await cluster.useOperator()
             let namespace = "owners"
@@ -110,7 +110,7 @@ extension RealCluster {
         }
 
         /// Scenario 11: a StatefulSet annotated on its pod template gets its HPA and is scaled.
-        @Test func aStatefulSetWithTemplateAnnotationsIsScaled() async throws {
+        @Test(.needsControllers) func aStatefulSetWithTemplateAnnotationsIsScaled() async throws {
             let cluster = try Cluster.current
             try await cluster.useOperator()
             let namespace = "stateful"

@@ -7,7 +7,7 @@ import Testing
 /// side by side (about 3 min instead of 5.5 here). Each is serialized: its scenarios share one
 /// control plane and, where a scenario needs other flags, restart its one operator process.
 /// A scenario goes to the suite that keeps the two about equally long.
-@Suite("Real control plane (kube-apiserver and kube-controller-manager v1.26)", .serialized,
+@Suite("Real control plane (kube-apiserver and kube-controller-manager)", .serialized,
        .enabled(if: ClusterBinaries.available, "skipped: no Kubernetes binaries; \(ClusterBinaries.hint)"),
        ClusterScope())
 struct RealCluster {}
@@ -18,3 +18,11 @@ struct RealCluster {}
        .enabled(if: ClusterBinaries.available, "skipped: no Kubernetes binaries; \(ClusterBinaries.hint)"),
        ClusterScope())
 struct SecondRealCluster {}
+
+extension Trait where Self == ConditionTrait {
+    /// A scenario that needs kube-controller-manager (the HPA controller, the Deployment,
+    /// StatefulSet or garbage collector): skipped, with a line, where envtest's assets have none.
+    static var needsControllers: Self {
+        .enabled(if: ClusterBinaries.hasControllerManager, Comment(rawValue: ClusterBinaries.noControllersReason))
+    }
+}

@@ -12,7 +12,7 @@ extension SecondRealCluster {
         /// The seed scenario: 100 rps per replica, activation at 50. Below it for the cooldown the
         /// operator sets 0 (the HPA controller then leaves the Deployment alone); above it, 1, and
         /// the HPA controller takes it to the proportional count.
-        @Test func sleepsAtZeroAndWakesOnTheMetric() async throws {
+        @Test(.needsControllers) func sleepsAtZeroAndWakesOnTheMetric() async throws {
             let cluster = try Cluster.current
             try await cluster.useOperator()
             let namespace = "zero"
@@ -46,7 +46,7 @@ extension SecondRealCluster {
         /// Prometheus stops: after fallbackAfter the metric is served as 4 replicas' worth and the
         /// real HPA controller goes to 4; a workload whose other metric still reads and proposes 6
         /// goes to 6 (the controller's maximum). Prometheus back: the query's value rules again.
-        @Test func fallbackReplicasWhilePrometheusIsDownAndTheHigherProposalWins() async throws {
+        @Test(.needsControllers) func fallbackReplicasWhilePrometheusIsDownAndTheHigherProposalWins() async throws {
             let cluster = try Cluster.current
             let second = try await ClusterPrometheus.start(
                 host: cluster.plane.network.hostAddress, scrapeTargets: [cluster.exporter.target],

@@ -10,7 +10,7 @@ extension RealCluster {
     @Suite("Scaling on our metrics") struct Scaling {
         /// Scenarios 2 and 3, object style: the HPA exists with the controller ownerReference, and
         /// `kubectl get --raw` through the aggregator serves the query's value on v1beta1 and v1beta2.
-        @Test func objectStyleScalesUpAndDown() async throws {
+        @Test(.needsControllers) func objectStyleScalesUpAndDown() async throws {
             let cluster = try Cluster.current
             try await cluster.useOperator()
             let namespace = "scale-object"
@@ -38,7 +38,7 @@ extension RealCluster {
 
         /// Scenario 4, pod style (Banzai 0.1.5 / kube-metrics-adapter's form): a Value target on a
         /// per-replica value, which the HPA controller multiplies by the ready pods.
-        @Test func podStyleScalesUpAndDown() async throws {
+        @Test(.needsControllers) func podStyleScalesUpAndDown() async throws {
             let cluster = try Cluster.current
             try await cluster.useOperator(overrides: ["--metric-style=pod"])
             let namespace = "scale-pod"
@@ -55,7 +55,7 @@ extension RealCluster {
         }
 
         /// Scenario 4, external style (Banzai 0.2): `prometheus-query` selected by `query-name`.
-        @Test func externalStyleScalesUpAndDown() async throws {
+        @Test(.needsControllers) func externalStyleScalesUpAndDown() async throws {
             let cluster = try Cluster.current
             try await cluster.useOperator(overrides: ["--metric-style=external"])
             let namespace = "scale-external"
@@ -79,7 +79,7 @@ extension RealCluster {
         }
 
         /// Scenario 4, a hand-written HPA with a Pods metric: one series per pod, by its `pod` label.
-        @Test func handWrittenPodsMetricScalesUpAndDown() async throws {
+        @Test(.needsControllers) func handWrittenPodsMetricScalesUpAndDown() async throws {
             let cluster = try Cluster.current
             try await cluster.useOperator()
             let namespace = "scale-pods"
@@ -117,7 +117,7 @@ extension RealCluster {
 
         /// Scenario 7: Prometheus down → the HPA says ScalingActive=False with the collector's words
         /// and the replicas stay; Prometheus back → values return within an interval or two.
-        @Test func aPrometheusOutageHoldsReplicasAndRecovers() async throws {
+        @Test(.needsControllers) func aPrometheusOutageHoldsReplicasAndRecovers() async throws {
             let cluster = try Cluster.current
             try await cluster.useOperator()
             let namespace = "outage"

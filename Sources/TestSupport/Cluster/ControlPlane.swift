@@ -101,7 +101,7 @@ public final class ControlPlane: Sendable {
                             "--log-level", "warn"],
                 logFile: directory.appendingPathComponent("etcd.log"), reaper: reaper))
             try await plane.startAPIServer()
-            if options.controllers {
+            if options.controllers && ClusterBinaries.hasControllerManager {
                 let kubeconfig = try plane.writeKubeconfig(token: adminToken, name: "controller-manager.kubeconfig")
                 plane.add(try ChildProcess(
                     name: "kube-controller-manager", executable: binaries.appendingPathComponent("kube-controller-manager").path,
