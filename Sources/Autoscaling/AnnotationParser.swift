@@ -23,7 +23,7 @@ public enum AnnotationParser {
     /// in its pod template.
     public static func parse<Kind>(_ workload: AppsWorkload<Kind>) -> AnnotationReading {
         parse(annotations(metadata: workload.metadata.annotations, template: workload.spec?.template?.metadata?.annotations),
-              containers: workload.spec?.template?.spec?.containers?.map(\.name))
+              containers: workload.spec?.template?.spec?.runningContainerNames)
     }
 
     /// - Parameter containers: the pod template's container names, when known.

@@ -106,19 +106,17 @@ public final class KubeClient: Sendable {
     }
 
     /// POST; `fieldManager` names who owns the fields it sets (an Update entry in managedFields).
-    /// A `dryRun` is admitted and answered as the object would be stored, and not stored.
-    public func create<T: APIObject>(_ object: T, fieldManager: String? = nil, dryRun: Bool = false) async throws -> T {
-        try await decode(T.self, from: post(object, fieldManager: fieldManager, dryRun: dryRun))
+    public func create<T: APIObject>(_ object: T, fieldManager: String? = nil) async throws -> T {
+        try await decode(T.self, from: post(object, fieldManager: fieldManager))
     }
 
     /// `create` without reading the answer, as `applyFields`.
     public func createFields<T: APIObject>(_ object: T, fieldManager: String? = nil) async throws {
-        _ = try await post(object, fieldManager: fieldManager, dryRun: false)
+        _ = try await post(object, fieldManager: fieldManager)
     }
 
-    private func post<T: APIObject>(_ object: T, fieldManager: String?, dryRun: Bool) async throws -> Data {
-        try await request("POST", T.resource.path(namespace: object.metadata.namespace),
-                          query: [("fieldManager", fieldManager), ("dryRun", dryRun ? "All" : nil)], body: encode(object))
+    private func post<T: APIObject>(_ object: T, fieldManager: String?) async throws -> Data {
+        try await request("POST", T.resource.path(namespace: object.metadata.namespace), query: [("fieldManager", fieldManager)], body: encode(object))
     }
 
     /// PUT: fails with `.conflict` when `metadata.resourceVersion` is stale.

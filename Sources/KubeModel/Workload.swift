@@ -64,18 +64,28 @@ public struct PodTemplate: Codable, Hashable, Sendable {
 
 public struct PodSpec: Codable, Hashable, Sendable {
     public var containers: [Container]?
+    public var initContainers: [Container]?
 
-    public init(containers: [Container]? = nil) {
+    public init(containers: [Container]? = nil, initContainers: [Container]? = nil) {
         self.containers = containers
+        self.initContainers = initContainers
+    }
+
+    /// The containers that run beside the app: its containers, and the init containers with
+    /// `restartPolicy: Always` (native sidecars, which the HPA controller counts too).
+    public var runningContainerNames: [String] {
+        (containers ?? []).map(\.name) + (initContainers ?? []).filter { $0.restartPolicy == "Always" }.map(\.name)
     }
 }
 
-/// A container, by name only.
+/// A container: its name, and (an init container's) restart policy.
 public struct Container: Codable, Hashable, Sendable {
     public var name: String
+    public var restartPolicy: String?
 
-    public init(name: String) {
+    public init(name: String, restartPolicy: String? = nil) {
         self.name = name
+        self.restartPolicy = restartPolicy
     }
 }
 

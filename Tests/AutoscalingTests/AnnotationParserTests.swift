@@ -67,6 +67,12 @@ struct ValidAnnotationTests {
         let workload = Deployment(metadata: ObjectMeta(name: "web", namespace: "shop", uid: "u1", annotations: given),
                                   spec: WorkloadSpec(template: PodTemplate(spec: PodSpec(containers: [Container(name: "web")]))))
         #expect(AnnotationParser.parse(workload) == .invalid([.error(cpu + "container", "names container 'app', which the pod template does not have (its containers: web)")]))
+        // A native sidecar (an init container that keeps running) counts; a plain init container does not.
+        var sidecar = workload
+        sidecar.spec?.template?.spec?.initContainers = [Container(name: "app", restartPolicy: "Always")]
+        #expect(AnnotationParser.parse(sidecar) == .valid(parsed, warnings: []))
+        sidecar.spec?.template?.spec?.initContainers = [Container(name: "app")]
+        guard case .invalid = AnnotationParser.parse(sidecar) else { Issue.record("a plain init container is not scaled on"); return }
         guard case .hpa(let hpa, _) = DesiredHPA(for: Deployment(metadata: workload.metadata), style: .object) else { Issue.record("no HPA"); return }
         #expect(hpa.spec.metrics == [MetricSpec(containerResource: ContainerResourceMetricSource(name: "cpu", container: "app", target: .utilization(60)))])
     }

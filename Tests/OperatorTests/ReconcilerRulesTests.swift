@@ -167,25 +167,25 @@ final class World: AutoscalingCache, HPAWriter, EventSink, Sendable {
     func hpa(namespace: String, name: String) -> HorizontalPodAutoscaler? { cached.first { $0.metadata.name == name } }
     func hpas(targeting key: WorkloadKey) -> [HorizontalPodAutoscaler] { cached.filter(key.isTarget(of:)) }
 
-    func create(_ hpa: HorizontalPodAutoscaler) async throws -> HorizontalPodAutoscaler? {
+    func create(_ hpa: HorizontalPodAutoscaler, answer: Bool) async throws -> HPACreation {
         if let failing { throw failing }
-        if let existing = server.first(where: { $0.metadata.name == hpa.metadata.name }) { return existing }
+        if let existing = server.first(where: { $0.metadata.name == hpa.metadata.name }) { return .exists(existing) }
         log.withLock { $0.writes.append("create \(hpa.metadata.qualifiedName)") }
-        return nil
+        return .created(answer ? Self.stored(hpa) : nil)
     }
 
-    /// As a server without the HPAConfigurableTolerance gate answers: tolerances dropped.
-    func dryRunCreate(_ hpa: HorizontalPodAutoscaler) async throws -> HorizontalPodAutoscaler {
+    func apply(_ hpa: HorizontalPodAutoscaler, answer: Bool) async throws -> HorizontalPodAutoscaler? {
         if let failing { throw failing }
+        log.withLock { $0.writes.append("apply \(hpa.metadata.qualifiedName)") }
+        return answer ? Self.stored(hpa) : nil
+    }
+
+    /// As a server without the HPAConfigurableTolerance gate stores it: tolerances dropped.
+    static func stored(_ hpa: HorizontalPodAutoscaler) -> HorizontalPodAutoscaler {
         var stored = hpa
         stored.spec.behavior?.scaleUp?.tolerance = nil
         stored.spec.behavior?.scaleDown?.tolerance = nil
         return stored
-    }
-
-    func apply(_ hpa: HorizontalPodAutoscaler) async throws {
-        if let failing { throw failing }
-        log.withLock { $0.writes.append("apply \(hpa.metadata.qualifiedName)") }
     }
 
     func patch(namespace: String, name: String, _ patch: JSONValue) async throws -> HorizontalPodAutoscaler {

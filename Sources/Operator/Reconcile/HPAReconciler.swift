@@ -17,8 +17,8 @@ import Logging
 ///    desired one (`HPACreated`, `HPAUpdated`), and not at all when it does not. When the cache
 ///    shows no HPA, it is created by POST, so an HPA the cache has not seen yet is never taken
 ///    over (the apiserver answers AlreadyExists): rule 4 applies to it. A write the apiserver
-///    refuses as invalid is a Warning `HPARejected`. A `behavior` tolerance the apiserver would
-///    not keep is left out, with a warning (`ToleranceSupport`).
+///    refuses as invalid is a Warning `HPARejected`. A `behavior` tolerance the apiserver did
+///    not keep is left out from then on, with a Warning `ToleranceNotKept` (`ToleranceSupport`).
 ///
 /// Only the leader writes HPAs and events; a follower stops at the first write it would make.
 public struct HPAReconciler: Reconciler {
@@ -69,13 +69,15 @@ public struct HPAReconciler: Reconciler {
             await events.record(.warning, reason: "InvalidHPAAnnotations", message: message, on: reference)
             return ReconcileResult(.invalid)
 
-        case .hpa(let wanted, var warnings):
+        case .hpa(let wanted, let warnings):
             if let message = Self.conflict(key, uid: uid, cache: cache) { return await conflict(message, reference, log) }
-            let (hpa, dropped) = try await tolerance.writable(wanted, dryRunCreate: writer.dryRunCreate)
-            if let dropped { warnings.append(dropped) }
-            if !warnings.isEmpty {
+            let (hpa, toleranceLeft) = tolerance.writable(wanted)
+            if !warnings.isEmpty || toleranceLeft {
                 guard isLeader() else { return ReconcileResult(.notLeader) }
-                await events.record(.warning, reason: "InvalidHPAAnnotations", message: warnings.map(\.description).joined(separator: "; "), on: reference)
+                if !warnings.isEmpty {
+                    await events.record(.warning, reason: "InvalidHPAAnnotations", message: warnings.map(\.description).joined(separator: "; "), on: reference)
+                }
+                if toleranceLeft { await warnToleranceNotKept(reference) }
             }
             return try await converge(key, hpa, live: live, uid: uid, reference: reference, log: log)
         }
@@ -118,12 +120,16 @@ public struct HPAReconciler: Reconciler {
     private func converge(_ key: WorkloadKey, _ hpa: HorizontalPodAutoscaler, live cached: HorizontalPodAutoscaler?, uid: String?,
                           reference: ObjectReference, log: Logger) async throws -> ReconcileResult {
         var live = cached
+        let answer = tolerance.wantsAnswer(hpa)
         if live == nil {
             guard isLeader() else { return ReconcileResult(.notLeader) }
-            live = try await rejectable(reference, log) { try await writer.create(hpa) }
-            if live == nil {
+            switch try await rejectable(reference, log, { try await writer.create(hpa, answer: answer) }) {
+            case .exists(let existing):
+                live = existing
+            case .created(let stored):
                 log.info("created HPA")
                 await events.record(.normal, reason: "HPACreated", message: "Created HorizontalPodAutoscaler \(key.name) (min \(hpa.spec.minReplicas ?? 1), max \(hpa.spec.maxReplicas))", on: reference)
+                await learn(written: hpa, stored: stored, reference)
                 return ReconcileResult(.created)
             }
         }
@@ -134,16 +140,32 @@ public struct HPAReconciler: Reconciler {
         guard !changes.isEmpty else { return ReconcileResult(.inSync) }
         guard isLeader() else { return ReconcileResult(.notLeader) }
         var remaining = changes
+        var stored: HorizontalPodAutoscaler?
         if let patch = try HPAComparison.dropPatch(desired: hpa, live: live, fieldManager: Self.fieldManager) {
             let patched = try await rejectable(reference, log) { try await writer.patch(namespace: key.namespace, name: key.name, patch) }
             remaining = HPAComparison.differences(desired: hpa, live: patched, fieldManager: Self.fieldManager)
+            stored = patched
         }
         if !remaining.isEmpty {
-            try await rejectable(reference, log) { try await writer.apply(hpa) }
+            stored = try await rejectable(reference, log) { try await writer.apply(hpa, answer: answer) }
         }
         log.info("updated HPA", metadata: ["changed": "\(changes.joined(separator: ", "))"])
         await events.record(.normal, reason: "HPAUpdated", message: "Updated HorizontalPodAutoscaler \(key.name): \(changes.joined(separator: ", "))", on: reference)
+        await learn(written: hpa, stored: stored, reference)
         return ReconcileResult(.updated)
+    }
+
+    /// A write whose answer shows its tolerance dropped: remembered (the next writes there leave
+    /// it out), and the workload told.
+    private func learn(written: HorizontalPodAutoscaler, stored: HorizontalPodAutoscaler?, _ reference: ObjectReference) async {
+        guard let stored, tolerance.learn(written: written, stored: stored) else { return }
+        logger.warning("the apiserver dropped the HPA's behavior tolerance; HPAs in this namespace are written without it for now",
+                       metadata: ["namespace": "\(written.metadata.namespace ?? "")"])
+        await warnToleranceNotKept(reference)
+    }
+
+    private func warnToleranceNotKept(_ reference: ObjectReference) async {
+        await events.record(.warning, reason: ToleranceSupport.warningReason, message: ToleranceSupport.warning, on: reference)
     }
 
     /// A write the apiserver refuses as invalid is told to the user (`HPARejected`, with the

@@ -2,16 +2,22 @@ import Foundation
 import KubeClient
 import KubeModel
 
-/// What the HPA reconciler writes.
+/// What a create came to.
+public enum HPACreation: Sendable {
+    /// Stored; the HPA as stored when it was asked for (`answer`), else nil.
+    case created(HorizontalPodAutoscaler?)
+    /// One of its name exists already: nothing was written, and this is it as the apiserver has it.
+    case exists(HorizontalPodAutoscaler)
+}
+
+/// What the HPA reconciler writes. `answer`: read back the HPA as stored (decoding costs; most
+/// writes need only to know they succeeded).
 public protocol HPAWriter: Sendable {
-    /// Creates the HPA (POST, owned by our Update entry), unless one of its name exists already:
-    /// then nothing is written and that one is returned as the apiserver has it, so an HPA the
-    /// cache has not seen yet is never taken over.
-    func create(_ hpa: HorizontalPodAutoscaler) async throws -> HorizontalPodAutoscaler?
-    /// What the apiserver would store for `hpa` (`dryRun=All`): nothing is stored.
-    func dryRunCreate(_ hpa: HorizontalPodAutoscaler) async throws -> HorizontalPodAutoscaler
+    /// Creates the HPA (POST, owned by our Update entry), unless one of its name exists already,
+    /// so an HPA the cache has not seen yet is never taken over.
+    func create(_ hpa: HorizontalPodAutoscaler, answer: Bool) async throws -> HPACreation
     /// Server-side applies exactly these fields.
-    func apply(_ hpa: HorizontalPodAutoscaler) async throws
+    func apply(_ hpa: HorizontalPodAutoscaler, answer: Bool) async throws -> HorizontalPodAutoscaler?
     /// A JSON merge patch (owned by our Update entry), answering the HPA as patched.
     func patch(namespace: String, name: String, _ patch: JSONValue) async throws -> HorizontalPodAutoscaler
     /// Deletes that incarnation of the HPA (by uid); an HPA already gone is not an error.
@@ -23,14 +29,19 @@ struct APIServerHPAWriter: HPAWriter {
     let client: KubeClient
     let metrics: OperatorMetrics
 
-    func create(_ hpa: HorizontalPodAutoscaler) async throws -> HorizontalPodAutoscaler? {
+    func create(_ hpa: HorizontalPodAutoscaler, answer: Bool) async throws -> HPACreation {
         do {
-            try await client.createFields(hpa, fieldManager: HPAReconciler.fieldManager)
+            var stored: HorizontalPodAutoscaler?
+            if answer {
+                stored = try await client.create(hpa, fieldManager: HPAReconciler.fieldManager)
+            } else {
+                try await client.createFields(hpa, fieldManager: HPAReconciler.fieldManager)
+            }
             metrics.creates.increment()
-            return nil
+            return .created(stored)
         } catch KubeError.alreadyExists(let status) {
             do {
-                return try await client.get(HorizontalPodAutoscaler.self, namespace: hpa.metadata.namespace, name: hpa.metadata.name ?? "")
+                return .exists(try await client.get(HorizontalPodAutoscaler.self, namespace: hpa.metadata.namespace, name: hpa.metadata.name ?? ""))
             } catch KubeError.notFound {
                 // Deleted again since: the next reconcile creates it.
                 throw KubeError.alreadyExists(status)
@@ -38,13 +49,15 @@ struct APIServerHPAWriter: HPAWriter {
         }
     }
 
-    func dryRunCreate(_ hpa: HorizontalPodAutoscaler) async throws -> HorizontalPodAutoscaler {
-        try await client.create(hpa, fieldManager: HPAReconciler.fieldManager, dryRun: true)
-    }
-
-    func apply(_ hpa: HorizontalPodAutoscaler) async throws {
-        try await client.applyFields(hpa, fieldManager: HPAReconciler.fieldManager, force: true)
+    func apply(_ hpa: HorizontalPodAutoscaler, answer: Bool) async throws -> HorizontalPodAutoscaler? {
+        var stored: HorizontalPodAutoscaler?
+        if answer {
+            stored = try await client.apply(hpa, fieldManager: HPAReconciler.fieldManager, force: true)
+        } else {
+            try await client.applyFields(hpa, fieldManager: HPAReconciler.fieldManager, force: true)
+        }
         metrics.applies.increment()
+        return stored
     }
 
     func patch(namespace: String, name: String, _ patch: JSONValue) async throws -> HorizontalPodAutoscaler {

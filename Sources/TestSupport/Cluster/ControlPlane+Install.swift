@@ -33,10 +33,14 @@ extension ControlPlane {
     }
 
     /// Endpoints for an install's Service pointing into the network namespace (no endpoints
-    /// controller runs), with the port names config/default and the chart use.
+    /// controller runs), with the port names config/default and the chart use; and the same as an
+    /// EndpointSlice, which newer aggregators may read instead and no mirroring controller makes
+    /// here. The slice is best effort: the suite passed on v1.26.1 and v1.33.3 with Endpoints alone.
     public func pointService(_ name: String, namespace: String) async throws {
         let endpoints = #"{"apiVersion":"v1","kind":"Endpoints","metadata":{"name":"\#(name)","namespace":"\#(namespace)"},"subsets":[{"addresses":[{"ip":"\#(network.address)"}],"ports":[{"name":"https","port":6443},{"name":"metrics","port":8080}]}]}"#
         _ = try await admin.raw("POST", "/api/v1/namespaces/\(namespace)/endpoints", body: Data(endpoints.utf8))
+        let slice = #"{"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSlice","metadata":{"name":"\#(name)-e2e","namespace":"\#(namespace)","labels":{"kubernetes.io/service-name":"\#(name)"}},"addressType":"IPv4","endpoints":[{"addresses":["\#(network.address)"],"conditions":{"ready":true}}],"ports":[{"name":"https","port":6443,"protocol":"TCP"},{"name":"metrics","port":8080,"protocol":"TCP"}]}"#
+        _ = try? await admin.raw("POST", "/apis/discovery.k8s.io/v1/namespaces/\(namespace)/endpointslices", body: Data(slice.utf8))
     }
 
     /// A kubeconfig with a TokenRequest token of that ServiceAccount: its RBAC, nothing more.
