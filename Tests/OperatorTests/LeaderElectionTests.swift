@@ -90,11 +90,12 @@ struct LeaderElectionTests {
         let running = Task { await elector.run(onChange: { leader in changes.withLock { $0.append(leader) } }) }
         try await harness.eventually("a leader") { elector.isLeader }
         // The next tick runs as if it came a renew deadline late.
+        // (Whether it leads at any one instant is left unasked: a tick may come between two lines,
+        // and a loaded machine may starve the elector past its deadline, which is a lapse too.)
         skew.store(Int64(Self.election("only").renewDeadline.components.seconds * 1000), ordering: .relaxed)
-        #expect(!elector.isLeader)
         try await harness.eventually("the late renewal to report the lapse") { changes.withLock { $0.count } >= 3 }
-        #expect(changes.withLock { $0 } == [true, false, true])
-        #expect(elector.isLeader)
+        #expect(Array(changes.withLock { $0 }.prefix(3)) == [true, false, true])
+        try await harness.eventually("leading again") { elector.isLeader }
         running.cancel()
         await running.value
         await harness.stop()
