@@ -12,10 +12,13 @@ public enum AnnotationKeys {
     public static let behavior = "\(domain)/behavior"
     /// How long every activation threshold must be undershot before scaling to zero.
     public static let cooldownPeriod = "\(domain)/cooldownPeriod"
+    /// Who scales to zero: `operator` (the default) or `native` (the HPA controller, with
+    /// Kubernetes' HPAScaleToZero gate).
+    public static let scaleToZero = "\(domain)/scaleToZero"
     public static let fallbackReplicas = OperatorAnnotations.fallbackReplicas
     public static let fallbackAfter = OperatorAnnotations.fallbackAfter
     static let globalKeys: Set<String> = [
-        minReplicas, maxReplicas, scaleUpStabilizationWindow, scaleDownStabilizationWindow, behavior, cooldownPeriod, fallbackReplicas, fallbackAfter,
+        minReplicas, maxReplicas, scaleUpStabilizationWindow, scaleDownStabilizationWindow, behavior, cooldownPeriod, scaleToZero, fallbackReplicas, fallbackAfter,
     ]
 
     /// The resources whose targets can be annotated, in the order their metrics are listed.

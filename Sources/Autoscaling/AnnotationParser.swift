@@ -140,16 +140,40 @@ private struct Reader {
     // MARK: Scale to zero and fallback
 
     /// minReplicas 0 needs an activation threshold; thresholds and a cooldown without it do nothing.
+    /// `scaleToZero: native` leaves zero to the HPA controller, which has neither.
     mutating func scaleToZero(minReplicas: Int32?, metrics: inout [PrometheusMetric]) -> ScaleToZero? {
-        let cooldownKey = AnnotationKeys.cooldownPeriod
+        let cooldownKey = AnnotationKeys.cooldownPeriod, modeKey = AnnotationKeys.scaleToZero
         let cooldown = global[cooldownKey].map { checkedDuration(cooldownKey, $0)?.duration }
         let thresholdKeys = prometheus.keys.sorted().filter { prometheus[$0]?[.activationThreshold] != nil }.map { AnnotationKeys.prometheus($0, .activationThreshold) }
+        var native = false
+        if let mode = global[modeKey] {
+            switch mode.trimmingSpaces {
+            case "operator": native = false
+            case "native": native = true
+            default:
+                problems.append(.error(modeKey, "must be operator (the operator scales to zero, the default) or native (the HPA controller does, with Kubernetes' HPAScaleToZero feature gate), got '\(mode)'"))
+                return nil
+            }
+        }
         guard let minReplicas else { return nil }
         guard minReplicas == 0 else {
             for key in thresholdKeys { problems.append(.warning(key, "has an effect only with \(AnnotationKeys.minReplicas) \"0\"; ignored")) }
-            if cooldown != nil { problems.append(.warning(cooldownKey, "has an effect only with \(AnnotationKeys.minReplicas) \"0\"; ignored")) }
+            for key in [cooldownKey, modeKey] where global[key] != nil {
+                problems.append(.warning(key, "has an effect only with \(AnnotationKeys.minReplicas) \"0\"; ignored"))
+            }
             for index in metrics.indices { metrics[index].activationThreshold = nil }
             return nil
+        }
+        if native {
+            let unused = " is not used with \(modeKey) native: the HPA controller wakes the workload on any value above 0 and goes to 0 when every Object and External metric reads 0; ignored"
+            for key in thresholdKeys { problems.append(.warning(key, unused)) }
+            if cooldown != nil { problems.append(.warning(cooldownKey, unused)) }
+            for index in metrics.indices { metrics[index].activationThreshold = nil }
+            if prometheus.isEmpty && alertmanager.isEmpty {
+                problems.append(.error(modeKey, "native needs a prometheus or alertmanager metric (an Object or External metric): the HPA controller cannot wake a workload at 0 on cpu or memory"))
+                return nil
+            }
+            return ScaleToZero(native: true)
         }
         guard !thresholdKeys.isEmpty else {
             problems.append(.error(AnnotationKeys.minReplicas, "is 0, which needs an activation threshold: add \(AnnotationKeys.prometheus("<metric>", .activationThreshold)) (the workload wakes when that metric's value rises above it)"))

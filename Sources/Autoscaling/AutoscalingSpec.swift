@@ -3,7 +3,7 @@ import KubeModel
 /// What a workload's annotations ask for, validated. Built by `AnnotationParser`, turned into an
 /// HPA by `HPABuilder`.
 public struct AutoscalingSpec: Hashable, Sendable {
-    /// 0 only with `scaleToZero` (the HPA itself then gets 1).
+    /// 0 only with `scaleToZero` (the HPA itself then gets 1, or 0 in the native mode).
     public var minReplicas: Int32
     public var maxReplicas: Int32
     /// cpu before memory.
@@ -14,7 +14,8 @@ public struct AutoscalingSpec: Hashable, Sendable {
     public var alertMetrics: [AlertMetric]
     /// The behavior annotation with the stabilization-window annotations applied over it.
     public var behavior: HorizontalPodAutoscalerBehavior?
-    /// Set when minReplicas is 0: the operator moves the workload between 0 and 1.
+    /// Set when minReplicas is 0: the operator moves the workload between 0 and 1 (or, in the
+    /// native mode, the HPA controller does).
     public var scaleToZero: ScaleToZero?
     /// Replicas to hold while the prometheus metrics cannot be read.
     public var fallback: Fallback?
@@ -40,14 +41,19 @@ public struct AutoscalingSpec: Hashable, Sendable {
     }
 }
 
-/// Scaling to zero (minReplicas 0): the HPA keeps a minimum of 1, and the operator sets 0 once
-/// every activation threshold has been undershot for `cooldown`, and 1 when one is exceeded.
+/// Scaling to zero (minReplicas 0). By the operator: the HPA keeps a minimum of 1, and the
+/// operator sets 0 once every activation threshold has been undershot for `cooldown`, and 1 when
+/// one is exceeded. Native (`scaleToZero: native`): the HPA itself gets `minReplicas: 0` and the
+/// HPA controller goes to 0 and back (Kubernetes' HPAScaleToZero feature gate); the operator
+/// writes no replicas.
 public struct ScaleToZero: Hashable, Sendable {
     public static let defaultCooldown = Duration.seconds(300)
     public var cooldown: Duration
+    public var native: Bool
 
-    public init(cooldown: Duration = Self.defaultCooldown) {
+    public init(cooldown: Duration = Self.defaultCooldown, native: Bool = false) {
         self.cooldown = cooldown
+        self.native = native
     }
 }
 

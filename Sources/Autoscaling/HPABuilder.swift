@@ -52,8 +52,9 @@ public enum HPABuilder {
         return HorizontalPodAutoscaler(
             metadata: metadata,
             spec: HorizontalPodAutoscalerSpec(
-                // Zero is the operator's to set (HPAScaleToZero is alpha): the HPA's floor is 1.
-                scaleTargetRef: scaleTarget, minReplicas: max(spec.minReplicas, 1), maxReplicas: spec.maxReplicas,
+                // Zero is the operator's to set (HPAScaleToZero is alpha): the HPA's floor is 1,
+                // unless the user asked for the HPA controller's own scale to zero.
+                scaleTargetRef: scaleTarget, minReplicas: spec.scaleToZero?.native == true ? 0 : max(spec.minReplicas, 1), maxReplicas: spec.maxReplicas,
                 metrics: metrics, behavior: spec.behavior))
     }
 

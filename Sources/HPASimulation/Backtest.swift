@@ -103,7 +103,9 @@ public enum Backtest {
         var memory = Activation.Memory()
         var current = startReplicas
         var steps: [Step] = []
-        let floor = max(workload.minReplicas, 1)
+        // Native scale to zero: the HPA's own floor is 0, and the controller syncs at 0 too.
+        let native = workload.scaleToZero?.native == true
+        let floor = native ? 0 : max(workload.minReplicas, 1)
         let tolerance = ReplicaCalculator.Tolerance(workload.behavior)
         for time in times {
             var readings: [ReplicaCalculator.Reading] = []
@@ -115,11 +117,11 @@ public enum Backtest {
                 metricSteps.append(Step.MetricStep(name: metric.name, value: value, proposal: ReplicaCalculator.proposal(reading, current: max(current, 1), tolerance: tolerance)))
             }
             var next = current
-            if current > 0 {
+            if current > 0 || native {
                 next = ScalingBehavior.sync(readings, current: current, min: floor, max: workload.maxReplicas,
                                             behavior: workload.behavior, now: time, history: &history)
             }
-            if let zero = workload.scaleToZero {
+            if let zero = workload.scaleToZero, !zero.native {
                 let observations = workload.metrics.compactMap { metric -> Activation.Observation? in
                     guard let threshold = metric.activationThreshold else { return nil }
                     let reading: Activation.Observation.Reading = metric.values[time].map { .value(Quantity(milli: Int64(($0 * 1000).rounded()))) } ?? .failed("no data")

@@ -55,6 +55,9 @@ enum Workload {
     /// The line `render` prints above the HPA of a workload that scales to zero.
     var scaleToZeroComment: String? {
         guard let (zero, thresholds) = scaleToZero else { return nil }
+        if zero.native {
+            return "minReplicas 0: the HPA controller scales \(kind) \(metadata.name ?? "") to 0 and back (scaleToZero native: needs Kubernetes' HPAScaleToZero feature gate); this HPA's floor is 0"
+        }
         let active = thresholds.sorted { $0.key < $1.key }.map { "\($0.key) > \($0.value)" }.joined(separator: " or ")
         return "minReplicas 0: hpa-operator scales \(kind) \(metadata.name ?? "") between 0 and 1 replicas (active while \(active); to 0 after \(Activation.durationText(zero.cooldown)) inactive); this HPA's floor is 1"
     }

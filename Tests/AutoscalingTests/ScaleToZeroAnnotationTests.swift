@@ -6,6 +6,7 @@ import Testing
 let cooldownKey = "\(domain)/cooldownPeriod"
 let fallbackReplicasKey = "\(domain)/fallbackReplicas"
 let fallbackAfterKey = "\(domain)/fallbackAfter"
+let modeKey = "\(domain)/scaleToZero"
 
 @Suite("Annotations: scale to zero, activation thresholds and fallback")
 struct ScaleToZeroAnnotationTests {
@@ -17,6 +18,23 @@ struct ScaleToZeroAnnotationTests {
         // The HPA's own floor stays 1: zero is the operator's to set.
         let hpa = HPABuilder.build(parsed, for: WorkloadReference(kind: "Deployment", name: "web", namespace: "shop", uid: "u"), style: .object)
         #expect(hpa.spec.minReplicas == 1)
+    }
+
+    /// `scaleToZero: native`: the HPA's own floor is 0 and the HPA controller scales to zero; no
+    /// threshold is needed, and one given is said to be unused.
+    @Test func nativeScaleToZeroLeavesZeroToTheHPA() throws {
+        let reading = AnnotationParser.parse(annotations([minKey: "0", modeKey: "native", rps("activationThreshold"): "5"]))
+        guard case .valid(let parsed, let warnings) = reading else { Issue.record("\(reading)"); return }
+        #expect(parsed.scaleToZero == ScaleToZero(native: true))
+        #expect(parsed.activationThresholds.isEmpty)
+        #expect(warnings.map(\.key) == [rps("activationThreshold")])
+        for style in MetricStyle.allCases {
+            let hpa = HPABuilder.build(parsed, for: WorkloadReference(kind: "Deployment", name: "web", namespace: "shop", uid: "u"), style: style)
+            #expect(hpa.spec.minReplicas == 0)
+            #expect(hpa.spec.metrics?.allSatisfy { $0.type == .object || $0.type == .external } == true)
+        }
+        #expect(try spec(annotations([minKey: "0", modeKey: "native"])).scaleToZero?.native == true)
+        #expect(try spec(annotations([minKey: "0", modeKey: " operator ", rps("activationThreshold"): "5"])).scaleToZero == ScaleToZero())
     }
 
     @Test func cooldownAndZeroThreshold() throws {
@@ -46,6 +64,11 @@ struct ScaleToZeroAnnotationTests {
         // Without minReplicas 0 a threshold or a cooldown does nothing, and says so.
         ([rps("activationThreshold"): "5"], ["warning: \(rps("activationThreshold")): has an effect only with \(minKey) \"0\"; ignored"]),
         ([cooldownKey: "1m"], ["warning: \(cooldownKey): has an effect only with \(minKey) \"0\"; ignored"]),
+        ([modeKey: "native"], ["warning: \(modeKey): has an effect only with \(minKey) \"0\"; ignored"]),
+        ([minKey: "0", modeKey: "hpa"], ["\(modeKey): must be operator (the operator scales to zero, the default) or native (the HPA controller does, with Kubernetes' HPAScaleToZero feature gate), got 'hpa'"]),
+        // Native needs a metric that can wake a workload at 0.
+        ([minKey: "0", modeKey: "native", rps("query"): nil, rps("targetAverageValue"): nil, "cpu.\(domain)/targetAverageUtilization": "70"],
+         ["\(modeKey): native needs a prometheus or alertmanager metric (an Object or External metric): the HPA controller cannot wake a workload at 0 on cpu or memory"]),
         // Fallback replicas are whole numbers within min and max.
         ([fallbackReplicasKey: "11"], ["\(fallbackReplicasKey): must be from 1 to maxReplicas (10), got 11"]),
         ([fallbackReplicasKey: "0"], ["\(fallbackReplicasKey): must be from 1 to maxReplicas (10), got 0"]),

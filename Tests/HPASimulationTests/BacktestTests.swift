@@ -41,6 +41,17 @@ struct BacktestTests {
         #expect(steps.first?.metrics.first?.proposal == 5)
     }
 
+    /// Native scale to zero: the HPA controller itself goes to 0 when the metric reads 0 (after
+    /// the scale-down window, here 0 s) and back when it reads more, with no threshold or cooldown.
+    @Test func nativeScaleToZeroIsTheControllers() {
+        let times = stride(from: 0.0, through: 60, by: 15).map { $0 }
+        var workload = Self.workload([0: 0, 15: 0, 30: 250, 45: 250, 60: 0], zero: true)
+        workload.scaleToZero = ScaleToZero(native: true)
+        let (steps, _) = Backtest.run(workload, times: times, step: 15, startReplicas: 2)
+        // 0 at once; 250 against 100 per replica wakes it to 3 (ceil(250/100)), then 0 again.
+        #expect(steps.map(\.replicas) == [0, 0, 3, 3, 0], "\(steps.map(\.replicas))")
+    }
+
     @Test func scaleToZeroFollowsTheOperatorsRules() {
         let times = stride(from: 0.0, through: 120, by: 15).map { $0 }
         var values: [Double: Double] = [:]

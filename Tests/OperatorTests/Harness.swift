@@ -15,8 +15,8 @@ final class Harness: Sendable {
     /// The releases whose HPA storage the write paths are proven on.
     static let releases: [FakeAPIServer.Release] = [.v1_26, .v1_33]
 
-    static func start(release: FakeAPIServer.Release = .v1_33, configurableTolerance: Bool = false) async throws -> Harness {
-        let admission = FakeAPIServer.admission(for: release, configurableTolerance: configurableTolerance)
+    static func start(release: FakeAPIServer.Release = .v1_33, configurableTolerance: Bool = false, scaleToZero: Bool = false) async throws -> Harness {
+        let admission = FakeAPIServer.admission(for: release, configurableTolerance: configurableTolerance, scaleToZero: scaleToZero)
         let server = try await FakeAPIServer.start(FakeAPIServer.Options(bookmarkInterval: .milliseconds(200), admit: admission))
         return Harness(server: server, client: KubeClient(config: ClientConfig(server: server.url)))
     }

@@ -136,6 +136,33 @@ struct OperatorTests {
         await harness.stop()
     }
 
+    /// `scaleToZero: native` writes the HPA with minReplicas 0 where the apiserver has the
+    /// HPAScaleToZero gate; without it the apiserver's refusal reaches the workload with what to do.
+    @Test(arguments: [false, true])
+    func nativeScaleToZeroWritesMinReplicasZeroWhereAllowed(gate: Bool) async throws {
+        let harness = try await Harness.start(scaleToZero: gate)
+        let (_, running) = await harness.startOperator()
+        var annotations = Harness.annotations
+        annotations["hpa.autoscaling.banzaicloud.io/minReplicas"] = "0"
+        annotations["hpa.autoscaling.banzaicloud.io/scaleToZero"] = "native"
+        _ = try await harness.client.create(Harness.deployment("web", annotations: annotations))
+        if gate {
+            try await harness.eventually("the HPA") { await harness.hpa("web") != nil }
+            #expect(await harness.hpa("web")?.spec.minReplicas == 0)
+        } else {
+            try await harness.eventually("the refusal") {
+                try await harness.events("web").contains {
+                    $0.reason == "HPARejected" && $0.message?.contains("must be greater than or equal to 1") == true
+                        && $0.message?.contains("needs Kubernetes' HPAScaleToZero feature gate") == true
+                }
+            }
+            #expect(await harness.hpa("web") == nil)
+        }
+        running.cancel()
+        _ = try? await running.value
+        await harness.stop()
+    }
+
     @Test func statusChurnCausesNoWrites() async throws {
         let harness = try await Harness.start()
         let (instance, running) = await harness.startOperator()

@@ -172,4 +172,16 @@ struct ZeroScalerTests {
         await other.tick()
         #expect(zero.state.withLock { $0.writes }.isEmpty)
     }
+
+    /// `scaleToZero: native`: zero is the HPA controller's; the operator writes no replicas.
+    @Test func nativeScaleToZeroIsLeftToTheHPAController() async {
+        let world = ZeroWorld(annotations: Self.annotations.merging(["hpa.autoscaling.banzaicloud.io/scaleToZero": "native"]) { $1 })
+        let scaler = world.scaler()
+        await scaler.observe(Self.key)
+        for _ in 0..<3 {
+            await scaler.tick()
+            world.advance(600)
+        }
+        #expect(world.state.withLock { $0.writes }.isEmpty)
+    }
 }

@@ -174,8 +174,11 @@ public struct HPAReconciler: Reconciler {
         do {
             return try await write()
         } catch KubeError.invalid(let status) {
-            let message = status.message ?? "the apiserver refused the HorizontalPodAutoscaler as invalid"
+            var message = status.message ?? "the apiserver refused the HorizontalPodAutoscaler as invalid"
             log.warning("the apiserver refused the HPA", metadata: ["error": "\(message)"])
+            if message.contains("minReplicas") {
+                message += ". With \(AnnotationKeys.scaleToZero) native the HPA has minReplicas 0, which needs Kubernetes' HPAScaleToZero feature gate on the apiserver; without it, remove that annotation and the operator scales to zero instead"
+            }
             await events.record(.warning, reason: "HPARejected", message: "The apiserver refused HorizontalPodAutoscaler \(reference.name ?? ""): \(message)", on: reference)
             throw TerminalError(KubeError.invalid(status))
         }

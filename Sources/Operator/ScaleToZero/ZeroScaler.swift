@@ -104,7 +104,7 @@ public actor ZeroScaler: Service {
     /// A workload changed: is it one to scale to zero, with which thresholds and cooldown?
     func observe(_ key: WorkloadKey) {
         guard let workload = cache.workload(key), workload.metadata.deletionTimestamp == nil,
-              case .valid(let spec, _) = workload.reading, let zero = spec.scaleToZero else {
+              case .valid(let spec, _) = workload.reading, let zero = spec.scaleToZero, !zero.native else {
             candidates[key] = nil
             return
         }

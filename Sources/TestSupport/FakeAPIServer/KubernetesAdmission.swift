@@ -31,13 +31,16 @@ extension FakeAPIServer {
     /// `behavior.*.tolerance` is dropped without a word (shared/k8s-wire/v1.33, the strict dry
     /// run) unless `configurableTolerance` (the HPAConfigurableTolerance gate, from 1.33) is on,
     /// or the stored HPA has one already (the apiserver keeps a field in use).
-    public static func admission(for release: Release, configurableTolerance: Bool = false) -> @Sendable (FakeResource, JSONValue, JSONValue?) throws -> JSONValue {
+    ///
+    /// `minReplicas: 0` is refused unless `scaleToZero` (the HPAScaleToZero gate) is on, and then
+    /// needs an Object or External metric, as Kubernetes' validation words it (not captured).
+    public static func admission(for release: Release, configurableTolerance: Bool = false, scaleToZero: Bool = false) -> @Sendable (FakeResource, JSONValue, JSONValue?) throws -> JSONValue {
         { resource, object, old in
-            try admit(resource, object, old: old, release: release, keepsTolerance: configurableTolerance && release != .v1_26)
+            try admit(resource, object, old: old, release: release, keepsTolerance: configurableTolerance && release != .v1_26, scaleToZero: scaleToZero)
         }
     }
 
-    private static func admit(_ resource: FakeResource, _ object: JSONValue, old: JSONValue?, release: Release, keepsTolerance: Bool) throws -> JSONValue {
+    private static func admit(_ resource: FakeResource, _ object: JSONValue, old: JSONValue?, release: Release, keepsTolerance: Bool, scaleToZero: Bool) throws -> JSONValue {
         guard resource.plural == "horizontalpodautoscalers" else { return object }
         var hpa: HorizontalPodAutoscaler
         do {
@@ -54,6 +57,13 @@ extension FakeAPIServer {
         var causes: [(field: String, message: String)] = []
         if let minimum = hpa.spec.minReplicas, hpa.spec.maxReplicas < minimum {
             causes.append(("spec.maxReplicas", "Invalid value: \(hpa.spec.maxReplicas): must be greater than or equal to `minReplicas`"))
+        }
+        if hpa.spec.minReplicas == 0 {
+            if !scaleToZero {
+                causes.append(("spec.minReplicas", "Invalid value: 0: must be greater than or equal to 1"))
+            } else if !(hpa.spec.metrics ?? []).contains(where: { $0.type == .object || $0.type == .external }) {
+                causes.append(("spec.metrics", "Forbidden: must specify at least one Object or External metric to support scaling to zero replicas"))
+            }
         }
         for (index, metric) in (hpa.spec.metrics ?? []).enumerated() {
             for (source, target) in [("object", metric.object?.target), ("pods", metric.pods?.target), ("external", metric.external?.target),
