@@ -1,0 +1,208 @@
+import Foundation
+import KubeModel
+
+/// Why an HPA asks for the replicas it does: its metrics as the HPA controller last read them (the
+/// HPA's status), each one's proposal by the controller's arithmetic (`ReplicaCalculator`, with
+/// the HPA's tolerances), the winner, every clamp between the winner and the outcome, what the
+/// controller itself concluded (status and conditions), where the two disagree, and what would
+/// change the count next. Pure: built from the objects `explain` reads.
+public struct Explanation: Encodable, Sendable, Hashable {
+    public struct Metric: Encodable, Sendable, Hashable {
+        /// As kubectl names it: the metric's name, or the resource's (`cpu`, `cpu (app)`).
+        public var name: String
+        public var type: String
+        /// As the controller last read it (per replica for AverageValue targets); nil when it has not.
+        public var current: String?
+        public var target: String
+        /// The replicas this metric asks for at the current count; nil when unreadable.
+        public var proposal: Int32?
+        /// Within the tolerance band, the count stays: the values that would move it.
+        public var scalesUpAbove: String?
+        public var scalesDownBelow: String?
+    }
+
+    public struct Condition: Encodable, Sendable, Hashable {
+        public var type: String
+        public var status: String
+        public var reason: String?
+        public var message: String?
+    }
+
+    public var hpa: String
+    public var currentReplicas: Int32
+    public var minReplicas: Int32
+    public var maxReplicas: Int32
+    public var toleranceUp: Double
+    public var toleranceDown: Double
+    public var metrics: [Metric]
+    /// The metric whose proposal is the largest (ties: the first), nil when none reads.
+    public var winner: String?
+    /// What the metrics ask for within the bounds, before `behavior` (stabilization, rate limits).
+    public var desiredByMetrics: Int32
+    /// The reasoning from the proposals to `desiredByMetrics`, in order.
+    public var steps: [String]
+    /// The HPA controller's own conclusion at its last sync (status.desiredReplicas).
+    public var controllerDesired: Int32?
+    public var lastScaleTime: String?
+    public var conditions: [Condition]
+    /// Where this replay and the controller's status disagree, or the status cannot be trusted.
+    public var findings: [String]
+    /// What happens next.
+    public var next: String
+
+    public static func explain(_ hpa: HorizontalPodAutoscaler, currentReplicas current: Int32) -> Explanation {
+        let spec = hpa.spec.defaulted
+        let minimum = spec.minReplicas ?? 1, maximum = spec.maxReplicas
+        let tolerance = ReplicaCalculator.Tolerance(spec.behavior)
+        let statuses = hpa.status?.currentMetrics ?? []
+        var metrics: [Metric] = [], readings: [ReplicaCalculator.Reading] = []
+        for metric in spec.metrics ?? [] {
+            let (row, reading) = Self.row(metric, status: statuses.first { Self.matches($0, metric) }, current: current, tolerance: tolerance)
+            metrics.append(row)
+            readings.append(reading)
+        }
+        let desired = ReplicaCalculator.desiredReplicas(readings, current: current, min: minimum, max: maximum, tolerance: tolerance)
+        let winner = metrics.indices.filter { metrics[$0].proposal != nil }.max { metrics[$0].proposal! < metrics[$1].proposal! || (metrics[$0].proposal! == metrics[$1].proposal! && $0 > $1) }
+        var steps: [String] = []
+        if current == 0 && minimum > 0 {
+            steps.append("0 replicas with minReplicas \(minimum): the HPA controller does not scale (ScalingDisabled); with the operator's scale to zero, the operator wakes it")
+        } else if current > maximum || current < minimum {
+            steps.append("\(current) replicas are outside [\(minimum), \(maximum)]: the controller goes straight to \(desired), whatever the metrics read")
+        } else {
+            for row in metrics {
+                guard let proposal = row.proposal else {
+                    steps.append("\(row.name) has no current value: it proposes nothing\(desired < current ? "" : ", and the controller will not scale down while it cannot read it")")
+                    continue
+                }
+                let band = row.scalesUpAbove.map { " (within the tolerance band: it moves above \($0) or below \(row.scalesDownBelow ?? "?"))" } ?? ""
+                steps.append("\(row.name) \(row.current ?? "?") against \(row.target): \(proposal) replica\(proposal == 1 ? "" : "s")\(proposal == current ? band : "")")
+            }
+            if let winner, let proposal = metrics[winner].proposal {
+                steps.append("the largest proposal wins: \(metrics[winner].name) with \(proposal)")
+                if proposal > maximum { steps.append("\(proposal) is above maxReplicas: \(maximum)") }
+                if proposal < minimum { steps.append("\(proposal) is below minReplicas: \(minimum)") }
+                if desired == current && proposal < current && metrics.contains(where: { $0.proposal == nil }) {
+                    steps.append("a metric cannot be read: the controller holds \(current) instead of scaling down")
+                }
+            } else if !metrics.isEmpty {
+                steps.append("no metric can be read: the controller holds \(current)")
+            }
+        }
+        var findings: [String] = []
+        let controller = hpa.status?.desiredReplicas
+        if hpa.status == nil {
+            findings.append("the HPA has no status: the HPA controller has not synced it yet (or is not running)")
+        } else if let controller, controller != desired {
+            let conditions = hpa.status?.conditions ?? []
+            let able = conditions.first { $0.type == "AbleToScale" && $0.reason != "ReadyForNewScale" && $0.reason != "SucceededRescale" }
+            let limited = conditions.first { $0.type == "ScalingLimited" && $0.status == "True" }
+            var finding = "the controller's last sync asked for \(controller), the metrics it recorded give \(desired)"
+            if let said = able ?? limited, let reason = said.reason {
+                finding += ": \(said.type) says \(reason)\(said.message.map { " (\($0))" } ?? "")"
+            } else {
+                finding += ": `behavior` held it (a stabilization window keeps the highest recommendation of its span when scaling down and the lowest when scaling up; rate limits cap each step), or its metrics moved since"
+            }
+            findings.append(finding)
+        }
+        if let statusReplicas = hpa.status?.currentReplicas, statusReplicas != current {
+            findings.append("the HPA's status counts \(statusReplicas) replicas and the workload has \(current): the controller has not synced since the last change")
+        }
+        for condition in hpa.status?.conditions ?? [] where condition.status == "False" && condition.type == "ScalingActive" {
+            findings.append("ScalingActive is False (\(condition.reason ?? "")): \(condition.message ?? "the controller cannot compute a scale")")
+        }
+        let target = controller ?? desired
+        let next: String
+        if target != current {
+            next = "the controller scales to \(target) at its next sync (every 15 s by default)"
+        } else if desired != current {
+            next = "\(current) replicas stay while the controller holds them (see Findings); if the metrics stay as they are, it goes to \(desired) once its stabilization window has passed"
+        } else {
+            next = "\(current) replicas stay until a metric leaves its tolerance band"
+                + (metrics.compactMap { row in row.scalesUpAbove.map { "\(row.name) above \($0) or below \(row.scalesDownBelow ?? "?")" } }.first.map { ": \($0)" } ?? "")
+        }
+        return Explanation(
+            hpa: "\(hpa.metadata.namespace ?? "default")/\(hpa.metadata.name ?? "")", currentReplicas: current, minReplicas: minimum, maxReplicas: maximum,
+            toleranceUp: tolerance.scaleUp, toleranceDown: tolerance.scaleDown, metrics: metrics, winner: winner.map { metrics[$0].name },
+            desiredByMetrics: desired, steps: steps, controllerDesired: controller, lastScaleTime: hpa.status?.lastScaleTime,
+            conditions: (hpa.status?.conditions ?? []).map { Condition(type: $0.type, status: $0.status, reason: $0.reason, message: $0.message) },
+            findings: findings, next: next)
+    }
+
+    /// A status entry is a spec metric's when it names the same source.
+    static func matches(_ status: MetricStatus, _ spec: MetricSpec) -> Bool {
+        guard status.type == spec.type else { return false }
+        switch spec.type {
+        case .object: return status.object?.metric == spec.object?.metric && status.object?.describedObject == spec.object?.describedObject
+        case .external: return status.external?.metric == spec.external?.metric
+        case .pods: return status.pods?.metric == spec.pods?.metric
+        case .resource: return status.resource?.name == spec.resource?.name
+        case .containerResource: return status.containerResource?.name == spec.containerResource?.name && status.containerResource?.container == spec.containerResource?.container
+        default: return false
+        }
+    }
+
+    /// One metric's row, and what the calculator compares. AverageValue targets of Object and
+    /// External metrics are recorded per replica (the controller's rounding up): the total is
+    /// taken back as that times the replicas, within a milli per replica of the controller's.
+    static func row(_ metric: MetricSpec, status: MetricStatus?, current: Int32, tolerance: ReplicaCalculator.Tolerance) -> (Metric, ReplicaCalculator.Reading) {
+        let (name, target, value): (String, MetricTarget?, MetricValueStatus?) = switch metric.type {
+        case .object: (metric.object?.metric.name ?? "object", metric.object?.target, status?.object?.current)
+        case .external: (metric.external?.metric.name ?? "external", metric.external?.target, status?.external?.current)
+        case .pods: (metric.pods?.metric.name ?? "pods", metric.pods?.target, status?.pods?.current)
+        case .resource: (metric.resource?.name ?? "resource", metric.resource?.target, status?.resource?.current)
+        case .containerResource: ("\(metric.containerResource?.name ?? "resource") (\(metric.containerResource?.container ?? "?"))", metric.containerResource?.target, status?.containerResource?.current)
+        default: (metric.type.rawValue, nil, nil)
+        }
+        var row = Metric(name: name, type: metric.type.rawValue, current: nil, target: target.map(Self.text) ?? "<unknown>", proposal: nil)
+        guard let target, let value else { return (row, .unknown) }
+        let reading: ReplicaCalculator.Reading
+        let perPodTarget: Quantity?
+        switch (target.type, metric.type) {
+        case (.utilization, _):
+            guard let percent = value.averageUtilization, let goal = target.averageUtilization else { return (row, .unknown) }
+            row.current = "\(percent)%"
+            reading = .utilization(percent: Int64(percent), targetPercent: Int64(goal))
+            perPodTarget = nil
+            row.scalesUpAbove = Self.percent(Double(goal) * (1 + tolerance.scaleUp))
+            row.scalesDownBelow = Self.percent(Double(goal) * (1 - tolerance.scaleDown))
+        case (.value, _):
+            guard let now = value.value, let goal = target.value, let nowMilli = try? now.milliValue(), let goalMilli = try? goal.milliValue(), goalMilli > 0 else { return (row, .unknown) }
+            row.current = now.description
+            reading = .value(milli: nowMilli, targetMilli: goalMilli)
+            perPodTarget = goal
+        case (.averageValue, .object), (.averageValue, .external):
+            guard let now = value.averageValue, let goal = target.averageValue, let nowMilli = try? now.milliValue(), let goalMilli = try? goal.milliValue(), goalMilli > 0 else { return (row, .unknown) }
+            row.current = now.description
+            reading = .averageValue(totalMilli: nowMilli.multipliedReportingOverflow(by: Int64(max(current, 1))).partialValue, targetMilli: goalMilli)
+            perPodTarget = goal
+        case (.averageValue, _):
+            guard let now = value.averageValue, let goal = target.averageValue, let nowMilli = try? now.milliValue(), let goalMilli = try? goal.milliValue(), goalMilli > 0 else { return (row, .unknown) }
+            row.current = now.description
+            reading = .podAverage(milli: nowMilli, targetMilli: goalMilli)
+            perPodTarget = goal
+        default:
+            return (row, .unknown)
+        }
+        if let goal = perPodTarget {
+            row.scalesUpAbove = Self.quantity(goal.doubleValue * (1 + tolerance.scaleUp))
+            row.scalesDownBelow = Self.quantity(goal.doubleValue * (1 - tolerance.scaleDown))
+        }
+        row.proposal = ReplicaCalculator.proposal(reading, current: current, tolerance: tolerance)
+        return (row, reading)
+    }
+
+    static func text(_ target: MetricTarget) -> String {
+        if let percent = target.averageUtilization { return "\(percent)% (utilization)" }
+        if let average = target.averageValue { return "\(average) (average per replica)" }
+        return target.value?.description ?? "<unknown>"
+    }
+
+    private static func quantity(_ value: Double) -> String {
+        (try? Quantity(roundingToMilli: value))?.description ?? String(value)
+    }
+
+    private static func percent(_ value: Double) -> String {
+        let rounded = (value * 10).rounded() / 10
+        return rounded == rounded.rounded() ? "\(Int(rounded))%" : "\(rounded)%"
+    }
+}
