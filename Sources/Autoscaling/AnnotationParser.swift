@@ -173,6 +173,9 @@ private struct Reader {
                 problems.append(.error(modeKey, "native needs a prometheus or alertmanager metric (an Object or External metric): the HPA controller cannot wake a workload at 0 on cpu or memory"))
                 return nil
             }
+            if !resources.isEmpty {
+                problems.append(.warning(modeKey, "native goes to 0 only when every metric asks for 0, and cpu does only at 0 % (memory never): with a cpu or memory target the workload may never reach 0"))
+            }
             return ScaleToZero(native: true)
         }
         guard !thresholdKeys.isEmpty else {

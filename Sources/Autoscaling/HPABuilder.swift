@@ -4,6 +4,16 @@ import KubeModel
 public enum HPABuilder {
     /// Problems a spec has only in a given style; `build` expects none.
     public static func problems(_ spec: AutoscalingSpec, style: MetricStyle) -> [AnnotationProblem] {
+        if style == .objectOnWorkloadPod, spec.scaleToZero?.native == true {
+            // That style divides an AverageValue metric by the replicas itself: at 0 it has no value.
+            let perReplica = spec.prometheusMetrics.filter { if case .averageValue = $0.target { true } else { false } }
+            if !perReplica.isEmpty {
+                return perReplica.map {
+                    .error(AnnotationKeys.prometheus($0.name, .targetAverageValue),
+                           "with \(AnnotationKeys.scaleToZero) native and --metric-style pod, a per-replica target has no value at 0 replicas and could never wake the workload: use targetValue, or the object or external style")
+                }
+            }
+        }
         guard style == .external else { return [] }
         // The Banzai external form keeps all queries under one metric config, whose keys are the
         // metric names and whose interval and server are shared.

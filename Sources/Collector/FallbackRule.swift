@@ -40,8 +40,9 @@ public struct FallbackRule: Hashable, Sendable {
     /// target: exactly `replicas`). Value: `target × replicas ÷ current`, rounded down to the
     /// thousandth so that the controller's ceiling of `ratio × current` lands on `replicas`, not
     /// one above; nil while the current replicas are unknown or 0 (at 0 the controller does not
-    /// scale anyway). The controller multiplies a Value ratio by its *ready* pods, not by the
-    /// replicas: while pods are starting it proposes fewer.
+    /// scale, unless the HPA's minReplicas is 0: native scale to zero, where an AverageValue
+    /// fallback wakes the workload and a Value one does not). The controller multiplies a Value
+    /// ratio by its *ready* pods, not by the replicas: while pods are starting it proposes fewer.
     public func value(currentReplicas: Int?) -> Quantity? {
         switch target {
         case .averageValue(let quantity):

@@ -114,7 +114,7 @@ public enum Backtest {
                 let value = metric.values[time]
                 let reading = value.map { Self.reading(metric.target, value: $0) } ?? .unknown
                 readings.append(reading)
-                metricSteps.append(Step.MetricStep(name: metric.name, value: value, proposal: ReplicaCalculator.proposal(reading, current: max(current, 1), tolerance: tolerance)))
+                metricSteps.append(Step.MetricStep(name: metric.name, value: value, proposal: ReplicaCalculator.proposal(reading, current: native ? current : max(current, 1), tolerance: tolerance)))
             }
             var next = current
             if current > 0 || native {

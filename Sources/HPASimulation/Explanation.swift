@@ -2,7 +2,7 @@ import Foundation
 import KubeModel
 
 /// Why an HPA asks for the replicas it does: its metrics as the HPA controller last read them (the
-/// HPA's status), each one's proposal by the controller's arithmetic (`ReplicaCalculator`, with
+/// HPA's status), replayed at the replica count it read them with, each one's proposal by the controller's arithmetic (`ReplicaCalculator`, with
 /// the HPA's tolerances), the winner, every clamp between the winner and the outcome, what the
 /// controller itself concluded (status and conditions), where the two disagree, and what would
 /// change the count next. Pure: built from the objects `explain` reads.
@@ -29,7 +29,11 @@ public struct Explanation: Encodable, Sendable, Hashable {
     }
 
     public var hpa: String
+    /// The replicas the workload has now.
     public var currentReplicas: Int32
+    /// The replicas the controller computed from at its last sync (status.currentReplicas), which
+    /// the replay uses; the workload's own count when the HPA has no status.
+    public var replayedAt: Int32
     public var minReplicas: Int32
     public var maxReplicas: Int32
     public var toleranceUp: Double
@@ -50,19 +54,30 @@ public struct Explanation: Encodable, Sendable, Hashable {
     /// What happens next.
     public var next: String
 
-    public static func explain(_ hpa: HorizontalPodAutoscaler, currentReplicas current: Int32) -> Explanation {
+    /// - Parameters:
+    ///   - currentReplicas: the workload's `spec.replicas` now.
+    ///   - readyReplicas: its ready pods, when known: the controller counts only those for Pods
+    ///     and Resource metrics and Value targets.
+    ///   - otherHPAs: names of further HPAs that target the same workload.
+    public static func explain(_ hpa: HorizontalPodAutoscaler, currentReplicas workload: Int32, readyReplicas: Int32? = nil, otherHPAs: [String] = []) -> Explanation {
         let spec = hpa.spec.defaulted
         let minimum = spec.minReplicas ?? 1, maximum = spec.maxReplicas
         let tolerance = ReplicaCalculator.Tolerance(spec.behavior)
-        let statuses = hpa.status?.currentMetrics ?? []
+        let status = hpa.status
+        let current = status?.currentReplicas ?? workload
+        let statuses = status?.currentMetrics ?? []
+        let specMetrics = spec.metrics ?? []
         var metrics: [Metric] = [], readings: [ReplicaCalculator.Reading] = []
-        for metric in spec.metrics ?? [] {
-            let (row, reading) = Self.row(metric, status: statuses.first { Self.matches($0, metric) }, current: current, tolerance: tolerance)
+        for (index, metric) in specMetrics.enumerated() {
+            // The controller writes statuses[i] for metrics[i] (an empty type where it failed).
+            let recorded = statuses.count == specMetrics.count ? (Self.matches(statuses[index], metric) ? statuses[index] : nil) : statuses.first { Self.matches($0, metric) }
+            let (row, reading) = Self.row(metric, status: recorded, current: current, tolerance: tolerance)
             metrics.append(row)
             readings.append(reading)
         }
         let desired = ReplicaCalculator.desiredReplicas(readings, current: current, min: minimum, max: maximum, tolerance: tolerance)
         let winner = metrics.indices.filter { metrics[$0].proposal != nil }.max { metrics[$0].proposal! < metrics[$1].proposal! || (metrics[$0].proposal! == metrics[$1].proposal! && $0 > $1) }
+        let scalingInactive = status?.conditions?.first { $0.type == "ScalingActive" && $0.status == "False" }
         var steps: [String] = []
         if current == 0 && minimum > 0 {
             steps.append("0 replicas with minReplicas \(minimum): the HPA controller does not scale (ScalingDisabled); with the operator's scale to zero, the operator wakes it")
@@ -74,7 +89,7 @@ public struct Explanation: Encodable, Sendable, Hashable {
                     steps.append("\(row.name) has no current value: it proposes nothing\(desired < current ? "" : ", and the controller will not scale down while it cannot read it")")
                     continue
                 }
-                let band = row.scalesUpAbove.map { " (within the tolerance band: it moves above \($0) or below \(row.scalesDownBelow ?? "?"))" } ?? ""
+                let band = current > 0 ? row.scalesUpAbove.map { " (within the tolerance band: it moves above \($0) or below \(row.scalesDownBelow ?? "?"))" } ?? "" : ""
                 steps.append("\(row.name) \(row.current ?? "?") against \(row.target): \(proposal) replica\(proposal == 1 ? "" : "s")\(proposal == current ? band : "")")
             }
             if let winner, let proposal = metrics[winner].proposal {
@@ -89,42 +104,56 @@ public struct Explanation: Encodable, Sendable, Hashable {
             }
         }
         var findings: [String] = []
-        let controller = hpa.status?.desiredReplicas
-        if hpa.status == nil {
-            findings.append("the HPA has no status: the HPA controller has not synced it yet (or is not running)")
-        } else if let controller, controller != desired {
-            let conditions = hpa.status?.conditions ?? []
+        let controller = status?.desiredReplicas
+        if status == nil {
+            findings.append("the HPA has no status: the HPA controller has not synced it yet (or is not running); the replay uses the workload's \(workload) replicas")
+        } else if let controller, controller != desired, scalingInactive == nil {
+            let conditions = status?.conditions ?? []
             let able = conditions.first { $0.type == "AbleToScale" && $0.reason != "ReadyForNewScale" && $0.reason != "SucceededRescale" }
             let limited = conditions.first { $0.type == "ScalingLimited" && $0.status == "True" }
             var finding = "the controller's last sync asked for \(controller), the metrics it recorded give \(desired)"
             if let said = able ?? limited, let reason = said.reason {
                 finding += ": \(said.type) says \(reason)\(said.message.map { " (\($0))" } ?? "")"
+            } else if let ready = readyReplicas, ready < current {
+                finding += ": \(ready) of \(current) pods are ready, and the controller counts ready pods for Pods and Resource metrics and Value targets"
             } else {
-                finding += ": `behavior` held it (a stabilization window keeps the highest recommendation of its span when scaling down and the lowest when scaling up; rate limits cap each step), or its metrics moved since"
+                finding += ": `behavior` held it (a stabilization window keeps the highest recommendation of its span when scaling down and the lowest when scaling up; rate limits cap each step)"
             }
             findings.append(finding)
         }
-        if let statusReplicas = hpa.status?.currentReplicas, statusReplicas != current {
-            findings.append("the HPA's status counts \(statusReplicas) replicas and the workload has \(current): the controller has not synced since the last change")
+        if let scalingInactive {
+            findings.append("ScalingActive is False (\(scalingInactive.reason ?? "")): \(scalingInactive.message ?? "the controller cannot compute a scale")")
         }
-        for condition in hpa.status?.conditions ?? [] where condition.status == "False" && condition.type == "ScalingActive" {
-            findings.append("ScalingActive is False (\(condition.reason ?? "")): \(condition.message ?? "the controller cannot compute a scale")")
+        if let controller, workload != controller {
+            findings.append("the workload has \(workload) replicas and the controller's last sync asked for \(controller): they changed since (kubectl scale, the operator's scale to zero, a rollout), or the controller could not write them")
         }
-        let target = controller ?? desired
+        if !otherHPAs.isEmpty {
+            findings.append("HorizontalPodAutoscaler \(otherHPAs.joined(separator: ", ")) also scale\(otherHPAs.count == 1 ? "s" : "") this workload: the controller refuses to act on a target with several HPAs (AmbiguousSelector)")
+        }
         let next: String
-        if target != current {
-            next = "the controller scales to \(target) at its next sync (every 15 s by default)"
+        if scalingInactive != nil {
+            next = "the controller does not scale until it can compute a scale again (ScalingActive=False)"
+        } else if workload == 0 && minimum > 0 {
+            next = "0 replicas stay until something scales the workload up (with the operator's scale to zero: when an activation threshold is exceeded)"
+        } else if let controller, workload != controller {
+            next = "the controller computes again from \(workload) replicas at its next sync (every 15 s by default)"
+        } else if let controller, controller != current {
+            next = "the controller scaled from \(current) to \(controller) at its last sync; it computes again from \(controller) at its next sync (every 15 s by default)"
+        } else if status == nil && desired != current {
+            next = "the controller scales to \(desired) once it syncs, within its `behavior`"
         } else if desired != current {
             next = "\(current) replicas stay while the controller holds them (see Findings); if the metrics stay as they are, it goes to \(desired) once its stabilization window has passed"
+        } else if current == 0 {
+            next = "0 replicas stay until a metric reads above 0"
         } else {
             next = "\(current) replicas stay until a metric leaves its tolerance band"
                 + (metrics.compactMap { row in row.scalesUpAbove.map { "\(row.name) above \($0) or below \(row.scalesDownBelow ?? "?")" } }.first.map { ": \($0)" } ?? "")
         }
         return Explanation(
-            hpa: "\(hpa.metadata.namespace ?? "default")/\(hpa.metadata.name ?? "")", currentReplicas: current, minReplicas: minimum, maxReplicas: maximum,
+            hpa: "\(hpa.metadata.namespace ?? "default")/\(hpa.metadata.name ?? "")", currentReplicas: workload, replayedAt: current, minReplicas: minimum, maxReplicas: maximum,
             toleranceUp: tolerance.scaleUp, toleranceDown: tolerance.scaleDown, metrics: metrics, winner: winner.map { metrics[$0].name },
-            desiredByMetrics: desired, steps: steps, controllerDesired: controller, lastScaleTime: hpa.status?.lastScaleTime,
-            conditions: (hpa.status?.conditions ?? []).map { Condition(type: $0.type, status: $0.status, reason: $0.reason, message: $0.message) },
+            desiredByMetrics: desired, steps: steps, controllerDesired: controller, lastScaleTime: status?.lastScaleTime,
+            conditions: (status?.conditions ?? []).map { Condition(type: $0.type, status: $0.status, reason: $0.reason, message: $0.message) },
             findings: findings, next: next)
     }
 
@@ -173,7 +202,9 @@ public struct Explanation: Encodable, Sendable, Hashable {
         case (.averageValue, .object), (.averageValue, .external):
             guard let now = value.averageValue, let goal = target.averageValue, let nowMilli = try? now.milliValue(), let goalMilli = try? goal.milliValue(), goalMilli > 0 else { return (row, .unknown) }
             row.current = now.description
-            reading = .averageValue(totalMilli: nowMilli.multipliedReportingOverflow(by: Int64(max(current, 1))).partialValue, targetMilli: goalMilli)
+            // Recorded per replica at 0 replicas, the value is a division by zero: nothing to read.
+            guard current > 0, let total = Self.total(perReplicaMilli: nowMilli, replicas: current) else { return (row, .unknown) }
+            reading = .averageValue(totalMilli: total, targetMilli: goalMilli)
             perPodTarget = goal
         case (.averageValue, _):
             guard let now = value.averageValue, let goal = target.averageValue, let nowMilli = try? now.milliValue(), let goalMilli = try? goal.milliValue(), goalMilli > 0 else { return (row, .unknown) }
@@ -189,6 +220,17 @@ public struct Explanation: Encodable, Sendable, Hashable {
         }
         row.proposal = ReplicaCalculator.proposal(reading, current: current, tolerance: tolerance)
         return (row, reading)
+    }
+
+    /// The total behind a per-replica value the controller recorded as ceil(total / replicas) in
+    /// millis: one of (replicas × (value − 1), replicas × value]. A whole number there is taken
+    /// (queries of counts, targets of whole numbers), else the top of the range.
+    static func total(perReplicaMilli value: Int64, replicas: Int32) -> Int64? {
+        let (high, overflow) = value.multipliedReportingOverflow(by: Int64(replicas))
+        guard !overflow else { return nil }
+        let low = high - Int64(replicas) + 1
+        let whole = high - high % 1000
+        return whole >= low ? whole : high
     }
 
     static func text(_ target: MetricTarget) -> String {

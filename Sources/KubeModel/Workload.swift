@@ -94,6 +94,8 @@ public struct WorkloadStatus: Codable, Hashable, Sendable {
     /// What a rollout check reads (`kubectl rollout status`).
     public var updatedReplicas: Int32?
     public var availableReplicas: Int32?
+    /// Pods ready (what the HPA controller counts for some metrics).
+    public var readyReplicas: Int32?
     public var observedGeneration: Int64?
 
     public init(replicas: Int32? = nil, updatedReplicas: Int32? = nil, availableReplicas: Int32? = nil, observedGeneration: Int64? = nil) {

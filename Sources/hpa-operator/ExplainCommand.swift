@@ -11,7 +11,7 @@ struct Explain: AsyncParsableCommand {
         discussion: """
             Reads the Deployment (or StatefulSet) NAMESPACE/NAME, the HPA that scales it and the replicas it runs, and replays the HPA controller's rules (Kubernetes 1.33) on the metric values the controller last recorded in the HPA's status: each metric's value, target and the replicas it proposes (with the HPA's tolerances), the winner, the bounds, what holds a scale-down; then what the controller itself concluded, its conditions, where the replay and the controller disagree, and what changes the count next. Also what hpa-operator reads from the workload's annotations (problems, scale to zero, fallback).
 
-            Read-only: it needs get on the workload and HPAs (list HPAs in the namespace when the HPA is not named after the workload). Exit code 1 when something it needs is missing (no such workload, no HPA), saying what.
+            Read-only: it needs get on the workload and list on HPAs in its namespace. Exit code 1 when something it needs is missing (no such workload, no HPA), saying what.
 
             Example: hpa-operator explain shop/web
             """
@@ -48,10 +48,12 @@ struct Explain: AsyncParsableCommand {
         do {
             let found = try await Self.findWorkload(client, kind: kind, namespace: namespace, name: name)
             let notes = Self.operatorNotes(found.reading)
-            guard let hpa = try await Self.findHPA(client, kind: found.kind, namespace: namespace, name: name) else {
+            let hpas = try await Self.findHPAs(client, kind: found.kind, namespace: namespace, name: name)
+            guard let hpa = hpas.first else {
                 throw ExplainError("no HorizontalPodAutoscaler scales \(found.kind) \(namespace)/\(name)" + (notes.isEmpty ? "" : "; " + notes.joined(separator: "; ")))
             }
-            let explanation = Explanation.explain(hpa, currentReplicas: found.replicas)
+            let explanation = Explanation.explain(hpa, currentReplicas: found.replicas, readyReplicas: found.ready,
+                                                  otherHPAs: hpas.dropFirst().compactMap(\.metadata.name))
             switch output {
             case .text:
                 print(Self.text(explanation, kind: found.kind, notes: notes))
@@ -62,10 +64,10 @@ struct Explain: AsyncParsableCommand {
                 print(String(decoding: try encoder.encode(Answer(workload: "\(found.kind) \(namespace)/\(name)", operatorNotes: notes, explanation: explanation)), as: UTF8.self))
             }
         } catch let error as ExplainError {
-            printError("error: \(error.message)")
+            printError("error: " + ExternalText.sanitized(error.message, limit: 2_000))
             throw ExitCode(1)
         } catch {
-            printError("error: \(error)")
+            printError("error: " + ExternalText.sanitized("\(error)", limit: 2_000))
             throw ExitCode(1)
         }
     }
@@ -78,6 +80,7 @@ struct Explain: AsyncParsableCommand {
     struct FoundWorkload {
         var kind: String
         var replicas: Int32
+        var ready: Int32?
         var reading: AnnotationReading
     }
 
@@ -86,10 +89,10 @@ struct Explain: AsyncParsableCommand {
             do {
                 if candidate == "Deployment" {
                     let workload = try await client.get(Deployment.self, namespace: namespace, name: name)
-                    return FoundWorkload(kind: candidate, replicas: workload.spec?.replicas ?? 1, reading: AnnotationParser.parse(workload))
+                    return FoundWorkload(kind: candidate, replicas: workload.spec?.replicas ?? 1, ready: workload.status?.readyReplicas, reading: AnnotationParser.parse(workload))
                 }
                 let workload = try await client.get(StatefulSet.self, namespace: namespace, name: name)
-                return FoundWorkload(kind: candidate, replicas: workload.spec?.replicas ?? 1, reading: AnnotationParser.parse(workload))
+                return FoundWorkload(kind: candidate, replicas: workload.spec?.replicas ?? 1, ready: workload.status?.readyReplicas, reading: AnnotationParser.parse(workload))
             } catch KubeError.notFound {
                 continue
             }
@@ -97,16 +100,12 @@ struct Explain: AsyncParsableCommand {
         throw ExplainError("no \(kind ?? "Deployment or StatefulSet") \(namespace)/\(name)")
     }
 
-    /// The HPA named after the workload when it scales it, else the one in the namespace that does.
-    static func findHPA(_ client: KubeClient, kind: String, namespace: String, name: String) async throws -> HorizontalPodAutoscaler? {
-        func scalesIt(_ hpa: HorizontalPodAutoscaler) -> Bool {
-            hpa.spec.scaleTargetRef.kind == kind && hpa.spec.scaleTargetRef.name == name
+    /// The HPAs in the namespace that scale the workload, the one named after it first.
+    static func findHPAs(_ client: KubeClient, kind: String, namespace: String, name: String) async throws -> [HorizontalPodAutoscaler] {
+        let scaling = try await client.list(HorizontalPodAutoscaler.self, namespace: namespace).items.filter {
+            $0.spec.scaleTargetRef.kind == kind && $0.spec.scaleTargetRef.name == name
         }
-        do {
-            let named = try await client.get(HorizontalPodAutoscaler.self, namespace: namespace, name: name)
-            if scalesIt(named) { return named }
-        } catch KubeError.notFound {}
-        return try await client.list(HorizontalPodAutoscaler.self, namespace: namespace).items.first(where: scalesIt)
+        return scaling.filter { $0.metadata.name == name } + scaling.filter { $0.metadata.name != name }
     }
 
     /// What hpa-operator makes of the workload's annotations.
@@ -142,6 +141,9 @@ struct Explain: AsyncParsableCommand {
         }
         lines.append(KubectlTable.format(rows).trimmingCharacters(in: .newlines))
         lines.append("")
+        if explanation.replayedAt != explanation.currentReplicas {
+            lines.append("The replay uses the \(explanation.replayedAt) replicas the controller computed from at its last sync")
+        }
         lines.append("Why \(explanation.desiredByMetrics):")
         // Values, reasons and messages come from the cluster: printable and bounded.
         func item(_ text: String) -> String { "  - " + ExternalText.sanitized(text, limit: 1_000) }

@@ -34,6 +34,11 @@ struct ScaleToZeroAnnotationTests {
             #expect(hpa.spec.metrics?.allSatisfy { $0.type == .object || $0.type == .external } == true)
         }
         #expect(try spec(annotations([minKey: "0", modeKey: "native"])).scaleToZero?.native == true)
+        // The pod style divides a per-replica target itself, which has no value at 0.
+        #expect(HPABuilder.problems(parsed, style: .objectOnWorkloadPod).map(\.description) == [
+            "\(rps("targetAverageValue")): with \(modeKey) native and --metric-style pod, a per-replica target has no value at 0 replicas and could never wake the workload: use targetValue, or the object or external style",
+        ])
+        #expect(HPABuilder.problems(parsed, style: .object).isEmpty)
         #expect(try spec(annotations([minKey: "0", modeKey: " operator ", rps("activationThreshold"): "5"])).scaleToZero == ScaleToZero())
     }
 

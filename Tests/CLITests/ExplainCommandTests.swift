@@ -19,7 +19,7 @@ import TestSupport
         defer { Task { await server.stop() } }
         let client = KubeClient(config: ClientConfig(server: server.url))
         let kubeconfig = try CLI.kubeconfig(server: server.url)
-        _ = try await client.create(Deployment(metadata: ObjectMeta(name: "web", namespace: "shop", annotations: Self.annotations), spec: WorkloadSpec(replicas: 4)))
+        _ = try await client.create(Deployment(metadata: ObjectMeta(name: "web", namespace: "shop", annotations: Self.annotations), spec: WorkloadSpec(replicas: 6)))
 
         // No HPA yet: said, with what hpa-operator makes of the annotations.
         let none = try await CLI.run(["explain", "shop/web", "--kubeconfig", kubeconfig])
@@ -42,13 +42,14 @@ import TestSupport
         let text = try await CLI.run(["explain", "shop/web", "--kubeconfig", kubeconfig])
         #expect(text.status == 0, "\(text.stderr)")
         let lines = text.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        #expect(lines.first == "HorizontalPodAutoscaler shop/web scales Deployment with 4 replicas (min 1, max 10, tolerance ±10%)")
+        #expect(lines.first == "HorizontalPodAutoscaler shop/web scales Deployment with 6 replicas (min 1, max 10, tolerance ±10%)")
         #expect(lines.contains { $0.hasPrefix("rps ") && $0.contains("Object") && $0.contains("52500m") && $0.hasSuffix("6") }, "\(text.stdout)")
         #expect(lines.contains("Why 6:"))
         #expect(lines.contains("  - the largest proposal wins: rps with 6"))
         #expect(lines.contains("The HPA controller asked for 6 at its last sync"))
         #expect(lines.contains("  AbleToScale=True SucceededRescale: the HPA controller was able to update the target scale to 6"))
-        #expect(lines.contains("Next: the controller scales to 6 at its next sync (every 15 s by default)"))
+        #expect(lines.contains("The replay uses the 4 replicas the controller computed from at its last sync"))
+        #expect(lines.contains("Next: the controller scaled from 4 to 6 at its last sync; it computes again from 6 at its next sync (every 15 s by default)"))
 
         let json = try await CLI.run(["explain", "shop/web", "--kubeconfig", kubeconfig, "-o", "json"])
         let answer = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])

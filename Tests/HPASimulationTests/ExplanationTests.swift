@@ -32,14 +32,35 @@ import Testing
     }
 
     /// rps 52.5 per replica on 4 against 40 asks for 6 (ceil(210 / 40)); cpu at 35 % of 70 asks for 2:
-    /// rps wins, and the controller, which recorded the same values, agrees.
+    /// rps wins. The replay is at the 4 replicas the controller read them with, though it has
+    /// scaled the workload to 6 since.
     @Test func theLargestProposalWinsAndTheControllerAgrees() {
-        let explained = Explanation.explain(Self.hpa([Self.rps, Self.cpu], status: Self.status(desired: 6, current: 4, [Self.rpsStatus(Quantity(milli: 52_500)), Self.cpuStatus(35)])), currentReplicas: 4)
+        let explained = Explanation.explain(Self.hpa([Self.rps, Self.cpu], status: Self.status(desired: 6, current: 4, [Self.rpsStatus(Quantity(milli: 52_500)), Self.cpuStatus(35)])), currentReplicas: 6)
+        #expect(explained.replayedAt == 4 && explained.currentReplicas == 6)
         #expect(explained.metrics.map(\.proposal) == [6, 2])
         #expect(explained.metrics.map(\.current) == ["52500m", "35%"])
         #expect(explained.winner == "rps" && explained.desiredByMetrics == 6)
         #expect(explained.findings.isEmpty)
-        #expect(explained.next == "the controller scales to 6 at its next sync (every 15 s by default)")
+        #expect(explained.next == "the controller scaled from 4 to 6 at its last sync; it computes again from 6 at its next sync (every 15 s by default)")
+        // Scaled by someone else since: said.
+        let moved = Explanation.explain(Self.hpa([Self.rps], status: Self.status(desired: 6, current: 4, [Self.rpsStatus(Quantity(milli: 52_500))])), currentReplicas: 9)
+        #expect(moved.findings == ["the workload has 9 replicas and the controller's last sync asked for 6: they changed since (kubectl scale, the operator's scale to zero, a rollout), or the controller could not write them"])
+        #expect(moved.next == "the controller computes again from 9 replicas at its next sync (every 15 s by default)")
+    }
+
+    /// The controller records ceil(total / replicas): 10 over 3 is 3334m, and the total behind it
+    /// is taken as 10 (a whole number in range), so against 5 per replica it proposes 2 as the
+    /// controller did, not 3. Statuses pair with metrics by position.
+    @Test func thePerReplicaValueIsTakenBackToItsTotal() {
+        let five = MetricSpec(object: ObjectMetricSource(describedObject: Self.target, metric: MetricIdentifier(name: "rps"), target: .averageValue(Quantity(5))))
+        let explained = Explanation.explain(Self.hpa([five], status: Self.status(desired: 2, current: 3, [Self.rpsStatus(Quantity(milli: 3_334))])), currentReplicas: 2)
+        #expect(explained.metrics.first?.proposal == 2 && explained.findings.isEmpty)
+        // Two metrics of one source: each reads its own entry.
+        let twice = Explanation.explain(Self.hpa([Self.rps, Self.rps], status: Self.status(desired: 6, current: 4, [Self.rpsStatus(Quantity(40)), Self.rpsStatus(Quantity(milli: 52_500))])), currentReplicas: 6)
+        #expect(twice.metrics.map(\.proposal) == [4, 6])
+        // At 0 replicas a per-replica value is a division by zero: unread.
+        let zero = Explanation.explain(Self.hpa([Self.rps], min: 0, status: Self.status(desired: 0, current: 0, [Self.rpsStatus(Quantity(0))])), currentReplicas: 0)
+        #expect(zero.metrics.first?.proposal == nil && zero.next == "0 replicas stay until a metric reads above 0")
     }
 
     /// Within the band the count stays, and the explanation says what would move it.
@@ -67,7 +88,7 @@ import Testing
             [{"type": "AbleToScale", "status": "True", "reason": "SucceededRescale"},
              {"type": "ScalingLimited", "status": "True", "reason": "ScaleUpLimit", "message": "the desired replica count is increasing faster than the maximum scale rate"}]
             """#.utf8))
-        let explained = Explanation.explain(Self.hpa([Self.rps], status: capped), currentReplicas: 4)
+        let explained = Explanation.explain(Self.hpa([Self.rps], status: capped), currentReplicas: 8)
         #expect(explained.desiredByMetrics == 10)
         #expect(explained.findings == ["the controller's last sync asked for 8, the metrics it recorded give 10: ScalingLimited says ScaleUpLimit (the desired replica count is increasing faster than the maximum scale rate)"])
     }
@@ -81,13 +102,13 @@ import Testing
         #expect(partial.steps.contains("a metric cannot be read: the controller holds 4 instead of scaling down"))
 
         let capped = Explanation.explain(Self.hpa([Self.rps], max: 5, status: nil), currentReplicas: 4)
-        #expect(capped.findings == ["the HPA has no status: the HPA controller has not synced it yet (or is not running)"])
+        #expect(capped.findings == ["the HPA has no status: the HPA controller has not synced it yet (or is not running); the replay uses the workload's 4 replicas"])
         #expect(capped.steps == ["rps has no current value: it proposes nothing, and the controller will not scale down while it cannot read it", "no metric can be read: the controller holds 4"])
 
-        let above = Explanation.explain(Self.hpa([Self.rps], max: 5, status: Self.status(desired: 5, current: 4, [Self.rpsStatus(Quantity(100))])), currentReplicas: 4)
+        let above = Explanation.explain(Self.hpa([Self.rps], max: 5, status: Self.status(desired: 5, current: 4, [Self.rpsStatus(Quantity(100))])), currentReplicas: 5)
         #expect(above.steps.contains("10 is above maxReplicas: 5") && above.desiredByMetrics == 5 && above.findings.isEmpty)
 
-        let outside = Explanation.explain(Self.hpa([Self.rps], max: 5, status: Self.status(desired: 5, current: 8, [Self.rpsStatus(Quantity(1))])), currentReplicas: 8)
+        let outside = Explanation.explain(Self.hpa([Self.rps], max: 5, status: Self.status(desired: 5, current: 8, [Self.rpsStatus(Quantity(1))])), currentReplicas: 5)
         #expect(outside.steps == ["8 replicas are outside [1, 5]: the controller goes straight to 5, whatever the metrics read"])
     }
 }

@@ -173,15 +173,34 @@ struct ZeroScalerTests {
         #expect(zero.state.withLock { $0.writes }.isEmpty)
     }
 
-    /// `scaleToZero: native`: zero is the HPA controller's; the operator writes no replicas.
+    /// `scaleToZero: native`: zero is the HPA controller's; the operator writes no replicas, at 0
+    /// or not, while the HPA has minReplicas 0.
     @Test func nativeScaleToZeroIsLeftToTheHPAController() async {
-        let world = ZeroWorld(annotations: Self.annotations.merging(["hpa.autoscaling.banzaicloud.io/scaleToZero": "native"]) { $1 })
+        let native = Self.annotations.merging(["hpa.autoscaling.banzaicloud.io/scaleToZero": "native"]) { $1 }
+        let world = ZeroWorld(annotations: native)
+        #expect(world.state.withLock { $0.hpa?.spec.minReplicas } == 0)
         let scaler = world.scaler()
         await scaler.observe(Self.key)
-        for _ in 0..<3 {
-            await scaler.tick()
-            world.advance(600)
+        for replicas: Int32 in [1, 0] {
+            world.state.withLock { $0.replicas = replicas }
+            for _ in 0..<3 {
+                await scaler.tick()
+                world.advance(600)
+            }
         }
         #expect(world.state.withLock { $0.writes }.isEmpty)
+
+        // Switched to native at 0 where the apiserver refused minReplicas 0 (the HPA still has 1):
+        // the HPA controller would leave it at 0, so the operator brings it to 1, and no lower.
+        let refused = ZeroWorld(annotations: native, hpa: ReconcilerRulesTests.ours(Self.annotations))
+        refused.state.withLock { $0.replicas = 0 }
+        let waker = refused.scaler()
+        await waker.observe(Self.key)
+        for _ in 0..<3 {
+            await waker.tick()
+            refused.advance(600)
+        }
+        #expect(refused.state.withLock { $0.writes } == [1])
+        #expect(refused.state.withLock { $0.events.first?.contains("scaleToZero native is not in effect (the HPA's minReplicas is 1") } == true)
     }
 }

@@ -123,7 +123,7 @@ public struct HPAReconciler: Reconciler {
         let answer = tolerance.wantsAnswer(hpa)
         if live == nil {
             guard isLeader() else { return ReconcileResult(.notLeader) }
-            switch try await rejectable(reference, log, { try await writer.create(hpa, answer: answer) }) {
+            switch try await rejectable(reference, log, hpa, { try await writer.create(hpa, answer: answer) }) {
             case .exists(let existing):
                 live = existing
             case .created(let stored):
@@ -142,12 +142,12 @@ public struct HPAReconciler: Reconciler {
         var remaining = changes
         var stored: HorizontalPodAutoscaler?
         if let patch = try HPAComparison.dropPatch(desired: hpa, live: live, fieldManager: Self.fieldManager) {
-            let patched = try await rejectable(reference, log) { try await writer.patch(namespace: key.namespace, name: key.name, patch) }
+            let patched = try await rejectable(reference, log, hpa) { try await writer.patch(namespace: key.namespace, name: key.name, patch) }
             remaining = HPAComparison.differences(desired: hpa, live: patched, fieldManager: Self.fieldManager)
             stored = patched
         }
         if !remaining.isEmpty {
-            stored = try await rejectable(reference, log) { try await writer.apply(hpa, answer: answer) }
+            stored = try await rejectable(reference, log, hpa) { try await writer.apply(hpa, answer: answer) }
         }
         log.info("updated HPA", metadata: ["changed": "\(changes.joined(separator: ", "))"])
         await events.record(.normal, reason: "HPAUpdated", message: "Updated HorizontalPodAutoscaler \(key.name): \(changes.joined(separator: ", "))", on: reference)
@@ -170,14 +170,14 @@ public struct HPAReconciler: Reconciler {
 
     /// A write the apiserver refuses as invalid is told to the user (`HPARejected`, with the
     /// apiserver's words) and is not retried on the fast path: the same state would fail the same way.
-    private func rejectable<T>(_ reference: ObjectReference, _ log: Logger, _ write: () async throws -> T) async throws -> T {
+    private func rejectable<T>(_ reference: ObjectReference, _ log: Logger, _ hpa: HorizontalPodAutoscaler, _ write: () async throws -> T) async throws -> T {
         do {
             return try await write()
         } catch KubeError.invalid(let status) {
             var message = status.message ?? "the apiserver refused the HorizontalPodAutoscaler as invalid"
             log.warning("the apiserver refused the HPA", metadata: ["error": "\(message)"])
-            if message.contains("minReplicas") {
-                message += ". With \(AnnotationKeys.scaleToZero) native the HPA has minReplicas 0, which needs Kubernetes' HPAScaleToZero feature gate on the apiserver; without it, remove that annotation and the operator scales to zero instead"
+            if hpa.spec.minReplicas == 0 && message.contains("spec.minReplicas") {
+                message += ". With \(AnnotationKeys.scaleToZero) native the HPA has minReplicas 0, which needs Kubernetes' HPAScaleToZero feature gate on the apiserver; without it, remove that annotation and add an activationThreshold, and hpa-operator scales to zero instead"
             }
             await events.record(.warning, reason: "HPARejected", message: "The apiserver refused HorizontalPodAutoscaler \(reference.name ?? ""): \(message)", on: reference)
             throw TerminalError(KubeError.invalid(status))

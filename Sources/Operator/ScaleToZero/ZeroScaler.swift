@@ -20,6 +20,9 @@ public actor ZeroScaler: Service {
     private struct Candidate {
         var thresholds: [String: Quantity]
         var cooldown: Duration
+        /// `scaleToZero: native`: zero is the HPA controller's; the operator only wakes a workload
+        /// left at 0 while the HPA has no minReplicas 0 (the apiserver refused it).
+        var native = false
         var memory = Activation.Memory()
         /// A write not yet seen in the cache: decisions wait for it (a while).
         var awaiting: (replicas: Int32, since: Date)?
@@ -104,13 +107,14 @@ public actor ZeroScaler: Service {
     /// A workload changed: is it one to scale to zero, with which thresholds and cooldown?
     func observe(_ key: WorkloadKey) {
         guard let workload = cache.workload(key), workload.metadata.deletionTimestamp == nil,
-              case .valid(let spec, _) = workload.reading, let zero = spec.scaleToZero, !zero.native else {
+              case .valid(let spec, _) = workload.reading, let zero = spec.scaleToZero else {
             candidates[key] = nil
             return
         }
         var candidate = candidates[key] ?? Candidate(thresholds: [:], cooldown: zero.cooldown)
         candidate.thresholds = spec.activationThresholds
         candidate.cooldown = zero.cooldown
+        candidate.native = zero.native
         candidates[key] = candidate
     }
 
@@ -128,6 +132,14 @@ public actor ZeroScaler: Service {
         let time = now()
         // Our last write not in the cache yet: decide once it is (or after 10 s).
         if let awaiting = waiting.awaiting, awaiting.replicas != replicas, time.timeIntervalSince(awaiting.since) < 10 { return }
+        if waiting.native {
+            // Native in effect (the HPA's floor is 0), or not at 0: the HPA controller's to do.
+            let floor = hpa.spec.minReplicas ?? 1
+            guard replicas == 0, floor > 0, isLeader() else { return }
+            let message = "Scaled \(key.kind) \(key.name) from 0 to 1 replica: \(AnnotationKeys.scaleToZero) native is not in effect (the HPA's minReplicas is \(floor); see its HPARejected events), so the HPA controller would leave it at 0"
+            await write(key, workload, 1, Self.activatedReason, message, at: time)
+            return
+        }
         let read = await readings(key.namespace, key.name)
         // The candidate as it is after the read: annotations may have changed meanwhile.
         guard var candidate = candidates[key] else { return }
@@ -150,6 +162,10 @@ public actor ZeroScaler: Service {
             (target, reason) = (1, Self.activatedReason)
             message = "Scaled \(key.kind) \(key.name) from 0 to 1 replica: \(active.description); the HPA takes over"
         }
+        await write(key, workload, target, reason, message, at: time)
+    }
+
+    private func write(_ key: WorkloadKey, _ workload: ObservedWorkload, _ target: Int32, _ reason: String, _ message: String, at time: Date) async {
         do {
             // Conditional on the version decided on: a scale made meanwhile (kubectl scale, the
             // HPA controller) is not overwritten; the next tick decides on what is there then.
