@@ -93,6 +93,24 @@ import Testing
         #expect(explained.findings == ["the controller's last sync asked for 8, the metrics it recorded give 10: ScalingLimited says ScaleUpLimit (the desired replica count is increasing faster than the maximum scale rate)"])
     }
 
+    /// Unready pods, a second HPA and an inactive controller are each said.
+    @Test func whatTheReplayCannotSeeIsSaid() {
+        let lower = Self.status(desired: 4, current: 4, [Self.cpuStatus(140)])
+        let unready = Explanation.explain(Self.hpa([Self.cpu], status: lower), currentReplicas: 4, readyReplicas: 2, otherHPAs: ["web-legacy"])
+        #expect(unready.desiredByMetrics == 8)
+        #expect(unready.findings == [
+            "the controller's last sync asked for 4, the metrics it recorded give 8: 2 of 4 pods are ready, and the controller counts ready pods for Pods and Resource metrics and Value targets",
+            "HorizontalPodAutoscaler web-legacy also scales this workload: the controller refuses to act on a target with several HPAs (AmbiguousSelector)",
+        ])
+        var inactive = Self.status(desired: 4, current: 4, [])
+        inactive.conditions = try! JSONDecoder().decode([HorizontalPodAutoscalerCondition].self, from: Data(#"""
+            [{"type": "ScalingActive", "status": "False", "reason": "FailedGetObjectMetric", "message": "unable to get metric rps"}]
+            """#.utf8))
+        let stuck = Explanation.explain(Self.hpa([Self.rps], status: inactive), currentReplicas: 4)
+        #expect(stuck.findings == ["ScalingActive is False (FailedGetObjectMetric): unable to get metric rps"])
+        #expect(stuck.next == "the controller does not scale until it can compute a scale again (ScalingActive=False)")
+    }
+
     /// An unreadable metric proposes nothing and stops a scale-down; bounds clamp; no status is said.
     @Test func unreadableMetricsBoundsAndAMissingStatus() {
         let partial = Explanation.explain(Self.hpa([Self.rps, Self.cpu], status: Self.status(desired: 4, current: 4, [Self.cpuStatus(10)])), currentReplicas: 4)
