@@ -76,7 +76,11 @@ public struct Explanation: Encodable, Sendable, Hashable {
             readings.append(reading)
         }
         let desired = ReplicaCalculator.desiredReplicas(readings, current: current, min: minimum, max: maximum, tolerance: tolerance)
-        let winner = metrics.indices.filter { metrics[$0].proposal != nil }.max { metrics[$0].proposal! < metrics[$1].proposal! || (metrics[$0].proposal! == metrics[$1].proposal! && $0 > $1) }
+        // The largest proposal; the first of equals.
+        var winner: Int?
+        for index in metrics.indices {
+            if let proposal = metrics[index].proposal, proposal > winner.flatMap({ metrics[$0].proposal }) ?? Int32.min { winner = index }
+        }
         let scalingInactive = status?.conditions?.first { $0.type == "ScalingActive" && $0.status == "False" }
         var steps: [String] = []
         if current == 0 && minimum > 0 {
@@ -184,39 +188,32 @@ public struct Explanation: Encodable, Sendable, Hashable {
         }
         var row = Metric(name: name, type: metric.type.rawValue, current: nil, target: target.map(Self.text) ?? "<unknown>", proposal: nil)
         guard let target, let value else { return (row, .unknown) }
-        let reading: ReplicaCalculator.Reading
-        let perPodTarget: Quantity?
-        switch (target.type, metric.type) {
-        case (.utilization, _):
+        if target.type == .utilization {
             guard let percent = value.averageUtilization, let goal = target.averageUtilization else { return (row, .unknown) }
             row.current = "\(percent)%"
-            reading = .utilization(percent: Int64(percent), targetPercent: Int64(goal))
-            perPodTarget = nil
             row.scalesUpAbove = Self.percent(Double(goal) * (1 + tolerance.scaleUp))
             row.scalesDownBelow = Self.percent(Double(goal) * (1 - tolerance.scaleDown))
-        case (.value, _):
-            guard let now = value.value, let goal = target.value, let nowMilli = try? now.milliValue(), let goalMilli = try? goal.milliValue(), goalMilli > 0 else { return (row, .unknown) }
-            row.current = now.description
+            let reading = ReplicaCalculator.Reading.utilization(percent: Int64(percent), targetPercent: Int64(goal))
+            row.proposal = ReplicaCalculator.proposal(reading, current: current, tolerance: tolerance)
+            return (row, reading)
+        }
+        // A Value target compares `value`, an AverageValue one `averageValue`, in millis.
+        let byValue = target.type == .value
+        guard let now = byValue ? value.value : value.averageValue, let goal = byValue ? target.value : target.averageValue,
+              let nowMilli = try? now.milliValue(), let goalMilli = try? goal.milliValue(), goalMilli > 0, target.type == .value || target.type == .averageValue
+        else { return (row, .unknown) }
+        row.current = now.description
+        row.scalesUpAbove = Self.quantity(goal.doubleValue * (1 + tolerance.scaleUp))
+        row.scalesDownBelow = Self.quantity(goal.doubleValue * (1 - tolerance.scaleDown))
+        let reading: ReplicaCalculator.Reading
+        if byValue {
             reading = .value(milli: nowMilli, targetMilli: goalMilli)
-            perPodTarget = goal
-        case (.averageValue, .object), (.averageValue, .external):
-            guard let now = value.averageValue, let goal = target.averageValue, let nowMilli = try? now.milliValue(), let goalMilli = try? goal.milliValue(), goalMilli > 0 else { return (row, .unknown) }
-            row.current = now.description
+        } else if metric.type == .object || metric.type == .external {
             // Recorded per replica at 0 replicas, the value is a division by zero: nothing to read.
             guard current > 0, let total = Self.total(perReplicaMilli: nowMilli, replicas: current) else { return (row, .unknown) }
             reading = .averageValue(totalMilli: total, targetMilli: goalMilli)
-            perPodTarget = goal
-        case (.averageValue, _):
-            guard let now = value.averageValue, let goal = target.averageValue, let nowMilli = try? now.milliValue(), let goalMilli = try? goal.milliValue(), goalMilli > 0 else { return (row, .unknown) }
-            row.current = now.description
+        } else {
             reading = .podAverage(milli: nowMilli, targetMilli: goalMilli)
-            perPodTarget = goal
-        default:
-            return (row, .unknown)
-        }
-        if let goal = perPodTarget {
-            row.scalesUpAbove = Self.quantity(goal.doubleValue * (1 + tolerance.scaleUp))
-            row.scalesDownBelow = Self.quantity(goal.doubleValue * (1 - tolerance.scaleDown))
         }
         row.proposal = ReplicaCalculator.proposal(reading, current: current, tolerance: tolerance)
         return (row, reading)

@@ -67,9 +67,9 @@ final class Harness: Sendable {
         try await client.list(Event.self, namespace: namespace).items.filter { $0.involvedObject.name == name }
     }
 
-    /// HPA writes in the request log (a dry run is not one).
+    /// HPA writes in the request log.
     func hpaWrites() async -> [RecordedRequest] {
-        await server.requests().filter { $0.path.contains("/horizontalpodautoscalers") && $0.method != "GET" && $0.query["dryRun"] == nil }
+        await server.requests().filter { $0.path.contains("/horizontalpodautoscalers") && $0.method != "GET" }
     }
 
     static let annotations = [
