@@ -39,7 +39,7 @@ public final class Collector: Service, Sendable {
     /// False when the informer belongs to someone else (the operator's, in `run`), who runs it.
     private let runsInformer: Bool
     private let scheduler: CollectionScheduler
-    private let events: EventRecorder
+    private let events: any EventSink
     private let logger: Logger
     /// The problems last logged per HPA, so each change is logged once.
     private let reported = Mutex<[ObjectKey: [PlanProblem]]>([:])
@@ -49,8 +49,6 @@ public final class Collector: Service, Sendable {
     private let versions = Mutex<[String: PrometheusVersion]>([:])
     /// How often the servers' releases are read again (an upgrade is noticed within it).
     static let versionInterval = Duration.seconds(600)
-    /// Whether this replica writes Events (the leader, when there is leader election).
-    private let recordsEvents: @Sendable () -> Bool
     private let now: @Sendable () -> Date
     private let metrics: CollectorMetrics
     /// The alerts behind alertmanager metrics; nil: none are served (no Alertmanager source).
@@ -63,14 +61,14 @@ public final class Collector: Service, Sendable {
     ///   - now: the clock for collection times.
     ///   - sharing: an HPA informer that another component runs (one cache of HPAs per process);
     ///     nil: the collector runs its own.
-    ///   - recordsEvents: true on the replica that writes Events (every replica collects, one reports).
+    ///   - events: where Events go: the process's recorder, behind its leadership fence (every
+    ///     replica collects, the leader reports); nil: a recorder of its own.
     public init(client: KubeClient, configuration: Configuration, logger: Logger, store: MetricStore = MetricStore(),
                 replicas: ReplicaCounter? = nil, now: @escaping @Sendable () -> Date = Date.init,
-                sharing informer: Informer<HorizontalPodAutoscaler>? = nil, recordsEvents: @escaping @Sendable () -> Bool = { true },
+                sharing informer: Informer<HorizontalPodAutoscaler>? = nil, events: (any EventSink)? = nil,
                 metrics: CollectorMetrics = CollectorMetrics(), alerts: AlertBook? = nil) {
         self.configuration = configuration
         self.alerts = alerts
-        self.recordsEvents = recordsEvents
         self.now = now
         self.metrics = metrics
         self.store = store
@@ -80,7 +78,7 @@ public final class Collector: Service, Sendable {
             client: client, namespace: configuration.namespace, watchTimeoutSeconds: configuration.watchTimeoutSeconds,
             backoff: configuration.backoff,
             onError: { error in logger.warning("HPA list/watch failed; retrying with backoff", metadata: ["error": "\(error)"]) })
-        events = EventRecorder(client: client, instance: ProcessInfo.processInfo.hostName, logger: logger)
+        self.events = events ?? EventRecorder(client: client, instance: ProcessInfo.processInfo.hostName, logger: logger)
         scheduler = CollectionScheduler(
             store: store, maxConcurrentQueries: configuration.maxConcurrentQueries,
             replicas: replicas ?? Self.scaleReplicas(client), logger: logger, now: now, metrics: metrics,
@@ -144,7 +142,7 @@ public final class Collector: Service, Sendable {
     }
 
     /// Tells when metrics start and stop being served from their fallback: a log line on every
-    /// replica, an Event on the HPA from the reporting one, and the `/metrics` gauge.
+    /// replica, an Event on the HPA from the leader, and the `/metrics` gauge.
     func watchFallbacks() async {
         let current = store.fallbacks(now: now())
         let (started, ended) = inFallback.withLock { previous in
@@ -167,7 +165,7 @@ public final class Collector: Service, Sendable {
     }
 
     private func recordOnHPA(_ key: ObjectKey, _ kind: EventKind, reason: String, message: String) async {
-        guard recordsEvents(), let hpa = hpas.get(namespace: key.namespace, name: key.name) else { return }
+        guard let hpa = hpas.get(namespace: key.namespace, name: key.name) else { return }
         let reference = ObjectReference(apiVersion: HorizontalPodAutoscaler.apiVersion, kind: HorizontalPodAutoscaler.kind,
                                         namespace: hpa.metadata.namespace, name: hpa.metadata.name, uid: hpa.metadata.uid)
         await events.record(kind, reason: reason, message: message, on: reference)
@@ -223,7 +221,7 @@ public final class Collector: Service, Sendable {
         events.forget(kind: HorizontalPodAutoscaler.kind, namespace: namespace, name: name)
     }
 
-    /// A log line when an HPA's problems change, and a Warning Event from the reporting replica
+    /// A log line when an HPA's problems change, and a Warning Event from the leader
     /// (the recorder writes an identical Event only once, however often the HPA is planned).
     private func report(_ problems: [PlanProblem], on hpa: HorizontalPodAutoscaler) async {
         let key = Self.key(hpa)
@@ -246,7 +244,6 @@ public final class Collector: Service, Sendable {
             if changed { events.forget(kind: HorizontalPodAutoscaler.kind, namespace: hpa.metadata.namespace, name: hpa.metadata.name ?? "") }
             return
         }
-        guard recordsEvents() else { return }
         let reference = ObjectReference(apiVersion: HorizontalPodAutoscaler.apiVersion, kind: HorizontalPodAutoscaler.kind,
                                         namespace: hpa.metadata.namespace, name: hpa.metadata.name, uid: hpa.metadata.uid)
         await events.record(.warning, reason: Self.invalidConfigReason, message: message, on: reference)

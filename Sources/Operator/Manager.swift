@@ -49,6 +49,10 @@ public final class Manager: Service, Sendable {
     /// The HPA cache, which the collector shares.
     public let hpas: Informer<HorizontalPodAutoscaler>
     let elector: LeaderElector?
+    /// The fence every write of the process goes through.
+    public let leadership: Leadership
+    /// The process's one event recorder, behind the fence: every component records through it.
+    public let events: any EventSink
     let controller: Controller
     private let state = Mutex<(ready: Bool, port: Int?, informers: [Task<Void, Never>], fatal: ManagerError?)>((false, nil, [], nil))
 
@@ -67,14 +71,15 @@ public final class Manager: Service, Sendable {
         hpas = informer("horizontalpodautoscalers", transform: CacheSlimming.hpa, tags: { WorkloadKey.related(to: $0).map(\.description) })
         let elector = configuration.leaderElection.map { LeaderElector(client: client, configuration: $0, logger: logger) }
         self.elector = elector
+        leadership = elector.map(Leadership.init) ?? .unelected
         let identity = configuration.leaderElection?.identity ?? ProcessInfo.processInfo.hostName
+        events = FencedEventSink(EventRecorder(client: client, instance: identity, logger: logger), leadership: leadership)
         controller = Controller(
             reconciler: HPAReconciler(
                 cache: InformerCache(deployments: deployments, statefulSets: statefulSets, hpas: hpas),
-                writer: APIServerHPAWriter(client: client, metrics: metrics),
-                events: EventRecorder(client: client, instance: identity, logger: logger),
-                style: configuration.style, logger: logger, isLeader: { elector?.isLeader ?? true }),
-            metrics: metrics, logger: logger)
+                writer: FencedHPAWriter(APIServerHPAWriter(client: client, metrics: metrics), leadership: leadership),
+                events: events, style: configuration.style, logger: logger),
+            leading: Gate(open: elector == nil), metrics: metrics, logger: logger)
         metrics.isLeader.set(to: elector == nil ? 1.0 : 0.0)
     }
 
@@ -87,7 +92,7 @@ public final class Manager: Service, Sendable {
 
     /// Ready once every informer has synced.
     public var isReady: Bool { state.withLock { $0.ready } }
-    public var isLeader: Bool { elector?.isLeader ?? true }
+    public var isLeader: Bool { leadership.mayWrite }
     /// The metrics port once it is bound.
     public var metricsPort: Int? { state.withLock { $0.port } }
     /// What stopped the operator, when something it cannot run without failed.
@@ -166,9 +171,11 @@ public final class Manager: Service, Sendable {
         await controller.shutDown()
     }
 
-    /// A new leader looks at everything once: the previous one may have died mid-way.
+    /// The controller works while leading (a follower only keeps its caches); a new leader looks
+    /// at everything once: the previous one may have died mid-way.
     @Sendable private func leadershipChanged(_ leader: Bool) {
         metrics.isLeader.set(to: leader ? 1.0 : 0.0)
+        controller.leading.set(open: leader)
         guard leader else { return }
         let (deployments, statefulSets, queue) = (deployments, statefulSets, controller.queue)
         Task {

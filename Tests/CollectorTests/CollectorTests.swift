@@ -27,14 +27,16 @@ import TestSupport
         }
 
         func startCollector(now: @escaping @Sendable () -> Date = Date.init, sharing informer: Informer<HorizontalPodAutoscaler>? = nil,
-                            recordsEvents: @escaping @Sendable () -> Bool = { true }, metrics: CollectorMetrics = CollectorMetrics()) -> (Collector, Task<Void, any Error>) {
+                            leading: Bool = true, metrics: CollectorMetrics = CollectorMetrics()) -> (Collector, Task<Void, any Error>) {
             var logger = Logger(label: "collector-test")
             logger.logLevel = .critical
+            let client = KubeClient(config: ClientConfig(server: server.url))
+            let events = FencedEventSink(EventRecorder(client: client, instance: "test", logger: logger), leadership: Leadership { leading })
             let collector = Collector(
-                client: KubeClient(config: ClientConfig(server: server.url)),
+                client: client,
                 configuration: Collector.Configuration(servers: PrometheusServers(defaultServer: PrometheusServer(url: prometheus.url)), settings: CollectionSettings(defaultInterval: .seconds(2)),
                                                        watchTimeoutSeconds: 30, backoff: Backoff(initial: .milliseconds(5), maximum: .milliseconds(100))),
-                logger: logger, now: now, sharing: informer, recordsEvents: recordsEvents, metrics: metrics)
+                logger: logger, now: now, sharing: informer, events: events, metrics: metrics)
             return (collector, Task { try await collector.run() })
         }
 
@@ -276,9 +278,9 @@ import TestSupport
         await harness.stop()
     }
 
-    @Test func onlyTheReportingReplicaWritesEvents() async throws {
+    @Test func onlyTheLeaderWritesEvents() async throws {
         let harness = try await Harness()
-        let (collector, task) = harness.startCollector(recordsEvents: { false })
+        let (collector, task) = harness.startCollector(leading: false)
         try await harness.createHPA("shop", ["metric-config.object.rps.prometheus/query": Self.rps, "metric-config.object.rps.prometheus/interval": "soon"],
                                     metrics: [Self.objectMetric("rps", on: "shop")])
         try await harness.createHPA("fine", ["metric-config.object.rps.prometheus/query": Self.rps], metrics: [Self.objectMetric("rps", on: "fine")])

@@ -1,7 +1,7 @@
 import Foundation
-import KubeClient
 import KubeModel
 import Logging
+@testable import KubeClient
 @testable import Operator
 import Synchronization
 import Testing
@@ -112,9 +112,11 @@ struct LeaderElectionTests {
 
         _ = try await harness.client.create(Harness.deployment("web"))
         try await harness.eventually("the HPA") { await harness.hpa("web") != nil }
-        // The follower reconciles the workload too (its Deployment, then its HPA appearing).
-        try await harness.eventually("the follower's reconciles") { reconciles(second) >= 2 }
-        // Exactly one apply, from the leader.
+        // The follower keeps its caches warm (the Deployment, the HPA) and reconciles nothing.
+        try await harness.eventually("the follower's caches") { second.hpas.get(namespace: "shop", name: "web") != nil && second.deployments.get(namespace: "shop", name: "web") != nil }
+        #expect(reconciles(second) == 0)
+        #expect(await second.controller.queue.depth == 0)
+        // Exactly one write, from the leader.
         #expect(await harness.hpaWrites().count == 1)
 
         // The leader dies without releasing: the other takes over within lease duration + retry.
@@ -139,6 +141,32 @@ struct LeaderElectionTests {
         await second.shutdown()
         _ = try? await secondTask.value
         #expect(try await harness.client.get(Lease.self, namespace: "hpa-operator-system", name: "hpa-operator").spec?.holderIdentity == "")
+        await harness.stop()
+    }
+
+    /// Leadership lost stops the leader-only work: with its Lease requests hanging the leader stops
+    /// leading by its renew deadline and its controller takes no key (a manual edit of its HPA
+    /// stays, though the cache sees it); once it leads again it looks at everything and reverts it.
+    @Test func leadershipLostStopsTheControllerUntilRegained() async throws {
+        let harness = try await Harness.start()
+        let (instance, task) = await harness.startOperator(leaderElection: Self.election("only"))
+        try await harness.eventually("a leader") { instance.isLeader }
+        _ = try await harness.client.create(Harness.deployment("web"))
+        try await harness.eventually("the HPA's echo reconciled") { reconciles(instance) >= 2 }
+
+        await harness.server.hang { $0.path.contains("/leases") }
+        try await harness.eventually("the controller to stop") { !instance.controller.leading.isOpen }
+        #expect(!instance.isLeader)
+        let reconciled = reconciles(instance)
+        try await harness.editHPA("web", #"{"spec":{"maxReplicas":99}}"#)
+        try await harness.eventually("the edit in the cache") { instance.hpas.get(namespace: "shop", name: "web")?.spec.maxReplicas == 99 }
+        #expect(reconciles(instance) == reconciled)
+        #expect(await harness.hpa("web")?.spec.maxReplicas == 99)
+
+        await harness.server.stopHanging()
+        try await harness.eventually("the edit reverted once leading again") { await harness.hpa("web")?.spec.maxReplicas == 10 }
+        task.cancel()
+        _ = try? await task.value
         await harness.stop()
     }
 }

@@ -160,7 +160,9 @@ final class World: AutoscalingCache, HPAWriter, EventSink, Sendable {
     func reconciler(leader: Bool) -> HPAReconciler {
         var quiet = Logger(label: "rules")
         quiet.logLevel = .critical
-        return HPAReconciler(cache: self, writer: self, events: self, style: .object, logger: quiet, isLeader: { leader })
+        let leadership = Leadership { leader }
+        return HPAReconciler(cache: self, writer: FencedHPAWriter(self, leadership: leadership), events: FencedEventSink(self, leadership: leadership),
+                             style: .object, logger: quiet)
     }
 
     func workload(_ key: WorkloadKey) -> ObservedWorkload? { observed }

@@ -70,7 +70,7 @@ struct ZeroScalerTests {
                     state.actual = nil
                     state.writes.append(replicas)
                 }
-            }, readings: { _, _ in ["rps": self.state.withLock { $0.rps }] }, events: self, isLeader: { self.state.withLock { $0.leader } },
+            }, readings: { _, _ in ["rps": self.state.withLock { $0.rps }] }, events: self, leadership: Leadership { self.state.withLock { $0.leader } },
             logger: quiet, now: { self.state.withLock { $0.now } }, changes: [])
         }
     }

@@ -20,7 +20,9 @@ import Logging
 ///    refuses as invalid is a Warning `HPARejected`. A `behavior` tolerance the apiserver did
 ///    not keep is left out from then on, with a Warning `ToleranceNotKept` (`ToleranceSupport`).
 ///
-/// Only the leader writes HPAs and events; a follower stops at the first write it would make.
+/// Only the leader writes: `writer` and `events` come through the process's leadership fence
+/// (`FencedHPAWriter`, `FencedEventSink`); a reconcile that meets the fence at a write stops there
+/// (`notLeader`).
 public struct HPAReconciler: Reconciler {
     public static let fieldManager = "hpa-operator"
 
@@ -29,20 +31,25 @@ public struct HPAReconciler: Reconciler {
     let events: any EventSink
     let style: MetricStyle
     let logger: Logger
-    let isLeader: @Sendable () -> Bool
     let tolerance = ToleranceSupport()
 
-    public init(cache: any AutoscalingCache, writer: any HPAWriter, events: any EventSink, style: MetricStyle, logger: Logger,
-                isLeader: @escaping @Sendable () -> Bool) {
+    public init(cache: any AutoscalingCache, writer: any HPAWriter, events: any EventSink, style: MetricStyle, logger: Logger) {
         self.cache = cache
         self.writer = writer
         self.events = events
         self.style = style
         self.logger = logger
-        self.isLeader = isLeader
     }
 
     public func reconcile(_ key: WorkloadKey) async throws -> ReconcileResult {
+        do {
+            return try await bringToDesired(key)
+        } catch is NotLeading {
+            return ReconcileResult(.notLeader)
+        }
+    }
+
+    private func bringToDesired(_ key: WorkloadKey) async throws -> ReconcileResult {
         guard let workload = cache.workload(key), workload.metadata.deletionTimestamp == nil else {
             events.forget(kind: key.kind, namespace: key.namespace, name: key.name)
             return ReconcileResult(.gone)
@@ -56,14 +63,12 @@ public struct HPAReconciler: Reconciler {
         switch workload.desired(style: style) {
         case .none:
             guard let live, ours, let hpaUID = live.metadata.uid else { return ReconcileResult(.inSync) }
-            guard isLeader() else { return ReconcileResult(.notLeader) }
             try await writer.delete(namespace: key.namespace, name: key.name, uid: hpaUID)
             log.info("deleted HPA: the workload has no hpa.autoscaling.banzaicloud.io annotations")
             await events.record(.normal, reason: "HPADeleted", message: "Deleted HorizontalPodAutoscaler \(key.name): the workload has no \(AnnotationKeys.domain) annotations any more", on: reference)
             return ReconcileResult(.deleted)
 
         case .invalid(let problems):
-            guard isLeader() else { return ReconcileResult(.notLeader) }
             let message = problems.map(\.description).joined(separator: "; ")
             log.warning("invalid autoscaling annotations; the HPA is left unchanged", metadata: ["problems": "\(message)"])
             await events.record(.warning, reason: "InvalidHPAAnnotations", message: message, on: reference)
@@ -73,8 +78,7 @@ public struct HPAReconciler: Reconciler {
             if let message = Self.conflict(key, uid: uid, cache: cache) { return await conflict(message, reference, log) }
             let (hpa, toleranceLeft) = tolerance.writable(wanted)
             if !warnings.isEmpty || toleranceLeft {
-                guard isLeader() else { return ReconcileResult(.notLeader) }
-                if !warnings.isEmpty {
+                    if !warnings.isEmpty {
                     await events.record(.warning, reason: "InvalidHPAAnnotations", message: warnings.map(\.description).joined(separator: "; "), on: reference)
                 }
                 if toleranceLeft { await warnToleranceNotKept(reference) }
@@ -106,7 +110,6 @@ public struct HPAReconciler: Reconciler {
 
     /// An HPA in the way: left alone, and the workload says so.
     private func conflict(_ message: String, _ reference: ObjectReference, _ log: Logger) async -> ReconcileResult {
-        guard isLeader() else { return ReconcileResult(.notLeader) }
         log.warning("another HPA is in the way; leaving it alone and writing none", metadata: ["reason": "\(message)"])
         await events.record(.warning, reason: "HPAConflict", message: message, on: reference)
         return ReconcileResult(.conflict)
@@ -122,7 +125,6 @@ public struct HPAReconciler: Reconciler {
         var live = cached
         let answer = tolerance.wantsAnswer(hpa)
         if live == nil {
-            guard isLeader() else { return ReconcileResult(.notLeader) }
             switch try await rejectable(reference, log, hpa, { try await writer.create(hpa, answer: answer) }) {
             case .exists(let existing):
                 live = existing
@@ -138,7 +140,6 @@ public struct HPAReconciler: Reconciler {
         }
         let changes = HPAComparison.differences(desired: hpa, live: live, fieldManager: Self.fieldManager)
         guard !changes.isEmpty else { return ReconcileResult(.inSync) }
-        guard isLeader() else { return ReconcileResult(.notLeader) }
         var remaining = changes
         var stored: HorizontalPodAutoscaler?
         if let patch = try HPAComparison.dropPatch(desired: hpa, live: live, fieldManager: Self.fieldManager) {

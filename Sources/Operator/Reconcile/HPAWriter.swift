@@ -76,3 +76,39 @@ struct APIServerHPAWriter: HPAWriter {
         }
     }
 }
+
+/// A writer through the leadership fence: each write is refused (`NotLeading`) unless this
+/// process may write at that moment.
+public struct FencedHPAWriter: HPAWriter {
+    let writer: any HPAWriter
+    let leadership: Leadership
+
+    public init(_ writer: any HPAWriter, leadership: Leadership) {
+        self.writer = writer
+        self.leadership = leadership
+    }
+
+    private func fence() throws {
+        guard leadership.mayWrite else { throw NotLeading() }
+    }
+
+    public func create(_ hpa: HorizontalPodAutoscaler, answer: Bool) async throws -> HPACreation {
+        try fence()
+        return try await writer.create(hpa, answer: answer)
+    }
+
+    public func apply(_ hpa: HorizontalPodAutoscaler, answer: Bool) async throws -> HorizontalPodAutoscaler? {
+        try fence()
+        return try await writer.apply(hpa, answer: answer)
+    }
+
+    public func patch(namespace: String, name: String, _ patch: JSONValue) async throws -> HorizontalPodAutoscaler {
+        try fence()
+        return try await writer.patch(namespace: namespace, name: name, patch)
+    }
+
+    public func delete(namespace: String, name: String, uid: String) async throws {
+        try fence()
+        try await writer.delete(namespace: namespace, name: name, uid: uid)
+    }
+}

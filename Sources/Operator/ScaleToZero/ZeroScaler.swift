@@ -10,8 +10,9 @@ public typealias MetricReadings = @Sendable (_ namespace: String, _ hpa: String)
 
 /// Moves workloads with minReplicas 0 between 0 and 1 replicas (the HPA, whose floor is 1, does
 /// the rest): every second it reads what the collector last saw for each such workload's metrics
-/// with thresholds, and `Activation.decide` says what to do. Only the leader writes, through the
-/// scale subresource; every replica keeps the cooldowns so that a new leader needs no history.
+/// with thresholds, and `Activation.decide` says what to do. Only the leader writes (the
+/// leadership fence), through the scale subresource; every replica keeps the cooldowns, so a new
+/// leader needs no history: this runs on every replica, not as leader-only work.
 /// A workload whose HPA is not ours (a conflict) is never touched.
 public actor ZeroScaler: Service {
     public static let scaledToZeroReason = "ScaledToZero"
@@ -34,7 +35,7 @@ public actor ZeroScaler: Service {
     private let setReplicas: @Sendable (WorkloadKey, Int32, String?) async throws -> Void
     private let readings: MetricReadings
     private let events: any EventSink
-    private let isLeader: @Sendable () -> Bool
+    private let leadership: Leadership
     private let logger: Logger
     private let now: @Sendable () -> Date
     private let changes: [(kind: String, stream: AsyncStream<WorkloadKey>)]
@@ -48,20 +49,19 @@ public actor ZeroScaler: Service {
             case Deployment.kind: try await client.setReplicas(Deployment.self, namespace: key.namespace, name: key.name, to: replicas, resourceVersion: version)
             default: try await client.setReplicas(StatefulSet.self, namespace: key.namespace, name: key.name, to: replicas, resourceVersion: version)
             }
-        }, readings: readings, events: EventRecorder(client: client, instance: ProcessInfo.processInfo.hostName, logger: logger),
-        isLeader: { manager.isLeader }, logger: logger, now: now,
+        }, readings: readings, events: manager.events, leadership: manager.leadership, logger: logger, now: now,
         changes: [(Deployment.kind, Self.keys(manager.deployments.events(), kind: Deployment.kind)),
                   (StatefulSet.kind, Self.keys(manager.statefulSets.events(), kind: StatefulSet.kind))])
     }
 
     init(cache: any AutoscalingCache, setReplicas: @escaping @Sendable (WorkloadKey, Int32, String?) async throws -> Void, readings: @escaping MetricReadings,
-         events: any EventSink, isLeader: @escaping @Sendable () -> Bool, logger: Logger, now: @escaping @Sendable () -> Date,
+         events: any EventSink, leadership: Leadership, logger: Logger, now: @escaping @Sendable () -> Date,
          changes: [(kind: String, stream: AsyncStream<WorkloadKey>)]) {
         self.cache = cache
         self.setReplicas = setReplicas
         self.readings = readings
         self.events = events
-        self.isLeader = isLeader
+        self.leadership = leadership
         self.logger = logger
         self.now = now
         self.changes = changes
@@ -135,7 +135,7 @@ public actor ZeroScaler: Service {
         if waiting.native {
             // Native in effect (the HPA's floor is 0), or not at 0: the HPA controller's to do.
             let floor = hpa.spec.minReplicas ?? 1
-            guard replicas == 0, floor > 0, isLeader() else { return }
+            guard replicas == 0, floor > 0, leadership.mayWrite else { return }
             let message = "Scaled \(key.kind) \(key.name) from 0 to 1 replica: \(AnnotationKeys.scaleToZero) native is not in effect (the HPA's minReplicas is \(floor); see its HPARejected events), so the HPA controller would leave it at 0"
             await write(key, workload, 1, Self.activatedReason, message, at: time)
             return
@@ -150,7 +150,7 @@ public actor ZeroScaler: Service {
         let (action, memory) = Activation.decide(observations, cooldown: candidate.cooldown, replicas: replicas, now: time, memory: candidate.memory)
         candidate.memory = memory
         candidates[key] = candidate
-        guard isLeader() else { return }
+        guard leadership.mayWrite else { return }
         let target: Int32, reason: String, message: String
         switch action {
         case .none:

@@ -1,5 +1,4 @@
 import Foundation
-import KubeClient
 import KubeModel
 import Logging
 import Synchronization
