@@ -29,7 +29,7 @@ actor CollectionScheduler {
         var subscribers: Set<ObjectKey> = []
         /// When its next periodic run is due; nil while it runs, or without periodic runs.
         var due: ContinuousClock.Instant?
-        var lastError: String?
+        var lastError = LastFailure()
     }
 
     /// The metrics a query feeds, of every HPA that uses it.
@@ -317,8 +317,7 @@ actor CollectionScheduler {
         case .success(let response) where !response.warnings.isEmpty: problem = ("query answered with warnings", response.warnings.joined(separator: "; "))
         case .success: break
         }
-        guard jobs[id]?.lastError != problem?.detail else { return }
-        jobs[id]?.lastError = problem?.detail
+        guard jobs[id]?.lastError.update(problem?.detail) == true else { return }
         var metadata: Logger.Metadata = ["server": "\(id.server.url)", "query": "\(id.query)"]
         if let problem {
             metadata["detail"] = "\(problem.detail)"

@@ -1,6 +1,7 @@
 /// The one periodic loop (client-go's `wait.JitterUntil`): runs `body` after `initialDelay`, then
 /// again after each wait `body` returns, until it returns nil or the task is cancelled. Leader
-/// election, the collector's queries and the metrics API's refreshers all run on it.
+/// election, the zero scaler's and the collector's one-second looks, and `repeatedly` (the
+/// refreshers, the Alertmanager list) run on it; the collector's queries keep their own timetable.
 public enum Periodic {
     public static func run(initialDelay: Duration = .zero, isolation: isolated (any Actor)? = #isolation, _ body: () async -> Duration?) async {
         if initialDelay > .zero {

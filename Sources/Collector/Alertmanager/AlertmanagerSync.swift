@@ -33,28 +33,12 @@ public final class AlertmanagerSync: Service, Sendable {
         HTTPClient(configuration: HTTPClientConfiguration(maximumResponseSize: maximumListSize))
     }
 
-    /// Until cancelled or shut down: the service group waits for each service to return on
-    /// SIGTERM, so a loop that only ends on cancellation would keep the process from exiting.
+    /// Until cancelled or shut down.
     public func run() async throws {
-        try await cancelWhenGracefulShutdown { await self.poll() }
-    }
-
-    private func poll() async {
-        var failing: String?
-        await Periodic.run {
-            switch await Self.list(url, using: http, timeout: interval) {
-            case .success(let alerts):
-                book.listed(alerts, now: Date())
-                if failing != nil { logger.notice("Alertmanager answers again", metadata: ["url": "\(url)"]) }
-                failing = nil
-            case .failure(let problem):
-                if failing != problem.description {
-                    logger.warning("cannot read Alertmanager's alerts; alertmanager metrics fail once the last list is too old",
-                                   metadata: ["url": "\(url)", "error": "\(problem)"])
-                }
-                failing = problem.description
-            }
-            return interval.jittered(by: 0.1)
+        await repeatedly(every: interval, jitter: 0.1, startNow: true, logger: logger,
+                         failure: "cannot read Alertmanager's alerts; alertmanager metrics fail once the last list is too old",
+                         recovery: "Alertmanager answers again", metadata: ["url": "\(url)"]) { [self] in
+            book.listed(try await Self.list(url, using: http, timeout: interval).get(), now: Date())
         }
     }
 

@@ -27,7 +27,7 @@ public actor ZeroScaler: Service {
         var memory = Activation.Memory()
         /// A write not yet seen in the cache: decisions wait for it (a while).
         var awaiting: (replicas: Int32, since: Date)?
-        var lastError: String?
+        var lastError = LastFailure()
     }
 
     private let cache: any AutoscalingCache
@@ -171,18 +171,16 @@ public actor ZeroScaler: Service {
             // HPA controller) is not overwritten; the next tick decides on what is there then.
             try await setReplicas(key, target, workload.metadata.resourceVersion)
             candidates[key]?.awaiting = (target, time)
-            candidates[key]?.lastError = nil
+            _ = candidates[key]?.lastError.update(nil)
             logger.info(reason == Self.activatedReason ? "activated" : "scaled to zero", metadata: ["workload": "\(key)", "detail": "\(message)"])
             let reference = ObjectReference(apiVersion: WorkloadReference.apiVersion, kind: key.kind, namespace: key.namespace, name: key.name, uid: workload.metadata.uid)
             await events.record(.normal, reason: reason, message: message, on: reference)
         } catch KubeError.conflict {
             logger.info("the workload changed since it was read; deciding again on what it is now", metadata: ["workload": "\(key)", "replicas": "\(target)"])
         } catch {
-            let text = "\(error)"
-            if candidates[key]?.lastError != text {
-                logger.warning("cannot set the workload's replicas; retrying every second", metadata: ["workload": "\(key)", "replicas": "\(target)", "error": "\(text)"])
+            if candidates[key]?.lastError.update("\(error)") == true {
+                logger.warning("cannot set the workload's replicas; retrying every second", metadata: ["workload": "\(key)", "replicas": "\(target)", "error": "\(error)"])
             }
-            candidates[key]?.lastError = text
         }
     }
 }
