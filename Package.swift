@@ -29,7 +29,8 @@ let package = Package(
         .target(name: "HTTPTransport", dependencies: ["CCurl"]),
         // Kubernetes client: kubeconfig / in-cluster config, typed verbs, watches, informers.
         .target(name: "KubeClient", dependencies: ["HTTPTransport", "KubeModel", "DecodingErrorText", "Yams", .product(name: "Logging", package: "swift-log"),
-                                                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
+                                                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                                                 .product(name: "HeapModule", package: "swift-collections")]),
         // YAML syntax and decoding errors as one-line messages naming line, column or field.
         .target(name: "DecodingErrorText", dependencies: ["Yams"]),
         // PromQL (Prometheus 2.x): lexer, parser with Prometheus's type checks, printer, namespace enforcement. Pure.

@@ -1,5 +1,4 @@
 import Foundation
-import HeapModule
 import KubeClient
 import KubeModel
 import Logging
@@ -27,8 +26,6 @@ actor CollectionScheduler {
     private struct Job {
         /// The HPAs whose plans use this query (their metrics are in `plans`).
         var subscribers: Set<ObjectKey> = []
-        /// When its next periodic run is due; nil while it runs, or without periodic runs.
-        var due: ContinuousClock.Instant?
         var lastError = LastFailure()
     }
 
@@ -55,9 +52,8 @@ actor CollectionScheduler {
     /// What an HPA asked for, for those with refused metrics (retried when their key is free).
     private var wanted: [ObjectKey: [PlannedMetric]] = [:]
     private var clients: [PrometheusServer: PrometheusClient] = [:]
-    /// Due runs, earliest first. An entry whose time is no longer its job's `due` (the job ran
-    /// early, went, or came back) is stale and skipped.
-    private var timetable = Heap<DueRun>()
+    /// Each job's next periodic run (none while it runs, or without periodic runs).
+    private var timetable = Timetable<QueryID>()
     private var workers: [Task<Void, Never>] = []
     /// The one idle worker's wait for the earliest due run, cut short when an earlier one is added.
     private var timer: Task<Void, Never>?
@@ -146,6 +142,7 @@ actor CollectionScheduler {
             if job.subscribers.isEmpty {
                 // A run in progress finds its job gone and delivers nothing.
                 jobs[id] = nil
+                timetable.cancel(id)
             } else {
                 let new = jobs[id] == nil
                 jobs[id] = job
@@ -159,6 +156,7 @@ actor CollectionScheduler {
     func stop() {
         stopped = true
         jobs = [:]
+        timetable.removeAll()
         for task in workers { task.cancel() }
         timer?.cancel()
         for worker in parked { worker.resume() }
@@ -176,18 +174,9 @@ actor CollectionScheduler {
         return client
     }
 
-    private struct DueRun: Comparable {
-        var at: ContinuousClock.Instant
-        var id: QueryID
-        static func < (left: DueRun, right: DueRun) -> Bool { left.at < right.at }
-    }
-
     /// Puts a job's next run in the timetable, waking idle workers when it is the earliest.
     private func plan(_ id: QueryID, after delay: Duration) {
-        let run = DueRun(at: .now + delay, id: id)
-        jobs[id]?.due = run.at
-        let earliest = timetable.min.map { run.at < $0.at } ?? true
-        timetable.insert(run)
+        let earliest = timetable.plan(id, at: .now + delay)
         if workers.isEmpty {
             workers = (0..<workerCount).map { _ in Task { await self.work() } }
         } else if earliest {
@@ -211,18 +200,15 @@ actor CollectionScheduler {
     private func nextDue() async -> QueryID? {
         while !stopped && !Task.isCancelled {
             let current = ContinuousClock.now
-            while let next = timetable.min, next.at <= current {
-                timetable.removeMin()
-                guard jobs[next.id]?.due == next.at else { continue }
-                jobs[next.id]?.due = nil
+            if let id = timetable.takeDue(by: current) {
                 if !parked.isEmpty { parked.removeFirst().resume() }
-                return next.id
+                return id
             }
             if timer != nil {
                 await withCheckedContinuation { parked.append($0) }
                 continue
             }
-            let until = timetable.min?.at ?? current + .seconds(60)
+            let until = timetable.earliest() ?? current + .seconds(60)
             let wait = Task<Void, Never> { _ = try? await Task.sleep(until: until, clock: .continuous) }
             timer = wait
             await wait.value

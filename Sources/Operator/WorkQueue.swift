@@ -15,6 +15,9 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     private var dirty: Set<Key> = []
     private var failures: [Key: Int] = [:]
     private var waiting: [CheckedContinuation<Key?, Never>] = []
+    /// Keys added with a delay, and the one task that sleeps until the earliest is due.
+    private var delayed = Timetable<Key>()
+    private var timer: Task<Void, Never>?
     private var shuttingDown = false
     private let onDepthChange: @Sendable (Int) -> Void
 
@@ -42,13 +45,32 @@ public actor WorkQueue<Key: Hashable & Sendable> {
         }
     }
 
-    /// Adds the key after `delay` (a requeue the reconciler asked for).
+    /// Adds the key after `delay` (a requeue the reconciler asked for, a backoff); a key waiting
+    /// already is added at the earlier of its two times. One timer serves every waiting key.
     public func add(_ key: Key, after delay: Duration) {
-        Task { [weak self] in
-            try? await Task.sleep(for: delay)
-            await self?.add(key)
+        guard !shuttingDown else { return }
+        guard delay > .zero else { return add(key) }
+        if delayed.planUnlessSooner(key, at: .now + delay) { rearm() }
+    }
+
+    /// Keys added after a delay: those due now join the queue, and the timer sleeps until the next.
+    private func rearm() {
+        timer?.cancel()
+        timer = nil
+        guard let due = delayed.earliest() else { return }
+        timer = Task { [weak self] in
+            do { try await Task.sleep(until: due, clock: .continuous) } catch { return }
+            await self?.addDue()
         }
     }
+
+    private func addDue() {
+        while let key = delayed.takeDue(by: .now) { add(key) }
+        rearm()
+    }
+
+    /// Keys waiting for their delay to pass.
+    public var delayedCount: Int { delayed.count }
 
     /// Adds the key again after its backoff (by default 5 ms, doubling per consecutive failure, up to 5 min).
     public func addRateLimited(_ key: Key) {
@@ -102,6 +124,8 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     /// Stops intake: queued keys are dropped and waiting workers get nil. Keys in progress finish.
     public func shutDown() {
         shuttingDown = true
+        timer?.cancel()
+        delayed.removeAll()
         order = []
         head = 0
         queued = []

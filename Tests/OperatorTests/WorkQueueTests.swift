@@ -60,4 +60,27 @@ import Testing
         await queue.forget("k")
         #expect(await queue.failureCount("k") == 0)
     }
+
+    /// Delayed keys wait in one timetable behind one timer: a key added twice comes once, at the
+    /// earlier of its times, and every delayed key comes in the order of its time.
+    @Test func delayedKeysComeOnceAtTheirEarlierTime() async {
+        let queue = WorkQueue<String>()
+        // (Short times: a queue that kept the later time fails the order below instead of hanging.)
+        await queue.add("late", after: .milliseconds(500))
+        await queue.add("twice", after: .seconds(2))
+        await queue.add("twice", after: .milliseconds(10))
+        await queue.add("twice", after: .seconds(3))
+        #expect(await queue.delayedCount == 2)
+        #expect(await queue.next() == "twice")
+        await queue.done("twice")
+        #expect(await queue.next() == "late")
+        await queue.done("late")
+        #expect(await queue.delayedCount == 0)
+        #expect(await queue.depth == 0)
+        // Shut down, the timer lets go and nothing more comes.
+        await queue.add("never", after: .milliseconds(10))
+        await queue.shutDown()
+        #expect(await queue.next() == nil)
+        #expect(await queue.delayedCount == 0)
+    }
 }
