@@ -44,10 +44,8 @@ public final class Manager: Service, Sendable {
     public let configuration: Configuration
     public let metrics: OperatorMetrics
     let logger: Logger
-    let deployments: Informer<Deployment>
-    let statefulSets: Informer<StatefulSet>
-    /// The HPA cache, which the collector shares.
-    public let hpas: Informer<HorizontalPodAutoscaler>
+    /// The one cache per kind, which every component reads.
+    public let cache: InformerCache
     let elector: LeaderElector?
     /// The fence every write of the process goes through.
     public let leadership: Leadership
@@ -60,15 +58,8 @@ public final class Manager: Service, Sendable {
         self.configuration = configuration
         self.logger = logger
         self.metrics = metrics
-        func informer<T: APIObject>(_ resource: String, transform: @escaping @Sendable (T) -> T, tags: @escaping @Sendable (T) -> [String] = { _ in [] }) -> Informer<T> {
-            Informer(client: client, namespace: configuration.namespace, watchTimeoutSeconds: configuration.watchTimeoutSeconds, backoff: configuration.backoff,
-                     onRelist: { metrics.relisted(resource) },
-                     onError: { logger.warning("list/watch failed; retrying with backoff", metadata: ["resource": "\(resource)", "error": "\($0)"]) },
-                     transform: transform, tags: tags)
-        }
-        deployments = informer("deployments", transform: CacheSlimming.workload)
-        statefulSets = informer("statefulsets", transform: CacheSlimming.workload)
-        hpas = informer("horizontalpodautoscalers", transform: CacheSlimming.hpa, tags: { WorkloadKey.related(to: $0).map(\.description) })
+        cache = InformerCache(client: client, namespace: configuration.namespace, watchTimeoutSeconds: configuration.watchTimeoutSeconds,
+                              backoff: configuration.backoff, metrics: metrics, logger: logger)
         let elector = configuration.leaderElection.map { LeaderElector(client: client, configuration: $0, logger: logger) }
         self.elector = elector
         leadership = elector.map(Leadership.init) ?? .unelected
@@ -76,7 +67,7 @@ public final class Manager: Service, Sendable {
         events = FencedEventSink(EventRecorder(client: client, instance: identity, logger: logger), leadership: leadership)
         controller = Controller(
             reconciler: HPAReconciler(
-                cache: InformerCache(deployments: deployments, statefulSets: statefulSets, hpas: hpas),
+                cache: cache,
                 writer: FencedHPAWriter(APIServerHPAWriter(client: client, metrics: metrics), leadership: leadership),
                 events: events, style: configuration.style, logger: logger),
             leading: Gate(open: elector == nil), metrics: metrics, logger: logger)
@@ -86,8 +77,7 @@ public final class Manager: Service, Sendable {
     /// A workload's `spec.replicas` as cached (what the HPA controller calls its current
     /// replicas), for the collector's fallbacks; nil when it is not cached.
     public func currentReplicas(kind: String, namespace: String, name: String) -> Int? {
-        InformerCache(deployments: deployments, statefulSets: statefulSets, hpas: hpas)
-            .workload(WorkloadKey(kind: kind, namespace: namespace, name: name))?.replicas.map(Int.init)
+        cache.workload(WorkloadKey(kind: kind, namespace: namespace, name: name))?.replicas.map(Int.init)
     }
 
     /// Ready once every informer has synced.
@@ -109,15 +99,10 @@ public final class Manager: Service, Sendable {
         logger.info("starting", metadata: ["namespace": "\(configuration.namespace ?? "(all)")", "metric-style": "\(configuration.style.rawValue)",
                                            "workers": "\(configuration.workers)", "max-workers": "\(configuration.maxWorkers)", "leader-election": "\(configuration.leaderElection != nil)"])
         // Subscribed before the informers start, so no event (the initial list's included) is missed.
-        let deploymentEvents = deployments.events()
-        let statefulSetEvents = statefulSets.events()
-        let hpaEvents = hpas.events()
-        // Informers run as their own tasks so that a shutdown can stop them even before they synced.
-        let informers = [
-            Task { await self.deployments.run() },
-            Task { await self.statefulSets.run() },
-            Task { await self.hpas.run() },
-        ]
+        let deploymentEvents = cache.deployments.events()
+        let statefulSetEvents = cache.statefulSets.events()
+        let hpaEvents = cache.hpas.events()
+        let informers = cache.start()
         state.withLock { $0.informers = informers }
         await withTaskCancellationOrGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { background in
@@ -131,12 +116,10 @@ public final class Manager: Service, Sendable {
                         do { try await self.serveHTTP(address) } catch let error as ManagerError { self.stop(because: error) } catch {}
                     }
                 }
-                await deployments.waitForSync()
-                await statefulSets.waitForSync()
-                await hpas.waitForSync()
-                if deployments.hasSynced && statefulSets.hasSynced && hpas.hasSynced {
+                if await cache.waitForSync() {
                     state.withLock { $0.ready = true }
-                    logger.info("informers synced", metadata: ["deployments": "\(deployments.count)", "statefulsets": "\(statefulSets.count)", "hpas": "\(hpas.count)"])
+                    logger.info("informers synced", metadata: ["deployments": "\(cache.deployments.count)", "statefulsets": "\(cache.statefulSets.count)",
+                                                               "hpas": "\(cache.hpas.count)"])
                     // Workers run until the queue shuts down; they are never cancelled mid-reconcile.
                     await controller.run(workers: configuration.workers, upTo: configuration.maxWorkers)
                 }
@@ -177,11 +160,8 @@ public final class Manager: Service, Sendable {
         metrics.isLeader.set(to: leader ? 1.0 : 0.0)
         controller.leading.set(open: leader)
         guard leader else { return }
-        let (deployments, statefulSets, queue) = (deployments, statefulSets, controller.queue)
-        Task {
-            for workload in deployments.items { await queue.add(WorkloadKey(kind: Deployment.kind, namespace: workload.metadata.namespace ?? "", name: workload.metadata.name ?? "")) }
-            for workload in statefulSets.items { await queue.add(WorkloadKey(kind: StatefulSet.kind, namespace: workload.metadata.namespace ?? "", name: workload.metadata.name ?? "")) }
-        }
+        let (keys, queue) = (cache.workloadKeys, controller.queue)
+        Task { for key in keys { await queue.add(key) } }
     }
 
     /// The plain port: probes and `/metrics`. Without it nothing could see the process is ready,

@@ -29,7 +29,7 @@ if CommandLine.arguments.dropFirst().first == "memory", let url = CommandLine.ar
         let baseline = Measure.currentRSSMegabytes
         while !instance.isReady { try await Task.sleep(for: .milliseconds(20)) }
         let synced = Measure.currentRSSMegabytes
-        let hpaCache = Double(instance.hpas.cachedBytes) / 1_048_576
+        let hpaCache = Double(instance.cache.hpas.cachedBytes) / 1_048_576
         try await Task.sleep(for: .seconds(3))
         let settled = Measure.currentRSSMegabytes
         // How much of that is memory already freed but kept by malloc (fragmentation, arenas).

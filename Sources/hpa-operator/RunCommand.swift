@@ -192,7 +192,7 @@ struct Run: AsyncParsableCommand {
                 settings: CollectionSettings(defaultInterval: defaultInterval.duration, queryTimeout: queryTimeout.duration, metricsMaxAge: metricsMaxAge?.duration,
                                              enforcement: enforcement.enforcement),
                 maxConcurrentQueries: maxConcurrentQueries),
-            logger: logger, store: store, sharing: instance.hpas, events: instance.events, metrics: collectorMetrics, alerts: alerts)
+            logger: logger, store: store, sharing: instance.cache.hpas, events: instance.events, metrics: collectorMetrics, alerts: alerts)
         instance.metrics.beforeScrape { collectorMetrics.update(from: store, now: Date()) }
         let zeroScaler = ZeroScaler(manager: instance, client: client, readings: { namespace, hpa in
             await collector.rawReadings(namespace: namespace, hpa: hpa).mapValues { reading in

@@ -77,6 +77,14 @@ struct RunCommandTests {
         #expect(answer.status == 200 && answer.bodyText.contains(#""allowed":true"#), "\(answer.bodyText)")
         #expect(!answer.bodyText.contains("secret-billing-hpa") && !answer.bodyText.contains("warnings"), "\(answer.bodyText)")
 
+        // One cache per kind for the whole process (the operator, the collector and the zero
+        // scaler read the same informers): one list and one watch each.
+        let requests = await server.requests()
+        for resource in ["deployments", "statefulsets", "horizontalpodautoscalers"] {
+            let lists = requests.filter { $0.method == "GET" && $0.path.hasSuffix("/\(resource)") }
+            #expect(lists.filter(\.isWatch).count == 1 && lists.filter { !$0.isWatch }.count == 1, "\(resource): \(lists.map(\.query))")
+        }
+
         let signalled = ContinuousClock.now
         kill(process.processIdentifier, SIGTERM)
         // A stop takes well under a second; the bound only tells a hang from a loaded machine.

@@ -52,7 +52,7 @@ import TestSupport
         let collector = Collector(
             client: client,
             configuration: Collector.Configuration(servers: PrometheusServers(defaultServer: PrometheusServer(url: prometheus.url)), backoff: backoff),
-            logger: logger, sharing: instance.hpas)
+            logger: logger, sharing: instance.cache.hpas)
         let requestheaderCA = try TestCertificateAuthority(commonName: "front-proxy CA")
         let (identity, servingCA) = try ServingIdentity.selfSigned(names: ["localhost"])
         let server = MetricsHTTPServer(

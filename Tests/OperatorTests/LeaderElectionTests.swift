@@ -113,7 +113,7 @@ struct LeaderElectionTests {
         _ = try await harness.client.create(Harness.deployment("web"))
         try await harness.eventually("the HPA") { await harness.hpa("web") != nil }
         // The follower keeps its caches warm (the Deployment, the HPA) and reconciles nothing.
-        try await harness.eventually("the follower's caches") { second.hpas.get(namespace: "shop", name: "web") != nil && second.deployments.get(namespace: "shop", name: "web") != nil }
+        try await harness.eventually("the follower's caches") { second.cache.hpas.get(namespace: "shop", name: "web") != nil && second.cache.deployments.get(namespace: "shop", name: "web") != nil }
         #expect(reconciles(second) == 0)
         #expect(await second.controller.queue.depth == 0)
         // Exactly one write, from the leader.
@@ -159,7 +159,7 @@ struct LeaderElectionTests {
         #expect(!instance.isLeader)
         let reconciled = reconciles(instance)
         try await harness.editHPA("web", #"{"spec":{"maxReplicas":99}}"#)
-        try await harness.eventually("the edit in the cache") { instance.hpas.get(namespace: "shop", name: "web")?.spec.maxReplicas == 99 }
+        try await harness.eventually("the edit in the cache") { instance.cache.hpas.get(namespace: "shop", name: "web")?.spec.maxReplicas == 99 }
         #expect(reconciles(instance) == reconciled)
         #expect(await harness.hpa("web")?.spec.maxReplicas == 99)
 

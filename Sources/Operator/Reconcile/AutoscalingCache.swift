@@ -46,26 +46,3 @@ public enum ObservedWorkload: Sendable {
         }
     }
 }
-
-/// The cache reader over the operator's informers.
-struct InformerCache: AutoscalingCache {
-    let deployments: Informer<Deployment>
-    let statefulSets: Informer<StatefulSet>
-    let hpas: Informer<HorizontalPodAutoscaler>
-
-    func workload(_ key: WorkloadKey) -> ObservedWorkload? {
-        switch key.kind {
-        case Deployment.kind: deployments.get(namespace: key.namespace, name: key.name).map(ObservedWorkload.deployment)
-        case StatefulSet.kind: statefulSets.get(namespace: key.namespace, name: key.name).map(ObservedWorkload.statefulSet)
-        default: nil
-        }
-    }
-
-    func hpa(namespace: String, name: String) -> HorizontalPodAutoscaler? {
-        hpas.get(namespace: namespace, name: name)
-    }
-
-    func hpas(targeting key: WorkloadKey) -> [HorizontalPodAutoscaler] {
-        hpas.items(tagged: key.description).filter(key.isTarget(of:))
-    }
-}

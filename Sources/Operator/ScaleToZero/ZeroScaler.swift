@@ -43,15 +43,14 @@ public actor ZeroScaler: Service {
 
     /// Subscribes to the manager's workload informers at once, so no change is missed.
     public init(manager: Manager, client: KubeClient, readings: @escaping MetricReadings, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
-        let cache = InformerCache(deployments: manager.deployments, statefulSets: manager.statefulSets, hpas: manager.hpas)
-        self.init(cache: cache, setReplicas: { key, replicas, version in
+        self.init(cache: manager.cache, setReplicas: { key, replicas, version in
             switch key.kind {
             case Deployment.kind: try await client.setReplicas(Deployment.self, namespace: key.namespace, name: key.name, to: replicas, resourceVersion: version)
             default: try await client.setReplicas(StatefulSet.self, namespace: key.namespace, name: key.name, to: replicas, resourceVersion: version)
             }
         }, readings: readings, events: manager.events, leadership: manager.leadership, logger: logger, now: now,
-        changes: [(Deployment.kind, Self.keys(manager.deployments.events(), kind: Deployment.kind)),
-                  (StatefulSet.kind, Self.keys(manager.statefulSets.events(), kind: StatefulSet.kind))])
+        changes: [(Deployment.kind, Self.keys(manager.cache.deployments.events(), kind: Deployment.kind)),
+                  (StatefulSet.kind, Self.keys(manager.cache.statefulSets.events(), kind: StatefulSet.kind))])
     }
 
     init(cache: any AutoscalingCache, setReplicas: @escaping @Sendable (WorkloadKey, Int32, String?) async throws -> Void, readings: @escaping MetricReadings,
