@@ -1,7 +1,7 @@
 import KubeModel
 
 /// Every workload annotation key the operator reads, and the label it writes: the one place
-/// that knows their names (SPEC §1).
+/// that knows their names (README, "Annotating a workload").
 public enum AnnotationKeys {
     public static let domain = OperatorAnnotations.domain
 

@@ -10,7 +10,7 @@ public enum AnnotationReading: Hashable, Sendable {
     case invalid([AnnotationProblem])
 }
 
-/// Turns Banzai-style annotations into an `AutoscalingSpec` (SPEC §1), reporting every problem at once.
+/// Turns Banzai-style annotations into an `AutoscalingSpec` (README, "Annotating a workload"), reporting every problem at once.
 public enum AnnotationParser {
     /// Our annotations are read from `metadata.annotations`; only when none of our keys is there,
     /// from the pod template's (never merged).

@@ -1,6 +1,6 @@
 import KubeModel
 
-/// Turns an `AutoscalingSpec` into the exact HPA the operator writes (SPEC §2).
+/// Turns an `AutoscalingSpec` into the exact HPA the operator writes (README, "The generated HPA").
 public enum HPABuilder {
     /// Problems a spec has only in a given style; `build` expects none.
     public static func problems(_ spec: AutoscalingSpec, style: MetricStyle) -> [AnnotationProblem] {

@@ -1,7 +1,7 @@
 import Foundation
 import KubeModel
 
-/// Whether a live HPA already is what the operator would apply (SPEC §2: no request at all when it
+/// Whether a live HPA already is what the operator would apply (no request at all when it
 /// is). Compares semantically, as the apiserver stores things: quantities by value, defaults applied
 /// to the desired side, a target's unused fields ignored. Fields the desired HPA leaves out are only
 /// a difference when our field manager owns them on the live object (an apply would remove them).

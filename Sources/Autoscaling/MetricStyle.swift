@@ -1,4 +1,4 @@
-/// How prometheus metrics are expressed in the generated HPA (`--metric-style`, SPEC §2).
+/// How prometheus metrics are expressed in the generated HPA (`--metric-style`; README, "The generated HPA").
 public enum MetricStyle: String, CaseIterable, Hashable, Sendable {
     /// Object metric described by the workload itself; our default.
     case object

@@ -6,7 +6,7 @@ import PromQL
 import ServiceLifecycle
 import Synchronization
 
-/// The embedded collector (SPEC §3, §4): watches every HPA, runs the Prometheus queries their
+/// The embedded collector (README, "The collector"): watches every HPA, runs the Prometheus queries their
 /// `metric-config.*` annotations name, and keeps the interpreted results in `store`.
 public final class Collector: Service, Sendable {
     public struct Configuration: Sendable {

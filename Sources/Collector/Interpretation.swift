@@ -1,7 +1,7 @@
 import Foundation
 import KubeModel
 
-/// What a query result means (SPEC §4), as plain functions: fail closed, every refusal worded.
+/// What a query result means (README, "The collector"), as plain functions: fail closed, every refusal worded.
 public enum Interpretation {
     /// A value with the time Prometheus evaluated it at.
     public struct Reading: Sendable, Hashable {

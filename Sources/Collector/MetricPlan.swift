@@ -174,7 +174,7 @@ public struct MetricPlan: Hashable, Sendable {
     }
 }
 
-/// Reads an HPA's `metric-config.*` annotations against its `spec.metrics` (SPEC §3). Pure.
+/// Reads an HPA's `metric-config.*` annotations against its `spec.metrics` (README, "The collector"). Pure.
 public enum MetricPlanner {
     /// - Parameter alertSource: whether alertmanager metrics can be served (the operator reads Alertmanager).
     /// - Parameter versions: the releases of the servers, by URL, where known: a query using what

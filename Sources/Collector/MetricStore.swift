@@ -14,7 +14,8 @@ public struct MetricValue: Sendable, Hashable {
     }
 }
 
-/// What a collection produced for one key: a value, one value per pod, or the reason there is none.
+/// What a collection produced for one key: a value, or one value per pod (a failure is the
+/// `Result`'s other side, `MetricError`).
 public enum Collected: Sendable, Hashable {
     case value(Quantity)
     case pods([String: Quantity])

@@ -21,6 +21,8 @@ public struct ClientConfig: Sendable {
     public var namespace: String
     /// Where this came from, for logs and errors: `kubeconfig /x (context y)`, `in-cluster`.
     public var origin: String
+    /// The pod's own namespace, when this is the pod's service account (in-cluster); nil otherwise.
+    public var podNamespace: String?
     /// How requests introduce themselves (the apiserver's audit log shows it).
     public var userAgent = "hpa-operator"
     /// The largest answer read from the apiserver: one list page, or one watch event's line.

@@ -167,11 +167,13 @@ public enum InClusterConfig {
         let ca = "\(directory)/ca.crt"
         let namespace = (try? String(contentsOfFile: "\(directory)/namespace", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
         let hostPart = host.contains(":") ? "[\(host)]" : host
-        return ClientConfig(
+        var config = ClientConfig(
             server: "https://\(hostPart):\(port)",
             tls: TLSOptions(certificateAuthority: FileManager.default.fileExists(atPath: ca) ? .file(ca) : nil),
             authentication: .bearer(.file(token)),
             namespace: namespace.flatMap { $0.isEmpty ? nil : $0 } ?? "default",
             origin: "in-cluster")
+        config.podNamespace = config.namespace
+        return config
     }
 }

@@ -1,6 +1,6 @@
 /// An object's identity within its resource: its namespace (empty for cluster-scoped objects) and
-/// name, written `namespace/name` as kubectl and client-go write it. The one place such keys are
-/// made: caches, work queues, event deduplication and messages all use it.
+/// name, written `namespace/name` as kubectl and client-go write it: the informers' stores, the
+/// collector's plans and messages use it (a workload's key, `WorkloadKey`, adds its kind).
 public struct ObjectKey: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var namespace: String
     public var name: String

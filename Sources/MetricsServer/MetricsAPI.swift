@@ -22,7 +22,7 @@ public struct MetricsAPIResponse: Sendable {
     public var body: Data
 }
 
-/// The custom and external metrics APIs over the collector's store (SPEC §5): routes, JSON shapes,
+/// The custom and external metrics APIs over the collector's store (README, "The metrics API"): routes, JSON shapes,
 /// discovery and errors. No HTTP here, so every route is tested directly.
 public struct MetricsAPI: Sendable {
     public let store: MetricStore

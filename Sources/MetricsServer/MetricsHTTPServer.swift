@@ -8,7 +8,7 @@ import NIOSSL
 import ServiceLifecycle
 import Synchronization
 
-/// The metrics API over HTTPS (SPEC §5): health paths open to all; every other path only for
+/// The metrics API over HTTPS (README, "The metrics API"): health paths open to all; every other path only for
 /// requests the requestheader authentication accepts (unless authentication is skipped).
 public final class MetricsHTTPServer: Service, Sendable {
     public enum Authentication: Sendable {

@@ -64,7 +64,7 @@ struct Check: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let client = KubeClient(config: config)
-        let namespace = operatorNamespace ?? (config.origin == "in-cluster" ? config.namespace : nil) ?? "hpa-operator-system"
+        let namespace = operatorNamespace ?? config.podNamespace ?? "hpa-operator-system"
         let servers = try prometheus.servers()
         let deadline = ContinuousClock.now + wait.duration
         var results = await gather(client, namespace: namespace, prometheus: servers.defaultServer)

@@ -3,7 +3,7 @@ import Collector
 import HTTPTransport
 import KubeModel
 
-/// Where Prometheus is and how to authenticate, shared by `run`, `query` and `preview`.
+/// Where Prometheus is and how to authenticate, shared by `run`, `query`, `preview`, `backtest` and `check`.
 ///
 /// Auth flags take `PATH` for the default server or `ALIAS=PATH` for a `--prometheus-server-alias`.
 struct PrometheusOptions: ParsableArguments {

@@ -168,7 +168,7 @@ struct Run: AsyncParsableCommand {
         var election: LeaderElector.Configuration?
         if leaderElect {
             let identity = "\(ProcessInfo.processInfo.hostName)_\(UUID().uuidString.prefix(8).lowercased())"
-            let podNamespace = config.origin == "in-cluster" ? config.namespace : nil
+            let podNamespace = config.podNamespace
             election = leaderElection(identity: identity, podNamespace: podNamespace)
         }
         let servers = try prometheus.servers()
@@ -203,7 +203,7 @@ struct Run: AsyncParsableCommand {
             }
         }, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: instance), .init(service: collector), .init(service: zeroScaler)]
-        let podNamespace = config.origin == "in-cluster" ? config.namespace : nil
+        let podNamespace = config.podNamespace
         let metricsServer: MetricsHTTPServer?
         do {
             let admission = admissionWebhook ? WorkloadAdmission(style: metricStyle, denyInvalid: admissionDenyInvalid) : nil

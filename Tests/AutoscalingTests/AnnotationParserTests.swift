@@ -31,7 +31,7 @@ func problems(_ annotations: [String: String]) -> [String] {
     }
 }
 
-@Suite("Annotation parser: valid input (SPEC §1)")
+@Suite("Annotation parser: valid input")
 struct ValidAnnotationTests {
     @Test func replicaBounds() throws {
         let parsed = try spec(annotations([minKey: "2", maxKey: "7"]))

@@ -2,7 +2,7 @@ import Testing
 import KubeModel
 @testable import Autoscaling
 
-@Suite("HPA builder (SPEC §2)")
+@Suite("HPA builder")
 struct HPABuilderTests {
     static let workload = WorkloadReference(kind: "Deployment", name: "shop", namespace: "ms-test", uid: "0d5a-uid")
     static let query = #"sum(rate(http_requests_total{app="shop"}[2m]))"#

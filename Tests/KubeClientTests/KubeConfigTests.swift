@@ -256,7 +256,7 @@ struct KubeConfigTests {
         let config = try KubeConfigLoader.load(environment: ["KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443", "HOME": "/nonexistent"], serviceAccountDirectory: directory.path)
         #expect(config.server == "https://10.96.0.1:443")
         #expect(config.namespace == "hpa-operator-system")
-        #expect(config.origin == "in-cluster")
+        #expect(config.origin == "in-cluster" && config.podNamespace == "hpa-operator-system")
         guard case .bearer(.file(let token)) = config.authentication else { Issue.record("token file"); return }
         #expect(token == directory.appendingPathComponent("token").path)
         let ipv6 = try InClusterConfig.load(environment: ["KUBERNETES_SERVICE_HOST": "fd00::1", "KUBERNETES_SERVICE_PORT": "443"], directory: directory.path)

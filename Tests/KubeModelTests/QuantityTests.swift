@@ -52,7 +52,7 @@ struct QuantityTests {
         #expect(throws: QuantityError.outOfRange("100e18")) { try huge.milliValue() }
     }
 
-    /// SPEC §4: sample values → served Quantity text.
+    /// The collector's sample values → served Quantity text.
     @Test(arguments: [
         (0.2225, "222m"), (1.5, "1500m"), (40.0, "40"), (1000.0, "1k"), (1500.0, "1500"), (10000.0, "10k"),
         (2.5e6, "2500k"), (1e6, "1M"), (-0.5, "-500m"), (0.0, "0"), (83.3336, "83334m"), (0.0004, "0"), (0.0005, "0"), (0.0015, "2m"), (0.0025, "2m"), (0.0026, "3m"), (-0.0015, "-2m"), (1e-20, "0"),

@@ -3,7 +3,7 @@ import KubeClient
 import KubeModel
 import Logging
 
-/// Brings one workload's HPA to what its annotations ask for (SPEC §2). The rules, in order:
+/// Brings one workload's HPA to what its annotations ask for (README, "`hpa-operator run`"). The rules, in order:
 ///
 /// 1. The workload is gone or being deleted: nothing to do; its HPA goes with it by garbage
 ///    collection (the ownerReference).
