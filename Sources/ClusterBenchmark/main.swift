@@ -121,7 +121,7 @@ func wholeProcessMemory(plane: ControlPlane, size: Int, stored: Int, install: Co
     let rounds = Measure.seconds(ContinuousClock.now - started)
     let cachesOnly = try await rss("memory-caches", install.runArguments + extraArguments, settled: settledSoonAfterReady)
     _ = try await plane.admin.raw("POST", "/api/v1/namespaces", body: Data(#"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"empty"}}"#.utf8))
-    let empty = try await rss("memory-empty", install.runArguments + ["--namespace=empty", server] + extraArguments, settled: settledSoonAfterReady)
+    let empty = try await rss("memory-empty", install.runArguments + ["--watch-namespace=empty", server] + extraArguments, settled: settledSoonAfterReady)
     print(String(format: "N = %d, whole run process, HPAs in place, %d queries every 30 s (two rounds in %.0f s): peak RSS %.1f MB, %.1f MB at the end (target <= 64 MB); writing the %d HPAs at the start, without queries: peak %.1f MB",
                  size, size, rounds, whole.peak, whole.now, size, sync.peak))
     for (label, figures) in [("whole", whole), ("writing the HPAs, no queries", sync), ("HPAs in place, no queries", cachesOnly), ("no workloads", empty)] {

@@ -73,7 +73,7 @@ public final class MetricsHTTPServer: Service, Sendable {
                 tlsConfiguration: configuration.identity.tlsConfiguration(verifyClients: true),
                 customAsyncVerificationCallback: { chain in await authorities.verify(chain) })
         } else {
-            logger.warning("metrics API authentication is OFF (--authentication-skip): anyone who reaches the secure port can read every metric")
+            logger.warning("metrics API authentication is OFF (--insecure-disable-authentication): anyone who reaches the secure port can read every metric")
         }
         // Hummingbird reports a cancelled server as errors; failures to bind surface from run().
         var quiet = logger

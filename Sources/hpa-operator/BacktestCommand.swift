@@ -40,8 +40,8 @@ struct Backtest: AsyncParsableCommand {
     @Option(help: "Replicas at the start of the window (default: the manifest's spec.replicas, within the bounds).")
     var startReplicas: Int32?
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: "Output format: table or json (with every step).")
-    var output: PreviewFormat = .table
+    @Option(name: [.customShort("o"), .customLong("output")], help: "Output: text (a table; `table` means the same) or json (with every step).")
+    var output: OutputFormat = .text
 
     @Option(help: "How long each range query may take.")
     var queryTimeout = GoDuration(.seconds(30))
@@ -53,6 +53,7 @@ struct Backtest: AsyncParsableCommand {
     var plot: String?
 
     func validate() throws {
+        try OutputFormat.check(output, among: [.text, .json])
         if files.isEmpty { throw ValidationError("give at least one -f FILE|DIR|-") }
         if (from == nil) != (to == nil) { throw ValidationError("--from and --to go together") }
         if from != nil, last != nil { throw ValidationError("give --from/--to or --last, not both") }
@@ -130,7 +131,7 @@ struct Backtest: AsyncParsableCommand {
             }
         }
         switch output {
-        case .table:
+        case .text, .yaml:
             print(Self.table(reports), terminator: "")
             let notes = reports.flatMap { report in
                 (report.errors + (report.comparison?.errors ?? []).map { "(compare) \($0)" }).map { "\(report.name): \($0)" } + report.summary.gaps.map {

@@ -6,10 +6,6 @@ import KubeModel
 import MetricsServer
 import Operator
 
-enum CheckFormat: String, CaseIterable, ExpressibleByArgument {
-    case text, json
-}
-
 struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Verify an install: for pipelines that install hpa-operator, and the chart's `helm test`.",
@@ -30,8 +26,11 @@ struct Check: AsyncParsableCommand {
     @Option(help: "Name of the operator's Deployment.")
     var operatorDeployment = "hpa-operator"
 
-    @Option(help: "Name of the leader election Lease; empty skips the check (no --leader-elect).")
-    var lease = "hpa-operator"
+    @Option(help: ArgumentHelp("Name of the leader election Lease (run's --leader-elect-resource-name); empty skips the check (no --leader-elect).", valueName: "name"))
+    var leaderElectResourceName = "hpa-operator"
+
+    @Option(name: .customLong("lease"), help: deprecatedHelp)
+    var deprecatedLease: String?
 
     @Option(help: ArgumentHelp("An APIService to check (repeatable; default: all three).", valueName: "name"))
     var apiservice: [String] = []
@@ -43,12 +42,14 @@ struct Check: AsyncParsableCommand {
     var workload: String?
 
     @Option(help: "Retry until every check passes, for up to this long (0: once).")
-    var wait = GoDuration(.zero)
+    var wait = WaitDuration()
 
     @Option(name: [.customShort("o"), .customLong("output")], help: "Output: text (one line per check) or json.")
-    var output: CheckFormat = .text
+    var output: OutputFormat = .text
 
-    func validate() throws {
+    mutating func validate() throws {
+        leaderElectResourceName = deprecated(deprecatedLease, "--lease", use: "--leader-elect-resource-name") ?? leaderElectResourceName
+        try OutputFormat.check(output, among: [.text, .json])
         if let workload, workload.split(separator: "/").count != 2 { throw ValidationError("--workload: give NAMESPACE/NAME, got '\(workload)'") }
         if let unknown = apiservice.first(where: { !APIServiceCABundle.names.contains($0) }) {
             throw ValidationError("--apiservice: '\(unknown)' is not one hpa-operator serves (\(APIServiceCABundle.names.joined(separator: ", ")))")
@@ -73,7 +74,7 @@ struct Check: AsyncParsableCommand {
             results = await gather(client, namespace: namespace, prometheus: servers.defaultServer)
         }
         switch output {
-        case .text:
+        case .text, .yaml:
             for result in results { print(result.line) }
         case .json:
             let encoder = JSONEncoder()
@@ -92,8 +93,9 @@ struct Check: AsyncParsableCommand {
         }
         results.append(InstallChecks.rollout(namespace: namespace, name: operatorDeployment,
                                              await read { try await client.get(Deployment.self, namespace: namespace, name: operatorDeployment) }))
-        if !lease.isEmpty {
-            results.append(InstallChecks.leader(namespace: namespace, name: lease, await read { try await client.get(Lease.self, namespace: namespace, name: lease) }, now: Date()))
+        if !leaderElectResourceName.isEmpty {
+            let name = leaderElectResourceName
+            results.append(InstallChecks.leader(namespace: namespace, name: name, await read { try await client.get(Lease.self, namespace: namespace, name: name) }, now: Date()))
         }
         if let server {
             var failure: String?
@@ -131,4 +133,18 @@ struct Check: AsyncParsableCommand {
             return .failure(InstallChecks.ReadError("\(error)"))
         }
     }
+}
+
+/// `check --wait`: a Go duration, where 0 (or 0s, the default) means one round.
+struct WaitDuration: ExpressibleByArgument {
+    var duration = Duration.zero
+
+    init() {}
+
+    init?(argument: String) {
+        guard let duration = try? Duration(parsingGo: argument), duration >= .zero else { return nil }
+        self.duration = duration
+    }
+
+    var defaultValueDescription: String { PrometheusClient.goDuration(duration) }
 }

@@ -26,9 +26,10 @@ struct Explain: AsyncParsableCommand {
     @OptionGroup var cluster: KubeconfigOptions
 
     @Option(name: [.customShort("o"), .customLong("output")], help: "Output: text or json.")
-    var output: CheckFormat = .text
+    var output: OutputFormat = .text
 
     func validate() throws {
+        try OutputFormat.check(output, among: [.text, .json])
         if workload.split(separator: "/", omittingEmptySubsequences: false).count != 2 || workload.hasPrefix("/") || workload.hasSuffix("/") {
             throw ValidationError("give NAMESPACE/NAME, got '\(workload)'")
         }
@@ -55,7 +56,7 @@ struct Explain: AsyncParsableCommand {
             let explanation = Explanation.explain(hpa, currentReplicas: found.replicas, readyReplicas: found.ready,
                                                   otherHPAs: hpas.dropFirst().compactMap(\.metadata.name))
             switch output {
-            case .text:
+            case .text, .yaml:
                 print(Self.text(explanation, kind: found.kind, notes: notes))
             case .json:
                 let encoder = JSONEncoder()

@@ -5,10 +5,6 @@ import Collector
 import Foundation
 import KubeModel
 
-enum PreviewFormat: String, CaseIterable, ExpressibleByArgument {
-    case table, json
-}
-
 struct Preview: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show what `kubectl get hpa` will show for annotated workloads, with today's metrics, before deploying.",
@@ -37,8 +33,8 @@ struct Preview: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Evaluate every query at this instant (RFC 3339 or Unix seconds) instead of now, for reproducible output.", valueName: "time"))
     var time: String?
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: "Output format: table (as kubectl prints HPAs) or json.")
-    var output: PreviewFormat = .table
+    @Option(name: [.customShort("o"), .customLong("output")], help: "Output: text (a table as kubectl prints HPAs; `table` means the same) or json.")
+    var output: OutputFormat = .text
 
     @Option(help: "How prometheus metrics appear in the HPA: object, pod or external.")
     var metricStyle: MetricStyle = .object
@@ -47,6 +43,7 @@ struct Preview: AsyncParsableCommand {
     var queryTimeout = GoDuration(.seconds(10))
 
     func validate() throws {
+        try OutputFormat.check(output, among: [.text, .json])
         if files.isEmpty { throw ValidationError("give at least one -f FILE|DIR|-") }
         if let time, Query.instant(time) == nil { throw ValidationError("--time: '\(time)' is neither RFC 3339 (2024-05-01T12:00:00Z) nor Unix seconds of a date between the years 1 and 9999") }
     }
@@ -109,9 +106,9 @@ struct Preview: AsyncParsableCommand {
             rows.append(row)
         }
         switch output {
-        case .table where rows.isEmpty:
+        case .text where rows.isEmpty:
             break
-        case .table:
+        case .text, .yaml:
             print(PreviewRow.table(rows), terminator: "")
             let notes = rows.flatMap { row in row.notes.map { ExternalText.sanitized("\(row.name): \($0)", limit: 1_000) } }
             if !notes.isEmpty { print("\n" + notes.joined(separator: "\n")) }

@@ -22,7 +22,7 @@ struct Query: AsyncParsableCommand {
     @OptionGroup(title: "Tenancy")
     var enforcement: NamespaceEnforcementOptions
 
-    @Option(help: ArgumentHelp("The namespace of the HPA the query is for: for --enforce-namespace-label and --prometheus-tenant-header.", valueName: "namespace"))
+    @Option(name: [.customShort("n"), .customLong("namespace")], help: ArgumentHelp("The namespace of the HPA the query is for: for --enforce-namespace-label and --prometheus-tenant-header.", valueName: "namespace"))
     var namespace: String?
 
     @Option(help: ArgumentHelp("Evaluate at this instant (RFC 3339 or Unix seconds) instead of now.", valueName: "time"))
@@ -35,12 +35,16 @@ struct Query: AsyncParsableCommand {
     var pods = false
 
     @Option(help: "Give up after this long (Prometheus is told as well).")
-    var timeout = GoDuration(.seconds(10))
+    var queryTimeout = GoDuration(.seconds(10))
+
+    @Option(name: .customLong("timeout"), help: deprecatedHelp)
+    var deprecatedTimeout: GoDuration?
 
     @Argument(help: "The PromQL query.")
     var query: String
 
-    func validate() throws {
+    mutating func validate() throws {
+        queryTimeout = deprecated(deprecatedTimeout, "--timeout", use: "--query-timeout") ?? queryTimeout
         if prometheus.prometheusServer == nil { throw ValidationError("give --prometheus-server URL") }
         if let time, Self.instant(time) == nil { throw ValidationError("--time: '\(time)' is neither RFC 3339 (2024-05-01T12:00:00Z) nor Unix seconds of a date between the years 1 and 9999") }
         if let perReplica, perReplica < 0 { throw ValidationError("--per-replica must not be negative") }
@@ -58,16 +62,16 @@ struct Query: AsyncParsableCommand {
         case .success(let text): sent = text
         case .failure(let problem):
             printError("error: query: \(problem)")
-            Foundation.exit(1)
+            throw ExitCode(1)
         }
         if enforcement.enforcement != nil { print("query: \(sent)") }
         if let namespace { server = server.forNamespace(namespace) }
         let client = PrometheusClient(server: server)
         let response: QueryResponse
         do {
-            response = try await client.query(sent, at: time.flatMap(Self.instant), timeout: timeout.duration)
+            response = try await client.query(sent, at: time.flatMap(Self.instant), timeout: queryTimeout.duration)
         } catch {
-            fail(.prometheus(error))
+            throw fail(.prometheus(error))
         }
         for warning in response.warnings { printError("warning from Prometheus: \(warning)") }
         if pods {
@@ -77,7 +81,7 @@ struct Query: AsyncParsableCommand {
                     print("\(pod)\t\(reading.value)\t(\(reading.text) at \(Self.format(reading.sampleTime)))")
                 }
             case .failure(let error):
-                fail(error)
+                throw fail(error)
             }
             return
         }
@@ -88,13 +92,13 @@ struct Query: AsyncParsableCommand {
             print("quantity: \(reading.value)")
             print("time:     \(Self.format(reading.sampleTime))")
         case .failure(let error):
-            fail(error)
+            throw fail(error)
         }
     }
 
-    private func fail(_ error: MetricError) -> Never {
+    private func fail(_ error: MetricError) -> ExitCode {
         printError("error: \(error)")
-        Foundation.exit(1)
+        return ExitCode(1)
     }
 
     /// RFC 3339, or Unix seconds that RFC 3339 can write (not `1e19`, `NaN` or `inf`).

@@ -7,10 +7,6 @@ import Yams
 
 extension MetricStyle: ExpressibleByArgument {}
 
-enum OutputFormat: String, CaseIterable, ExpressibleByArgument {
-    case yaml, json
-}
-
 struct Render: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the HPAs the operator would write for annotated workloads.",
@@ -30,13 +26,14 @@ struct Render: ParsableCommand {
         valueName: "file|dir|-"))
     var files: [String]
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: "Output format: yaml (a multi-document stream) or json (a List).")
+    @Option(name: [.customShort("o"), .customLong("output")], help: "Output: yaml (a multi-document stream) or json (a List).")
     var output: OutputFormat = .yaml
 
     @Option(help: ArgumentHelp("How prometheus metrics appear in the HPA: object (default), pod (Banzai 0.1.5 / kube-metrics-adapter) or external (Banzai 0.2)."))
     var metricStyle: MetricStyle = .object
 
     func validate() throws {
+        try OutputFormat.check(output, among: [.yaml, .json])
         if files.isEmpty { throw ValidationError("give at least one -f FILE|DIR|-") }
     }
 
@@ -79,7 +76,7 @@ enum HPAFormatter {
     /// YAML documents start with their `comment` line, when there is one; JSON leaves comments out.
     static func format(_ hpas: [(hpa: HorizontalPodAutoscaler, comment: String?)], as format: OutputFormat) throws -> String {
         switch format {
-        case .yaml:
+        case .yaml, .text:
             // Through JSON to a YAML node in one pass: Yams' own encoder sets each key by a linear
             // search, which made an HPA with 2,000 metrics take seconds.
             let encoder = JSONEncoder()

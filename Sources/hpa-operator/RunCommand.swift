@@ -24,8 +24,11 @@ struct Run: AsyncParsableCommand {
 
     @OptionGroup var cluster: KubeconfigOptions
 
-    @Option(help: "Only watch this namespace (default: all namespaces).")
-    var namespace: String?
+    @Option(help: ArgumentHelp("Only watch this namespace (default: all namespaces).", valueName: "namespace"))
+    var watchNamespace: String?
+
+    @Option(name: .customLong("namespace"), help: deprecatedHelp)
+    var deprecatedNamespace: String?
 
     @Option(help: "How prometheus metrics appear in HPAs: object, pod or external.")
     var metricStyle: MetricStyle = .object
@@ -39,11 +42,17 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Elect a leader with a coordination.k8s.io/v1 Lease; only the leader writes HPAs.")
     var leaderElect = false
 
-    @Option(help: "Namespace of the leader election Lease (default: the pod's namespace, else hpa-operator-system).")
-    var leaderElectNamespace: String?
+    @Option(help: ArgumentHelp("Namespace of the leader election Lease (default: the pod's namespace, else hpa-operator-system).", valueName: "namespace"))
+    var leaderElectResourceNamespace: String?
 
-    @Option(help: "Name of the leader election Lease.")
-    var leaderElectId: String = "hpa-operator"
+    @Option(help: ArgumentHelp("Name of the leader election Lease.", valueName: "name"))
+    var leaderElectResourceName: String = "hpa-operator"
+
+    @Option(name: .customLong("leader-elect-namespace"), help: deprecatedHelp)
+    var deprecatedLeaderElectNamespace: String?
+
+    @Option(name: .customLong("leader-elect-id"), help: deprecatedHelp)
+    var deprecatedLeaderElectId: String?
 
     @Option(help: "How long a Lease holds without renewal before another replica may take it.")
     var leaderElectLeaseDuration = GoDuration(.seconds(15))
@@ -123,8 +132,11 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "With --admission-webhook, refuse Deployments and StatefulSets with invalid autoscaling annotations instead of warning.")
     var admissionDenyInvalid = false
 
-    @Flag(help: "Serve the metrics API to anyone, without client certificates. For local use only.")
-    var authenticationSkip = false
+    @Flag(help: "Serve the metrics API to anyone: no client certificates are asked for. For local use only.")
+    var insecureDisableAuthentication = false
+
+    @Flag(name: .customLong("authentication-skip"), help: deprecatedHelp)
+    var deprecatedAuthenticationSkip = false
 
     @Option(help: "Log format: text or json (one object per line).")
     var logFormat: LogFormat = .text
@@ -132,7 +144,13 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
-    func validate() throws {
+    mutating func validate() throws {
+        watchNamespace = deprecated(deprecatedNamespace, "--namespace", use: "--watch-namespace") ?? watchNamespace
+        leaderElectResourceNamespace = deprecated(deprecatedLeaderElectNamespace, "--leader-elect-namespace", use: "--leader-elect-resource-namespace") ?? leaderElectResourceNamespace
+        leaderElectResourceName = deprecated(deprecatedLeaderElectId, "--leader-elect-id", use: "--leader-elect-resource-name") ?? leaderElectResourceName
+        if deprecatedAuthenticationSkip {
+            insecureDisableAuthentication = deprecated(true, "--authentication-skip", use: "--insecure-disable-authentication") ?? true
+        }
         if workers < 1 { throw ValidationError("--workers must be at least 1") }
         if admissionDenyInvalid && !admissionWebhook { throw ValidationError("--admission-deny-invalid needs --admission-webhook") }
         if let unknown = apiservice.first(where: { !APIServiceCABundle.names.contains($0) }) {
@@ -179,7 +197,7 @@ struct Run: AsyncParsableCommand {
         let instance = Manager(
             client: client,
             configuration: Manager.Configuration(
-                namespace: namespace, style: metricStyle, workers: workers, maxWorkers: maxWorkers, leaderElection: election,
+                namespace: watchNamespace, style: metricStyle, workers: workers, maxWorkers: maxWorkers, leaderElection: election,
                 metricsBindAddress: metricsBindAddress.isEmpty ? nil : metricsBindAddress, metricsIdleTimeout: ListenerLimits.idleTimeout),
             logger: logger)
         let collectorMetrics = CollectorMetrics(registry: instance.metrics.registry)
@@ -188,7 +206,7 @@ struct Run: AsyncParsableCommand {
         let collector = Collector(
             client: client,
             configuration: Collector.Configuration(
-                namespace: namespace, servers: servers,
+                namespace: watchNamespace, servers: servers,
                 settings: CollectionSettings(defaultInterval: defaultInterval.duration, queryTimeout: queryTimeout.duration, metricsMaxAge: metricsMaxAge?.duration,
                                              enforcement: enforcement.enforcement),
                 maxConcurrentQueries: maxConcurrentQueries),
@@ -259,7 +277,7 @@ struct Run: AsyncParsableCommand {
     }
 
     private func leaderElection(identity: String, podNamespace: String? = nil) -> LeaderElector.Configuration {
-        LeaderElector.Configuration(namespace: leaderElectNamespace ?? podNamespace ?? "hpa-operator-system", name: leaderElectId, identity: identity,
+        LeaderElector.Configuration(namespace: leaderElectResourceNamespace ?? podNamespace ?? "hpa-operator-system", name: leaderElectResourceName, identity: identity,
                                     leaseDuration: leaderElectLeaseDuration.duration, renewDeadline: leaderElectRenewDeadline.duration,
                                     retryPeriod: leaderElectRetryPeriod.duration)
     }
@@ -300,7 +318,7 @@ struct Run: AsyncParsableCommand {
             }
         }
         var authentication = MetricsHTTPServer.Authentication.skip
-        if !authenticationSkip {
+        if !insecureDisableAuthentication {
             let authorities = try ClientCertificateAuthorities()
             let source: ClientCARefresher.Source = requestheaderClientCaFile.map { .file($0) } ?? .configMap(client)
             let allowed = requestheaderAllowedNames.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }

@@ -82,7 +82,7 @@ struct HelmChartTests {
         #expect(Self.container(objects, kind: "Pod")["image"] as? String == "registry.example.com/hpa:9.9", "helm test runs the same image")
         #expect((Self.find(objects, "Deployment")?["spec"] as? Object)?["replicas"] as? Int == 3)
         #expect(!Self.args(objects).contains("--leader-elect"))
-        #expect(Self.args(objects, kind: "Pod").contains("--lease="), "check skips the Lease without leader election")
+        #expect(Self.args(objects, kind: "Pod").contains("--leader-elect-resource-name="), "check skips the Lease without leader election")
         #expect((Self.find(objects, "PodDisruptionBudget")?["spec"] as? Object)?["minAvailable"] as? Int == 1)
         #expect(Self.find(try await Self.objects(["replicas": 1]), "PodDisruptionBudget") == nil, "one replica: a PDB would block every drain")
     }
@@ -199,7 +199,7 @@ struct HelmChartTests {
     @Test func anotherReleaseNameNamesEverythingAfterIt() async throws {
         let objects = try await Self.objects(release: "platform", namespace: "autoscaling")
         let args = Self.args(objects)
-        for expected in ["--leader-elect-id=platform-hpa-operator", "--tls-secret=platform-hpa-operator-serving", "--admission-webhook-configuration=platform-hpa-operator",
+        for expected in ["--leader-elect-resource-name=platform-hpa-operator", "--tls-secret=platform-hpa-operator-serving", "--admission-webhook-configuration=platform-hpa-operator",
                          "--tls-san=platform-hpa-operator.autoscaling.svc"] {
             #expect(args.contains(expected), "\(expected) in \(args)")
         }
@@ -208,7 +208,7 @@ struct HelmChartTests {
         #expect(service?["name"] as? String == "platform-hpa-operator" && service?["namespace"] as? String == "autoscaling")
         let excluded = (((Self.find(objects, "ValidatingWebhookConfiguration")?["webhooks"] as? [Object])?.first?["namespaceSelector"] as? Object)?["matchExpressions"] as? [Object])?.first?["values"] as? [String]
         #expect(excluded == ["kube-system", "autoscaling"])
-        #expect(Self.args(objects, kind: "Pod").contains("--lease=platform-hpa-operator"))
+        #expect(Self.args(objects, kind: "Pod").contains("--leader-elect-resource-name=platform-hpa-operator"))
         // The Role reads and writes the Lease the operator is told, by that name only.
         let role = try #require(Self.find(objects, "Role", "platform-hpa-operator"))
         #expect(ConfigTests.rules(role).first { $0.resources == ["leases"] && $0.verbs == ["get", "update"] }?.names == ["platform-hpa-operator"])

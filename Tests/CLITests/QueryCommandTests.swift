@@ -89,6 +89,10 @@ import TestSupport
         let inside = try await CLI.run(common + ["--namespace", "team-a", "sum(queue_depth)"])
         #expect(inside.status == 0)
         #expect(inside.stdout.hasPrefix(#"query: sum(queue_depth{namespace="team-a"})"# + "\nvalue:    5\n"))
+        // kubectl's -n; --timeout is the old spelling of --query-timeout, still read, with a warning.
+        let short = try await CLI.run(common + ["-n", "team-a", "--timeout", "5s", "sum(queue_depth)"])
+        #expect(short.status == 0 && short.stdout == inside.stdout)
+        #expect(short.stderr.contains("warning: --timeout is deprecated; use --query-timeout"), "\(short.stderr)")
 
         let refused = try await CLI.run(common + ["--namespace", "team-a", #"sum(queue_depth{namespace=~"team-.*"})"#])
         #expect(refused.status == 1)

@@ -33,9 +33,9 @@ struct RunCommandTests {
         defer { try? FileManager.default.removeItem(atPath: caOut) }
         let process = Process()
         process.executableURL = CLI.executable
-        process.arguments = ["run", "--kubeconfig", kubeconfig, "--leader-elect", "--leader-elect-namespace", "ops",
+        process.arguments = ["run", "--kubeconfig", kubeconfig, "--leader-elect", "--leader-elect-resource-namespace", "ops",
                              "--metrics-bind-address", "127.0.0.1:0", "--log-format", "json", "--prometheus-server", prometheus.url, "--secure-port", "0",
-                             "--secure-bind-address", "127.0.0.1", "--tls-ca-out", caOut, "--authentication-skip", "--admission-webhook"]
+                             "--secure-bind-address", "127.0.0.1", "--tls-ca-out", caOut, "--insecure-disable-authentication", "--admission-webhook"]
         let errors = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: errors.path, contents: nil)
         process.standardError = try FileHandle(forWritingTo: errors)
@@ -152,6 +152,19 @@ struct RunCommandTests {
         #expect(result.stderr.contains("cannot configure the Kubernetes client"))
         #expect(result.stderr.contains("kubeconfig \(path): line "))
     }
+
+    /// Old spellings that manifests may carry still start the command, each with a warning.
+    @Test func deprecatedSpellingsStillWork() async throws {
+        let result = try await CLI.run(["run", "--kubeconfig", "/nonexistent/kubeconfig", "--metrics-bind-address", "", "--namespace", "shop",
+                                        "--leader-elect", "--leader-elect-namespace", "ops", "--leader-elect-id", "mine", "--authentication-skip"])
+        #expect(result.status == 1 && result.stderr.contains("cannot configure the Kubernetes client"), "\(result.stderr)")
+        for (old, new) in [("--namespace", "--watch-namespace"), ("--leader-elect-namespace", "--leader-elect-resource-namespace"),
+                           ("--leader-elect-id", "--leader-elect-resource-name"), ("--authentication-skip", "--insecure-disable-authentication")] {
+            #expect(result.stderr.contains("warning: \(old) is deprecated; use \(new)"), "\(old)")
+        }
+        let help = try await CLI.run(["run", "--help"])
+        #expect(!help.stdout.contains("--authentication-skip") && !help.stdout.contains("--leader-elect-id"))
+    }
 }
 
 @Suite("hpa-operator run: ports it cannot bind")
@@ -165,7 +178,7 @@ struct RunPortTests {
         let holder = try SilentServer()
         let kubeconfig = try CLI.kubeconfig(server: server.url)
         let busy = flag == "--metrics-bind-address"
-        let arguments = ["run", "--kubeconfig", kubeconfig, "--secure-bind-address", "127.0.0.1", "--authentication-skip",
+        let arguments = ["run", "--kubeconfig", kubeconfig, "--secure-bind-address", "127.0.0.1", "--insecure-disable-authentication",
                          "--metrics-bind-address", busy ? "127.0.0.1:\(holder.port)" : "127.0.0.1:0", "--secure-port", busy ? "0" : "\(holder.port)"]
         // Bounded only against a hang: it must end by itself.
         let result = try await CLI.run(arguments, timeout: hangBound)
