@@ -100,6 +100,7 @@ let package = Package(
             name: "TestSupport",
             dependencies: [
                 "BenchmarkMeasure", "Certificates", "KubeModel", "HTTPTransport", "KubeClient", "Yams",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

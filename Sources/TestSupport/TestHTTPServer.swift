@@ -42,8 +42,7 @@ public final class TestHTTPServer: Sendable {
             scheme = "https"
         }
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
-        var logger = Logger(label: "test-server")
-        logger.logLevel = .critical
+        let logger = Logger.quiet("test-server")
         let app = Application(
             // A handler still running at `stop()` (a hung answer) is cancelled then.
             responder: CallbackResponder { request, context in try await cancelWhenGracefulShutdown { try await handler(request, context) } },

@@ -43,24 +43,21 @@ struct RunCommandTests {
         try process.run()
 
         // It leads, and writes the HPA.
-        var leader: String?
-        let deadline = ContinuousClock.now + .seconds(60)  // a hang bound only
-        while ContinuousClock.now < deadline {
-            leader = try? await client.get(Lease.self, namespace: "ops", name: "hpa-operator").spec?.holderIdentity
-            if leader?.isEmpty == false, (try? await client.get(HorizontalPodAutoscaler.self, namespace: "shop", name: "web")) != nil { break }
-            try await Task.sleep(for: .milliseconds(50))
+        let led = try await Poll.until {
+            let leader = try? await client.get(Lease.self, namespace: "ops", name: "hpa-operator").spec?.holderIdentity
+            let hpa = try? await client.get(HorizontalPodAutoscaler.self, namespace: "shop", name: "web")
+            return leader?.isEmpty == false && hpa != nil
         }
-        #expect(leader?.isEmpty == false)
+        #expect(led, "no leader and HPA")
         // The embedded collector runs the query the HPA's annotations name.
-        while ContinuousClock.now < deadline, try await prometheus.queryRequests() == 0 { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(try await prometheus.queryRequests() >= 1)
+        #expect(try await Poll.until { try await prometheus.queryRequests() >= 1 })
 
         // The metrics API is served over TLS with the generated certificate, whose CA was written out.
         var port: Int?
-        while port == nil, ContinuousClock.now < deadline + .seconds(5) {
+        _ = try await Poll.until {
             port = try String(contentsOf: errors, encoding: .utf8).split(separator: "\n").first { $0.contains("\"message\":\"serving the metrics API\"") }?
                 .split(separator: "\"").first { $0.hasPrefix("127.0.0.1:") }?.split(separator: ":").last.flatMap { Int($0) }
-            if port == nil { try await Task.sleep(for: .milliseconds(50)) }
+            return port != nil
         }
         let apiPort = try #require(port)
         let ca = try String(contentsOfFile: caOut, encoding: .utf8)
@@ -85,11 +82,9 @@ struct RunCommandTests {
             #expect(lists.filter(\.isWatch).count == 1 && lists.filter { !$0.isWatch }.count == 1, "\(resource): \(lists.map(\.query))")
         }
 
-        let signalled = ContinuousClock.now
         kill(process.processIdentifier, SIGTERM)
         // A stop takes well under a second; the bound only tells a hang from a loaded machine.
-        while process.isRunning && ContinuousClock.now - signalled < hangBound { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(!process.isRunning, "still running \(hangBound) after SIGTERM")
+        #expect(try await Poll.until { !process.isRunning }, "still running \(hangBound) after SIGTERM")
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
@@ -128,14 +123,9 @@ struct RunCommandTests {
         // Signalled once it runs (its first failed list is logged from inside the service group,
         // after the signal handlers are in place), not after a fixed sleep: a loaded machine took
         // longer than 700 ms to get there, and the signal then ended the process unhandled.
-        let started = ContinuousClock.now
-        while process.isRunning, ContinuousClock.now - started < hangBound,
-              !((try? String(contentsOf: errors, encoding: .utf8)) ?? "").contains("list/watch failed") {
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        let signalled = ContinuousClock.now
+        _ = try await Poll.until { !process.isRunning || ((try? String(contentsOf: errors, encoding: .utf8)) ?? "").contains("list/watch failed") }
         kill(process.processIdentifier, SIGTERM)
-        while process.isRunning && ContinuousClock.now - signalled < hangBound { try await Task.sleep(for: .milliseconds(20)) }
+        _ = try await Poll.until { !process.isRunning }
         // SIGKILL: a process that ignores SIGTERM would ignore another one too.
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()

@@ -37,8 +37,7 @@ import TestSupport
     }
 
     static func scheduler(maxConcurrentQueries: Int) -> CollectionScheduler {
-        var quiet = Logger(label: "scheduler-test")
-        quiet.logLevel = .critical
+        let quiet = Logger.quiet("scheduler-test")
         return CollectionScheduler(store: MetricStore(), maxConcurrentQueries: maxConcurrentQueries, replicas: { _ in 1 }, logger: quiet, now: Date.init)
     }
 

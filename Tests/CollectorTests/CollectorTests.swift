@@ -28,8 +28,7 @@ import TestSupport
 
         func startCollector(now: @escaping @Sendable () -> Date = Date.init, sharing informer: Informer<HorizontalPodAutoscaler>? = nil,
                             leading: Bool = true, metrics: CollectorMetrics = CollectorMetrics()) -> (Collector, Task<Void, any Error>) {
-            var logger = Logger(label: "collector-test")
-            logger.logLevel = .critical
+            let logger = Logger.quiet("collector-test")
             let client = KubeClient(config: ClientConfig(server: server.url))
             let events = FencedEventSink(EventRecorder(client: client, instance: "test", logger: logger), leadership: Leadership { leading })
             let collector = Collector(

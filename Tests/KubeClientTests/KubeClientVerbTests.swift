@@ -161,8 +161,7 @@ struct EventRecorderTests {
     static func recorder(backlog: Int = EventRecorder.defaultBacklog) async throws -> (FakeAPIServer, KubeClient, EventRecorder) {
         let server = try await FakeAPIServer.start()
         let client = KubeClient(config: ClientConfig(server: server.url))
-        var quiet = Logger(label: "events")
-        quiet.logLevel = .critical
+        let quiet = Logger.quiet("events")
         return (server, client, EventRecorder(client: client, instance: "test", logger: quiet, backlog: backlog))
     }
 

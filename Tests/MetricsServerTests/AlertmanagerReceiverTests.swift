@@ -17,8 +17,7 @@ import TestSupport
         let scheme: String
 
         init(token: String? = "s3cret", tls: (identity: ServingIdentity, clientCAFile: String?)? = nil, idleTimeout: Duration = ListenerLimits.idleTimeout) async throws {
-            var logger = Logger(label: "receiver-test")
-            logger.logLevel = .critical
+            let logger = Logger.quiet("receiver-test")
             book = AlertBook(store: MetricStore())
             let webhook: AlertWebhook
             if let token { webhook = AlertWebhook(token: { token }) } else { webhook = AlertWebhook(token: nil) }

@@ -45,8 +45,7 @@ import TestSupport
         let apiserver = try await FakeAPIServer.start(FakeAPIServer.Options(bookmarkInterval: .milliseconds(200), admit: FakeAPIServer.kubernetesAdmission))
         let prometheus = try await PrometheusFixture.start(openMetrics: Self.data(endingAt: Int(Date().timeIntervalSince1970)))
         let client = KubeClient(config: ClientConfig(server: apiserver.url))
-        var logger = Logger(label: "e2e")
-        logger.logLevel = .critical
+        let logger = Logger.quiet("e2e")
         let backoff = Backoff(initial: .milliseconds(5), maximum: .milliseconds(100))
         let instance = Manager(client: client, configuration: Manager.Configuration(style: style, metricsBindAddress: nil, watchTimeoutSeconds: 30, backoff: backoff), logger: logger)
         let collector = Collector(

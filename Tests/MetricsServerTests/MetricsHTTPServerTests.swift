@@ -28,8 +28,7 @@ import TestSupport
             registry = PrometheusCollectorRegistry()
             let authorities = try given ?? ClientCertificateAuthorities(pem: try self.requestheaderCA.certificatePEM, authentication: RequestHeaderAuthentication(allowedNames: allowedNames))
             let authentication: MetricsHTTPServer.Authentication = skip ? .skip : .requestHeader(authorities)
-            var logger = Logger(label: "metrics-api-test")
-            logger.logLevel = .critical
+            let logger = Logger.quiet("metrics-api-test")
             server = MetricsHTTPServer(
                 api: MetricsAPI(store: store),
                 configuration: MetricsHTTPServer.Configuration(host: "127.0.0.1", port: 0, identity: identity, authentication: authentication,
@@ -67,8 +66,7 @@ import TestSupport
     @Test func withoutTheRequestheaderCANothingIsServedAndTheConfigMapIsFollowed() async throws {
         let apiserver = try await FakeAPIServer.start()
         let client = KubeClient(config: ClientConfig(server: apiserver.url))
-        var quiet = Logger(label: "ca")
-        quiet.logLevel = .critical
+        let quiet = Logger.quiet("ca")
         let authorities = try ClientCertificateAuthorities()
         let refresher = ClientCARefresher(source: .configMap(client), authorities: authorities, logger: quiet)
         await #expect(throws: (any Error).self) { try await refresher.refresh() }
@@ -296,8 +294,7 @@ import TestSupport
             try issued.keyPEM.write(toFile: key, atomically: true, encoding: .utf8)
         }
         try install(first)
-        var logger = Logger(label: "metrics-api-test")
-        logger.logLevel = .critical
+        let logger = Logger.quiet("metrics-api-test")
         let server = MetricsHTTPServer(
             api: MetricsAPI(store: MetricStore()),
             configuration: MetricsHTTPServer.Configuration(host: "127.0.0.1", port: 0, identity: try ServingIdentity(certificateFile: certificate, keyFile: key),

@@ -12,8 +12,7 @@ import TestSupport
     static let names = ["hpa-operator.hpa-operator-system.svc"]
 
     static func quiet() -> Logger {
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
+        let logger = Logger.quiet("test")
         return logger
     }
 
@@ -135,8 +134,7 @@ import TestSupport
     @Test func theAPIServicesCABundleIsPatchedOnlyWhenItDiffers() async throws {
         let apiserver = try await FakeAPIServer.start()
         let client = KubeClient(config: ClientConfig(server: apiserver.url))
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
+        let logger = Logger.quiet("test")
         let manager = APIServiceCABundle(client: client, caPEM: { "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n" }, logger: logger)
         // Before the APIServices exist: an error that names them.
         do {

@@ -36,8 +36,7 @@ import TestSupport
 
     @Test func growsForABacklogUpToItsCapAndNeverRunsOneKeyTwice() async throws {
         let gate = Gate()
-        var quiet = Logger(label: "pool")
-        quiet.logLevel = .critical
+        let quiet = Logger.quiet("pool")
         let controller = Controller(reconciler: gate, metrics: OperatorMetrics(), logger: quiet)
         let pool = Task { await controller.run(workers: 2, upTo: 8) }
         for index in 0..<100 { await controller.queue.add(Self.key(index)) }

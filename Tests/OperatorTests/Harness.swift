@@ -29,8 +29,7 @@ final class Harness: Sendable {
     /// Starts an operator; the returned task ends when it stops.
     func startOperator(style: MetricStyle = .object, leaderElection: LeaderElector.Configuration? = nil, metricsIdleTimeout: Duration = .seconds(120),
                        releaseLease: @escaping @Sendable () -> Bool = { true }) async -> (Manager, Task<Void, any Error>) {
-        var logger = Logger(label: "operator-test")
-        logger.logLevel = .critical
+        let logger = Logger.quiet("operator-test")
         let instance = Manager(
             client: KubeClient(config: ClientConfig(server: server.url)),
             configuration: Manager.Configuration(style: style, leaderElection: leaderElection, metricsBindAddress: "127.0.0.1:0", metricsIdleTimeout: metricsIdleTimeout,

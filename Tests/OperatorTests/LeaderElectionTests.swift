@@ -18,8 +18,7 @@ struct LeaderElectionTests {
     /// takes over after the lease duration: at no moment do both lead.
     @Test func aLeaderWhoseRenewalsHangStopsBeforeAnotherTakesOver() async throws {
         let harness = try await Harness.start()
-        var quiet = Logger(label: "election")
-        quiet.logLevel = .critical
+        let quiet = Logger.quiet("election")
         func elector(_ identity: String) -> LeaderElector {
             var config = ClientConfig(server: harness.server.url)
             config.userAgent = identity
@@ -61,8 +60,7 @@ struct LeaderElectionTests {
     /// stopped leading meanwhile, and leads again (its own lease) once it can renew.
     @Test func aLeaderCutOffForAWhileLeadsAgain() async throws {
         let harness = try await Harness.start()
-        var quiet = Logger(label: "election")
-        quiet.logLevel = .critical
+        let quiet = Logger.quiet("election")
         let elector = LeaderElector(client: KubeClient(config: ClientConfig(server: harness.server.url)), configuration: Self.election("only"), logger: quiet)
         let running = Task { await elector.run() }
         try await harness.eventually("a leader") { elector.isLeader }
@@ -81,8 +79,7 @@ struct LeaderElectionTests {
     /// instead of leaving what it refused in the gap undone.
     @Test func aRenewalAfterTheDeadlineReportsTheLapse() async throws {
         let harness = try await Harness.start()
-        var quiet = Logger(label: "election")
-        quiet.logLevel = .critical
+        let quiet = Logger.quiet("election")
         let skew = Atomic<Int64>(0)
         let elector = LeaderElector(client: KubeClient(config: ClientConfig(server: harness.server.url)), configuration: Self.election("only"), logger: quiet,
                                     clock: { .now + .milliseconds(skew.load(ordering: .relaxed)) })

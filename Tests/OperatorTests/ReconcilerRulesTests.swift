@@ -5,6 +5,7 @@ import KubeModel
 import Logging
 import Synchronization
 import Testing
+import TestSupport
 @testable import Operator
 
 /// The reconcile rules as a table: a cached world in, the writes and events out, in milliseconds
@@ -158,8 +159,7 @@ final class World: AutoscalingCache, HPAWriter, EventSink, Sendable {
     var messages: [String] { log.withLock { $0.messages } }
 
     func reconciler(leader: Bool) -> HPAReconciler {
-        var quiet = Logger(label: "rules")
-        quiet.logLevel = .critical
+        let quiet = Logger.quiet("rules")
         let leadership = Leadership { leader }
         return HPAReconciler(cache: self, writer: FencedHPAWriter(self, leadership: leadership), events: FencedEventSink(self, leadership: leadership),
                              style: .object, logger: quiet)

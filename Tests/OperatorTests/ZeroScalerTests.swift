@@ -5,6 +5,7 @@ import KubeModel
 import Logging
 import Synchronization
 import Testing
+import TestSupport
 @testable import Operator
 
 /// The scaler between 0 and 1 over an in-memory world: a Deployment whose replicas the scaler's
@@ -57,8 +58,7 @@ struct ZeroScalerTests {
         func advance(_ seconds: Double) { state.withLock { $0.now = $0.now.addingTimeInterval(seconds) } }
 
         func scaler() -> ZeroScaler {
-            var quiet = Logger(label: "zero")
-            quiet.logLevel = .critical
+            let quiet = Logger.quiet("zero")
             return ZeroScaler(cache: self, setReplicas: { _, replicas, version in
                 try self.state.withLock { state in
                     // The apiserver's precondition: a write for another version is refused.
