@@ -17,8 +17,16 @@ public enum AnnotationKeys {
     public static let scaleToZero = "\(domain)/scaleToZero"
     public static let fallbackReplicas = OperatorAnnotations.fallbackReplicas
     public static let fallbackAfter = OperatorAnnotations.fallbackAfter
+    /// `"true"`: autoscaling held, replicas stay where they are (KEDA's `autoscaling.keda.sh/paused`).
+    public static let paused = "\(domain)/paused"
+    /// `N`: replicas set to N and held there (KEDA's `paused-replicas`).
+    public static let pausedReplicas = "\(domain)/paused-replicas"
+    /// `disabled`: the HPA never scales in that direction (`behavior`'s `selectPolicy: Disabled`).
+    public static let scaleUp = "\(domain)/scale-up"
+    public static let scaleDown = "\(domain)/scale-down"
     static let globalKeys: Set<String> = [
         minReplicas, maxReplicas, scaleUpStabilizationWindow, scaleDownStabilizationWindow, behavior, cooldownPeriod, scaleToZero, fallbackReplicas, fallbackAfter,
+        paused, pausedReplicas, scaleUp, scaleDown,
     ]
 
     /// The resources whose targets can be annotated, in the order their metrics are listed.

@@ -131,10 +131,49 @@ private struct Reader {
         let behavior = self.behavior()
         let scaleToZero = self.scaleToZero(minReplicas: minReplicas, metrics: &prometheusMetrics)
         let fallback = self.fallback(minReplicas: minReplicas, maxReplicas: maxReplicas)
+        let hold = self.hold()
         guard let minReplicas, let maxReplicas else { return nil }
         return AutoscalingSpec(
             minReplicas: minReplicas, maxReplicas: maxReplicas, resourceMetrics: resourceMetrics,
-            prometheusMetrics: prometheusMetrics, alertMetrics: alertMetrics, behavior: behavior, scaleToZero: scaleToZero, fallback: fallback)
+            prometheusMetrics: prometheusMetrics, alertMetrics: alertMetrics, behavior: behavior, scaleToZero: scaleToZero, fallback: fallback,
+            hold: hold)
+    }
+
+    // MARK: Pause and freeze
+
+    mutating func hold() -> Hold {
+        let pausedKey = AnnotationKeys.paused, replicasKey = AnnotationKeys.pausedReplicas
+        var paused = false
+        if let text = global[pausedKey] {
+            switch text.trimmingSpaces.lowercased() {
+            case "true": paused = true
+            case "false": paused = false
+            default: problems.append(.error(pausedKey, "must be true or false, got '\(text)'"))
+            }
+        }
+        var replicas: Int32?
+        if let text = global[replicasKey], let value = wholeNumber(replicasKey, text) {
+            if value < 0 {
+                problems.append(.error(replicasKey, "must be 0 or more replicas to hold, got \(value)"))
+            } else if global[pausedKey]?.trimmingSpaces.lowercased() == "false" {
+                problems.append(.error(replicasKey, "holds the workload at \(value) replicas, which is a pause, but \(pausedKey) is false: remove one of them"))
+            } else {
+                replicas = value
+            }
+        }
+        return Hold(paused: paused, replicas: replicas, scaleUpDisabled: direction(AnnotationKeys.scaleUp), scaleDownDisabled: direction(AnnotationKeys.scaleDown))
+    }
+
+    /// `scale-up`/`scale-down`: `disabled` freezes that direction; `enabled` (the default) does not.
+    mutating func direction(_ key: String) -> Bool {
+        guard let text = global[key] else { return false }
+        switch text.trimmingSpaces.lowercased() {
+        case "disabled": return true
+        case "enabled": return false
+        default:
+            problems.append(.error(key, "must be disabled or enabled, got '\(text)'"))
+            return false
+        }
     }
 
     // MARK: Scale to zero and fallback

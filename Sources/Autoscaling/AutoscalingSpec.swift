@@ -19,12 +19,15 @@ public struct AutoscalingSpec: Hashable, Sendable {
     public var scaleToZero: ScaleToZero?
     /// Replicas to hold while the prometheus metrics cannot be read.
     public var fallback: Fallback?
+    /// Autoscaling paused, or one direction frozen.
+    public var hold: Hold
 
     public init(
         minReplicas: Int32, maxReplicas: Int32, resourceMetrics: [ResourceMetric] = [],
         prometheusMetrics: [PrometheusMetric] = [], alertMetrics: [AlertMetric] = [], behavior: HorizontalPodAutoscalerBehavior? = nil,
-        scaleToZero: ScaleToZero? = nil, fallback: Fallback? = nil
+        scaleToZero: ScaleToZero? = nil, fallback: Fallback? = nil, hold: Hold = Hold()
     ) {
+        self.hold = hold
         self.minReplicas = minReplicas
         self.maxReplicas = maxReplicas
         self.resourceMetrics = resourceMetrics
@@ -54,6 +57,48 @@ public struct ScaleToZero: Hashable, Sendable {
     public init(cooldown: Duration = Self.defaultCooldown, native: Bool = false) {
         self.cooldown = cooldown
         self.native = native
+    }
+}
+
+/// Autoscaling held (`paused`, `paused-replicas`) or one direction frozen (`scale-up`,
+/// `scale-down: disabled`). The HPA stays, with its status and history: both directions of its
+/// `behavior` get `selectPolicy: Disabled` while paused, one while frozen. `paused-replicas: N`
+/// also narrows the HPA's bounds to N (the HPA controller moves a workload outside its bounds
+/// there, whatever `behavior` says), and the operator sets N itself where the HPA controller
+/// does not act (at 0 replicas). Unpausing restores the HPA as the other annotations say.
+public struct Hold: Hashable, Sendable {
+    /// Replicas stay where they are.
+    public var paused: Bool
+    /// Replicas are set to this and kept there (paused too).
+    public var replicas: Int32?
+    public var scaleUpDisabled: Bool
+    public var scaleDownDisabled: Bool
+
+    public init(paused: Bool = false, replicas: Int32? = nil, scaleUpDisabled: Bool = false, scaleDownDisabled: Bool = false) {
+        self.paused = paused || replicas != nil
+        self.replicas = replicas
+        self.scaleUpDisabled = scaleUpDisabled
+        self.scaleDownDisabled = scaleDownDisabled
+    }
+
+    /// Neither direction may scale.
+    public var holdsBoth: Bool { paused || (scaleUpDisabled && scaleDownDisabled) }
+
+    /// Whether an HPA scales in neither direction (both `selectPolicy: Disabled`).
+    public static func holdsBoth(_ hpa: HorizontalPodAutoscaler) -> Bool {
+        hpa.spec.behavior?.scaleUp?.selectPolicy == "Disabled" && hpa.spec.behavior?.scaleDown?.selectPolicy == "Disabled"
+    }
+
+    /// In words, for events, `preview` and `explain`; nil when nothing is held.
+    public var description: String? {
+        if let replicas { return "paused at \(replicas) replicas (\(AnnotationKeys.pausedReplicas))" }
+        if paused { return "paused: replicas stay where they are (\(AnnotationKeys.paused))" }
+        switch (scaleUpDisabled, scaleDownDisabled) {
+        case (true, true): return "scale-up and scale-down disabled"
+        case (true, false): return "scale-up disabled (\(AnnotationKeys.scaleUp))"
+        case (false, true): return "scale-down disabled (\(AnnotationKeys.scaleDown))"
+        case (false, false): return nil
+        }
     }
 }
 

@@ -10,7 +10,12 @@ public enum DesiredHPA: Hashable, Sendable {
     case hpa(HorizontalPodAutoscaler, warnings: [AnnotationProblem])
 
     public init<Kind>(for workload: AppsWorkload<Kind>, style: MetricStyle) {
-        switch AnnotationParser.parse(workload) {
+        self.init(AnnotationParser.parse(workload), for: workload, style: style)
+    }
+
+    /// From annotations already read.
+    public init<Kind>(_ reading: AnnotationReading, for workload: AppsWorkload<Kind>, style: MetricStyle) {
+        switch reading {
         case .unannotated:
             self = .none
         case .invalid(let problems):

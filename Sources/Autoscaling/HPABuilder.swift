@@ -59,13 +59,34 @@ public enum HPABuilder {
             annotations: annotations.isEmpty ? nil : annotations,
             ownerReferences: owner.map { [$0] })
         let scaleTarget = CrossVersionObjectReference(apiVersion: WorkloadReference.apiVersion, kind: workload.kind, name: workload.name)
+        // Zero is the operator's to set (HPAScaleToZero is alpha): the HPA's floor is 1, unless
+        // the user asked for the HPA controller's own scale to zero.
+        var bounds = (min: spec.scaleToZero?.native == true ? 0 : max(spec.minReplicas, 1), max: spec.maxReplicas)
+        if let held = spec.hold.replicas {
+            // The HPA controller moves a workload outside its bounds to them at once.
+            bounds = (max(held, 1), max(held, 1))
+        }
         return HorizontalPodAutoscaler(
             metadata: metadata,
             spec: HorizontalPodAutoscalerSpec(
-                // Zero is the operator's to set (HPAScaleToZero is alpha): the HPA's floor is 1,
-                // unless the user asked for the HPA controller's own scale to zero.
-                scaleTargetRef: scaleTarget, minReplicas: spec.scaleToZero?.native == true ? 0 : max(spec.minReplicas, 1), maxReplicas: spec.maxReplicas,
-                metrics: metrics, behavior: spec.behavior))
+                scaleTargetRef: scaleTarget, minReplicas: bounds.min, maxReplicas: bounds.max,
+                metrics: metrics, behavior: behavior(spec.behavior, hold: spec.hold)))
+    }
+
+    /// `behavior` with the directions the hold freezes disabled.
+    static func behavior(_ behavior: HorizontalPodAutoscalerBehavior?, hold: Hold) -> HorizontalPodAutoscalerBehavior? {
+        let (up, down) = (hold.paused || hold.scaleUpDisabled, hold.paused || hold.scaleDownDisabled)
+        guard up || down else { return behavior }
+        var held = behavior ?? HorizontalPodAutoscalerBehavior()
+        if up {
+            held.scaleUp = held.scaleUp ?? HPAScalingRules()
+            held.scaleUp!.selectPolicy = "Disabled"
+        }
+        if down {
+            held.scaleDown = held.scaleDown ?? HPAScalingRules()
+            held.scaleDown!.selectPolicy = "Disabled"
+        }
+        return held
     }
 
     private static func resourceMetric(_ metric: ResourceMetric) -> MetricSpec {

@@ -39,16 +39,17 @@ public struct WorkloadAdmission: Sendable {
         // Most writes in a cluster are not ours: answered without reading the object.
         guard body.range(of: Self.domain) != nil, request.kind?.group == "apps", request.kind?.version == "v1" else { return Self.allow(request.uid) }
         /// The object read as that kind (nil when it cannot be: the apiserver validates it, not us).
-        func read<Kind>(_: AppsWorkload<Kind>.Type) -> DesiredHPA? {
+        func read<Kind>(_: AppsWorkload<Kind>.Type) -> (DesiredHPA, AnnotationReading)? {
             guard let workload = try? JSONDecoder().decode(AdmissionReview.Object<AppsWorkload<Kind>>.self, from: body).request?.object else { return nil }
-            return DesiredHPA(for: workload, style: style)
+            let reading = AnnotationParser.parse(workload)
+            return (DesiredHPA(reading, for: workload, style: style), reading)
         }
         let read = switch request.kind?.kind {
         case Deployment.kind: read(Deployment.self)
         case StatefulSet.kind: read(StatefulSet.self)
-        default: nil as DesiredHPA?
+        default: nil as (DesiredHPA, AnnotationReading)?
         }
-        guard let desired = read else { return Self.allow(request.uid) }
+        guard let (desired, reading) = read else { return Self.allow(request.uid) }
         switch desired {
         case .none:
             return Self.allow(request.uid)
@@ -60,7 +61,11 @@ public struct WorkloadAdmission: Sendable {
             }
             return Self.answer(AdmissionReview.Response(uid: request.uid, allowed: true, warnings: lines))
         case .hpa(_, let warnings):
-            let lines = warnings.map(\.description)
+            var lines = warnings.map(\.description)
+            // A pause or a freeze is said at every apply, so nobody forgets it is on.
+            if case .valid(let spec, _) = reading, let held = spec.hold.description {
+                lines.append("\(AnnotationKeys.domain): autoscaling is held: \(held); remove the annotation to resume")
+            }
             return Self.answer(AdmissionReview.Response(uid: request.uid, allowed: true, warnings: lines.isEmpty ? nil : lines))
         }
     }

@@ -109,9 +109,21 @@ public struct Explanation: Encodable, Sendable, Hashable {
         }
         var findings: [String] = []
         let controller = status?.desiredReplicas
+        let (upDisabled, downDisabled) = (spec.behavior?.scaleUp?.selectPolicy == "Disabled", spec.behavior?.scaleDown?.selectPolicy == "Disabled")
+        var heldByPolicy = true
+        if upDisabled && downDisabled {
+            findings.append("autoscaling is held: the HPA scales in neither direction (selectPolicy Disabled both ways: hpa-operator's paused or paused-replicas annotation, or both directions disabled)"
+                + (minimum == maximum ? "; its bounds are \(minimum), where the controller moves the workload whatever the metrics say" : ""))
+        } else if upDisabled && desired > current {
+            findings.append("scale-up is disabled (selectPolicy Disabled): the metrics ask for \(desired), the controller keeps \(current)")
+        } else if downDisabled && desired < current {
+            findings.append("scale-down is disabled (selectPolicy Disabled): the metrics ask for \(desired), the controller keeps \(current)")
+        } else {
+            heldByPolicy = false
+        }
         if status == nil {
             findings.append("the HPA has no status: the HPA controller has not synced it yet (or is not running); the replay uses the workload's \(workload) replicas")
-        } else if let controller, controller != desired, scalingInactive == nil {
+        } else if let controller, controller != desired, scalingInactive == nil, !heldByPolicy {
             let conditions = status?.conditions ?? []
             let able = conditions.first { $0.type == "AbleToScale" && $0.reason != "ReadyForNewScale" && $0.reason != "SucceededRescale" }
             let limited = conditions.first { $0.type == "ScalingLimited" && $0.status == "True" }

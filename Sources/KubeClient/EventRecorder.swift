@@ -5,10 +5,17 @@ import Synchronization
 
 /// Where reconcilers and the collector report what they did and what is wrong: Events on objects.
 public protocol EventSink: Sendable {
-    /// Records an event unless this object already has it (same reason and message).
-    func record(_ kind: EventKind, reason: String, message: String, on object: ObjectReference) async
+    /// Records an event unless this object already has it (same reason and message); a
+    /// `repeatable` one (a transition that can come back: paused, resumed) every time.
+    func record(_ kind: EventKind, reason: String, message: String, on object: ObjectReference, repeatable: Bool) async
     /// Forgets what was recorded for an object (it is gone).
     func forget(kind: String, namespace: String?, name: String)
+}
+
+extension EventSink {
+    public func record(_ kind: EventKind, reason: String, message: String, on object: ObjectReference) async {
+        await record(kind, reason: reason, message: message, on: object, repeatable: false)
+    }
 }
 
 public enum EventKind: String, Sendable {
@@ -75,10 +82,10 @@ public final class EventRecorder: EventSink {
 
     deinit { queue.finish() }
 
-    public func record(_ kind: EventKind, reason: String, message: String, on object: ObjectReference) async {
+    public func record(_ kind: EventKind, reason: String, message: String, on object: ObjectReference, repeatable: Bool) async {
         let key = Self.key(kind: object.kind ?? "", namespace: object.namespace, name: object.name ?? "")
         let fingerprint = "\(kind.rawValue)|\(reason)|\(message)"
-        let fresh = recorded.withLock { recorded in
+        let fresh = repeatable || recorded.withLock { recorded in
             guard recorded[key]?.contains(fingerprint) != true else { return false }
             recorded[key, default: []].append(fingerprint)
             if recorded[key]!.count > Self.remembered { recorded[key]!.removeFirst() }

@@ -42,9 +42,9 @@ public struct FencedEventSink: EventSink {
         self.leadership = leadership
     }
 
-    public func record(_ kind: EventKind, reason: String, message: String, on object: ObjectReference) async {
+    public func record(_ kind: EventKind, reason: String, message: String, on object: ObjectReference, repeatable: Bool) async {
         guard leadership.mayWrite else { return }
-        await sink.record(kind, reason: reason, message: message, on: object)
+        await sink.record(kind, reason: reason, message: message, on: object, repeatable: repeatable)
     }
 
     public func forget(kind: String, namespace: String?, name: String) {

@@ -46,6 +46,12 @@ enum Workload {
         }
     }
 
+    /// A pause or a freeze; nil when none is asked for (or the annotations are invalid).
+    var hold: Hold? {
+        guard case .valid(let spec, _) = reading, spec.hold.description != nil else { return nil }
+        return spec.hold
+    }
+
     /// What the operator does beside the HPA when minReplicas is 0; nil otherwise.
     var scaleToZero: (ScaleToZero, thresholds: [String: Quantity])? {
         guard case .valid(let spec, _) = reading, let zero = spec.scaleToZero else { return nil }

@@ -50,7 +50,7 @@ struct Preview: AsyncParsableCommand {
 
     func run() async throws {
         var failed = false
-        var workloads: [(hpa: HorizontalPodAutoscaler, replicas: Int32, thresholds: [String: Quantity]?)] = []
+        var workloads: [(hpa: HorizontalPodAutoscaler, replicas: Int32, thresholds: [String: Quantity]?, hold: Hold?)] = []
         for item in ManifestReader.read(files) {
             switch item {
             case .skipped:
@@ -68,13 +68,13 @@ struct Preview: AsyncParsableCommand {
                     failed = true
                 case .hpa(let hpa, let warnings):
                     for warning in warnings { printError("warning: \(name): \(warning)") }
-                    workloads.append((hpa, workload.replicas, workload.scaleToZero?.thresholds))
+                    workloads.append((hpa, workload.replicas, workload.scaleToZero?.thresholds, workload.hold))
                 }
             }
         }
         let instant = time.flatMap(Query.instant)
         var replicas: [ScaleTarget: Int] = [:]
-        for (hpa, count, _) in workloads {
+        for (hpa, count, _, _) in workloads {
             let target = hpa.spec.scaleTargetRef
             replicas[ScaleTarget(namespace: hpa.metadata.namespace ?? "default", kind: target.kind, name: target.name, apiVersion: target.apiVersion)] = Int(count)
         }
@@ -92,7 +92,7 @@ struct Preview: AsyncParsableCommand {
             replicas: { target in known[target] ?? 1 }, alerts: alerts)
         let (plans, store) = await collection.collect(workloads.map(\.hpa), at: instant)
         var rows: [PreviewRow] = []
-        for (hpa, current, thresholds) in workloads {
+        for (hpa, current, thresholds, hold) in workloads {
             let plan = plans[hpa.metadata.key] ?? MetricPlan(metrics: [], problems: [])
             var readings: [Int: Result<Collected, MetricError>] = [:]
             var raw: [String: Result<Quantity, MetricError>] = [:]
@@ -103,6 +103,7 @@ struct Preview: AsyncParsableCommand {
             }
             var row = PreviewRow(hpa: hpa, replicas: current, plan: plan, readings: readings, showQueries: enforcement.enforcement != nil)
             if let thresholds { row.applyActivation(thresholds: thresholds, raw: raw) }
+            if let hold { row.apply(hold) }
             rows.append(row)
         }
         switch output {
@@ -194,6 +195,19 @@ struct PreviewRow: Encodable {
         calculatorReadings = calculator
         tolerance = ReplicaCalculator.Tolerance(hpa.spec.behavior)
         desired = ReplicaCalculator.desiredReplicas(calculator, current: replicas, min: minPods, max: maxPods, tolerance: tolerance)
+    }
+
+    /// A pause keeps the replicas (or sets paused-replicas); a frozen direction keeps them where
+    /// the metrics would move them that way.
+    mutating func apply(_ hold: Hold) {
+        let wanted = desired
+        if let held = hold.replicas {
+            desired = held
+        } else if hold.paused || (hold.scaleUpDisabled && wanted > replicas) || (hold.scaleDownDisabled && wanted < replicas) {
+            desired = replicas
+        }
+        let change = wanted == desired ? "" : " (the metrics alone would ask for \(wanted))"
+        notes.append("autoscaling is held: \(hold.description ?? "")\(change)")
     }
 
     /// minReplicas 0: every threshold undershot means the operator would set 0 (after its

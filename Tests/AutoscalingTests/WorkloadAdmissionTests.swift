@@ -76,6 +76,16 @@ import Testing
         #expect(plain.allowed && plain.warnings == nil && plain.uid == "705ab4f5-6393-11e8-b7cc-42010a800002")
     }
 
+    /// A pause or a freeze is allowed and said at every apply.
+    @Test func aHoldIsSaidAtEveryApply() throws {
+        let paused = try response(WorkloadAdmission(style: .object, denyInvalid: true).review(Self.review(annotations: annotations([pausedReplicasKey: "2"]))))
+        #expect(paused.allowed && paused.warnings == [
+            "\(domain): autoscaling is held: paused at 2 replicas (\(pausedReplicasKey)); remove the annotation to resume",
+        ])
+        let frozen = try response(WorkloadAdmission(style: .object, denyInvalid: true).review(Self.review(annotations: annotations([scaleDownKey: "disabled"]))))
+        #expect(frozen.allowed && frozen.warnings == ["\(domain): autoscaling is held: scale-down disabled (\(scaleDownKey)); remove the annotation to resume"])
+    }
+
     @Test func styleProblemsAreWarnedAsTheOperatorReportsThem() throws {
         // A metric named like a reserved key is refused by the builder in the external style only.
         let reserved = annotations([rps("query"): nil, rps("targetAverageValue"): nil,

@@ -101,6 +101,41 @@ extension PreviewCommandTests {
         #expect(rows.first?["desired"] as? Int == 0)
         #expect((rows.first?["metrics"] as? [[String: Any]])?.first?["activation"] as? String == "unknown")
     }
+
+    /// A pause keeps the workload where it is (or at paused-replicas), a frozen direction where
+    /// the metrics would move it that way; the notes say what the metrics alone would ask for.
+    @Test func aHeldWorkloadKeepsItsReplicasInThePreview() async throws {
+        let prometheus = try await PrometheusFixture.start(openMetricsFiles: try Self.sampleData())
+        defer { prometheus.stop() }
+        let lag = #"sum(kafka_consumergroup_lag{consumergroup="events-consumer",topic="events"})"#
+        func desired(_ hold: String) async throws -> (Int?, String) {
+            let file = try CLI.manifest("""
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: lag-worker
+                  namespace: batch
+                  annotations:
+                    hpa.autoscaling.banzaicloud.io/minReplicas: "1"
+                    hpa.autoscaling.banzaicloud.io/maxReplicas: "10"
+                    prometheus.lag.hpa.autoscaling.banzaicloud.io/query: \(lag)
+                    prometheus.lag.hpa.autoscaling.banzaicloud.io/targetAverageValue: "1k"
+                    \(hold)
+                spec:
+                  replicas: 2
+                """)
+            let result = try await CLI.run(["preview", "-f", file, "--prometheus-server", prometheus.url, "--time", "2024-05-01T12:00:00Z", "-o", "json"])
+            let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]], "\(result.stderr)")
+            return (rows.first?["desired"] as? Int, (rows.first?["notes"] as? [String])?.joined(separator: "\n") ?? "")
+        }
+        // 3500 of lag at 1k per replica: 4 replicas, from 2.
+        #expect(try await desired("team: shop").0 == 4)
+        let paused = try await desired(#"hpa.autoscaling.banzaicloud.io/paused: "true""#)
+        #expect(paused.0 == 2 && paused.1.contains("autoscaling is held: paused: replicas stay where they are (hpa.autoscaling.banzaicloud.io/paused) (the metrics alone would ask for 4)"), "\(paused.1)")
+        #expect(try await desired(#"hpa.autoscaling.banzaicloud.io/paused-replicas: "6""#).0 == 6)
+        #expect(try await desired(#"hpa.autoscaling.banzaicloud.io/scale-up: disabled"#).0 == 2)
+        #expect(try await desired(#"hpa.autoscaling.banzaicloud.io/scale-down: disabled"#).0 == 4)
+    }
 }
 
 extension PreviewCommandTests {

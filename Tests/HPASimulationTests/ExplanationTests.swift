@@ -48,6 +48,20 @@ import Testing
         #expect(moved.next == "the controller computes again from 9 replicas at its next sync (every 15 s by default)")
     }
 
+    /// A pause (selectPolicy Disabled both ways) and a frozen direction are findings, instead of
+    /// a stabilization window the replay would otherwise suspect.
+    @Test func aHoldIsAFinding() {
+        var paused = Self.hpa([Self.rps], status: Self.status(desired: 4, current: 4, [Self.rpsStatus(Quantity(milli: 52_500))]))
+        paused.spec.behavior = HorizontalPodAutoscalerBehavior(scaleUp: HPAScalingRules(selectPolicy: "Disabled"), scaleDown: HPAScalingRules(selectPolicy: "Disabled"))
+        let held = Explanation.explain(paused, currentReplicas: 4)
+        #expect(held.desiredByMetrics == 6)
+        #expect(held.findings == ["autoscaling is held: the HPA scales in neither direction (selectPolicy Disabled both ways: hpa-operator's paused or paused-replicas annotation, or both directions disabled)"])
+        paused.spec.behavior?.scaleDown = nil
+        #expect(Explanation.explain(paused, currentReplicas: 4).findings == ["scale-up is disabled (selectPolicy Disabled): the metrics ask for 6, the controller keeps 4"])
+        paused.spec.behavior = HorizontalPodAutoscalerBehavior(scaleDown: HPAScalingRules(selectPolicy: "Disabled"))
+        #expect(Explanation.explain(paused, currentReplicas: 4).findings.first?.hasPrefix("the controller's last sync asked for 4, the metrics it recorded give 6") == true)
+    }
+
     /// The controller records ceil(total / replicas): 10 over 3 is 3334m, and the total behind it
     /// is taken as 10 (a whole number in range), so against 5 per replica it proposes 2 as the
     /// controller did, not 3. Statuses pair with metrics by position.

@@ -57,6 +57,45 @@ struct OperatorTests {
         await harness.stop()
     }
 
+    /// Pause, unpause and pause again on the double (both releases): the HPA stays and is held
+    /// both ways, then restored as the annotations say; each change is an event, the second
+    /// pause too.
+    @Test(arguments: Harness.releases)
+    func pauseHoldsTheHPAAndUnpauseRestoresIt(release: FakeAPIServer.Release) async throws {
+        let harness = try await Harness.start(release: release)
+        let (_, running) = await harness.startOperator()
+        _ = try await harness.client.create(Harness.deployment("web"))
+        try await harness.eventually("the HPA") { await harness.hpa("web") != nil }
+        let uid = await harness.hpa("web")?.metadata.uid
+        func pause(_ value: String?) async throws {
+            var workload = try await harness.client.get(Deployment.self, namespace: "shop", name: "web")
+            workload.metadata.annotations?["hpa.autoscaling.banzaicloud.io/paused"] = value
+            _ = try await harness.client.update(workload)
+        }
+        func held() async -> Bool {
+            guard let hpa = await harness.hpa("web") else { return false }
+            return hpa.spec.behavior?.scaleUp?.selectPolicy == "Disabled" && hpa.spec.behavior?.scaleDown?.selectPolicy == "Disabled"
+        }
+        func count(_ reason: String) async throws -> Int { try await harness.events("web").filter { $0.reason == reason }.count }
+        try await pause("true")
+        try await harness.eventually("the HPA held") { await held() }
+        try await harness.eventually("AutoscalingPaused") { try await count("AutoscalingPaused") == 1 }
+        try await pause(nil)
+        try await harness.eventually("the HPA scaling again") { await !held() }
+        // The apply drops our selectPolicy; the rest of behavior was the apiserver's defaults,
+        // which stay: the controller's own behavior without one.
+        let defaults = HorizontalPodAutoscalerBehavior(scaleUp: HorizontalPodAutoscalerSpec.defaultScaleUp, scaleDown: HorizontalPodAutoscalerSpec.defaultScaleDown)
+        let resumed = await harness.hpa("web")
+        #expect(resumed?.spec.behavior == nil || resumed?.spec.defaulted.behavior == defaults, "\(String(describing: resumed?.spec.behavior))")
+        try await harness.eventually("AutoscalingResumed") { try await count("AutoscalingResumed") == 1 }
+        try await pause("true")
+        try await harness.eventually("AutoscalingPaused again") { try await count("AutoscalingPaused") == 2 }
+        #expect(await harness.hpa("web")?.metadata.uid == uid, "the HPA is held, not recreated")
+        running.cancel()
+        _ = try? await running.value
+        await harness.stop()
+    }
+
     /// What a POST created, a merge patch removes (an apply could not: the POST's Update entry owns
     /// it): an annotation taken away goes from the HPA, in one write.
     @Test(arguments: Harness.releases)

@@ -45,6 +45,16 @@ struct ReconcilerRulesTests {
         return hpa
     }
 
+    /// Our HPA as stored while paused, `spec.behavior` owned by our `operation` entry.
+    static func oursPaused(_ operation: String) -> HorizontalPodAutoscaler {
+        var hpa = ours(paused)
+        hpa.metadata.managedFields = .array([.object([
+            "manager": .string("hpa-operator"), "operation": .string(operation),
+            "fieldsV1": .object(["f:spec": .object(["f:behavior": .object([:]), "f:metrics": .object([:])])]),
+        ])])
+        return hpa
+    }
+
     static func foreign() -> HorizontalPodAutoscaler {
         var hpa = ours()
         hpa.metadata.ownerReferences = nil
@@ -75,6 +85,8 @@ struct ReconcilerRulesTests {
     static var maxTwenty: [String: String] { annotations.merging(["hpa.autoscaling.banzaicloud.io/maxReplicas": "20"]) { $1 } }
     static var invalid: [String: String] { annotations.merging(["hpa.autoscaling.banzaicloud.io/maxReplicas": "ten"]) { $1 } }
     static var withUnknownKey: [String: String] { annotations.merging(["hpa.autoscaling.banzaicloud.io/maxReplica": "3"]) { $1 } }
+    static var paused: [String: String] { annotations.merging(["hpa.autoscaling.banzaicloud.io/paused": "true"]) { $1 } }
+    static var scaleDownFrozen: [String: String] { annotations.merging(["hpa.autoscaling.banzaicloud.io/scale-down": "disabled"]) { $1 } }
 
     static let cases: [Case] = [
         Case(name: "annotated, no HPA: created", workload: workload(annotations), outcome: .created, writes: ["create shop/web"], events: ["Normal HPACreated"]),
@@ -103,6 +115,17 @@ struct ReconcilerRulesTests {
         Case(name: "unannotated, no HPA: nothing", workload: workload(nil), outcome: .inSync, writes: [], events: []),
         Case(name: "workload gone: garbage collection's job", workload: nil, hpas: [ours()], outcome: .gone, writes: [], events: []),
         Case(name: "workload being deleted: nothing", workload: workload(annotations, deleting: true), outcome: .gone, writes: [], events: []),
+        Case(name: "paused, our HPA scaling: held, and the workload told", workload: workload(paused), hpas: [ours()], outcome: .updated,
+             writes: ["apply shop/web"], events: ["Normal HPAUpdated", "Normal AutoscalingPaused"]),
+        Case(name: "paused, no HPA: created held, and told", workload: workload(paused), outcome: .created,
+             writes: ["create shop/web"], events: ["Normal HPACreated", "Normal AutoscalingPaused"]),
+        Case(name: "unpaused, our applied HPA held: resumed by an apply, and told", workload: workload(annotations), hpas: [oursPaused("Apply")], outcome: .updated,
+             writes: ["apply shop/web"], events: ["Normal HPAUpdated", "Normal AutoscalingResumed"]),
+        Case(name: "unpaused, our HPA created held by POST: behavior dropped by a merge patch, and told", workload: workload(annotations),
+             hpas: [oursPaused("Update")], outcome: .updated, writes: ["patch shop/web spec.behavior=null spec.metrics"], events: ["Normal HPAUpdated", "Normal AutoscalingResumed"]),
+        Case(name: "paused, our HPA held: nothing", workload: workload(paused), hpas: [ours(paused)], outcome: .inSync, writes: [], events: []),
+        Case(name: "one direction frozen: updated, not a pause", workload: workload(scaleDownFrozen), hpas: [ours()], outcome: .updated,
+             writes: ["apply shop/web"], events: ["Normal HPAUpdated"]),
         Case(name: "follower, a create due: nothing", workload: workload(annotations), leader: false, outcome: .notLeader, writes: [], events: []),
         Case(name: "follower, a delete due: nothing", workload: workload(nil), hpas: [ours()], leader: false, outcome: .notLeader, writes: [], events: []),
         Case(name: "follower, in sync: in sync", workload: workload(annotations), hpas: [ours()], leader: false, outcome: .inSync, writes: [], events: []),
@@ -208,7 +231,7 @@ final class World: AutoscalingCache, HPAWriter, EventSink, Sendable {
         log.withLock { $0.writes.append("delete \(namespace)/\(name) \(uid)") }
     }
 
-    func record(_ kind: EventKind, reason: String, message: String, on object: ObjectReference) async {
+    func record(_ kind: EventKind, reason: String, message: String, on object: ObjectReference, repeatable: Bool) async {
         log.withLock {
             $0.events.append("\(kind.rawValue) \(reason)")
             $0.messages.append(message)

@@ -50,7 +50,7 @@ struct ZeroScalerTests {
         }
         func hpa(namespace: String, name: String) -> HorizontalPodAutoscaler? { state.withLock { $0.hpa } }
         func hpas(targeting key: WorkloadKey) -> [HorizontalPodAutoscaler] { state.withLock { $0.hpa.map { [$0] } ?? [] } }
-        func record(_ kind: EventKind, reason: String, message: String, on object: ObjectReference) async {
+        func record(_ kind: EventKind, reason: String, message: String, on object: ObjectReference, repeatable: Bool) async {
             state.withLock { $0.events.append("\(reason): \(message)") }
         }
         func forget(kind: String, namespace: String?, name: String) {}
@@ -99,6 +99,56 @@ struct ZeroScalerTests {
         await scaler.tick()
         #expect(world.state.withLock { $0.writes } == [0, 1])
         #expect(world.state.withLock { $0.events }.last == "Activated: Scaled Deployment web from 0 to 1 replica: rps 120 (threshold 50); the HPA takes over")
+    }
+
+    /// Paused: no scale to zero however long it is quiet, and a cooldown starts afresh once
+    /// resumed. paused-replicas: the count is set, at 0 too (where the HPA controller does not
+    /// act), and kept.
+    @Test func aPauseHoldsAndPausedReplicasIsKept() async {
+        let paused = Self.annotations.merging(["hpa.autoscaling.banzaicloud.io/paused": "true"]) { $1 }
+        let world = ZeroWorld(annotations: paused, hpa: ReconcilerRulesTests.ours(paused))
+        let scaler = world.scaler()
+        await scaler.observe(Self.key)
+        for _ in 0..<3 {
+            world.advance(60)
+            await scaler.tick()
+        }
+        #expect(world.state.withLock { $0.writes }.isEmpty)
+        // Resumed: the cooldown counts from now, not from before the pause.
+        world.state.withLock { $0.annotations = Self.annotations }
+        await scaler.observe(Self.key)
+        await scaler.tick()
+        world.advance(29)
+        await scaler.tick()
+        #expect(world.state.withLock { $0.writes }.isEmpty)
+        world.advance(1)
+        await scaler.tick()
+        #expect(world.state.withLock { $0.writes } == [0])
+
+        // Held at 0 without scale to zero configured: set, and set again after a manual scale.
+        let atZero = ReconcilerRulesTests.annotations.merging(["hpa.autoscaling.banzaicloud.io/paused-replicas": "0"]) { $1 }
+        let held = ZeroWorld(annotations: atZero, hpa: ReconcilerRulesTests.ours(atZero))
+        let holder = held.scaler()
+        await holder.observe(Self.key)
+        await holder.tick()
+        #expect(held.state.withLock { $0.writes } == [0])
+        #expect(held.state.withLock { $0.events } == ["PausedReplicasSet: Set Deployment web from 1 to 0 replicas: hpa.autoscaling.banzaicloud.io/paused-replicas is 0"])
+        held.state.withLock { state in
+            state.replicas = 2
+            state.version += 1
+        }
+        held.advance(20)
+        await holder.tick()
+        #expect(held.state.withLock { $0.writes } == [0, 0])
+        // A follower writes nothing.
+        held.state.withLock { state in
+            state.replicas = 4
+            state.version += 1
+            state.leader = false
+        }
+        held.advance(20)
+        await holder.tick()
+        #expect(held.state.withLock { $0.writes } == [0, 0])
     }
 
     /// A scale made a moment before the scaler's write (kubectl scale, not yet in the cache) is

@@ -83,7 +83,9 @@ public struct HPAReconciler: Reconciler {
                 }
                 if toleranceLeft { await warnToleranceNotKept(reference) }
             }
-            return try await converge(key, hpa, live: live, uid: uid, reference: reference, log: log)
+            let result = try await converge(key, hpa, live: live, uid: uid, reference: reference, log: log)
+            if [.created, .updated].contains(result.outcome) { await reportHold(key, written: hpa, before: live, workload: workload, reference) }
+            return result
         }
     }
 
@@ -155,6 +157,23 @@ public struct HPAReconciler: Reconciler {
         await learn(written: hpa, stored: stored, reference)
         return ReconcileResult(.updated)
     }
+
+    /// A write that paused autoscaling, or resumed it, says so on the workload.
+    private func reportHold(_ key: WorkloadKey, written: HorizontalPodAutoscaler, before: HorizontalPodAutoscaler?, workload: ObservedWorkload,
+                            _ reference: ObjectReference) async {
+        let (was, now) = (before.map(Hold.holdsBoth) ?? false, Hold.holdsBoth(written))
+        guard was != now else { return }
+        if now, case .valid(let spec, _) = workload.reading {
+            let what = spec.hold.description ?? "scale-up and scale-down disabled"
+            await events.record(.normal, reason: Self.pausedReason,
+                                message: "Autoscaling of \(key.kind) \(key.name) is held: \(what); HorizontalPodAutoscaler \(key.name) stays, scaling in neither direction", on: reference, repeatable: true)
+        } else if !now {
+            await events.record(.normal, reason: Self.resumedReason, message: "Autoscaling of \(key.kind) \(key.name) resumed: HorizontalPodAutoscaler \(key.name) scales as its metrics say", on: reference, repeatable: true)
+        }
+    }
+
+    public static let pausedReason = "AutoscalingPaused"
+    public static let resumedReason = "AutoscalingResumed"
 
     /// A write whose answer shows its tolerance dropped: remembered (the next writes there leave
     /// it out), and the workload told.

@@ -17,6 +17,7 @@ public typealias MetricReadings = @Sendable (_ namespace: String, _ hpa: String)
 public actor ZeroScaler: Service {
     public static let scaledToZeroReason = "ScaledToZero"
     public static let activatedReason = "Activated"
+    public static let pausedReplicasReason = "PausedReplicasSet"
 
     private struct Candidate {
         var thresholds: [String: Quantity]
@@ -24,6 +25,9 @@ public actor ZeroScaler: Service {
         /// `scaleToZero: native`: zero is the HPA controller's; the operator only wakes a workload
         /// left at 0 while the HPA has no minReplicas 0 (the apiserver refused it).
         var native = false
+        /// `paused`: no decisions; `paused-replicas`: the count to keep.
+        var paused = false
+        var pausedReplicas: Int32?
         var memory = Activation.Memory()
         /// A write not yet seen in the cache: decisions wait for it (a while).
         var awaiting: (replicas: Int32, since: Date)?
@@ -103,17 +107,21 @@ public actor ZeroScaler: Service {
         }
     }
 
-    /// A workload changed: is it one to scale to zero, with which thresholds and cooldown?
+    /// A workload changed: is it one to scale to zero (with which thresholds and cooldown), or
+    /// one held at a replica count?
     func observe(_ key: WorkloadKey) {
         guard let workload = cache.workload(key), workload.metadata.deletionTimestamp == nil,
-              case .valid(let spec, _) = workload.reading, let zero = spec.scaleToZero else {
+              case .valid(let spec, _) = workload.reading, spec.scaleToZero != nil || spec.hold.replicas != nil else {
             candidates[key] = nil
             return
         }
+        let zero = spec.scaleToZero ?? ScaleToZero()
         var candidate = candidates[key] ?? Candidate(thresholds: [:], cooldown: zero.cooldown)
-        candidate.thresholds = spec.activationThresholds
+        candidate.thresholds = spec.scaleToZero == nil ? [:] : spec.activationThresholds
         candidate.cooldown = zero.cooldown
         candidate.native = zero.native
+        candidate.paused = spec.hold.paused
+        candidate.pausedReplicas = spec.hold.replicas
         candidates[key] = candidate
     }
 
@@ -131,6 +139,16 @@ public actor ZeroScaler: Service {
         let time = now()
         // Our last write not in the cache yet: decide once it is (or after 10 s).
         if let awaiting = waiting.awaiting, awaiting.replicas != replicas, time.timeIntervalSince(awaiting.since) < 10 { return }
+        if waiting.paused {
+            // Paused: no scale to zero or activation; paused-replicas is kept (the HPA controller
+            // does that too, except at 0, where it does not act).
+            // A cooldown starts afresh once resumed.
+            candidates[key]?.memory = Activation.Memory()
+            guard let held = waiting.pausedReplicas, held != replicas, leadership.mayWrite else { return }
+            let message = "Set \(key.kind) \(key.name) from \(replicas) to \(held) replicas: \(AnnotationKeys.pausedReplicas) is \(held)"
+            await write(key, workload, held, Self.pausedReplicasReason, message, at: time)
+            return
+        }
         if waiting.native {
             // Native in effect (the HPA's floor is 0), or not at 0: the HPA controller's to do.
             let floor = hpa.spec.minReplicas ?? 1
@@ -171,7 +189,7 @@ public actor ZeroScaler: Service {
             try await setReplicas(key, target, workload.metadata.resourceVersion)
             candidates[key]?.awaiting = (target, time)
             _ = candidates[key]?.lastError.update(nil)
-            logger.info(reason == Self.activatedReason ? "activated" : "scaled to zero", metadata: ["workload": "\(key)", "detail": "\(message)"])
+            logger.info("set replicas", metadata: ["workload": "\(key)", "reason": "\(reason)", "detail": "\(message)"])
             let reference = ObjectReference(apiVersion: WorkloadReference.apiVersion, kind: key.kind, namespace: key.namespace, name: key.name, uid: workload.metadata.uid)
             await events.record(.normal, reason: reason, message: message, on: reference)
         } catch KubeError.conflict {
