@@ -79,6 +79,9 @@ actor CollectionScheduler {
     /// Distinct queries running now.
     var jobCount: Int { jobs.count }
 
+    /// Every HPA's accepted prometheus metrics.
+    var plannedMetrics: [ObjectKey: [PlannedMetric]] { plans }
+
     /// A metric refused because another HPA fills its key with another query.
     struct Conflict: Hashable, Sendable {
         var metric: PlannedMetric

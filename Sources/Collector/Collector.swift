@@ -135,6 +135,27 @@ public final class Collector: Service, Sendable {
         await scheduler.stop()
     }
 
+    /// Every HPA's collected metrics (prometheus and alertmanager) as the metrics API serves them
+    /// now, beside the HPA as cached: what the per-metric signals on `/metrics` are made of.
+    public func servedMetrics(now: Date) async -> [(hpa: HorizontalPodAutoscaler, metrics: [ServedMetric])] {
+        var planned: [ObjectKey: [ServedMetric]] = [:]
+        for (hpa, metrics) in await scheduler.plannedMetrics {
+            planned[hpa, default: []] += metrics.map { ServedMetric(specIndex: $0.specIndex, name: $0.name, key: $0.key) }
+        }
+        for (hpa, alerts) in alerts?.plannedAlerts ?? [:] {
+            planned[hpa, default: []] += alerts.map { ServedMetric(specIndex: $0.specIndex, name: $0.name, key: $0.key) }
+        }
+        return planned.sorted { $0.key < $1.key }.compactMap { key, metrics in
+            guard let hpa = hpas.get(namespace: key.namespace, name: key.name) else { return nil }
+            let served = metrics.sorted { $0.specIndex < $1.specIndex }.map { metric in
+                var metric = metric
+                (metric.reading, metric.collectedAt) = store.served(metric.key, now: now).map { ($0.reading, $0.collectedAt) } ?? (nil, nil)
+                return metric
+            }
+            return (hpa, served)
+        }
+    }
+
     /// The query's own value of each of an HPA's metrics (before per-replica division), by the
     /// metric's name, as of now: what activation thresholds compare. Missing: not collected.
     public func rawReadings(namespace: String, hpa name: String) async -> [String: Result<Quantity, MetricError>] {
@@ -274,4 +295,23 @@ public final class Collector: Service, Sendable {
 struct UnsupportedScaleTarget: Error, CustomStringConvertible {
     var kind: String
     var description: String { "per-replica supports Deployment and StatefulSet scale targets, not \(kind)" }
+}
+
+/// One HPA metric as served now.
+public struct ServedMetric: Sendable {
+    /// Its place in the HPA's `spec.metrics`.
+    public var specIndex: Int
+    public var name: String
+    public var key: MetricKey
+    /// nil: nothing collected yet.
+    public var reading: Result<Collected, MetricError>?
+    public var collectedAt: Date?
+
+    public init(specIndex: Int, name: String, key: MetricKey, reading: Result<Collected, MetricError>? = nil, collectedAt: Date? = nil) {
+        self.specIndex = specIndex
+        self.name = name
+        self.key = key
+        self.reading = reading
+        self.collectedAt = collectedAt
+    }
 }

@@ -137,6 +137,11 @@ public final class MetricStore: Sendable {
         state.withLock { $0.entries[key] }.map { Self.fresh($0, now: now) }
     }
 
+    /// `reading`, with when the value was collected.
+    public func served(_ key: MetricKey, now: Date) -> (reading: Result<Collected, MetricError>, collectedAt: Date)? {
+        state.withLock { $0.entries[key] }.map { (Self.fresh($0, now: now), $0.collectedAt) }
+    }
+
     /// Object values of one metric in a namespace, for one resource (any object name).
     public func objects(namespace: String, resource: GroupResource, metric: String, now: Date) -> [(key: ObjectMetricKey, reading: Result<MetricValue, MetricError>)] {
         entries(.object(namespace: namespace, resource: resource, metric: metric)).compactMap { key, entry in

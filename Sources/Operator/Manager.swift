@@ -172,7 +172,10 @@ public final class Manager: Service, Sendable {
         }
         let server = OperatorHTTPServer(metrics: metrics, isReady: { [weak self] in self?.isReady ?? false }, idleTimeout: configuration.metricsIdleTimeout, logger: logger)
         do {
-            try await server.run(host: host, port: port) { [weak self] bound in self?.state.withLock { $0.port = bound } }
+            try await server.run(host: host, port: port) { [weak self, logger] bound in
+                self?.state.withLock { $0.port = bound }
+                logger.info("serving /metrics and probes", metadata: ["address": "\(host.isEmpty ? "0.0.0.0" : host):\(bound)"])
+            }
         } catch {
             if Task.isCancelled { return }
             throw ManagerError("cannot serve --metrics-bind-address \(address): \(Self.describe(error)) (is another process using the port?)")

@@ -43,9 +43,21 @@ public final class OperatorMetrics: Sendable {
 
     public func beforeScrape(_ refresh: @escaping @Sendable () -> Void) { refreshers.withLock { $0.append(refresh) } }
 
-    /// The Prometheus text exposition.
+    /// The Prometheus text exposition of the registry.
     public func text() -> String {
         for refresh in refreshers.withLock({ $0 }) { refresh() }
         return registry.emitToString()
+    }
+
+    /// Series made at scrape time from state other parts hold (the per-metric signals).
+    private let sections = Mutex<[@Sendable () async -> String]>([])
+
+    public func append(_ section: @escaping @Sendable () async -> String) { sections.withLock { $0.append(section) } }
+
+    /// What `/metrics` serves: the registry, then the sections.
+    public func exposition() async -> String {
+        var text = text()
+        for section in sections.withLock({ $0 }) { text += await section() }
+        return text
     }
 }

@@ -182,7 +182,7 @@ struct PreviewRow: Encodable {
             case (_, .failure(let failure)?):
                 error = failure.description
             case (_, .success(let collected)?):
-                (current, reading) = Self.reading(spec, collected, replicas: replicas)
+                (current, reading) = MetricSignals.reading(spec, collected, replicas: replicas)
             }
             let query = showQueries ? plan.metrics.first(where: { $0.specIndex == index })?.query : nil
             if let query { notes.append("\(label): query: \(query)") }
@@ -246,31 +246,6 @@ struct PreviewRow: Encodable {
     }
 
     /// The value kubectl would show and what the calculator compares, for one collected metric.
-    private static func reading(_ spec: MetricSpec, _ collected: Collected, replicas: Int32) -> (Quantity?, ReplicaCalculator.Reading) {
-        let target = spec.object?.target ?? spec.external?.target ?? spec.pods?.target
-        guard let target else { return (nil, .unknown) }
-        let milli: Int64
-        switch collected {
-        case .value(let quantity):
-            milli = (try? quantity.milliValue()) ?? 0
-        case .pods(let values):
-            // The controller averages the pods' values (integer milli division).
-            guard !values.isEmpty else { return (nil, .unknown) }
-            milli = values.values.reduce(Int64(0)) { $0 + ((try? $1.milliValue()) ?? 0) } / Int64(values.count)
-        }
-        if spec.type == .pods, let average = target.averageValue, let targetMilli = try? average.milliValue() {
-            return (Quantity(milli: milli), .podAverage(milli: milli, targetMilli: targetMilli))
-        }
-        if let average = target.averageValue, let targetMilli = try? average.milliValue() {
-            let perReplica = ReplicaCalculator.perReplicaMilli(totalMilli: milli, replicas: replicas)
-            return (Quantity(milli: perReplica), .averageValue(totalMilli: milli, targetMilli: targetMilli))
-        }
-        if let value = target.value, let targetMilli = try? value.milliValue() {
-            return (Quantity(milli: milli), .value(milli: milli, targetMilli: targetMilli))
-        }
-        return (nil, .unknown)
-    }
-
     /// The metric's name as users wrote it (Banzai's external form by its query name) and its target.
     private static func describe(_ spec: MetricSpec) -> (String, String) {
         func text(_ target: MetricTarget) -> String {

@@ -138,6 +138,9 @@ struct Run: AsyncParsableCommand {
     @Flag(name: .customLong("authentication-skip"), help: deprecatedHelp)
     var deprecatedAuthenticationSkip = false
 
+    @Flag(inversion: .prefixedNo, help: "Serve per-metric signals on /metrics: each HPA metric's value, target, age and proposed replicas, and each HPA's winning metric and limit (one series per HPA metric).")
+    var metricSignals = true
+
     @Option(help: "Log format: text or json (one object per line).")
     var logFormat: LogFormat = .text
 
@@ -212,6 +215,9 @@ struct Run: AsyncParsableCommand {
                 maxConcurrentQueries: maxConcurrentQueries),
             logger: logger, store: store, sharing: instance.cache.hpas, events: instance.events, metrics: collectorMetrics, alerts: alerts)
         instance.metrics.beforeScrape { collectorMetrics.update(from: store, now: Date()) }
+        if metricSignals {
+            instance.metrics.append { await MetricSignals.section(collector: collector, manager: instance, now: Date()) }
+        }
         let zeroScaler = ZeroScaler(manager: instance, client: client, readings: { namespace, hpa in
             await collector.rawReadings(namespace: namespace, hpa: hpa).mapValues { reading in
                 switch reading {

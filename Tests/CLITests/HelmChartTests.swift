@@ -36,6 +36,18 @@ struct HelmChartTests {
 
     static func args(_ objects: [Object], kind: String = "Deployment") -> [String] { container(objects, kind: kind)["args"] as? [String] ?? [] }
 
+    /// The dashboard ConfigMap carries the chart's dashboard file as it is, with the sidecar's label.
+    @Test func theGrafanaDashboardIsAConfigMapForTheSidecar() async throws {
+        #expect(Self.find(try await Self.objects(), "ConfigMap", "hpa-operator-dashboard") == nil, "off by default")
+        let objects = try await Self.objects(["grafanaDashboard": ["enabled": true, "namespace": "monitoring"]])
+        let map = try #require(Self.find(objects, "ConfigMap", "hpa-operator-dashboard"))
+        #expect(ConfigTests.namespace(map) == "monitoring")
+        #expect(((map["metadata"] as? Object)?["labels"] as? Object)?["grafana_dashboard"] as? String == "1")
+        let file = try String(contentsOf: CLI.packageRoot.appendingPathComponent("config/helm/hpa-operator/dashboards/hpa-operator.json"), encoding: .utf8)
+        let data = (map["data"] as? Object)?["hpa-operator.json"] as? String
+        #expect(data?.trimmingCharacters(in: .whitespacesAndNewlines) == file.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
     // MARK: The chart's defaults are config/default
 
     @Test func theDefaultsRenderWhatConfigDefaultInstalls() async throws {

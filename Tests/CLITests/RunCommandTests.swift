@@ -74,6 +74,23 @@ struct RunCommandTests {
         #expect(answer.status == 200 && answer.bodyText.contains(#""allowed":true"#), "\(answer.bodyText)")
         #expect(!answer.bodyText.contains("secret-billing-hpa") && !answer.bodyText.contains("warnings"), "\(answer.bodyText)")
 
+        // /metrics carries the per-metric signals: vector(3) against a Value target of 10 on one
+        // replica proposes 1.
+        var metricsPort: Int?
+        _ = try await Poll.until {
+            metricsPort = try String(contentsOf: errors, encoding: .utf8).split(separator: "\n").first { $0.contains("\"message\":\"serving \\/metrics and probes\"") || $0.contains("\"message\":\"serving /metrics and probes\"") }?
+                .split(separator: "\"").first { $0.hasPrefix("127.0.0.1:") }?.split(separator: ":").last.flatMap { Int($0) }
+            return metricsPort != nil
+        }
+        let plain = HTTPClient()
+        let scrapeURL = "http://127.0.0.1:\(try #require(metricsPort))/metrics"
+        let signalled = try await Poll.until {
+            let text = (try? await plain.send(HTTPRequest(url: scrapeURL)))?.bodyText ?? ""
+            return text.contains(#"hpa_operator_metric_value{namespace="shop",hpa="web",metric="rps"} 3"#)
+                && text.contains(#"hpa_operator_metric_proposed_replicas{namespace="shop",hpa="web",metric="rps"} 1"#)
+        }
+        #expect(signalled, "no per-metric signals on /metrics")
+
         // One cache per kind for the whole process (the operator, the collector and the zero
         // scaler read the same informers): one list and one watch each.
         let requests = await server.requests()

@@ -28,6 +28,9 @@ public final class AlertBook: Sendable {
 
     public var alerts: AlertState { state.withLock { $0.alerts } }
 
+    /// Every HPA's alertmanager metrics.
+    var plannedAlerts: [ObjectKey: [PlannedAlert]] { state.withLock { $0.subscribers } }
+
     /// A webhook's alerts.
     public func received(_ alerts: [ReceivedAlert], now: Date) {
         state.withLock { $0.alerts.apply(alerts) }

@@ -1,0 +1,93 @@
+import Collector
+import Operator
+import Foundation
+import KubeModel
+import Testing
+@testable import hpa_operator
+
+/// The per-metric signals: values as the HPA controller compares them, each metric's proposal,
+/// the winner and the limit in force, and their text on /metrics.
+@Suite struct MetricSignalsTests {
+    static let now = Date(timeIntervalSince1970: 1_700_000_000)
+    static let target = CrossVersionObjectReference(apiVersion: "apps/v1", kind: "Deployment", name: "web")
+
+    static func hpa(min: Int32 = 1, max: Int32 = 10, behavior: HorizontalPodAutoscalerBehavior? = nil) -> HorizontalPodAutoscaler {
+        let rps = MetricSpec(object: ObjectMetricSource(describedObject: target, metric: MetricIdentifier(name: "rps"), target: .averageValue(Quantity(40))))
+        let queue = MetricSpec(external: ExternalMetricSource(metric: MetricIdentifier(name: "queue"), target: .value(Quantity(100))))
+        let cpu = MetricSpec(resource: ResourceMetricSource(name: "cpu", target: .utilization(70)))
+        return HorizontalPodAutoscaler(metadata: ObjectMeta(name: "web", namespace: "shop"),
+                                       spec: HorizontalPodAutoscalerSpec(scaleTargetRef: target, minReplicas: min, maxReplicas: max, metrics: [cpu, rps, queue], behavior: behavior))
+    }
+
+    static func served(rps: Result<Collected, MetricError>?, queue: Result<Collected, MetricError>?) -> [ServedMetric] {
+        let key = MetricKey.external(ExternalMetricKey(namespace: "shop", metric: "queue", labels: [:]))
+        return [ServedMetric(specIndex: 1, name: "rps", key: key, reading: rps, collectedAt: now.addingTimeInterval(-12)),
+                ServedMetric(specIndex: 2, name: "queue", key: key, reading: queue, collectedAt: queue == nil ? nil : now.addingTimeInterval(-3))]
+    }
+
+    /// rps 210 over 4 replicas is 52.5 each against 40: 6; queue 150 against 100 on 4: 6 too,
+    /// and the first of equals wins. With max 5 the bound is the limit.
+    @Test func proposalsWinnerAndLimit() {
+        let served = Self.served(rps: .success(.value(Quantity(210))), queue: .success(.value(Quantity(150))))
+        let (metrics, summary) = MetricSignals.signals(hpa: Self.hpa(), served: served, currentReplicas: 4, now: Self.now)
+        #expect(metrics.map(\.value) == [Quantity(milli: 52_500), Quantity(150)])
+        #expect(metrics.map(\.proposal) == [6, 6])
+        #expect(metrics.map(\.age) == [12, 3])
+        #expect(summary == MetricSignals.HPA(namespace: "shop", hpa: "web", desired: 6, winner: "rps", limit: nil))
+        let capped = MetricSignals.signals(hpa: Self.hpa(max: 5), served: served, currentReplicas: 4, now: Self.now).1
+        #expect(capped.desired == 5 && capped.limit == "maxReplicas")
+        let disabled = HorizontalPodAutoscalerBehavior(scaleUp: HPAScalingRules(selectPolicy: "Disabled"), scaleDown: HPAScalingRules(selectPolicy: "Disabled"))
+        let paused = MetricSignals.signals(hpa: Self.hpa(behavior: disabled), served: served, currentReplicas: 4, now: Self.now).1
+        #expect(paused.desired == 4 && paused.limit == "paused")
+    }
+
+    /// A failing metric proposes nothing and reads 0 on `readable`; none readable: no desired.
+    @Test func aFailingMetricIsUnreadable() {
+        let served = Self.served(rps: .failure(.noData), queue: nil)
+        let (metrics, summary) = MetricSignals.signals(hpa: Self.hpa(), served: served, currentReplicas: 4, now: Self.now)
+        #expect(metrics.allSatisfy { $0.value == nil && $0.proposal == nil })
+        #expect(summary.desired == nil && summary.winner == nil)
+        let text = MetricSignals.exposition(metrics, [summary])
+        #expect(text.contains(#"hpa_operator_metric_readable{namespace="shop",hpa="web",metric="rps"} 0"#))
+        #expect(!text.contains("hpa_operator_hpa_desired_replicas"))
+    }
+
+    @Test func theTextIsPrometheusExposition() {
+        let served = Self.served(rps: .success(.value(Quantity(210))), queue: .success(.value(Quantity(150))))
+        var (metrics, summary) = MetricSignals.signals(hpa: Self.hpa(max: 5), served: served, currentReplicas: 4, now: Self.now)
+        metrics[1].metric = #"odd"name\"#
+        let text = MetricSignals.exposition(metrics, [summary])
+        #expect(text.hasPrefix("# HELP hpa_operator_metric_value "))
+        #expect(text.contains("# TYPE hpa_operator_metric_value gauge\nhpa_operator_metric_value{namespace=\"shop\",hpa=\"web\",metric=\"rps\"} 52.5\n"))
+        #expect(text.contains(#"hpa_operator_metric_value{namespace="shop",hpa="web",metric="odd\"name\\"} 150"#))
+        #expect(text.contains(#"hpa_operator_metric_target{namespace="shop",hpa="web",metric="rps",type="AverageValue"} 40"#))
+        #expect(text.contains(#"hpa_operator_metric_proposed_replicas{namespace="shop",hpa="web",metric="rps"} 6"#))
+        #expect(text.contains(#"hpa_operator_hpa_desired_replicas{namespace="shop",hpa="web"} 5"#))
+        #expect(text.contains(#"hpa_operator_hpa_winning_metric{namespace="shop",hpa="web",metric="rps"} 1"#))
+        #expect(text.contains(#"hpa_operator_hpa_limited{namespace="shop",hpa="web",limit="maxReplicas"} 1"#))
+        // Every family named is one the dashboard may use, and no other.
+        let families = Set(text.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.map { String($0.split(separator: " ")[2]) })
+        #expect(families == Set(MetricSignals.Names.all))
+    }
+
+    /// The dashboard in the chart loads as Grafana dashboard JSON and names only series we export.
+    @Test func theDashboardNamesOnlySeriesWeExport() throws {
+        let url = CLI.packageRoot.appendingPathComponent("config/helm/hpa-operator/dashboards/hpa-operator.json")
+        let dashboard = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        #expect(dashboard["uid"] as? String == "hpa-operator" && dashboard["schemaVersion"] as? Int != nil)
+        let panels = try #require(dashboard["panels"] as? [[String: Any]])
+        let expressions = panels.flatMap { ($0["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String } }
+            + ((dashboard["templating"] as? [String: Any])?["list"] as? [[String: Any]] ?? []).compactMap { $0["query"] as? String }
+        #expect(panels.allSatisfy { ($0["targets"] as? [[String: Any]])?.isEmpty == false && $0["gridPos"] != nil && $0["title"] != nil })
+        // What a scrape of a fresh process shows, and the signals.
+        let registry = OperatorMetrics()
+        _ = CollectorMetrics(registry: registry.registry)
+        let exported = Set(registry.text().split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.map { String($0.split(separator: " ")[2]) })
+            .union(MetricSignals.Names.all)
+        let named = Set(expressions.flatMap { expression in
+            expression.matches(of: /hpa_operator_[a-z_]+/).map { String($0.output) }
+        })
+        #expect(!named.isEmpty && named.isSubset(of: exported), "not exported: \(named.subtracting(exported).sorted())")
+        #expect(Set(MetricSignals.Names.all).isSubset(of: named), "signals the dashboard does not show: \(Set(MetricSignals.Names.all).subtracting(named).sorted())")
+    }
+}
