@@ -75,21 +75,8 @@ extension PreviewCommandTests {
         let prometheus = try await PrometheusFixture.start(openMetricsFiles: try Self.sampleData())
         defer { prometheus.stop() }
         func manifest(query: String) throws -> String {
-            try CLI.manifest("""
-                apiVersion: apps/v1
-                kind: Deployment
-                metadata:
-                  name: lag-worker
-                  namespace: batch
-                  annotations:
-                    hpa.autoscaling.banzaicloud.io/minReplicas: "0"
-                    hpa.autoscaling.banzaicloud.io/maxReplicas: "10"
-                    prometheus.lag.hpa.autoscaling.banzaicloud.io/query: \(query)
-                    prometheus.lag.hpa.autoscaling.banzaicloud.io/targetAverageValue: "1k"
-                    prometheus.lag.hpa.autoscaling.banzaicloud.io/activationThreshold: "100"
-                spec:
-                  replicas: 0
-                """)
+            try Self.lagWorker(query: query, annotations: [("hpa.autoscaling.banzaicloud.io/minReplicas", "0"),
+                                                          ("prometheus.lag.hpa.autoscaling.banzaicloud.io/activationThreshold", "100")], replicas: 0)
         }
         let lag = #"sum(kafka_consumergroup_lag{consumergroup="events-consumer",topic="events"})"#
         let awake = try await CLI.run(["preview", "-f", try manifest(query: lag), "--prometheus-server", prometheus.url, "--time", "2024-05-01T12:00:00Z"])
@@ -108,33 +95,38 @@ extension PreviewCommandTests {
         let prometheus = try await PrometheusFixture.start(openMetricsFiles: try Self.sampleData())
         defer { prometheus.stop() }
         let lag = #"sum(kafka_consumergroup_lag{consumergroup="events-consumer",topic="events"})"#
-        func desired(_ hold: String) async throws -> (Int?, String) {
-            let file = try CLI.manifest("""
-                apiVersion: apps/v1
-                kind: Deployment
-                metadata:
-                  name: lag-worker
-                  namespace: batch
-                  annotations:
-                    hpa.autoscaling.banzaicloud.io/minReplicas: "1"
-                    hpa.autoscaling.banzaicloud.io/maxReplicas: "10"
-                    prometheus.lag.hpa.autoscaling.banzaicloud.io/query: \(lag)
-                    prometheus.lag.hpa.autoscaling.banzaicloud.io/targetAverageValue: "1k"
-                    \(hold)
-                spec:
-                  replicas: 2
-                """)
+        func desired(_ hold: (String, String)?) async throws -> (Int?, String) {
+            let file = try Self.lagWorker(query: lag, annotations: [("hpa.autoscaling.banzaicloud.io/minReplicas", "1")] + (hold.map { [$0] } ?? []), replicas: 2)
             let result = try await CLI.run(["preview", "-f", file, "--prometheus-server", prometheus.url, "--time", "2024-05-01T12:00:00Z", "-o", "json"])
             let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]], "\(result.stderr)")
             return (rows.first?["desired"] as? Int, (rows.first?["notes"] as? [String])?.joined(separator: "\n") ?? "")
         }
         // 3500 of lag at 1k per replica: 4 replicas, from 2.
-        #expect(try await desired("team: shop").0 == 4)
-        let paused = try await desired(#"hpa.autoscaling.banzaicloud.io/paused: "true""#)
+        #expect(try await desired(nil).0 == 4)
+        let paused = try await desired(("hpa.autoscaling.banzaicloud.io/paused", "true"))
         #expect(paused.0 == 2 && paused.1.contains("autoscaling is held: paused: replicas stay where they are (hpa.autoscaling.banzaicloud.io/paused) (the metrics alone would ask for 4)"), "\(paused.1)")
-        #expect(try await desired(#"hpa.autoscaling.banzaicloud.io/paused-replicas: "6""#).0 == 6)
-        #expect(try await desired(#"hpa.autoscaling.banzaicloud.io/scale-up: disabled"#).0 == 2)
-        #expect(try await desired(#"hpa.autoscaling.banzaicloud.io/scale-down: disabled"#).0 == 4)
+        #expect(try await desired(("hpa.autoscaling.banzaicloud.io/paused-replicas", "6")).0 == 6)
+        #expect(try await desired(("hpa.autoscaling.banzaicloud.io/scale-up", "disabled")).0 == 2)
+        #expect(try await desired(("hpa.autoscaling.banzaicloud.io/scale-down", "disabled")).0 == 4)
+    }
+
+    /// batch/lag-worker: max 10 replicas, a lag query at 1k per replica, and more annotations.
+    static func lagWorker(query: String, annotations: [(String, String)], replicas: Int) throws -> String {
+        let more = annotations.map { "    \($0.0): \"\($0.1)\"" }.joined(separator: "\n")
+        return try CLI.manifest("""
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: lag-worker
+              namespace: batch
+              annotations:
+                hpa.autoscaling.banzaicloud.io/maxReplicas: "10"
+                prometheus.lag.hpa.autoscaling.banzaicloud.io/query: \(query)
+                prometheus.lag.hpa.autoscaling.banzaicloud.io/targetAverageValue: "1k"
+            \(more)
+            spec:
+              replicas: \(replicas)
+            """)
     }
 }
 

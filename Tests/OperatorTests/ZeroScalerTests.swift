@@ -75,17 +75,22 @@ struct ZeroScalerTests {
         }
     }
 
-    @Test func sleepsAfterTheCooldownAndWakesOnActivity() async {
-        let world = ZeroWorld()
-        let scaler = world.scaler()
+    /// Observed and quiet: nothing for 29 s of the 30 s cooldown, then 0.
+    static func expectZeroAfterTheCooldown(_ world: ZeroWorld, _ scaler: ZeroScaler, sourceLocation: SourceLocation = #_sourceLocation) async {
         await scaler.observe(Self.key)
         await scaler.tick()
         world.advance(29)
         await scaler.tick()
-        #expect(world.state.withLock { $0.writes }.isEmpty)
+        #expect(world.state.withLock { $0.writes }.isEmpty, sourceLocation: sourceLocation)
         world.advance(1)
         await scaler.tick()
-        #expect(world.state.withLock { $0.writes } == [0])
+        #expect(world.state.withLock { $0.writes } == [0], sourceLocation: sourceLocation)
+    }
+
+    @Test func sleepsAfterTheCooldownAndWakesOnActivity() async {
+        let world = ZeroWorld()
+        let scaler = world.scaler()
+        await Self.expectZeroAfterTheCooldown(world, scaler)
         #expect(world.state.withLock { $0.events } == ["ScaledToZero: Scaled Deployment web from 1 to 0 replicas: every activation threshold undershot for 30s (rps 10 (threshold 50))"])
         // At zero and quiet: nothing more.
         world.advance(60)
@@ -116,14 +121,7 @@ struct ZeroScalerTests {
         #expect(world.state.withLock { $0.writes }.isEmpty)
         // Resumed: the cooldown counts from now, not from before the pause.
         world.state.withLock { $0.annotations = Self.annotations }
-        await scaler.observe(Self.key)
-        await scaler.tick()
-        world.advance(29)
-        await scaler.tick()
-        #expect(world.state.withLock { $0.writes }.isEmpty)
-        world.advance(1)
-        await scaler.tick()
-        #expect(world.state.withLock { $0.writes } == [0])
+        await Self.expectZeroAfterTheCooldown(world, scaler)
 
         // Held at 0 without scale to zero configured: set, and set again after a manual scale.
         let atZero = ReconcilerRulesTests.annotations.merging(["hpa.autoscaling.banzaicloud.io/paused-replicas": "0"]) { $1 }
