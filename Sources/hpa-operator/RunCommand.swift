@@ -227,6 +227,7 @@ struct Run: AsyncParsableCommand {
             }
         }, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: instance), .init(service: collector), .init(service: zeroScaler)]
+        if metricSignals { services.append(.init(service: SignalEventsService(collector: collector, manager: instance, logger: logger))) }
         let podNamespace = config.podNamespace
         let metricsServer: MetricsHTTPServer?
         do {

@@ -91,3 +91,48 @@ import Testing
         #expect(Set(MetricSignals.Names.all).isSubset(of: named), "signals the dashboard does not show: \(Set(MetricSignals.Names.all).subtracting(named).sorted())")
     }
 }
+
+/// Events from the signals: a change of winner (rate-limited), and a limit that held a change
+/// back for the window (once per episode).
+@Suite struct SignalEventsTests {
+    static let start = Date(timeIntervalSince1970: 1_700_000_000)
+    static let key = ObjectKey(namespace: "shop", name: "web")
+
+    static func hpa(winner: String?, limit: String? = nil) -> MetricSignals.HPA {
+        MetricSignals.HPA(namespace: "shop", hpa: "web", desired: 10, winner: winner, limit: limit)
+    }
+
+    static func metrics(rps: Int32, queue: Int32) -> [MetricSignals.Metric] {
+        [MetricSignals.Metric(namespace: "shop", hpa: "web", metric: "rps", targetType: "Value", proposal: rps),
+         MetricSignals.Metric(namespace: "shop", hpa: "web", metric: "queue", targetType: "Value", proposal: queue)]
+    }
+
+    @Test func aNewWinnerIsSaidAtMostOncePerInterval() {
+        var events = SignalEvents()
+        let at = { (seconds: Double) in Self.start.addingTimeInterval(seconds) }
+        #expect(events.observe([Self.hpa(winner: "rps")], metrics: Self.metrics(rps: 6, queue: 4), maxReplicas: [:], now: at(0)).isEmpty)
+        let changed = events.observe([Self.hpa(winner: "queue")], metrics: Self.metrics(rps: 6, queue: 8), maxReplicas: [:], now: at(30))
+        #expect(changed == [SignalEvents.Said(hpa: Self.key, kind: .normal, reason: "MetricWinnerChanged", message: "Metric queue now decides the replicas (proposes 8); before, rps did")])
+        // Flapping back within five minutes: not said again.
+        #expect(events.observe([Self.hpa(winner: "rps")], metrics: Self.metrics(rps: 9, queue: 8), maxReplicas: [:], now: at(60)).isEmpty)
+        #expect(events.observe([Self.hpa(winner: "queue")], metrics: Self.metrics(rps: 6, queue: 8), maxReplicas: [:], now: at(400)).map(\.reason) == ["MetricWinnerChanged"])
+    }
+
+    @Test func aCeilingHeldForTheWindowIsSaidOncePerEpisode() {
+        var events = SignalEvents()
+        let at = { (seconds: Double) in Self.start.addingTimeInterval(seconds) }
+        let capped = [Self.hpa(winner: "rps", limit: "maxReplicas")]
+        let metrics = Self.metrics(rps: 14, queue: 3)
+        #expect(events.observe(capped, metrics: metrics, maxReplicas: [Self.key: 10], now: at(0)).isEmpty)
+        #expect(events.observe(capped, metrics: metrics, maxReplicas: [Self.key: 10], now: at(899)).isEmpty)
+        #expect(events.observe(capped, metrics: metrics, maxReplicas: [Self.key: 10], now: at(900)) == [
+            SignalEvents.Said(hpa: Self.key, kind: .warning, reason: "ScaleLimitedByMax", message: "The metrics ask for 14 replicas, maxReplicas 10, held by maxReplicas for 15m"),
+        ])
+        #expect(events.observe(capped, metrics: metrics, maxReplicas: [Self.key: 10], now: at(2000)).isEmpty)
+        // The episode ends; a new one is said after its own window.
+        #expect(events.observe([Self.hpa(winner: "rps")], metrics: metrics, maxReplicas: [Self.key: 10], now: at(2030)).isEmpty)
+        #expect(events.observe(capped, metrics: metrics, maxReplicas: [Self.key: 10], now: at(2060)).isEmpty)
+        #expect(events.observe(capped, metrics: metrics, maxReplicas: [Self.key: 10], now: at(2960)).map(\.reason) == ["ScaleLimitedByMax"])
+        #expect(SignalEvents.reason("scaleUpDisabled") == "ScaleLimitedByScaleUpDisabled")
+    }
+}
