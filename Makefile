@@ -13,7 +13,7 @@ APT_PACKAGES := libcurl4-openssl-dev libssl-dev prometheus binutils openssl etcd
 # Waits for another apt or dpkg to finish instead of failing on its lock.
 APT_GET      := apt-get -o DPkg::Lock::Timeout=600
 
-.PHONY: deps helm-sdk build release image test e2e demo bench-kube bench-operator bench-collector bench-promql bench-api bench-cluster bench-render fuzz clean
+.PHONY: deps helm-sdk build release image test format format-check e2e demo bench-kube bench-operator bench-collector bench-promql bench-api bench-cluster bench-render fuzz clean
 
 # Installs the Debian packages that are missing (apt-get update only when something is).
 deps:
@@ -53,10 +53,22 @@ image:
 # Everything: the unit and double-backed suites, then the real-control-plane suite on its own
 # (it loads both cores; it is skipped, with a line saying how to enable it, where no Kubernetes
 # binaries are found: HPA_OPERATOR_K8S_BIN, KUBEBUILDER_ASSETS, or ../shared/k8s).
-test: deps helm-sdk
+test: deps helm-sdk format-check
 	$(DEBUG_BUILD) --build-tests
 	$(SWIFT) test --skip-build --skip EndToEndTests
 	SWIFT=$(SWIFT) tools/e2e-per-release
+
+# The code as swift-format writes it (.swift-format): `make format` rewrites, `format-check` says
+# which files differ (it runs first in `make test`).
+FORMAT_PATHS = Sources Tests Package.swift
+format:
+	$(SWIFT) format -i --configuration .swift-format -r $(FORMAT_PATHS)
+
+format-check:
+	@set -e; dir=$$(mktemp -d); trap 'rm -rf $$dir' EXIT; cp -r $(FORMAT_PATHS) .swift-format $$dir/; \
+	(cd $$dir && $(SWIFT) format -i --configuration .swift-format -r $(FORMAT_PATHS)); \
+	changed=$$(for f in $$(cd $$dir && find $(FORMAT_PATHS) -name '*.swift'); do cmp -s "$$f" "$$dir/$$f" || echo "$$f"; done); \
+	if [ -n "$$changed" ]; then echo "format-check: not as swift-format writes them (run make format):"; echo "$$changed"; exit 1; fi
 
 # Only the real-control-plane suite, once per release given (HPA_OPERATOR_K8S_BIN=dir1:dir2).
 e2e: deps helm-sdk

@@ -5,7 +5,7 @@ let package = Package(
     name: "hpa-operator",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "hpa-operator", targets: ["hpa-operator"]),
+        .executable(name: "hpa-operator", targets: ["hpa-operator"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,9 +28,13 @@ let package = Package(
         // Async HTTP over libcurl: TLS material, bearer tokens, timeouts, cancellation, streams.
         .target(name: "HTTPTransport", dependencies: ["CCurl"]),
         // Kubernetes client: kubeconfig / in-cluster config, typed verbs, watches, informers.
-        .target(name: "KubeClient", dependencies: ["HTTPTransport", "KubeModel", "DecodingErrorText", "Yams", .product(name: "Logging", package: "swift-log"),
-                                                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                                                 .product(name: "HeapModule", package: "swift-collections")]),
+        .target(
+            name: "KubeClient",
+            dependencies: [
+                "HTTPTransport", "KubeModel", "DecodingErrorText", "Yams", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HeapModule", package: "swift-collections"),
+            ]),
         // YAML syntax and decoding errors as one-line messages naming line, column or field.
         .target(name: "DecodingErrorText", dependencies: ["Yams"]),
         // PromQL (Prometheus 2.x): lexer, parser with Prometheus's type checks, printer, namespace enforcement. Pure.
@@ -126,11 +130,16 @@ let package = Package(
         .testTarget(name: "AutoscalingTests", dependencies: ["Autoscaling", "KubeModel", "TestSupport"]),
         .testTarget(name: "PromQLTests", dependencies: ["PromQL", "PromQLCorpus", "TestSupport", "HTTPTransport"]),
         .testTarget(name: "HPASimulationTests", dependencies: ["HPASimulation", "KubeModel", "Autoscaling"]),
-        .testTarget(name: "CollectorTests", dependencies: ["Collector", "HPASimulation", "KubeClient", "KubeModel", "HTTPTransport", "TestSupport", .product(name: "Prometheus", package: "swift-prometheus")]),
+        .testTarget(
+            name: "CollectorTests", dependencies: ["Collector", "HPASimulation", "KubeClient", "KubeModel", "HTTPTransport", "TestSupport", .product(name: "Prometheus", package: "swift-prometheus")]),
         .testTarget(name: "MetricsServerTests", dependencies: ["MetricsServer", "Collector", "Autoscaling", "KubeClient", "KubeModel", "HTTPTransport", "TestSupport", "Operator"]),
         .testTarget(name: "OperatorTests", dependencies: ["Operator", "Autoscaling", "KubeClient", "KubeModel", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["hpa-operator", .product(name: "Hummingbird", package: "hummingbird"), "HTTPTransport", "KubeClient", "KubeModel", "TestSupport", "Yams"], exclude: ["Golden"]),
+        .testTarget(
+            name: "CLITests", dependencies: ["hpa-operator", .product(name: "Hummingbird", package: "hummingbird"), "HTTPTransport", "KubeClient", "KubeModel", "TestSupport", "Yams"],
+            exclude: ["Golden"]),
         // The real control plane (kube-apiserver, kube-controller-manager, etcd, Prometheus) around the built binary: `make e2e`.
-        .testTarget(name: "EndToEndTests", dependencies: ["hpa-operator", "Autoscaling", .product(name: "Hummingbird", package: "hummingbird"), "HTTPTransport", "KubeClient", "KubeModel", "TestSupport", "Yams"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["hpa-operator", "Autoscaling", .product(name: "Hummingbird", package: "hummingbird"), "HTTPTransport", "KubeClient", "KubeModel", "TestSupport", "Yams"]),
     ]
 )

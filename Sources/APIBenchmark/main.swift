@@ -27,8 +27,10 @@ guard let wrk = executable("wrk"), let nginx = executable("nginx") else {
 
 // The metrics API with one collected value.
 let store = MetricStore()
-let key = MetricKey.object(ObjectMetricKey(namespace: "shop", resource: GroupResource(parsing: "deployments.apps"), name: "web", metric: "rps",
-                                           kind: "Deployment", apiVersion: "apps/v1"))
+let key = MetricKey.object(
+    ObjectMetricKey(
+        namespace: "shop", resource: GroupResource(parsing: "deployments.apps"), name: "web", metric: "rps",
+        kind: "Deployment", apiVersion: "apps/v1"))
 store.expect(key, source: "bench", maxAge: .seconds(86_400), now: Date())
 store.record(key, .success(.value(Quantity(milli: 9_167))), source: "bench", at: Date())
 let authority = try TestCertificateAuthority()
@@ -37,8 +39,9 @@ var quiet = Logger(label: "bench")
 quiet.logLevel = .critical
 let server = MetricsHTTPServer(
     api: MetricsAPI(store: store),
-    configuration: MetricsHTTPServer.Configuration(host: "127.0.0.1", port: 0, identity: try ServingIdentity(certificatePEM: serving.certificatePEM, keyPEM: serving.keyPEM),
-                                                   authentication: .skip),
+    configuration: MetricsHTTPServer.Configuration(
+        host: "127.0.0.1", port: 0, identity: try ServingIdentity(certificatePEM: serving.certificatePEM, keyPEM: serving.keyPEM),
+        authentication: .skip),
     metrics: nil, isReady: { true }, logger: quiet)
 let running = Task { try await server.run() }
 while server.port == nil { try await Task.sleep(for: .milliseconds(10)) }
@@ -51,33 +54,36 @@ try serving.certificatePEM.write(to: scratch.appendingPathComponent("tls.crt"), 
 try serving.keyPEM.write(to: scratch.appendingPathComponent("tls.key"), atomically: true, encoding: .utf8)
 let nginxPort = try freePort()
 try """
-    daemon off;
-    worker_processes auto;
-    error_log \(scratch.path)/error.log;
-    pid \(scratch.path)/nginx.pid;
-    events { worker_connections 1024; }
-    http {
-        access_log off;
-        client_body_temp_path \(scratch.path);
-        proxy_temp_path \(scratch.path);
-        fastcgi_temp_path \(scratch.path);
-        uwsgi_temp_path \(scratch.path);
-        scgi_temp_path \(scratch.path);
-        server {
-            listen 127.0.0.1:\(nginxPort) ssl;
-            ssl_certificate \(scratch.path)/tls.crt;
-            ssl_certificate_key \(scratch.path)/tls.key;
-            keepalive_requests 1000000;
-            location = \(path) { default_type application/json; alias \(scratch.path)/rps.json; }
-        }
+daemon off;
+worker_processes auto;
+error_log \(scratch.path)/error.log;
+pid \(scratch.path)/nginx.pid;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path \(scratch.path);
+    proxy_temp_path \(scratch.path);
+    fastcgi_temp_path \(scratch.path);
+    uwsgi_temp_path \(scratch.path);
+    scgi_temp_path \(scratch.path);
+    server {
+        listen 127.0.0.1:\(nginxPort) ssl;
+        ssl_certificate \(scratch.path)/tls.crt;
+        ssl_certificate_key \(scratch.path)/tls.key;
+        keepalive_requests 1000000;
+        location = \(path) { default_type application/json; alias \(scratch.path)/rps.json; }
     }
-    """.write(to: scratch.appendingPathComponent("nginx.conf"), atomically: true, encoding: .utf8)
+}
+""".write(to: scratch.appendingPathComponent("nginx.conf"), atomically: true, encoding: .utf8)
 let nginxProcess = Process()
 nginxProcess.executableURL = URL(fileURLWithPath: nginx)
 nginxProcess.arguments = ["-p", scratch.path, "-c", scratch.appendingPathComponent("nginx.conf").path]
 nginxProcess.standardError = FileHandle.nullDevice
 try nginxProcess.run()
-defer { nginxProcess.terminate(); nginxProcess.waitUntilExit() }
+defer {
+    nginxProcess.terminate()
+    nginxProcess.waitUntilExit()
+}
 try await Task.sleep(for: .milliseconds(500))
 let nginxURL = "https://127.0.0.1:\(nginxPort)\(path)"
 

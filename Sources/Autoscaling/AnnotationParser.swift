@@ -22,8 +22,9 @@ public enum AnnotationParser {
     /// A workload's annotations, read from where they are; a container they name is looked for
     /// in its pod template.
     public static func parse<Kind>(_ workload: AppsWorkload<Kind>) -> AnnotationReading {
-        parse(annotations(metadata: workload.metadata.annotations, template: workload.spec?.template?.metadata?.annotations),
-              containers: workload.spec?.template?.spec?.runningContainerNames)
+        parse(
+            annotations(metadata: workload.metadata.annotations, template: workload.spec?.template?.metadata?.annotations),
+            containers: workload.spec?.template?.spec?.runningContainerNames)
     }
 
     /// - Parameter containers: the pod template's container names, when known.
@@ -80,7 +81,11 @@ private struct Reader {
                 ignore(key)
             case .legacyPod(let metric, _):
                 sawOurKey = true
-                problems.append(.warning(key, "is Banzai 0.1.4's form of a pods metric served by another adapter, which hpa-operator does not read; ignored: write \(AnnotationKeys.prometheus(metric, .query)) with a query summing the metric over the workload's pods, and \(AnnotationKeys.prometheus(metric, .targetAverageValue)) with the target per pod"))
+                problems.append(
+                    .warning(
+                        key,
+                        "is Banzai 0.1.4's form of a pods metric served by another adapter, which hpa-operator does not read; ignored: write \(AnnotationKeys.prometheus(metric, .query)) with a query summing the metric over the workload's pods, and \(AnnotationKeys.prometheus(metric, .targetAverageValue)) with the target per pod"
+                    ))
             case .global:
                 sawOurKey = true
                 if AnnotationKeys.globalKeys.contains(key) { global[key] = value } else { ignore(key) }
@@ -142,7 +147,8 @@ private struct Reader {
     // MARK: Pause and freeze
 
     mutating func hold() -> Hold {
-        let pausedKey = AnnotationKeys.paused, replicasKey = AnnotationKeys.pausedReplicas
+        let pausedKey = AnnotationKeys.paused
+        let replicasKey = AnnotationKeys.pausedReplicas
         var paused = false
         if let text = global[pausedKey] {
             switch text.trimmingSpaces.lowercased() {
@@ -181,7 +187,8 @@ private struct Reader {
     /// minReplicas 0 needs an activation threshold; thresholds and a cooldown without it do nothing.
     /// `scaleToZero: native` leaves zero to the HPA controller, which has neither.
     mutating func scaleToZero(minReplicas: Int32?, metrics: inout [PrometheusMetric]) -> ScaleToZero? {
-        let cooldownKey = AnnotationKeys.cooldownPeriod, modeKey = AnnotationKeys.scaleToZero
+        let cooldownKey = AnnotationKeys.cooldownPeriod
+        let modeKey = AnnotationKeys.scaleToZero
         let cooldown = global[cooldownKey].map { checkedDuration(cooldownKey, $0)?.duration }
         let thresholdKeys = prometheus.keys.sorted().filter { prometheus[$0]?[.activationThreshold] != nil }.map { AnnotationKeys.prometheus($0, .activationThreshold) }
         var native = false
@@ -190,7 +197,8 @@ private struct Reader {
             case "operator": native = false
             case "native": native = true
             default:
-                problems.append(.error(modeKey, "must be operator (the operator scales to zero, the default) or native (the HPA controller does, with Kubernetes' HPAScaleToZero feature gate), got '\(mode)'"))
+                problems.append(
+                    .error(modeKey, "must be operator (the operator scales to zero, the default) or native (the HPA controller does, with Kubernetes' HPAScaleToZero feature gate), got '\(mode)'"))
                 return nil
             }
         }
@@ -213,12 +221,16 @@ private struct Reader {
                 return nil
             }
             if !resources.isEmpty {
-                problems.append(.warning(modeKey, "native goes to 0 only when every metric asks for 0, and cpu does only at 0 % (memory never): with a cpu or memory target the workload may never reach 0"))
+                problems.append(
+                    .warning(modeKey, "native goes to 0 only when every metric asks for 0, and cpu does only at 0 % (memory never): with a cpu or memory target the workload may never reach 0"))
             }
             return ScaleToZero(native: true)
         }
         guard !thresholdKeys.isEmpty else {
-            problems.append(.error(AnnotationKeys.minReplicas, "is 0, which needs an activation threshold: add \(AnnotationKeys.prometheus("<metric>", .activationThreshold)) (the workload wakes when that metric's value rises above it)"))
+            problems.append(
+                .error(
+                    AnnotationKeys.minReplicas,
+                    "is 0, which needs an activation threshold: add \(AnnotationKeys.prometheus("<metric>", .activationThreshold)) (the workload wakes when that metric's value rises above it)"))
             return nil
         }
         guard let cooldown else { return ScaleToZero() }
@@ -226,7 +238,8 @@ private struct Reader {
     }
 
     mutating func fallback(minReplicas: Int32?, maxReplicas: Int32?) -> Fallback? {
-        let replicasKey = AnnotationKeys.fallbackReplicas, afterKey = AnnotationKeys.fallbackAfter
+        let replicasKey = AnnotationKeys.fallbackReplicas
+        let afterKey = AnnotationKeys.fallbackAfter
         let after = global[afterKey].map { checkedDuration(afterKey, $0)?.text }
         guard let text = global[replicasKey] else {
             if after != nil { problems.append(.warning(afterKey, "has an effect only with \(replicasKey); ignored")) }

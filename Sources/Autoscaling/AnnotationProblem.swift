@@ -1,4 +1,5 @@
 import KubeModel
+
 /// One thing wrong with a workload's annotations, naming the key it is about, in words a user can
 /// act on. Carried unchanged to Events, logs and CLI output.
 public struct AnnotationProblem: Hashable, Sendable, CustomStringConvertible {

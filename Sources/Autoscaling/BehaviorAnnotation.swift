@@ -1,5 +1,5 @@
-import KubeModel
 import DecodingErrorText
+import KubeModel
 import Yams
 
 /// The `behavior` annotation: an autoscaling/v2 `behavior` written as YAML or JSON, checked with
@@ -48,7 +48,10 @@ enum BehaviorAnnotation {
         var quote: Character?
         var comment = false
         for character in text {
-            if comment { if character == "\n" { comment = false }; continue }
+            if comment {
+                if character == "\n" { comment = false }
+                continue
+            }
             if let open = quote {
                 if character == open { quote = nil }
                 continue

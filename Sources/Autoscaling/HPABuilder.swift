@@ -9,8 +9,10 @@ public enum HPABuilder {
             let perReplica = spec.prometheusMetrics.filter { if case .averageValue = $0.target { true } else { false } }
             if !perReplica.isEmpty {
                 return perReplica.map {
-                    .error(AnnotationKeys.prometheus($0.name, .targetAverageValue),
-                           "with \(AnnotationKeys.scaleToZero) native and --metric-style pod, a per-replica target has no value at 0 replicas and could never wake the workload: use targetValue, or the object or external style")
+                    .error(
+                        AnnotationKeys.prometheus($0.name, .targetAverageValue),
+                        "with \(AnnotationKeys.scaleToZero) native and --metric-style pod, a per-replica target has no value at 0 replicas and could never wake the workload: use targetValue, or the object or external style"
+                    )
                 }
             }
         }
@@ -19,17 +21,19 @@ public enum HPABuilder {
         // metric names and whose interval and server are shared.
         var problems: [AnnotationProblem] = []
         for metric in spec.prometheusMetrics where MetricConfigKey.reservedKeys.contains(metric.name) {
-            problems.append(.error(
-                AnnotationKeys.prometheus(metric.name, .query),
-                "a metric cannot be named '\(metric.name)' with --metric-style external: kube-metrics-adapter reserves that key"))
+            problems.append(
+                .error(
+                    AnnotationKeys.prometheus(metric.name, .query),
+                    "a metric cannot be named '\(metric.name)' with --metric-style external: kube-metrics-adapter reserves that key"))
         }
         for (field, value) in [(AnnotationKeys.PrometheusField.interval, \PrometheusMetric.interval), (.server, \PrometheusMetric.server)] {
             // Set, absent, or set differently: all must agree.
             guard Set(spec.prometheusMetrics.map { $0[keyPath: value] }).count > 1 else { continue }
             for metric in spec.prometheusMetrics where metric[keyPath: value] != nil {
-                problems.append(.error(
-                    AnnotationKeys.prometheus(metric.name, field),
-                    "with --metric-style external every prometheus metric of a workload must have the same \(field.rawValue)"))
+                problems.append(
+                    .error(
+                        AnnotationKeys.prometheus(metric.name, field),
+                        "with --metric-style external every prometheus metric of a workload must have the same \(field.rawValue)"))
             }
         }
         return problems
@@ -50,8 +54,9 @@ public enum HPABuilder {
             if let after = fallback.after { annotations[OperatorAnnotations.fallbackAfter] = after }
         }
         let owner = workload.uid.map {
-            OwnerReference(apiVersion: WorkloadReference.apiVersion, kind: workload.kind, name: workload.name, uid: $0,
-                           controller: true, blockOwnerDeletion: true)
+            OwnerReference(
+                apiVersion: WorkloadReference.apiVersion, kind: workload.kind, name: workload.name, uid: $0,
+                controller: true, blockOwnerDeletion: true)
         }
         let metadata = ObjectMeta(
             name: workload.name, namespace: workload.namespace,
@@ -90,10 +95,11 @@ public enum HPABuilder {
     }
 
     private static func resourceMetric(_ metric: ResourceMetric) -> MetricSpec {
-        let target: MetricTarget = switch metric.target {
-        case .utilization(let percent): .utilization(percent)
-        case .averageValue(let quantity): .averageValue(quantity)
-        }
+        let target: MetricTarget =
+            switch metric.target {
+            case .utilization(let percent): .utilization(percent)
+            case .averageValue(let quantity): .averageValue(quantity)
+            }
         if let container = metric.container {
             return MetricSpec(containerResource: ContainerResourceMetricSource(name: metric.name, container: container, target: target))
         }

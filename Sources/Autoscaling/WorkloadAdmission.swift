@@ -33,7 +33,9 @@ public struct WorkloadAdmission: Sendable {
             return Self.badRequest("the body is not an AdmissionReview: \(Self.describe(error, body))")
         }
         guard review.apiVersion == AdmissionReview.apiVersion, review.kind == "AdmissionReview" else {
-            return Self.badRequest("expected apiVersion \(AdmissionReview.apiVersion), kind AdmissionReview; got \(ExternalText.sanitized(review.apiVersion ?? "none", limit: 60)), \(ExternalText.sanitized(review.kind ?? "none", limit: 60)) (list only v1 in admissionReviewVersions)")
+            return Self.badRequest(
+                "expected apiVersion \(AdmissionReview.apiVersion), kind AdmissionReview; got \(ExternalText.sanitized(review.apiVersion ?? "none", limit: 60)), \(ExternalText.sanitized(review.kind ?? "none", limit: 60)) (list only v1 in admissionReviewVersions)"
+            )
         }
         guard let request = review.request else { return Self.badRequest("the AdmissionReview has no request") }
         // Most writes in a cluster are not ours: answered without reading the object.
@@ -44,11 +46,12 @@ public struct WorkloadAdmission: Sendable {
             let reading = AnnotationParser.parse(workload)
             return (DesiredHPA(reading, for: workload, style: style), reading)
         }
-        let read = switch request.kind?.kind {
-        case Deployment.kind: read(Deployment.self)
-        case StatefulSet.kind: read(StatefulSet.self)
-        default: nil as (DesiredHPA, AnnotationReading)?
-        }
+        let read =
+            switch request.kind?.kind {
+            case Deployment.kind: read(Deployment.self)
+            case StatefulSet.kind: read(StatefulSet.self)
+            default: nil as (DesiredHPA, AnnotationReading)?
+            }
         guard let (desired, reading) = read else { return Self.allow(request.uid) }
         switch desired {
         case .none:
@@ -56,8 +59,11 @@ public struct WorkloadAdmission: Sendable {
         case .invalid(let problems):
             let lines = problems.map(\.description)
             if denyInvalid && problems.contains(where: \.isError) {
-                return Self.answer(AdmissionReview.Response(uid: request.uid, allowed: false, warnings: lines, status: Status(
-                    message: "invalid \(AnnotationKeys.domain) annotations: " + lines.joined(separator: "; "), reason: "Invalid", code: 422)))
+                return Self.answer(
+                    AdmissionReview.Response(
+                        uid: request.uid, allowed: false, warnings: lines,
+                        status: Status(
+                            message: "invalid \(AnnotationKeys.domain) annotations: " + lines.joined(separator: "; "), reason: "Invalid", code: 422)))
             }
             return Self.answer(AdmissionReview.Response(uid: request.uid, allowed: true, warnings: lines))
         case .hpa(_, let warnings):

@@ -93,9 +93,10 @@ public struct CertificateAuthority: Sendable {
                         ipv4_addresses: addresses.baseAddress, ipv4_address_count: request.ipv4Addresses.count,
                         not_before: Int64(request.from.timeIntervalSince1970), not_after: Int64(request.to.timeIntervalSince1970),
                         is_authority: request.isAuthority ? 1 : 0, extended_usage: request.usage)
-                    return X509Certificate(owning: try openSSL { error in
-                        hpa_certificate_issue(&c, key.pointer, issuer?.certificate.pointer, issuer?.key.pointer, error)
-                    })
+                    return X509Certificate(
+                        owning: try openSSL { error in
+                            hpa_certificate_issue(&c, key.pointer, issuer?.certificate.pointer, issuer?.key.pointer, error)
+                        })
                 }
             }
         }

@@ -38,7 +38,8 @@ public final class X509Certificate: @unchecked Sendable {
     public var notValidAfter: Date { validity.to }
 
     private var validity: (from: Date, to: Date) {
-        var from: Int64 = 0, to: Int64 = 0
+        var from: Int64 = 0
+        var to: Int64 = 0
         hpa_certificate_validity(pointer, &from, &to)
         return (Date(timeIntervalSince1970: TimeInterval(from)), Date(timeIntervalSince1970: TimeInterval(to)))
     }
@@ -56,7 +57,8 @@ public final class X509Certificate: @unchecked Sendable {
     /// Checks that this certificate chains, through `intermediates`, to one of `roots` at `time`
     /// (signatures, validity periods, CA constraints); throws why not.
     public func verify(intermediates: [X509Certificate] = [], roots: [X509Certificate], at time: Date = Date()) throws {
-        let between = intermediates.map { Optional($0.pointer) }, trusted = roots.map { Optional($0.pointer) }
+        let between = intermediates.map { Optional($0.pointer) }
+        let trusted = roots.map { Optional($0.pointer) }
         _ = try openSSL { error -> Bool? in
             hpa_certificate_verify(pointer, between, between.count, trusted, trusted.count, Int64(time.timeIntervalSince1970), error) == 1 ? true : nil
         }

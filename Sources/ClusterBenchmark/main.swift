@@ -21,17 +21,21 @@ let memorySize = Int(ProcessInfo.processInfo.environment["BENCH_CLUSTER_MEMORY_S
 let domain = "hpa.autoscaling.banzaicloud.io"
 
 func annotations(_ index: Int, max: Int = 10) -> [String: String] {
-    ["\(domain)/minReplicas": "1", "\(domain)/maxReplicas": "\(max)",
-     "prometheus.rps.\(domain)/query": "sum(rate(http_requests_total{app=\"web-\(index)\"}[2m]))",
-     "prometheus.rps.\(domain)/targetAverageValue": "40"]
+    [
+        "\(domain)/minReplicas": "1", "\(domain)/maxReplicas": "\(max)",
+        "prometheus.rps.\(domain)/query": "sum(rate(http_requests_total{app=\"web-\(index)\"}[2m]))",
+        "prometheus.rps.\(domain)/targetAverageValue": "40",
+    ]
 }
 
 func deployment(_ index: Int) -> Data {
     let object: [String: Any] = [
         "apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": ["name": "web-\(index)", "namespace": "ns-\(index % namespaces)", "annotations": annotations(index)],
-        "spec": ["replicas": 1, "selector": ["matchLabels": ["app": "web-\(index)"]],
-                 "template": ["metadata": ["labels": ["app": "web-\(index)"]], "spec": ["containers": [["name": "app", "image": "registry.k8s.io/pause:3.9"]]]]],
+        "spec": [
+            "replicas": 1, "selector": ["matchLabels": ["app": "web-\(index)"]],
+            "template": ["metadata": ["labels": ["app": "web-\(index)"]], "spec": ["containers": [["name": "app", "image": "registry.k8s.io/pause:3.9"]]]],
+        ],
     ]
     return try! JSONSerialization.data(withJSONObject: object)
 }
@@ -41,10 +45,14 @@ func floorHPA(_ index: Int) -> Data {
     let target: [String: Any] = ["apiVersion": "apps/v1", "kind": "Deployment", "name": "web-\(index)"]
     let object: [String: Any] = [
         "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
-        "metadata": ["name": "web-\(index)", "namespace": "floor-\(index % namespaces)",
-                     "annotations": ["metric-config.object.rps.prometheus/query": "sum(rate(http_requests_total{app=\"web-\(index)\"}[2m]))"]],
-        "spec": ["scaleTargetRef": target, "minReplicas": 1, "maxReplicas": 10,
-                 "metrics": [["type": "Object", "object": ["describedObject": target, "metric": ["name": "rps"], "target": ["type": "AverageValue", "averageValue": "40"]]]]],
+        "metadata": [
+            "name": "web-\(index)", "namespace": "floor-\(index % namespaces)",
+            "annotations": ["metric-config.object.rps.prometheus/query": "sum(rate(http_requests_total{app=\"web-\(index)\"}[2m]))"],
+        ],
+        "spec": [
+            "scaleTargetRef": target, "minReplicas": 1, "maxReplicas": 10,
+            "metrics": [["type": "Object", "object": ["describedObject": target, "metric": ["name": "rps"], "target": ["type": "AverageValue", "averageValue": "40"]]]],
+        ],
     ]
     // Unescaped slashes: the body is also sent as an apply patch, which is YAML, and YAML has no `\/`.
     return try! JSONSerialization.data(withJSONObject: object, options: [.withoutEscapingSlashes])
@@ -86,8 +94,9 @@ func wholeProcessMemory(plane: ControlPlane, size: Int, stored: Int, install: Co
     }
     let exporter = try await MetricsExporter.start()
     for index in 0..<size { exporter.set("http_requests_total", ["app": "web-\(index)"], to: Double(index)) }
-    let prometheus = try await ClusterPrometheus.start(host: plane.network.hostAddress, scrapeTargets: [exporter.target],
-                                                       in: plane.directory.appendingPathComponent("prometheus"), reaper: plane.reaper)
+    let prometheus = try await ClusterPrometheus.start(
+        host: plane.network.hostAddress, scrapeTargets: [exporter.target],
+        in: plane.directory.appendingPathComponent("prometheus"), reaper: plane.reaper)
     /// Runs `run` with `arguments` until `settled`, then gives its RSS (MB) now, at its peak, and
     /// now split into anonymous and file pages.
     func rss(_ name: String, _ arguments: [String], settled: (OperatorProcess) async throws -> Bool) async throws -> (now: Double, peak: Double, anonymous: Double, file: Double) {
@@ -122,14 +131,23 @@ func wholeProcessMemory(plane: ControlPlane, size: Int, stored: Int, install: Co
     let cachesOnly = try await rss("memory-caches", install.runArguments + extraArguments, settled: settledSoonAfterReady)
     _ = try await plane.admin.raw("POST", "/api/v1/namespaces", body: Data(#"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"empty"}}"#.utf8))
     let empty = try await rss("memory-empty", install.runArguments + ["--watch-namespace=empty", server] + extraArguments, settled: settledSoonAfterReady)
-    print(String(format: "N = %d, whole run process, HPAs in place, %d queries every 30 s (two rounds in %.0f s): peak RSS %.1f MB, %.1f MB at the end (target <= 64 MB); writing the %d HPAs at the start, without queries: peak %.1f MB",
-                 size, size, rounds, whole.peak, whole.now, size, sync.peak))
+    print(
+        String(
+            format:
+                "N = %d, whole run process, HPAs in place, %d queries every 30 s (two rounds in %.0f s): peak RSS %.1f MB, %.1f MB at the end (target <= 64 MB); writing the %d HPAs at the start, without queries: peak %.1f MB",
+            size, size, rounds, whole.peak, whole.now, size, sync.peak))
     for (label, figures) in [("whole", whole), ("writing the HPAs, no queries", sync), ("HPAs in place, no queries", cachesOnly), ("no workloads", empty)] {
-        print("N = \(size), \(label): " + String(format: "RSS at the end %.1f MB = %.1f MB anonymous (heap, stacks) + %.1f MB file pages (the binary's code, shared libraries)",
-                                                         figures.now, figures.anonymous, figures.file))
+        print(
+            "N = \(size), \(label): "
+                + String(
+                    format: "RSS at the end %.1f MB = %.1f MB anonymous (heap, stacks) + %.1f MB file pages (the binary's code, shared libraries)",
+                    figures.now, figures.anonymous, figures.file))
     }
-    print(String(format: "N = %d, where it goes (peaks): %.1f MB the process itself (no workloads), +%.1f MB informer caches (%.1f MB with HPAs in place, no queries), +%.1f MB collector and metrics API with %d queries",
-                 size, empty.peak, cachesOnly.peak - empty.peak, cachesOnly.peak, whole.peak - cachesOnly.peak, size))
+    print(
+        String(
+            format:
+                "N = %d, where it goes (peaks): %.1f MB the process itself (no workloads), +%.1f MB informer caches (%.1f MB with HPAs in place, no queries), +%.1f MB collector and metrics API with %d queries",
+            size, empty.peak, cachesOnly.peak - empty.peak, cachesOnly.peak, whole.peak - cachesOnly.peak, size))
     await prometheus.stop()
     await exporter.stop()
 }
@@ -169,8 +187,9 @@ do {
         // The same N HPAs server-side applied (forced, as the operator applies a change).
         let applyStarted = ContinuousClock.now
         try await inLanes(0..<size) { index in
-            _ = try await client.raw("PATCH", "/apis/autoscaling/v2/namespaces/floor-\(index % namespaces)/horizontalpodautoscalers/web-\(index)",
-                                     query: [("fieldManager", "floor"), ("force", "true")], body: floorHPA(index), contentType: "application/apply-patch+yaml")
+            _ = try await client.raw(
+                "PATCH", "/apis/autoscaling/v2/namespaces/floor-\(index % namespaces)/horizontalpodautoscalers/web-\(index)",
+                query: [("fieldManager", "floor"), ("force", "true")], body: floorHPA(index), contentType: "application/apply-patch+yaml")
         }
         let applyFloor = Measure.seconds(ContinuousClock.now - applyStarted)
         for index in 0..<namespaces {
@@ -192,7 +211,8 @@ do {
         // The operator, started on N Deployments, timed to its N HPAs (watched as they appear).
         let writesBefore = plane.auditedHPAWrites().filter { $0.user == ControlPlane.operatorUser }.count
         let list = try await client.list(HorizontalPodAutoscaler.self, options: ListOptions(limit: 1))
-        let watch = try await client.watch(HorizontalPodAutoscaler.self, options: WatchOptions(resourceVersion: list.metadata?.resourceVersion, timeoutSeconds: 600, labelSelector: "app.kubernetes.io/managed-by=hpa-operator"))
+        let watch = try await client.watch(
+            HorizontalPodAutoscaler.self, options: WatchOptions(resourceVersion: list.metadata?.resourceVersion, timeoutSeconds: 600, labelSelector: "app.kubernetes.io/managed-by=hpa-operator"))
         let started = ContinuousClock.now
         let process = try OperatorProcess(name: "operator-\(size)", plane: plane, arguments: install.runArguments + extraArguments)
         var seen = Set<String>()
@@ -204,9 +224,12 @@ do {
         // Every write is in the audit log by the time the apiserver answered it.
         try await Task.sleep(for: .seconds(2))
         let writes = plane.auditedHPAWrites().filter { $0.user == ControlPlane.operatorUser }.count - writesBefore
-        print(String(format: "N = %d: operator start to all HPAs %.2f s (%.0f/s), %d HPA writes (%.2f per HPA); floors over 4 connections: %d creates %.2f s (%.0f/s), %d applies %.2f s (%.0f/s), %d creates + Events %.2f s; ratio %.2f to creates (target <= 1.5), %.2f to applies, %.2f to creates + Events",
-                     size, toHPAs, Double(size) / toHPAs, writes, Double(writes) / Double(size), size, floor, Double(size) / floor, size, applyFloor, Double(size) / applyFloor,
-                     size, protocolFloor, toHPAs / floor, toHPAs / applyFloor, toHPAs / protocolFloor))
+        print(
+            String(
+                format:
+                    "N = %d: operator start to all HPAs %.2f s (%.0f/s), %d HPA writes (%.2f per HPA); floors over 4 connections: %d creates %.2f s (%.0f/s), %d applies %.2f s (%.0f/s), %d creates + Events %.2f s; ratio %.2f to creates (target <= 1.5), %.2f to applies, %.2f to creates + Events",
+                size, toHPAs, Double(size) / toHPAs, writes, Double(writes) / Double(size), size, floor, Double(size) / floor, size, applyFloor, Double(size) / applyFloor,
+                size, protocolFloor, toHPAs / floor, toHPAs / applyFloor, toHPAs / protocolFloor))
 
         // Annotation edit to HPA write, the operator otherwise idle, then while status-only
         // updates of the N Deployments arrive at 1,000/s.
@@ -227,8 +250,14 @@ do {
             return latencies
         }
         func printEdits(_ latencies: (total: [Double], patch: [Double]), _ condition: String) {
-            print(String(format: "N = %d: edit to HPA write p50 %.1f ms, p99 %.1f ms over %d edits, ", size, Measure.percentile(latencies.total, 0.5), Measure.percentile(latencies.total, 0.99), latencies.total.count)
-                  + condition + String(format: " (targets: p50 <= 20 ms, p99 <= 100 ms; the edit's own PATCH: p50 %.1f ms, p99 %.1f ms)", Measure.percentile(latencies.patch, 0.5), Measure.percentile(latencies.patch, 0.99)))
+            print(
+                String(
+                    format: "N = %d: edit to HPA write p50 %.1f ms, p99 %.1f ms over %d edits, ", size, Measure.percentile(latencies.total, 0.5), Measure.percentile(latencies.total, 0.99),
+                    latencies.total.count)
+                    + condition
+                    + String(
+                        format: " (targets: p50 <= 20 ms, p99 <= 100 ms; the edit's own PATCH: p50 %.1f ms, p99 %.1f ms)", Measure.percentile(latencies.patch, 0.5),
+                        Measure.percentile(latencies.patch, 0.99)))
         }
         printEdits(try await editLatencies(maxReplicas: 20 + size, &iterator), "otherwise idle")
         let churn = StatusChurn(client: KubeClient(config: client.config), workloads: (0..<size).map { ObjectKey(namespace: "ns-\($0 % namespaces)", name: "web-\($0)") }, perSecond: 1000)
@@ -236,8 +265,10 @@ do {
         let churned = await churn.stop()
         printEdits(underChurn, String(format: "while %.0f status-only updates/s arrive (1,000 asked", churned.perSecond) + churned.failures + ")")
         // `ip netns exec` execs the operator, so the child's pid is the operator's.
-        print(String(format: "N = %d: the run process's RSS %.1f MB at the end, %.1f MB at its peak (N workloads and HPAs cached; no Prometheus here, so no queries)",
-                     size, Measure.currentRSSMegabytes(of: process.process.pid), Measure.peakRSSMegabytes(of: process.process.pid)))
+        print(
+            String(
+                format: "N = %d: the run process's RSS %.1f MB at the end, %.1f MB at its peak (N workloads and HPAs cached; no Prometheus here, so no queries)",
+                size, Measure.currentRSSMegabytes(of: process.process.pid), Measure.peakRSSMegabytes(of: process.process.pid)))
         await process.stop()
     }
     if memorySize > 0 {

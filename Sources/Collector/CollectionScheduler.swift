@@ -63,9 +63,11 @@ actor CollectionScheduler {
     /// false: no loops; queries run only on `collectOnce` (preview, benchmarks).
     private let periodic: Bool
 
-    init(store: MetricStore, maxConcurrentQueries: Int, replicas: @escaping ReplicaCounter, logger: Logger,
-         now: @escaping @Sendable () -> Date, periodic: Bool = true, metrics: CollectorMetrics = CollectorMetrics(),
-         podSelector: @escaping PodSelectorReader = { _ in nil }) {
+    init(
+        store: MetricStore, maxConcurrentQueries: Int, replicas: @escaping ReplicaCounter, logger: Logger,
+        now: @escaping @Sendable () -> Date, periodic: Bool = true, metrics: CollectorMetrics = CollectorMetrics(),
+        podSelector: @escaping PodSelectorReader = { _ in nil }
+    ) {
         self.store = store
         self.podSelector = podSelector
         self.metrics = metrics

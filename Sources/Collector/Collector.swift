@@ -18,8 +18,10 @@ public final class Collector: Service, Sendable {
         public var watchTimeoutSeconds: Int
         public var backoff: Backoff
 
-        public init(namespace: String? = nil, servers: PrometheusServers, settings: CollectionSettings = CollectionSettings(),
-                    maxConcurrentQueries: Int = 8, watchTimeoutSeconds: Int = 300, backoff: Backoff = Backoff()) {
+        public init(
+            namespace: String? = nil, servers: PrometheusServers, settings: CollectionSettings = CollectionSettings(),
+            maxConcurrentQueries: Int = 8, watchTimeoutSeconds: Int = 300, backoff: Backoff = Backoff()
+        ) {
             self.namespace = namespace
             self.servers = servers
             self.settings = settings
@@ -63,10 +65,12 @@ public final class Collector: Service, Sendable {
     ///     nil: the collector runs its own.
     ///   - events: where Events go: the process's recorder, behind its leadership fence (every
     ///     replica collects, the leader reports); nil: a recorder of its own.
-    public init(client: KubeClient, configuration: Configuration, logger: Logger, store: MetricStore = MetricStore(),
-                replicas: ReplicaCounter? = nil, now: @escaping @Sendable () -> Date = Date.init,
-                sharing informer: Informer<HorizontalPodAutoscaler>? = nil, events: (any EventSink)? = nil,
-                metrics: CollectorMetrics = CollectorMetrics(), alerts: AlertBook? = nil) {
+    public init(
+        client: KubeClient, configuration: Configuration, logger: Logger, store: MetricStore = MetricStore(),
+        replicas: ReplicaCounter? = nil, now: @escaping @Sendable () -> Date = Date.init,
+        sharing informer: Informer<HorizontalPodAutoscaler>? = nil, events: (any EventSink)? = nil,
+        metrics: CollectorMetrics = CollectorMetrics(), alerts: AlertBook? = nil
+    ) {
         self.configuration = configuration
         self.alerts = alerts
         self.now = now
@@ -74,10 +78,12 @@ public final class Collector: Service, Sendable {
         self.store = store
         self.logger = logger
         runsInformer = informer == nil
-        hpas = informer ?? Informer(
-            client: client, namespace: configuration.namespace, watchTimeoutSeconds: configuration.watchTimeoutSeconds,
-            backoff: configuration.backoff,
-            onError: { error in logger.warning("HPA list/watch failed; retrying with backoff", metadata: ["error": "\(error)"]) })
+        hpas =
+            informer
+            ?? Informer(
+                client: client, namespace: configuration.namespace, watchTimeoutSeconds: configuration.watchTimeoutSeconds,
+                backoff: configuration.backoff,
+                onError: { error in logger.warning("HPA list/watch failed; retrying with backoff", metadata: ["error": "\(error)"]) })
         self.events = events ?? EventRecorder(client: client, instance: ProcessInfo.processInfo.hostName, logger: logger)
         scheduler = CollectionScheduler(
             store: store, maxConcurrentQueries: configuration.maxConcurrentQueries,
@@ -173,7 +179,8 @@ public final class Collector: Service, Sendable {
         for (key, served) in started.sorted(by: { $0.key.description < $1.key.description }) {
             metrics.fallback(key, served)
             let rule = served.rule
-            let message = "Metric \(rule.metric) cannot be read (\(served.error)); serving \(served.value), which makes the HPA controller propose \(rule.replicas) replicas for it (fallbackReplicas), until it reads again"
+            let message =
+                "Metric \(rule.metric) cannot be read (\(served.error)); serving \(served.value), which makes the HPA controller propose \(rule.replicas) replicas for it (fallbackReplicas), until it reads again"
             logger.warning("metric in fallback", metadata: ["hpa": "\(rule.hpa)", "metric": "\(rule.metric)", "error": "\(served.error)", "replicas": "\(rule.replicas)"])
             await recordOnHPA(rule.hpa, .warning, reason: Self.fallbackStartedReason, message: message)
         }
@@ -187,8 +194,9 @@ public final class Collector: Service, Sendable {
 
     private func recordOnHPA(_ key: ObjectKey, _ kind: EventKind, reason: String, message: String) async {
         guard let hpa = hpas.get(namespace: key.namespace, name: key.name) else { return }
-        let reference = ObjectReference(apiVersion: HorizontalPodAutoscaler.apiVersion, kind: HorizontalPodAutoscaler.kind,
-                                        namespace: hpa.metadata.namespace, name: hpa.metadata.name, uid: hpa.metadata.uid)
+        let reference = ObjectReference(
+            apiVersion: HorizontalPodAutoscaler.apiVersion, kind: HorizontalPodAutoscaler.kind,
+            namespace: hpa.metadata.namespace, name: hpa.metadata.name, uid: hpa.metadata.uid)
         await events.record(kind, reason: reason, message: message, on: reference)
     }
 
@@ -208,8 +216,9 @@ public final class Collector: Service, Sendable {
     }
 
     private func plan(_ hpa: HorizontalPodAutoscaler) async {
-        let plan = MetricPlanner.plan(hpa, servers: configuration.servers, settings: configuration.settings, alertSource: alerts != nil,
-                                      versions: versions.withLock { $0 })
+        let plan = MetricPlanner.plan(
+            hpa, servers: configuration.servers, settings: configuration.settings, alertSource: alerts != nil,
+            versions: versions.withLock { $0 })
         alerts?.subscribe(Self.key(hpa), plan.alerts, now: now())
         let conflicts = await scheduler.apply(Self.key(hpa), plan.metrics)
         serveUnsupported(plan.unsupported, of: Self.key(hpa))
@@ -265,8 +274,9 @@ public final class Collector: Service, Sendable {
             if changed { events.forget(kind: HorizontalPodAutoscaler.kind, namespace: hpa.metadata.namespace, name: hpa.metadata.name ?? "") }
             return
         }
-        let reference = ObjectReference(apiVersion: HorizontalPodAutoscaler.apiVersion, kind: HorizontalPodAutoscaler.kind,
-                                        namespace: hpa.metadata.namespace, name: hpa.metadata.name, uid: hpa.metadata.uid)
+        let reference = ObjectReference(
+            apiVersion: HorizontalPodAutoscaler.apiVersion, kind: HorizontalPodAutoscaler.kind,
+            namespace: hpa.metadata.namespace, name: hpa.metadata.name, uid: hpa.metadata.uid)
         await events.record(.warning, reason: Self.invalidConfigReason, message: message, on: reference)
     }
 

@@ -15,8 +15,9 @@ public final class CollectorMetrics: Sendable {
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
         collected = registry.makeGauge(name: "hpa_operator_collector_metrics", help: "Metrics the collector collects now (one per HPA metric key).")
-        oldest = registry.makeGauge(name: "hpa_operator_collector_oldest_value_age_seconds",
-                                    help: "Age of the oldest value the metrics API serves (0 when none); grows when Prometheus stops answering.")
+        oldest = registry.makeGauge(
+            name: "hpa_operator_collector_oldest_value_age_seconds",
+            help: "Age of the oldest value the metrics API serves (0 when none); grows when Prometheus stops answering.")
     }
 
     func recordQuery(server: String, duration: Duration) {
@@ -36,8 +37,9 @@ public final class CollectorMetrics: Sendable {
         let counter = errors.withLock { all in
             let key = "\(server)|\(reason)"
             if let counter = all[key] { return counter }
-            let counter = registry.makeCounter(name: "hpa_operator_collector_errors_total", labels: [("server", server), ("reason", reason)],
-                                               help: "Failed collections, by server and reason.")
+            let counter = registry.makeCounter(
+                name: "hpa_operator_collector_errors_total", labels: [("server", server), ("reason", reason)],
+                help: "Failed collections, by server and reason.")
             all[key] = counter
             return counter
         }
@@ -50,8 +52,9 @@ public final class CollectorMetrics: Sendable {
         fallbacks.withLock { all in
             if let served {
                 guard all[key] == nil else { return }
-                let gauge = registry.makeGauge(name: "hpa_operator_collector_fallback", labels: [("hpa", served.rule.hpa.description), ("metric", served.rule.metric)],
-                                               help: "1 while the metric is served from its HPA's fallbackReplicas because it cannot be read.")
+                let gauge = registry.makeGauge(
+                    name: "hpa_operator_collector_fallback", labels: [("hpa", served.rule.hpa.description), ("metric", served.rule.metric)],
+                    help: "1 while the metric is served from its HPA's fallbackReplicas because it cannot be read.")
                 gauge.set(to: 1)
                 all[key] = gauge
             } else if let gauge = all.removeValue(forKey: key) {

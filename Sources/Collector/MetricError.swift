@@ -68,7 +68,8 @@ public enum MetricError: Error, Hashable, Sendable, CustomStringConvertible {
         case .alerts(let error):
             return error.description
         case .unsupportedCollector(let collector, let hpa):
-            return "HPA \(hpa) asks kube-metrics-adapter's \(collector) collector for this metric, which hpa-operator does not run: give the metric a prometheus query (metric-config.<type>.<metric>.prometheus/query), or leave it to kube-metrics-adapter"
+            return
+                "HPA \(hpa) asks kube-metrics-adapter's \(collector) collector for this metric, which hpa-operator does not run: give the metric a prometheus query (metric-config.<type>.<metric>.prometheus/query), or leave it to kube-metrics-adapter"
         }
     }
 }

@@ -11,8 +11,10 @@ public struct CollectionSettings: Sendable, Hashable {
     /// `--enforce-namespace-label`: each query runs inside its HPA's namespace.
     public var enforcement: NamespaceEnforcement?
 
-    public init(defaultInterval: Duration = .seconds(30), queryTimeout: Duration = .seconds(10), metricsMaxAge: Duration? = nil,
-                enforcement: NamespaceEnforcement? = nil) {
+    public init(
+        defaultInterval: Duration = .seconds(30), queryTimeout: Duration = .seconds(10), metricsMaxAge: Duration? = nil,
+        enforcement: NamespaceEnforcement? = nil
+    ) {
         self.defaultInterval = defaultInterval
         self.queryTimeout = queryTimeout
         self.metricsMaxAge = metricsMaxAge
@@ -116,7 +118,8 @@ public struct PlanProblem: Hashable, Sendable, CustomStringConvertible {
                 return "'\(name)' is neither an http(s) URL nor a --prometheus-server-alias name (\(list))"
             case .unconfiguredURL(let url, let aliases):
                 let names = aliases.isEmpty ? "" : " or an alias (\(aliases.joined(separator: ", ")))"
-                return "'\(ExternalText.sanitized(url, limit: 120))' is not a configured Prometheus server: name the --prometheus-server URL\(names), or start the operator with --allow-annotation-prometheus-urls"
+                return
+                    "'\(ExternalText.sanitized(url, limit: 120))' is not a configured Prometheus server: name the --prometheus-server URL\(names), or start the operator with --allow-annotation-prometheus-urls"
             case .invalidDuration(let text):
                 return "'\(text)' is not a duration (examples: 30s, 1m, 1m30s)"
             case .tooShort(let text, let minimum):
@@ -142,9 +145,11 @@ public struct PlanProblem: Hashable, Sendable, CustomStringConvertible {
             case .needsNewerPrometheus(let requirements, let server, let version):
                 return requirements.map(\.description).joined(separator: "; ") + ": \(server) is Prometheus \(version), so the query would fail at every collection"
             case .perReplicaByPresence(let text):
-                return "'\(ExternalText.sanitized(text, limit: 40))' divides by the scale target's replicas all the same: kube-metrics-adapter reads the key's presence, not its value, and so does hpa-operator; remove the key to serve the total"
+                return
+                    "'\(ExternalText.sanitized(text, limit: 40))' divides by the scale target's replicas all the same: kube-metrics-adapter reads the key's presence, not its value, and so does hpa-operator; remove the key to serve the total"
             case .unsupportedCollector(let collector, let metric):
-                return "hpa-operator does not run kube-metrics-adapter's \(ExternalText.sanitized(collector, limit: 40)) collector, so metric \(metric) is not served: give it a prometheus query, or leave it to kube-metrics-adapter"
+                return
+                    "hpa-operator does not run kube-metrics-adapter's \(ExternalText.sanitized(collector, limit: 40)) collector, so metric \(metric) is not served: give it a prometheus query, or leave it to kube-metrics-adapter"
             }
         }
     }
@@ -179,8 +184,10 @@ public enum MetricPlanner {
     /// - Parameter alertSource: whether alertmanager metrics can be served (the operator reads Alertmanager).
     /// - Parameter versions: the releases of the servers, by URL, where known: a query using what
     ///   its server does not have is a problem now rather than an error at every collection.
-    public static func plan(_ hpa: HorizontalPodAutoscaler, servers: PrometheusServers, settings: CollectionSettings, alertSource: Bool = false,
-                            versions: [String: PrometheusVersion] = [:]) -> MetricPlan {
+    public static func plan(
+        _ hpa: HorizontalPodAutoscaler, servers: PrometheusServers, settings: CollectionSettings, alertSource: Bool = false,
+        versions: [String: PrometheusVersion] = [:]
+    ) -> MetricPlan {
         let namespace = hpa.metadata.namespace ?? "default"
         var configs: [ConfigName: [String: String]] = [:]
         var alertConfigs: [String: [String: String]] = [:]
@@ -209,13 +216,19 @@ public enum MetricPlanner {
             if let object = spec.object, spec.type == .object {
                 metricTarget = object.target
                 let described = object.describedObject
-                source = (ConfigName(type: .object, metric: object.metric.name), MetricConfigKey.query, .object(ObjectMetricKey(
-                    namespace: namespace, resource: GroupResource(kind: described.kind, apiVersion: described.apiVersion),
-                    name: described.name, metric: object.metric.name, labels: object.metric.selector?.matchLabels ?? [:],
-                    kind: described.kind, apiVersion: described.apiVersion ?? "v1")))
+                source = (
+                    ConfigName(type: .object, metric: object.metric.name), MetricConfigKey.query,
+                    .object(
+                        ObjectMetricKey(
+                            namespace: namespace, resource: GroupResource(kind: described.kind, apiVersion: described.apiVersion),
+                            name: described.name, metric: object.metric.name, labels: object.metric.selector?.matchLabels ?? [:],
+                            kind: described.kind, apiVersion: described.apiVersion ?? "v1"))
+                )
             } else if let pods = spec.pods, spec.type == .pods {
-                source = (ConfigName(type: .pods, metric: pods.metric.name), MetricConfigKey.query,
-                          .pods(PodsMetricKey(namespace: namespace, metric: pods.metric.name, target: "\(target.kind)/\(target.name)")))
+                source = (
+                    ConfigName(type: .pods, metric: pods.metric.name), MetricConfigKey.query,
+                    .pods(PodsMetricKey(namespace: namespace, metric: pods.metric.name, target: "\(target.kind)/\(target.name)"))
+                )
             } else if let external = spec.external, spec.type == .external {
                 metricTarget = external.target
                 let labels = external.metric.selector?.matchLabels ?? [:]
@@ -224,8 +237,9 @@ public enum MetricPlanner {
                     // Alerts have no interval of their own: the default one stands in.
                     let rule = fallback.flatMap { rule in
                         Self.fallbackTarget(external.target).map { target in
-                            FallbackRule(replicas: rule.replicas, after: rule.after ?? settings.defaultInterval * 3, target: target, hpa: hpa.metadata.key,
-                                         metric: external.metric.name, scaleTarget: scaleTarget)
+                            FallbackRule(
+                                replicas: rule.replicas, after: rule.after ?? settings.defaultInterval * 3, target: target, hpa: hpa.metadata.key,
+                                metric: external.metric.name, scaleTarget: scaleTarget)
                         }
                     }
                     if let alert = plannedAlert(external.metric.name, config, key: key, scaleTarget: scaleTarget, alertSource: alertSource, problems: &problems) {
@@ -276,7 +290,8 @@ public enum MetricPlanner {
                 }
             }
             var server: PrometheusServer?
-            let serverKey = config[MetricConfigKey.prometheusServer] == nil && config[MetricConfigKey.prometheusServerAlias] != nil
+            let serverKey =
+                config[MetricConfigKey.prometheusServer] == nil && config[MetricConfigKey.prometheusServerAlias] != nil
                 ? MetricConfigKey.prometheusServerAlias : MetricConfigKey.prometheusServer
             switch serverKey == MetricConfigKey.prometheusServer ? servers.resolve(config[serverKey]) : servers.resolve(alias: config[serverKey] ?? "") {
             case .success(let resolved): server = resolved.forNamespace(namespace)
@@ -292,10 +307,11 @@ public enum MetricPlanner {
                     FallbackRule(replicas: settings.replicas, after: settings.after ?? interval * 3, target: target, hpa: hpa.metadata.key, metric: name, scaleTarget: scaleTarget)
                 }
             }
-            metrics.append(PlannedMetric(
-                specIndex: specIndex, key: source.key, server: server, query: sent, interval: interval, timeout: timeout,
-                maxAge: settings.metricsMaxAge ?? interval * 3, perReplica: perReplica ? scaleTarget : nil, annotation: annotationKey(source.queryKey), scaleTarget: scaleTarget,
-                name: name, fallback: rule))
+            metrics.append(
+                PlannedMetric(
+                    specIndex: specIndex, key: source.key, server: server, query: sent, interval: interval, timeout: timeout,
+                    maxAge: settings.metricsMaxAge ?? interval * 3, perReplica: perReplica ? scaleTarget : nil, annotation: annotationKey(source.queryKey), scaleTarget: scaleTarget,
+                    name: name, fallback: rule))
         }
         return MetricPlan(metrics: metrics, alerts: alerts, problems: problems.sorted { $0.annotation < $1.annotation }, unsupported: unsupported)
     }
@@ -319,8 +335,10 @@ public enum MetricPlanner {
     }
 
     /// Which alerts an alertmanager metric config names, or its problems.
-    private static func plannedAlert(_ metric: String, _ config: [String: String], key: MetricKey, scaleTarget: ScaleTarget, alertSource: Bool,
-                                     problems: inout [PlanProblem]) -> (selector: AlertState.Selector, annotation: String)? {
+    private static func plannedAlert(
+        _ metric: String, _ config: [String: String], key: MetricKey, scaleTarget: ScaleTarget, alertSource: Bool,
+        problems: inout [PlanProblem]
+    ) -> (selector: AlertState.Selector, annotation: String)? {
         let annotationKey = { (key: String) in
             MetricConfigKey(type: .external, metric: metric, collector: MetricConfigKey.alertmanagerCollector, key: key).description
         }
@@ -340,8 +358,9 @@ public enum MetricPlanner {
         }
         if !alertSource { problems.append(PlanProblem(annotation: annotationKey(MetricConfigKey.alertname), reason: .noAlertSource)) }
         guard problems.count == before else { return nil }
-        let selector = AlertState.Selector(alertname: alertname, namespace: scaleTarget.namespace, workloadLabel: workloadLabel,
-                                           workload: scaleTarget.name, matchLabels: matchLabels)
+        let selector = AlertState.Selector(
+            alertname: alertname, namespace: scaleTarget.namespace, workloadLabel: workloadLabel,
+            workload: scaleTarget.name, matchLabels: matchLabels)
         return (selector, annotationKey(MetricConfigKey.alertname))
     }
 

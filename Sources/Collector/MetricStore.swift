@@ -89,8 +89,10 @@ public final class MetricStore: Sendable {
     /// Stores an answer of `source`, unless the key is no longer expected from it (removed, or
     /// now filled by another query): a late answer never resurrects a dropped value. `raw` is the
     /// query's value before per-replica division (nil: the outcome's own).
-    public func record(_ key: MetricKey, _ outcome: Result<Collected, MetricError>, raw: Result<Quantity, MetricError>? = nil, source: String,
-                       at time: Date, podSelector: Selector? = nil) {
+    public func record(
+        _ key: MetricKey, _ outcome: Result<Collected, MetricError>, raw: Result<Quantity, MetricError>? = nil, source: String,
+        at time: Date, podSelector: Selector? = nil
+    ) {
         state.withLock { state in
             guard let entry = state.entries[key], entry.source == source else { return }
             var failingSince: Date?
@@ -99,8 +101,9 @@ public final class MetricStore: Sendable {
                 let previous = Self.failure(entry, now: time)?.since
                 failingSince = previous ?? time
             }
-            state.entries[key] = Entry(outcome: outcome, collectedAt: time, maxAge: entry.maxAge, source: source, podSelector: podSelector ?? entry.podSelector,
-                                       raw: raw, failingSince: failingSince, fallback: entry.fallback)
+            state.entries[key] = Entry(
+                outcome: outcome, collectedAt: time, maxAge: entry.maxAge, source: source, podSelector: podSelector ?? entry.podSelector,
+                raw: raw, failingSince: failingSince, fallback: entry.fallback)
         }
     }
 
@@ -222,7 +225,8 @@ public final class MetricStore: Sendable {
 
     private func fallback(_ entry: Entry, now: Date) -> ServedFallback? {
         guard let rule = entry.fallback, let failure = Self.failure(entry, now: now), rule.applies(failingSince: failure.since, now: now),
-              let value = rule.value(currentReplicas: currentReplicas(rule.scaleTarget)) else { return nil }
+            let value = rule.value(currentReplicas: currentReplicas(rule.scaleTarget))
+        else { return nil }
         return ServedFallback(value: value, rule: rule, error: failure.error)
     }
 

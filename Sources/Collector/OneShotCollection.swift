@@ -14,8 +14,10 @@ public struct OneShotCollection: Sendable {
     /// source. A failed read makes every alertmanager metric an unknown-state error.
     public var alerts: Result<[ReceivedAlert], AlertmanagerPayload.Problem>?
 
-    public init(servers: PrometheusServers, settings: CollectionSettings = CollectionSettings(), maxConcurrentQueries: Int = 8,
-                replicas: ReplicaCounter? = nil, alerts: Result<[ReceivedAlert], AlertmanagerPayload.Problem>? = nil) {
+    public init(
+        servers: PrometheusServers, settings: CollectionSettings = CollectionSettings(), maxConcurrentQueries: Int = 8,
+        replicas: ReplicaCounter? = nil, alerts: Result<[ReceivedAlert], AlertmanagerPayload.Problem>? = nil
+    ) {
         self.alerts = alerts
         self.servers = servers
         self.settings = settings
@@ -28,8 +30,9 @@ public struct OneShotCollection: Sendable {
     public func collect(_ hpas: [HorizontalPodAutoscaler], at time: Date?, logger: Logger = Logger(label: "hpa-operator.collector")) async -> (plans: [ObjectKey: MetricPlan], store: MetricStore) {
         let store = MetricStore()
         let clock = time ?? Date()
-        let scheduler = CollectionScheduler(store: store, maxConcurrentQueries: maxConcurrentQueries, replicas: replicas,
-                                            logger: logger, now: { clock }, periodic: false)
+        let scheduler = CollectionScheduler(
+            store: store, maxConcurrentQueries: maxConcurrentQueries, replicas: replicas,
+            logger: logger, now: { clock }, periodic: false)
         let book = alerts.map { alerts in
             let book = AlertBook(store: store)
             if case .success(let listed) = alerts { book.listed(listed, now: clock) }

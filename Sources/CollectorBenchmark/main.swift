@@ -25,9 +25,12 @@ let hpas = (0..<queries).map { index in
         metadata: ObjectMeta(name: "app-\(index)", namespace: "bench", annotations: ["metric-config.object.rps.prometheus/query": query(index)]),
         spec: HorizontalPodAutoscalerSpec(
             scaleTargetRef: CrossVersionObjectReference(apiVersion: "apps/v1", kind: "Deployment", name: "app-\(index)"), minReplicas: 1, maxReplicas: 10,
-            metrics: [MetricSpec(object: ObjectMetricSource(
-                describedObject: CrossVersionObjectReference(apiVersion: "apps/v1", kind: "Deployment", name: "app-\(index)"),
-                metric: MetricIdentifier(name: "rps"), target: .value(Quantity(10))))]))
+            metrics: [
+                MetricSpec(
+                    object: ObjectMetricSource(
+                        describedObject: CrossVersionObjectReference(apiVersion: "apps/v1", kind: "Deployment", name: "app-\(index)"),
+                        metric: MetricIdentifier(name: "rps"), target: .value(Quantity(10))))
+            ]))
 }
 var quiet = Logger(label: "bench")
 quiet.logLevel = .critical

@@ -118,8 +118,9 @@ public enum Backtest {
             }
             var next = current
             if current > 0 || native {
-                next = ScalingBehavior.sync(readings, current: current, min: floor, max: workload.maxReplicas,
-                                            behavior: workload.behavior, now: time, history: &history)
+                next = ScalingBehavior.sync(
+                    readings, current: current, min: floor, max: workload.maxReplicas,
+                    behavior: workload.behavior, now: time, history: &history)
             }
             if let zero = workload.scaleToZero, !zero.native {
                 let observations = workload.metrics.compactMap { metric -> Activation.Observation? in

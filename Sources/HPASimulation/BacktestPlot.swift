@@ -45,20 +45,24 @@ public enum BacktestPlot {
 
     private static func panel(_ panel: Panel, top: Double) -> String {
         var out = #"<g class="panel" transform="translate(0 \#(f(top)))">"# + "\n"
-        let from = panel.steps.first?.time ?? 0, to = max(panel.steps.last?.time ?? 1, from + 1)
+        let from = panel.steps.first?.time ?? 0
+        let to = max(panel.steps.last?.time ?? 1, from + 1)
         let plotWidth = width - left - right
         func x(_ time: Double) -> Double { left + (time - from) / (to - from) * plotWidth }
-        out += text(panel.title + " — " + Timestamp.rfc3339(Date(timeIntervalSince1970: from)) + " to " + Timestamp.rfc3339(Date(timeIntervalSince1970: to)),
-                    x: left, y: 22, size: 14, weight: "bold")
+        out += text(
+            panel.title + " — " + Timestamp.rfc3339(Date(timeIntervalSince1970: from)) + " to " + Timestamp.rfc3339(Date(timeIntervalSince1970: to)),
+            x: left, y: 22, size: 14, weight: "bold")
 
         // The metrics: per replica where the target is AverageValue, as the controller compares them.
-        let metricTop = 40.0, metricHeight = 190.0
+        let metricTop = 40.0
+        let metricHeight = 190.0
         var series: [(name: String, points: [(Double, Double?)], target: Double)] = []
         for metric in panel.metrics {
-            let (perReplica, target): (Bool, Double) = switch metric.target {
-            case .averageValue(let quantity): (true, quantity.doubleValue)
-            case .value(let quantity): (false, quantity.doubleValue)
-            }
+            let (perReplica, target): (Bool, Double) =
+                switch metric.target {
+                case .averageValue(let quantity): (true, quantity.doubleValue)
+                case .value(let quantity): (false, quantity.doubleValue)
+                }
             let points = panel.steps.map { step -> (Double, Double?) in
                 let value = step.metrics.first { $0.name == metric.name }?.value
                 return (step.time, value.map { perReplica ? $0 / Double(max(step.replicas, 1)) : $0 })
@@ -71,16 +75,21 @@ public enum BacktestPlot {
         for (index, line) in series.enumerated() {
             let color = colors[index % colors.count]
             out += #"<path class="metric" d="\#(path(line.points.map { ($0.0, $0.1.map(yMetric)) }, x: x))" fill="none" stroke="\#(color)" stroke-width="1.5"/>"# + "\n"
-            out += #"<line class="target" x1="\#(f(left))" x2="\#(f(width - right))" y1="\#(f(yMetric(line.target)))" y2="\#(f(yMetric(line.target)))" stroke="\#(color)" stroke-dasharray="6 4" stroke-width="1"/>"# + "\n"
+            out +=
+                #"<line class="target" x1="\#(f(left))" x2="\#(f(width - right))" y1="\#(f(yMetric(line.target)))" y2="\#(f(yMetric(line.target)))" stroke="\#(color)" stroke-dasharray="6 4" stroke-width="1"/>"#
+                + "\n"
         }
 
         // The replicas: a step line within the bounds, scale events marked.
-        let replicaTop = 260.0, replicaHeight = 110.0
+        let replicaTop = 260.0
+        let replicaHeight = 110.0
         let ceiling = Double(panel.maxReplicas) + 1
         func yReplicas(_ value: Double) -> Double { replicaTop + replicaHeight - value / ceiling * replicaHeight }
         out += axes(top: replicaTop, height: replicaHeight, ticks: niceTicks(upTo: ceiling), y: yReplicas, label: "replicas")
         for bound in Set([panel.minReplicas, panel.maxReplicas]) {
-            out += #"<line class="bound" x1="\#(f(left))" x2="\#(f(width - right))" y1="\#(f(yReplicas(Double(bound))))" y2="\#(f(yReplicas(Double(bound))))" stroke="\#("#999999")" stroke-dasharray="2 3"/>"# + "\n"
+            out +=
+                #"<line class="bound" x1="\#(f(left))" x2="\#(f(width - right))" y1="\#(f(yReplicas(Double(bound))))" y2="\#(f(yReplicas(Double(bound))))" stroke="\#("#999999")" stroke-dasharray="2 3"/>"#
+                + "\n"
         }
         func stepLine(_ steps: [Backtest.Step]) -> String {
             var d = ""
@@ -119,9 +128,13 @@ public enum BacktestPlot {
 
     /// A path through the points, broken where a value is missing (a gap).
     private static func path(_ points: [(Double, Double?)], x: (Double) -> Double) -> String {
-        var d = "", pen = false
+        var d = ""
+        var pen = false
         for (time, y) in points {
-            guard let y else { pen = false; continue }
+            guard let y else {
+                pen = false
+                continue
+            }
             d += (d.isEmpty ? "" : " ") + (pen ? "L" : "M") + "\(f(x(time))) \(f(y))"
             pen = true
         }

@@ -61,13 +61,15 @@ public struct Explanation: Encodable, Sendable, Hashable {
     ///   - otherHPAs: names of further HPAs that target the same workload.
     public static func explain(_ hpa: HorizontalPodAutoscaler, currentReplicas workload: Int32, readyReplicas: Int32? = nil, otherHPAs: [String] = []) -> Explanation {
         let spec = hpa.spec.defaulted
-        let minimum = spec.minReplicas ?? 1, maximum = spec.maxReplicas
+        let minimum = spec.minReplicas ?? 1
+        let maximum = spec.maxReplicas
         let tolerance = ReplicaCalculator.Tolerance(spec.behavior)
         let status = hpa.status
         let current = status?.currentReplicas ?? workload
         let statuses = status?.currentMetrics ?? []
         let specMetrics = spec.metrics ?? []
-        var metrics: [Metric] = [], readings: [ReplicaCalculator.Reading] = []
+        var metrics: [Metric] = []
+        var readings: [ReplicaCalculator.Reading] = []
         for (index, metric) in specMetrics.enumerated() {
             // The controller writes statuses[i] for metrics[i] (an empty type where it failed).
             let recorded = statuses.count == specMetrics.count ? (Self.matches(statuses[index], metric) ? statuses[index] : nil) : statuses.first { Self.matches($0, metric) }
@@ -112,8 +114,9 @@ public struct Explanation: Encodable, Sendable, Hashable {
         let (upDisabled, downDisabled) = (spec.behavior?.scaleUp?.selectPolicy == "Disabled", spec.behavior?.scaleDown?.selectPolicy == "Disabled")
         var heldByPolicy = true
         if upDisabled && downDisabled {
-            findings.append("autoscaling is held: the HPA scales in neither direction (selectPolicy Disabled both ways: hpa-operator's paused or paused-replicas annotation, or both directions disabled)"
-                + (minimum == maximum ? "; its bounds are \(minimum), where the controller moves the workload whatever the metrics say" : ""))
+            findings.append(
+                "autoscaling is held: the HPA scales in neither direction (selectPolicy Disabled both ways: hpa-operator's paused or paused-replicas annotation, or both directions disabled)"
+                    + (minimum == maximum ? "; its bounds are \(minimum), where the controller moves the workload whatever the metrics say" : ""))
         } else if upDisabled && desired > current {
             findings.append("scale-up is disabled (selectPolicy Disabled): the metrics ask for \(desired), the controller keeps \(current)")
         } else if downDisabled && desired < current {
@@ -141,10 +144,14 @@ public struct Explanation: Encodable, Sendable, Hashable {
             findings.append("ScalingActive is False (\(scalingInactive.reason ?? "")): \(scalingInactive.message ?? "the controller cannot compute a scale")")
         }
         if let controller, workload != controller {
-            findings.append("the workload has \(workload) replicas and the controller's last sync asked for \(controller): they changed since (kubectl scale, the operator's scale to zero, a rollout), or the controller could not write them")
+            findings.append(
+                "the workload has \(workload) replicas and the controller's last sync asked for \(controller): they changed since (kubectl scale, the operator's scale to zero, a rollout), or the controller could not write them"
+            )
         }
         if !otherHPAs.isEmpty {
-            findings.append("HorizontalPodAutoscaler \(otherHPAs.joined(separator: ", ")) also scale\(otherHPAs.count == 1 ? "s" : "") this workload: the controller refuses to act on a target with several HPAs (AmbiguousSelector)")
+            findings.append(
+                "HorizontalPodAutoscaler \(otherHPAs.joined(separator: ", ")) also scale\(otherHPAs.count == 1 ? "s" : "") this workload: the controller refuses to act on a target with several HPAs (AmbiguousSelector)"
+            )
         }
         let next: String
         if scalingInactive != nil {
@@ -162,7 +169,8 @@ public struct Explanation: Encodable, Sendable, Hashable {
         } else if current == 0 {
             next = "0 replicas stay until a metric reads above 0"
         } else {
-            next = "\(current) replicas stay until a metric leaves its tolerance band"
+            next =
+                "\(current) replicas stay until a metric leaves its tolerance band"
                 + (metrics.compactMap { row in row.scalesUpAbove.map { "\(row.name) above \($0) or below \(row.scalesDownBelow ?? "?")" } }.first.map { ": \($0)" } ?? "")
         }
         return Explanation(
@@ -190,14 +198,16 @@ public struct Explanation: Encodable, Sendable, Hashable {
     /// External metrics are recorded per replica (the controller's rounding up): the total is
     /// taken back as that times the replicas, within a milli per replica of the controller's.
     static func row(_ metric: MetricSpec, status: MetricStatus?, current: Int32, tolerance: ReplicaCalculator.Tolerance) -> (Metric, ReplicaCalculator.Reading) {
-        let (name, target, value): (String, MetricTarget?, MetricValueStatus?) = switch metric.type {
-        case .object: (metric.object?.metric.name ?? "object", metric.object?.target, status?.object?.current)
-        case .external: (metric.external?.metric.name ?? "external", metric.external?.target, status?.external?.current)
-        case .pods: (metric.pods?.metric.name ?? "pods", metric.pods?.target, status?.pods?.current)
-        case .resource: (metric.resource?.name ?? "resource", metric.resource?.target, status?.resource?.current)
-        case .containerResource: ("\(metric.containerResource?.name ?? "resource") (\(metric.containerResource?.container ?? "?"))", metric.containerResource?.target, status?.containerResource?.current)
-        default: (metric.type.rawValue, nil, nil)
-        }
+        let (name, target, value): (String, MetricTarget?, MetricValueStatus?) =
+            switch metric.type {
+            case .object: (metric.object?.metric.name ?? "object", metric.object?.target, status?.object?.current)
+            case .external: (metric.external?.metric.name ?? "external", metric.external?.target, status?.external?.current)
+            case .pods: (metric.pods?.metric.name ?? "pods", metric.pods?.target, status?.pods?.current)
+            case .resource: (metric.resource?.name ?? "resource", metric.resource?.target, status?.resource?.current)
+            case .containerResource:
+                ("\(metric.containerResource?.name ?? "resource") (\(metric.containerResource?.container ?? "?"))", metric.containerResource?.target, status?.containerResource?.current)
+            default: (metric.type.rawValue, nil, nil)
+            }
         var row = Metric(name: name, type: metric.type.rawValue, current: nil, target: target.map(Self.text) ?? "<unknown>", proposal: nil)
         guard let target, let value else { return (row, .unknown) }
         if target.type == .utilization {
@@ -212,7 +222,7 @@ public struct Explanation: Encodable, Sendable, Hashable {
         // A Value target compares `value`, an AverageValue one `averageValue`, in millis.
         let byValue = target.type == .value
         guard let now = byValue ? value.value : value.averageValue, let goal = byValue ? target.value : target.averageValue,
-              let nowMilli = try? now.milliValue(), let goalMilli = try? goal.milliValue(), goalMilli > 0, target.type == .value || target.type == .averageValue
+            let nowMilli = try? now.milliValue(), let goalMilli = try? goal.milliValue(), goalMilli > 0, target.type == .value || target.type == .averageValue
         else { return (row, .unknown) }
         row.current = now.description
         row.scalesUpAbove = Self.quantity(goal.doubleValue * (1 + tolerance.scaleUp))

@@ -24,11 +24,14 @@ public enum ScalingBehavior {
     /// stabilization and rate limits; replicas outside the bounds go straight to the bound. The
     /// first sync records the current count as a recommendation, as the controller does when it
     /// first sees an HPA, so a scale-down waits for its window from then.
-    public static func sync(_ readings: [ReplicaCalculator.Reading], current: Int32, min minReplicas: Int32, max maxReplicas: Int32,
-                            behavior: HorizontalPodAutoscalerBehavior?, now: Double, history: inout ScalingHistory) -> Int32 {
+    public static func sync(
+        _ readings: [ReplicaCalculator.Reading], current: Int32, min minReplicas: Int32, max maxReplicas: Int32,
+        behavior: HorizontalPodAutoscalerBehavior?, now: Double, history: inout ScalingHistory
+    ) -> Int32 {
         if history.isEmpty { history.recommend(current, at: now, keepingAfter: now) }
-        let desired = ReplicaCalculator.desiredReplicas(readings, current: current, min: minReplicas, max: maxReplicas,
-                                                        tolerance: ReplicaCalculator.Tolerance(behavior))
+        let desired = ReplicaCalculator.desiredReplicas(
+            readings, current: current, min: minReplicas, max: maxReplicas,
+            tolerance: ReplicaCalculator.Tolerance(behavior))
         if ReplicaCalculator.isOutOfBounds(current: current, min: minReplicas, max: maxReplicas) {
             if behavior != nil, desired != current { history.record(from: current, to: desired, at: now) }
             return desired
@@ -39,8 +42,10 @@ public enum ScalingBehavior {
     /// The next replica count, and the history updated with this sync's recommendation and, when
     /// it changes the count, its scale event. `desired` is the metrics' count within the bounds
     /// (ReplicaCalculator.desiredReplicas); `now` in seconds.
-    public static func normalize(desired: Int32, current: Int32, min minReplicas: Int32, max maxReplicas: Int32,
-                                 behavior: HorizontalPodAutoscalerBehavior?, now: Double, history: inout ScalingHistory) -> Int32 {
+    public static func normalize(
+        desired: Int32, current: Int32, min minReplicas: Int32, max maxReplicas: Int32,
+        behavior: HorizontalPodAutoscalerBehavior?, now: Double, history: inout ScalingHistory
+    ) -> Int32 {
         let next: Int32
         if let behavior {
             let stabilized = stabilize(desired, current: current, behavior: behavior, now: now, history: &history)
@@ -59,7 +64,8 @@ public enum ScalingBehavior {
     private static func stabilize(_ desired: Int32, current: Int32, behavior: HorizontalPodAutoscalerBehavior, now: Double, history: inout ScalingHistory) -> Int32 {
         let upCutoff = now - Double(behavior.scaleUp?.stabilizationWindowSeconds ?? 0)
         let downCutoff = now - Double(behavior.scaleDown?.stabilizationWindowSeconds ?? 300)
-        var up = desired, down = desired
+        var up = desired
+        var down = desired
         for recommendation in history.recommendations {
             if recommendation.at > upCutoff { up = Swift.min(up, recommendation.replicas) }
             if recommendation.at > downCutoff { down = Swift.max(down, recommendation.replicas) }
@@ -68,8 +74,10 @@ public enum ScalingBehavior {
         return Swift.min(Swift.max(current, up), down)
     }
 
-    private static func limitRate(_ desired: Int32, current: Int32, min minReplicas: Int32, max maxReplicas: Int32,
-                                  behavior: HorizontalPodAutoscalerBehavior, now: Double, history: ScalingHistory) -> Int32 {
+    private static func limitRate(
+        _ desired: Int32, current: Int32, min minReplicas: Int32, max maxReplicas: Int32,
+        behavior: HorizontalPodAutoscalerBehavior, now: Double, history: ScalingHistory
+    ) -> Int32 {
         if desired > current, let rules = behavior.scaleUp {
             let limit = Swift.max(change(rules, up: true, current: current, now: now, history: history), current)
             return Swift.min(desired, Swift.min(maxReplicas, limit))
@@ -93,7 +101,8 @@ public enum ScalingBehavior {
         for policy in rules.policies ?? [] {
             let since = now - Double(policy.periodSeconds)
             let periodStart = current - history.added(after: since) + history.removed(after: since)
-            let start = Double(periodStart), value = Double(policy.value)
+            let start = Double(periodStart)
+            let value = Double(policy.value)
             switch (policy.type, up) {
             case ("Pods", true): proposals.append(periodStart + policy.value)
             case ("Pods", false): proposals.append(periodStart - policy.value)

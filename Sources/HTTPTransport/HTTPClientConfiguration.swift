@@ -44,8 +44,10 @@ public struct HTTPClientConfiguration: Sendable {
     /// so a peer cannot fill memory. nil: no bound.
     public var maximumResponseSize: Int?
 
-    public init(tls: TLSOptions = TLSOptions(), bearerToken: BearerToken? = nil, basicAuthFile: String? = nil, connectTimeout: Duration = .seconds(10), proxy: String? = nil,
-                userAgent: String = "hpa-operator", maximumResponseSize: Int? = nil) {
+    public init(
+        tls: TLSOptions = TLSOptions(), bearerToken: BearerToken? = nil, basicAuthFile: String? = nil, connectTimeout: Duration = .seconds(10), proxy: String? = nil,
+        userAgent: String = "hpa-operator", maximumResponseSize: Int? = nil
+    ) {
         self.tls = tls
         self.bearerToken = bearerToken
         self.basicAuthFile = basicAuthFile

@@ -37,7 +37,7 @@ final class Transfer: @unchecked Sendable {
 
     init(_ request: HTTPRequest, configuration: HTTPClientConfiguration, authorization: String?, live: LiveCount, onConnections: @escaping @Sendable (Int) -> Void) throws(HTTPError) {
         guard let components = URLComponents(string: request.url), let scheme = components.scheme?.lowercased(),
-              scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
+            scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
         else { throw .invalidURL(request.url) }
         guard let easy = curl_easy_init() else { throw .transport(code: -1, reason: "curl_easy_init failed") }
         self.easy = easy
@@ -191,9 +191,12 @@ final class Transfer: @unchecked Sendable {
         var connections = 0
         _ = ccurl_easy_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connections)
         if connections > 0 { onConnections(connections) }
-        let error: (any Error)? = cancelled ? CancellationError()
-            : tooLarge ? HTTPError.responseTooLarge(limit: maximumSize ?? 0, url: url)
-            : result == CURLE_OK ? nil : describe(result)
+        let error: (any Error)? =
+            cancelled
+            ? CancellationError()
+            : tooLarge
+                ? HTTPError.responseTooLarge(limit: maximumSize ?? 0, url: url)
+                : result == CURLE_OK ? nil : describe(result)
         if error == nil && status == 0 {
             var code = 0
             _ = ccurl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &code)
@@ -201,12 +204,16 @@ final class Transfer: @unchecked Sendable {
         }
         switch waiter {
         case .buffered(let continuation):
-            if let error { continuation.resume(throwing: error) } else {
+            if let error {
+                continuation.resume(throwing: error)
+            } else {
                 continuation.resume(returning: HTTPResponse(status: status, headers: headers, body: body))
             }
         case .streaming(let head, let body):
             if let head {
-                if let error { head.resume(throwing: error) } else {
+                if let error {
+                    head.resume(throwing: error)
+                } else {
                     waiter = .streaming(head: head, body: body)
                     deliverHead()
                 }

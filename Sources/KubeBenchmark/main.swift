@@ -10,8 +10,9 @@ import TestSupport
 let count = Int(ProcessInfo.processInfo.environment["BENCH_DEPLOYMENTS"] ?? "") ?? 10_000
 let ca = try TestCertificateAuthority()
 let serving = try ca.issueServer()
-let server = try await FakeAPIServer.start(FakeAPIServer.Options(
-    security: .tls(certificatePEM: serving.certificatePEM, keyPEM: serving.keyPEM), eventWindow: count * 2))
+let server = try await FakeAPIServer.start(
+    FakeAPIServer.Options(
+        security: .tls(certificatePEM: serving.certificatePEM, keyPEM: serving.keyPEM), eventWindow: count * 2))
 let config = ClientConfig(server: server.url, tls: TLSOptions(certificateAuthority: .pem(Data(try ca.certificatePEM.utf8))))
 let writer = KubeClient(config: config)
 print("hpa-operator bench-kube: \(count) Deployments, apiserver double over TLS on 127.0.0.1, \(ProcessInfo.processInfo.activeProcessorCount) cores")
@@ -23,10 +24,12 @@ try await withThrowingTaskGroup(of: Void.self) { group in
     for lane in 0..<8 {
         group.addTask {
             for index in stride(from: lane, to: count, by: 8) {
-                _ = try await writer.create(Deployment(
-                    metadata: ObjectMeta(name: "web-\(index)", namespace: "ns-\(index % 50)", labels: ["app": "web-\(index)"],
-                                         annotations: ["hpa.autoscaling.banzaicloud.io/minReplicas": "1", "hpa.autoscaling.banzaicloud.io/maxReplicas": "10"]),
-                    spec: WorkloadSpec(replicas: 2, selector: LabelSelector(matchLabels: ["app": "web-\(index)"]))))
+                _ = try await writer.create(
+                    Deployment(
+                        metadata: ObjectMeta(
+                            name: "web-\(index)", namespace: "ns-\(index % 50)", labels: ["app": "web-\(index)"],
+                            annotations: ["hpa.autoscaling.banzaicloud.io/minReplicas": "1", "hpa.autoscaling.banzaicloud.io/maxReplicas": "10"]),
+                        spec: WorkloadSpec(replicas: 2, selector: LabelSelector(matchLabels: ["app": "web-\(index)"]))))
             }
         }
     }

@@ -40,8 +40,9 @@ public struct APIResource: Hashable, Sendable, CustomStringConvertible {
     public static let configMaps = APIResource(group: "", version: "v1", plural: "configmaps", kind: "ConfigMap")
     public static let secrets = APIResource(group: "", version: "v1", plural: "secrets", kind: "Secret")
     public static let apiServices = APIResource(group: "apiregistration.k8s.io", version: "v1", plural: "apiservices", kind: "APIService", namespaced: false)
-    public static let validatingWebhookConfigurations = APIResource(group: "admissionregistration.k8s.io", version: "v1", plural: "validatingwebhookconfigurations",
-                                                                    kind: "ValidatingWebhookConfiguration", namespaced: false)
+    public static let validatingWebhookConfigurations = APIResource(
+        group: "admissionregistration.k8s.io", version: "v1", plural: "validatingwebhookconfigurations",
+        kind: "ValidatingWebhookConfiguration", namespaced: false)
     /// core/v1 Events: what `kubectl describe` lists.
     public static let events = APIResource(group: "", version: "v1", plural: "events", kind: "Event")
     public static let leases = APIResource(group: "coordination.k8s.io", version: "v1", plural: "leases", kind: "Lease")

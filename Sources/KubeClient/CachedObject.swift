@@ -16,8 +16,10 @@ public struct CachedObject<Object: APIObject>: @unchecked Sendable {
         var unversioned = object
         unversioned.metadata.resourceVersion = nil
         let json = try KubeClient.encoder.encode(unversioned)
-        storage = CachedBytes.make(CachedBytes.Header(namespace: object.metadata.namespace, name: object.metadata.name ?? "",
-                                                      resourceVersion: object.metadata.resourceVersion, tags: tags, count: json.count), json)
+        storage = CachedBytes.make(
+            CachedBytes.Header(
+                namespace: object.metadata.namespace, name: object.metadata.name ?? "",
+                resourceVersion: object.metadata.resourceVersion, tags: tags, count: json.count), json)
     }
 
     public var namespace: String? { storage.header.namespace }
@@ -67,9 +69,10 @@ private final class CachedBytes: ManagedBuffer<CachedBytes.Header, UInt8> {
     }
 
     func hasSameBytes(as other: CachedBytes) -> Bool {
-        header.count == other.header.count && withUnsafeMutablePointerToElements { mine in
-            other.withUnsafeMutablePointerToElements { theirs in memcmp(mine, theirs, header.count) == 0 }
-        }
+        header.count == other.header.count
+            && withUnsafeMutablePointerToElements { mine in
+                other.withUnsafeMutablePointerToElements { theirs in memcmp(mine, theirs, header.count) == 0 }
+            }
     }
 }
 

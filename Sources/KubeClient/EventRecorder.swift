@@ -85,12 +85,14 @@ public final class EventRecorder: EventSink {
     public func record(_ kind: EventKind, reason: String, message: String, on object: ObjectReference, repeatable: Bool) async {
         let key = Self.key(kind: object.kind ?? "", namespace: object.namespace, name: object.name ?? "")
         let fingerprint = "\(kind.rawValue)|\(reason)|\(message)"
-        let fresh = repeatable || recorded.withLock { recorded in
-            guard recorded[key]?.contains(fingerprint) != true else { return false }
-            recorded[key, default: []].append(fingerprint)
-            if recorded[key]!.count > Self.remembered { recorded[key]!.removeFirst() }
-            return true
-        }
+        let fresh =
+            repeatable
+            || recorded.withLock { recorded in
+                guard recorded[key]?.contains(fingerprint) != true else { return false }
+                recorded[key, default: []].append(fingerprint)
+                if recorded[key]!.count > Self.remembered { recorded[key]!.removeFirst() }
+                return true
+            }
         guard fresh else { return }
         let time = Timestamp.rfc3339(Date())
         let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 16)

@@ -68,7 +68,8 @@ final class ExecCredentialPlugin: Sendable {
     private func run() async throws(KubeConfigError) -> Credential {
         let apiVersion = config.apiVersion ?? "client.authentication.k8s.io/v1"
         let process = Process()
-        let command = config.command.contains("/") && !config.command.hasPrefix("/")
+        let command =
+            config.command.contains("/") && !config.command.hasPrefix("/")
             ? (directory as NSString).appendingPathComponent(config.command) : config.command
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [command] + (config.args ?? [])
@@ -88,7 +89,13 @@ final class ExecCredentialPlugin: Sendable {
             result = await withCheckedContinuation { continuation in
                 let resumed = Mutex(false)
                 let finish = { @Sendable (answer: (Int32, Data, Data)) in
-                    if resumed.withLock({ let first = !$0; $0 = true; return first }) { continuation.resume(returning: answer) }
+                    if resumed.withLock({
+                        let first = !$0
+                        $0 = true
+                        return first
+                    }) {
+                        continuation.resume(returning: answer)
+                    }
                 }
                 // A plugin that hangs (waiting for a browser login, a dead network) is stopped,
                 // and not waited on: a child of it may hold its pipes open.
@@ -130,7 +137,10 @@ final class ExecCredentialPlugin: Sendable {
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
             let count = buffer.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
-            if count > 0 { data.append(contentsOf: buffer[..<count]); continue }
+            if count > 0 {
+                data.append(contentsOf: buffer[..<count])
+                continue
+            }
             if count < 0 && errno == EINTR { continue }
             return data
         }

@@ -83,12 +83,16 @@ public final class KubeClient: Sendable {
     /// An item that does not decode is handed to `skipped` (with its name) and left out: one bad
     /// object never fails the whole list.
     @discardableResult
-    public func list<T: APIObject>(_ type: T.Type = T.self, namespace: String? = nil, options: ListOptions = ListOptions(),
-                                   skipped: (UndecodableObject) -> Void = { _ in }, page: ([T]) throws -> Void) async throws -> ListMeta? {
+    public func list<T: APIObject>(
+        _ type: T.Type = T.self, namespace: String? = nil, options: ListOptions = ListOptions(),
+        skipped: (UndecodableObject) -> Void = { _ in }, page: ([T]) throws -> Void
+    ) async throws -> ListMeta? {
         var continueToken: String?
         while true {
-            var query = [("labelSelector", options.labelSelector), ("fieldSelector", options.fieldSelector),
-                         ("limit", options.limit.map(String.init)), ("resourceVersion", options.resourceVersion)]
+            var query = [
+                ("labelSelector", options.labelSelector), ("fieldSelector", options.fieldSelector),
+                ("limit", options.limit.map(String.init)), ("resourceVersion", options.resourceVersion),
+            ]
             query.append(("continue", continueToken))
             let list = try decode(LenientList<T>.self, from: try await request("GET", T.resource.path(namespace: namespace), query: query))
             var items: [T] = []
@@ -177,8 +181,10 @@ public final class KubeClient: Sendable {
     /// `resourceVersion` (the workload's, as read) the write is conditional: a workload changed
     /// since is not overwritten, the apiserver answers 409 (`KubeError.conflict`).
     @discardableResult
-    public func setReplicas<T: APIObject>(_ type: T.Type = T.self, namespace: String, name: String, to replicas: Int32,
-                                          resourceVersion: String? = nil) async throws -> Scale {
+    public func setReplicas<T: APIObject>(
+        _ type: T.Type = T.self, namespace: String, name: String, to replicas: Int32,
+        resourceVersion: String? = nil
+    ) async throws -> Scale {
         var scale: [String: JSONValue] = ["spec": .object(["replicas": .integer(Int64(replicas))])]
         if let resourceVersion { scale["metadata"] = .object(["resourceVersion": .string(resourceVersion)]) }
         let body = try encode(JSONValue.object(scale))
@@ -188,8 +194,10 @@ public final class KubeClient: Sendable {
     /// Any request by path, as `kubectl get --raw` sends it: for resources without a type here
     /// (pods, endpoints, TokenRequests) and aggregated APIs. The 2xx body is returned; anything
     /// else is a `KubeError`.
-    public func raw(_ method: String, _ path: String, query: [(String, String?)] = [], body: Data? = nil,
-                    contentType: String = "application/json") async throws -> Data {
+    public func raw(
+        _ method: String, _ path: String, query: [(String, String?)] = [], body: Data? = nil,
+        contentType: String = "application/json"
+    ) async throws -> Data {
         try await request(method, path, query: query, body: body, contentType: contentType)
     }
 
@@ -273,8 +281,13 @@ public final class KubeClient: Sendable {
             var tls = config.tls
             tls.clientCertificate = .pem(Data(certificate.utf8))
             tls.clientKey = .pem(Data(key.utf8))
-            current = (certificate, HTTPClient(configuration: HTTPClientConfiguration(tls: tls, proxy: config.proxy, userAgent: config.userAgent,
-                                                                                      maximumResponseSize: config.maximumResponseSize)))
+            current = (
+                certificate,
+                HTTPClient(
+                    configuration: HTTPClientConfiguration(
+                        tls: tls, proxy: config.proxy, userAgent: config.userAgent,
+                        maximumResponseSize: config.maximumResponseSize))
+            )
         }
     }
 }

@@ -1,6 +1,6 @@
+import DecodingErrorText
 import Foundation
 import HTTPTransport
-import DecodingErrorText
 import Yams
 
 /// Finds and resolves the client configuration as kubectl does: `--kubeconfig`, else every file in
@@ -94,8 +94,9 @@ private struct Merged {
             throw KubeConfigError("\(clusterWhere): server '\(server)' is not an http(s) URL")
         }
         var tls = TLSOptions(insecureSkipVerify: cluster.insecureSkipTLSVerify ?? false)
-        tls.certificateAuthority = try source(data: cluster.certificateAuthorityData, file: cluster.certificateAuthority,
-                                              field: "certificate-authority", relativeTo: clusterFile, where: clusterWhere)
+        tls.certificateAuthority = try source(
+            data: cluster.certificateAuthorityData, file: cluster.certificateAuthority,
+            field: "certificate-authority", relativeTo: clusterFile, where: clusterWhere)
 
         var authentication = ClientConfig.Authentication.none
         if let userName = context.user, !userName.isEmpty {
@@ -106,8 +107,9 @@ private struct Merged {
             if let provider = user.authProvider {
                 throw KubeConfigError("\(userWhere): auth-provider '\(provider.name)' is not supported; use an exec credential plugin")
             }
-            tls.clientCertificate = try source(data: user.clientCertificateData, file: user.clientCertificate,
-                                               field: "client-certificate", relativeTo: userFile, where: userWhere)
+            tls.clientCertificate = try source(
+                data: user.clientCertificateData, file: user.clientCertificate,
+                field: "client-certificate", relativeTo: userFile, where: userWhere)
             tls.clientKey = try source(data: user.clientKeyData, file: user.clientKey, field: "client-key", relativeTo: userFile, where: userWhere)
             if (tls.clientCertificate == nil) != (tls.clientKey == nil) {
                 throw KubeConfigError("\(userWhere): client-certificate and client-key must be given together")

@@ -25,7 +25,8 @@ public enum KubeError: Error, Sendable, CustomStringConvertible {
     /// Classifies an error response. The body is decoded as a `Status` when it is one; otherwise a
     /// Status is made from the code and the start of the body (proxies send HTML).
     public init(code: Int, body: Data, retryAfter: String? = nil) {
-        var status = (try? JSONDecoder().decode(Status.self, from: body)).flatMap { $0.kind == "Status" || $0.code != nil ? $0 : nil }
+        var status =
+            (try? JSONDecoder().decode(Status.self, from: body)).flatMap { $0.kind == "Status" || $0.code != nil ? $0 : nil }
             ?? Status(message: Self.fallbackMessage(code: code, body: body), reason: nil, code: Int32(code))
         if status.code == nil { status.code = Int32(code) }
         let statusCode = Int(status.code ?? Int32(code))
@@ -53,7 +54,7 @@ public enum KubeError: Error, Sendable, CustomStringConvertible {
     public var status: Status? {
         switch self {
         case .notFound(let s), .alreadyExists(let s), .conflict(let s), .invalid(let s), .expired(let s),
-             .unauthorized(let s), .forbidden(let s), .tooManyRequests(let s, _), .serverError(let s), .other(let s):
+            .unauthorized(let s), .forbidden(let s), .tooManyRequests(let s, _), .serverError(let s), .other(let s):
             return s
         case .transport, .decoding:
             return nil

@@ -22,8 +22,10 @@ public final class LeaderElector: Sendable {
         public var renewDeadline: Duration
         public var retryPeriod: Duration
 
-        public init(namespace: String, name: String, identity: String, leaseDuration: Duration = .seconds(15),
-                    renewDeadline: Duration = .seconds(10), retryPeriod: Duration = .seconds(2)) {
+        public init(
+            namespace: String, name: String, identity: String, leaseDuration: Duration = .seconds(15),
+            renewDeadline: Duration = .seconds(10), retryPeriod: Duration = .seconds(2)
+        ) {
             self.namespace = namespace
             self.name = name
             self.identity = identity
@@ -135,9 +137,10 @@ public final class LeaderElector: Sendable {
             do {
                 lease = try await client.get(Lease.self, namespace: configuration.namespace, name: configuration.name)
             } catch KubeError.notFound {
-                _ = try await client.create(Lease(
-                    metadata: ObjectMeta(name: configuration.name, namespace: configuration.namespace),
-                    spec: LeaseSpec(holderIdentity: configuration.identity, leaseDurationSeconds: seconds, acquireTime: now, renewTime: now, leaseTransitions: 0)))
+                _ = try await client.create(
+                    Lease(
+                        metadata: ObjectMeta(name: configuration.name, namespace: configuration.namespace),
+                        spec: LeaseSpec(holderIdentity: configuration.identity, leaseDurationSeconds: seconds, acquireTime: now, renewTime: now, leaseTransitions: 0)))
                 return (true, observed)
             }
             var spec = lease.spec ?? LeaseSpec(holderIdentity: nil, leaseDurationSeconds: nil, acquireTime: nil, renewTime: nil, leaseTransitions: nil)
@@ -168,7 +171,8 @@ public final class LeaderElector: Sendable {
     /// Hands the lease back so another candidate can take it at once.
     private func release() async {
         guard var lease = try? await client.get(Lease.self, namespace: configuration.namespace, name: configuration.name),
-              lease.spec?.holderIdentity == configuration.identity else { return }
+            lease.spec?.holderIdentity == configuration.identity
+        else { return }
         lease.spec?.holderIdentity = ""
         lease.spec?.leaseDurationSeconds = 1
         lease.spec?.renewTime = Timestamp.rfc3339Micro(Date())

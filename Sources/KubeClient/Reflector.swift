@@ -32,8 +32,10 @@ struct Reflector<Object: APIObject>: Sendable {
                 if resourceVersion == nil {
                     // Page by page into a fresh cache: a large list never holds every full object at once.
                     var fresh: [ObjectKey: CachedObject<Object>] = [:]
-                    let list = try await client.list(Object.self, namespace: namespace, options: ListOptions(labelSelector: labelSelector, limit: Self.pageSize),
-                                                     skipped: { onError(KubeError.decoding("\(Object.resource.kind) \($0)")) }) { page in
+                    let list = try await client.list(
+                        Object.self, namespace: namespace, options: ListOptions(labelSelector: labelSelector, limit: Self.pageSize),
+                        skipped: { onError(KubeError.decoding("\(Object.resource.kind) \($0)")) }
+                    ) { page in
                         for object in page {
                             let cached = try cache(object)
                             fresh[cached.key] = cached
@@ -45,8 +47,10 @@ struct Reflector<Object: APIObject>: Sendable {
                     if lists > 1 { onRelist() }
                 }
                 let timeout = watchTimeoutSeconds + Int.random(in: 0...max(watchTimeoutSeconds / 5, 0))
-                let events = try await client.watch(Object.self, namespace: namespace, options: WatchOptions(
-                    resourceVersion: resourceVersion, timeoutSeconds: timeout, labelSelector: labelSelector))
+                let events = try await client.watch(
+                    Object.self, namespace: namespace,
+                    options: WatchOptions(
+                        resourceVersion: resourceVersion, timeoutSeconds: timeout, labelSelector: labelSelector))
                 let opened = ContinuousClock.now
                 var received = 0
                 for try await event in events {

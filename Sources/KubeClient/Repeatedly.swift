@@ -19,8 +19,10 @@ public struct LastFailure: Sendable {
 /// Runs `work` now (or after one interval) and then every `interval` (stretched by up to `jitter`
 /// of it), until cancelled or shut down (SIGTERM: a service group waits for its services to
 /// return). Failures are logged when they change, not on every round; a recovery is logged once.
-public func repeatedly(every interval: Duration, jitter: Double = 0, startNow: Bool, logger: Logger, failure: Logger.Message, recovery: Logger.Message? = nil,
-                       metadata: Logger.Metadata = [:], _ work: @escaping @Sendable () async throws -> Void) async {
+public func repeatedly(
+    every interval: Duration, jitter: Double = 0, startNow: Bool, logger: Logger, failure: Logger.Message, recovery: Logger.Message? = nil,
+    metadata: Logger.Metadata = [:], _ work: @escaping @Sendable () async throws -> Void
+) async {
     try? await cancelWhenGracefulShutdown {
         var last = LastFailure()
         await Periodic.run(initialDelay: startNow ? .zero : interval) {

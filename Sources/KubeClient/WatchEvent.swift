@@ -35,7 +35,11 @@ struct Lenient<Object: Decodable & Sendable>: Decodable, Sendable {
     var value: Result<Object, UndecodableObject>
 
     private struct Identity: Decodable {
-        struct Meta: Decodable { var namespace: String?; var name: String?; var resourceVersion: String? }
+        struct Meta: Decodable {
+            var namespace: String?
+            var name: String?
+            var resourceVersion: String?
+        }
         var metadata: Meta?
     }
 
@@ -44,8 +48,10 @@ struct Lenient<Object: Decodable & Sendable>: Decodable, Sendable {
             value = .success(try Object(from: decoder))
         } catch {
             let meta = (try? Identity(from: decoder))?.metadata
-            value = .failure(UndecodableObject(namespace: meta?.namespace, name: meta?.name, resourceVersion: meta?.resourceVersion,
-                                               reason: DecodingErrorText.describe(error)))
+            value = .failure(
+                UndecodableObject(
+                    namespace: meta?.namespace, name: meta?.name, resourceVersion: meta?.resourceVersion,
+                    reason: DecodingErrorText.describe(error)))
         }
     }
 }

@@ -39,8 +39,10 @@ public struct APIService: Codable, Hashable, Sendable {
         public var versionPriority: Int32?
         public var service: ServiceReference?
 
-        public init(caBundle: String? = nil, group: String? = nil, version: String? = nil, insecureSkipTLSVerify: Bool? = nil,
-                    groupPriorityMinimum: Int32? = nil, versionPriority: Int32? = nil, service: ServiceReference? = nil) {
+        public init(
+            caBundle: String? = nil, group: String? = nil, version: String? = nil, insecureSkipTLSVerify: Bool? = nil,
+            groupPriorityMinimum: Int32? = nil, versionPriority: Int32? = nil, service: ServiceReference? = nil
+        ) {
             self.caBundle = caBundle
             self.group = group
             self.version = version

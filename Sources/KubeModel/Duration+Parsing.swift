@@ -26,7 +26,7 @@ extension Duration {
             rest = rest.dropFirst(number.count)
             // Longest unit first, so "ms" is not read as "m".
             guard let value = Double(number),
-                  let (unit, scale) = units.sorted(by: { $0.0.count > $1.0.count }).first(where: { rest.hasPrefix($0.0) })
+                let (unit, scale) = units.sorted(by: { $0.0.count > $1.0.count }).first(where: { rest.hasPrefix($0.0) })
             else { throw DurationParseError(text: text) }
             rest = rest.dropFirst(unit.count)
             seconds += value * scale

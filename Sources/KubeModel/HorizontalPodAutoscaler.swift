@@ -62,14 +62,26 @@ public struct MetricSpec: Codable, Hashable, Sendable {
     public var containerResource: ContainerResourceMetricSource?
     public var external: ExternalMetricSource?
 
-    public init(object: ObjectMetricSource) { type = .object; self.object = object }
-    public init(pods: PodsMetricSource) { type = .pods; self.pods = pods }
-    public init(resource: ResourceMetricSource) { type = .resource; self.resource = resource }
+    public init(object: ObjectMetricSource) {
+        type = .object
+        self.object = object
+    }
+    public init(pods: PodsMetricSource) {
+        type = .pods
+        self.pods = pods
+    }
+    public init(resource: ResourceMetricSource) {
+        type = .resource
+        self.resource = resource
+    }
     public init(containerResource: ContainerResourceMetricSource) {
         type = .containerResource
         self.containerResource = containerResource
     }
-    public init(external: ExternalMetricSource) { type = .external; self.external = external }
+    public init(external: ExternalMetricSource) {
+        type = .external
+        self.external = external
+    }
 }
 
 public struct MetricSourceType: RawRepresentable, Codable, Hashable, Sendable, CustomStringConvertible {

@@ -122,13 +122,21 @@ extension LabelSelector: JSONWritable {
                 json.key("matchExpressions")
                 json.array(matchExpressions) { json, requirement in
                     json.object { json in
-                        json.key("key"); json.string(requirement.key)
-                        json.key("operator"); json.string(requirement.operator)
-                        if let values = requirement.values { json.key("values"); json.array(values) { json, value in json.string(value) } }
+                        json.key("key")
+                        json.string(requirement.key)
+                        json.key("operator")
+                        json.string(requirement.operator)
+                        if let values = requirement.values {
+                            json.key("values")
+                            json.array(values) { json, value in json.string(value) }
+                        }
                     }
                 }
             }
-            if let matchLabels { json.key("matchLabels"); json.map(matchLabels) }
+            if let matchLabels {
+                json.key("matchLabels")
+                json.map(matchLabels)
+            }
         }
     }
 }

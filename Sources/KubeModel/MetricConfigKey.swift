@@ -47,7 +47,7 @@ public struct MetricConfigKey: Hashable, Sendable, CustomStringConvertible {
         let key = annotationKey[annotationKey.index(after: slash)...]
         let parts = annotationKey[..<slash].split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count >= 4, parts[0] == Self.prefix, let type = MetricType(rawValue: String(parts[1])),
-              !key.isEmpty, parts.allSatisfy({ !$0.isEmpty })
+            !key.isEmpty, parts.allSatisfy({ !$0.isEmpty })
         else { return nil }
         self.type = type
         self.metric = parts[2..<(parts.count - 1)].joined(separator: ".")

@@ -26,10 +26,16 @@ public struct DescribedObject: Decodable, Hashable, Sendable, JSONWritable {
 
     public func write(to writer: inout JSONWriter) {
         writer.object { json in
-            json.key("apiVersion"); json.string(apiVersion)
-            json.key("kind"); json.string(kind)
-            json.key("name"); json.string(name)
-            if let namespace { json.key("namespace"); json.string(namespace) }
+            json.key("apiVersion")
+            json.string(apiVersion)
+            json.key("kind")
+            json.string(kind)
+            json.key("name")
+            json.string(name)
+            if let namespace {
+                json.key("namespace")
+                json.string(namespace)
+            }
         }
     }
 }
@@ -55,14 +61,21 @@ public struct MetricValueV1Beta2: Decodable, Hashable, Sendable, JSONWritable {
 
     public func write(to writer: inout JSONWriter) {
         writer.object { json in
-            json.key("describedObject"); json.value(describedObject)
+            json.key("describedObject")
+            json.value(describedObject)
             json.key("metric")
             json.object { json in
-                json.key("name"); json.string(metric.name)
-                if let selector = metric.selector { json.key("selector"); json.value(selector) }
+                json.key("name")
+                json.string(metric.name)
+                if let selector = metric.selector {
+                    json.key("selector")
+                    json.value(selector)
+                }
             }
-            json.key("timestamp"); json.string(timestamp)
-            json.key("value"); json.string(value.description)
+            json.key("timestamp")
+            json.string(timestamp)
+            json.key("value")
+            json.string(value.description)
         }
     }
 }
@@ -85,13 +98,17 @@ public struct MetricValueV1Beta1: Decodable, Hashable, Sendable, JSONWritable {
 
     public func write(to writer: inout JSONWriter) {
         writer.object { json in
-            json.key("describedObject"); json.value(describedObject)
-            json.key("metricName"); json.string(metricName)
+            json.key("describedObject")
+            json.value(describedObject)
+            json.key("metricName")
+            json.string(metricName)
             // `selector: null` when there is none, as the Kubernetes type has no omitempty there.
             json.key("selector")
             if let selector { json.value(selector) } else { json.null() }
-            json.key("timestamp"); json.string(timestamp)
-            json.key("value"); json.string(value.description)
+            json.key("timestamp")
+            json.string(timestamp)
+            json.key("value")
+            json.string(value.description)
         }
     }
 }
@@ -112,10 +129,14 @@ public struct ExternalMetricValue: Decodable, Hashable, Sendable, JSONWritable {
 
     public func write(to writer: inout JSONWriter) {
         writer.object { json in
-            json.key("metricLabels"); json.map(metricLabels)
-            json.key("metricName"); json.string(metricName)
-            json.key("timestamp"); json.string(timestamp)
-            json.key("value"); json.string(value.description)
+            json.key("metricLabels")
+            json.map(metricLabels)
+            json.key("metricName")
+            json.string(metricName)
+            json.key("timestamp")
+            json.string(timestamp)
+            json.key("value")
+            json.string(value.description)
         }
     }
 }
@@ -136,10 +157,14 @@ public struct MetricsList<Item: Decodable & Hashable & Sendable & JSONWritable>:
 
     public func write(to writer: inout JSONWriter) {
         writer.object { json in
-            json.key("apiVersion"); json.string(apiVersion)
-            json.key("items"); json.array(items) { json, item in json.value(item) }
-            json.key("kind"); json.string(kind)
-            json.key("metadata"); json.object { _ in }  // a list of values is never paged
+            json.key("apiVersion")
+            json.string(apiVersion)
+            json.key("items")
+            json.array(items) { json, item in json.value(item) }
+            json.key("kind")
+            json.string(kind)
+            json.key("metadata")
+            json.object { _ in }  // a list of values is never paged
         }
     }
 }

@@ -26,8 +26,10 @@ public struct APIServiceCABundle: Service {
     let webhook: Bool
     let logger: Logger
 
-    public init(client: KubeClient, caPEM: @escaping @Sendable () -> String, interval: Duration = .seconds(60), webhook: Bool = false,
-                apiServices: [String] = Self.names, webhookConfiguration: String = Self.webhookConfiguration, logger: Logger) {
+    public init(
+        client: KubeClient, caPEM: @escaping @Sendable () -> String, interval: Duration = .seconds(60), webhook: Bool = false,
+        apiServices: [String] = Self.names, webhookConfiguration: String = Self.webhookConfiguration, logger: Logger
+    ) {
         self.client = client
         self.apiServices = apiServices
         self.webhookConfiguration = webhookConfiguration
@@ -87,7 +89,9 @@ public struct APIServiceCABundle: Service {
     }
 
     public func run() async throws {
-        await repeatedly(every: interval, startNow: true, logger: logger,
-                         failure: "cannot set the APIServices' caBundle; retrying every minute") { try await reconcile() }
+        await repeatedly(
+            every: interval, startNow: true, logger: logger,
+            failure: "cannot set the APIServices' caBundle; retrying every minute"
+        ) { try await reconcile() }
     }
 }

@@ -25,8 +25,10 @@ public final class AlertmanagerReceiver: Service, Sendable {
         /// is closed (`ListenerLimits`).
         public var idleTimeout: Duration
 
-        public init(host: String, port: Int, webhook: AlertWebhook, identity: ServingIdentity? = nil, clientCAFile: String? = nil,
-                    idleTimeout: Duration = ListenerLimits.idleTimeout) {
+        public init(
+            host: String, port: Int, webhook: AlertWebhook, identity: ServingIdentity? = nil, clientCAFile: String? = nil,
+            idleTimeout: Duration = ListenerLimits.idleTimeout
+        ) {
             self.host = host
             self.port = port
             self.webhook = webhook
@@ -97,9 +99,12 @@ public final class AlertmanagerReceiver: Service, Sendable {
             onServerRunning: { [weak self, logger, configuration] channel in
                 let port = channel.localAddress?.port
                 self?.boundPort.withLock { $0 = port }
-                logger.info("receiving Alertmanager webhooks", metadata: [
-                    "address": "\(configuration.host):\(port ?? 0)\(AlertWebhook.path)", "tls": "\(configuration.identity != nil)",
-                    "client-certificates": "\(configuration.clientCAFile != nil)"])
+                logger.info(
+                    "receiving Alertmanager webhooks",
+                    metadata: [
+                        "address": "\(configuration.host):\(port ?? 0)\(AlertWebhook.path)", "tls": "\(configuration.identity != nil)",
+                        "client-certificates": "\(configuration.clientCAFile != nil)",
+                    ])
             }, logger: quiet)
         do {
             try await app.run()
@@ -111,7 +116,8 @@ public final class AlertmanagerReceiver: Service, Sendable {
     }
 
     private static func answer(_ status: Int, _ text: String) -> Response {
-        Response(status: HTTPResponse.Status(code: status), headers: [.contentType: "text/plain; charset=utf-8"],
-                 body: ResponseBody(byteBuffer: ByteBuffer(string: text + "\n")))
+        Response(
+            status: HTTPResponse.Status(code: status), headers: [.contentType: "text/plain; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text + "\n")))
     }
 }

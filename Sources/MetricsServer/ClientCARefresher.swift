@@ -60,7 +60,9 @@ public struct ClientCARefresher: Service {
         case .configMap(let client):
             let configMap = try await client.get(ConfigMap.self, namespace: Self.configMapNamespace, name: Self.configMapName)
             guard let pem = configMap.data?[Self.caKey] else {
-                throw MetricsServerError("ConfigMap \(Self.configMapNamespace)/\(Self.configMapName) has no \(Self.caKey): the apiserver runs without --requestheader-client-ca-file, so no aggregated API can authenticate it")
+                throw MetricsServerError(
+                    "ConfigMap \(Self.configMapNamespace)/\(Self.configMapName) has no \(Self.caKey): the apiserver runs without --requestheader-client-ca-file, so no aggregated API can authenticate it"
+                )
             }
             try authorities.replace(pem: pem)
             func list(_ key: String) -> [String]? {
@@ -77,8 +79,10 @@ public struct ClientCARefresher: Service {
 
     /// Refreshes every `interval` until cancelled or shut down; failures keep the last trust.
     public func run() async throws {
-        await repeatedly(every: interval, startNow: false, logger: logger,
-                         failure: "cannot refresh the requestheader client CA; keeping the last one",
-                         recovery: "requestheader client CA readable again") { try await refresh() }
+        await repeatedly(
+            every: interval, startNow: false, logger: logger,
+            failure: "cannot refresh the requestheader client CA; keeping the last one",
+            recovery: "requestheader client CA readable again"
+        ) { try await refresh() }
     }
 }

@@ -58,7 +58,7 @@ public final class ClientCertificateAuthorities: Sendable {
     public func verify(_ chain: [NIOSSLCertificate]) async -> NIOSSLVerificationResult {
         let trusted = state.withLock { $0.roots }
         guard !trusted.isEmpty, let first = chain.first,
-              let leaf = try? X509Certificate(der: first.toDERBytes()), leaf.mayAuthenticateClients
+            let leaf = try? X509Certificate(der: first.toDERBytes()), leaf.mayAuthenticateClients
         else { return .failed }
         let intermediates = chain.dropFirst().compactMap { try? X509Certificate(der: $0.toDERBytes()) }
         do {

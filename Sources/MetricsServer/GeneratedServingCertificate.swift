@@ -116,8 +116,9 @@ public final class GeneratedServingCertificate: Service {
     public static func start(_ keeping: Keeping, configuration: Configuration, logger: Logger, now: Date = Date()) async throws -> GeneratedServingCertificate {
         var material = try await load(keeping, configuration, now: now) ?? Material.first(at: now, configuration)
         if let renewed = try material.renewed(at: now, configuration) { material = try await store(renewed, keeping) }
-        return GeneratedServingCertificate(material: material, identity: try ServingIdentity(certificatePEM: material.certificatePEM, keyPEM: material.keyPEM),
-                                           keeping: keeping, configuration: configuration, logger: logger)
+        return GeneratedServingCertificate(
+            material: material, identity: try ServingIdentity(certificatePEM: material.certificatePEM, keyPEM: material.keyPEM),
+            keeping: keeping, configuration: configuration, logger: logger)
     }
 
     private init(material: Material, identity: ServingIdentity, keeping: Keeping, configuration: Configuration, logger: Logger) {
@@ -143,8 +144,9 @@ public final class GeneratedServingCertificate: Service {
         if let renewed = try material.renewed(at: now, configuration) {
             let newCA = renewed.caKeyPEM != material.caKeyPEM
             material = try await Self.store(renewed, keeping)
-            logger.info(newCA ? "made a new CA for the metrics API (the old one stays trusted until it expires)" : "renewed the metrics API's serving certificate",
-                        metadata: ["expires": "\(material.validity.map { Timestamp.rfc3339($0.to) } ?? "?")"])
+            logger.info(
+                newCA ? "made a new CA for the metrics API (the old one stays trusted until it expires)" : "renewed the metrics API's serving certificate",
+                metadata: ["expires": "\(material.validity.map { Timestamp.rfc3339($0.to) } ?? "?")"])
         }
         let changed = current.withLock { old in
             defer { old = material }
@@ -154,9 +156,11 @@ public final class GeneratedServingCertificate: Service {
     }
 
     public func run() async throws {
-        await repeatedly(every: configuration.interval, startNow: false, logger: logger,
-                         failure: "cannot read or renew the metrics API's serving certificate; serving the current one",
-                         recovery: "the serving certificate's Secret is readable again") { try await self.refresh() }
+        await repeatedly(
+            every: configuration.interval, startNow: false, logger: logger,
+            failure: "cannot read or renew the metrics API's serving certificate; serving the current one",
+            recovery: "the serving certificate's Secret is readable again"
+        ) { try await self.refresh() }
     }
 
     // MARK: Keeping
@@ -194,8 +198,9 @@ public final class GeneratedServingCertificate: Service {
     private static func secret(_ material: Material, namespace: String, name: String) -> Secret {
         var data = [certificateKey: base64(material.certificatePEM), keyKey: base64(material.keyPEM), caKey: base64(material.caPEM)]
         data[caKeyKey] = material.caKeyPEM.map(base64)
-        return Secret(metadata: ObjectMeta(name: name, namespace: namespace, labels: ["app.kubernetes.io/managed-by": "hpa-operator"]),
-                      type: "kubernetes.io/tls", data: data)
+        return Secret(
+            metadata: ObjectMeta(name: name, namespace: namespace, labels: ["app.kubernetes.io/managed-by": "hpa-operator"]),
+            type: "kubernetes.io/tls", data: data)
     }
 
     private static func material(of secret: Secret, namespace: String, name: String) throws -> Material {

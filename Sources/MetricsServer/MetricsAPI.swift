@@ -75,11 +75,13 @@ public struct MetricsAPI: Sendable {
             return externalValues(namespace: namespace, metric: rest[2], selector: selectors.labels, now: now)
         case (custom, 4) where rest[2] == "metrics":
             // A metric describing the Namespace object itself.
-            return objectValues(version: version, namespace: namespace, resource: GroupResource(resource: "namespaces"),
-                                name: namespace, metric: rest[3], selector: selectors.metricLabels, podSelector: selectors.labels, now: now)
+            return objectValues(
+                version: version, namespace: namespace, resource: GroupResource(resource: "namespaces"),
+                name: namespace, metric: rest[3], selector: selectors.metricLabels, podSelector: selectors.labels, now: now)
         case (custom, 5):
-            return objectValues(version: version, namespace: namespace, resource: GroupResource(parsing: rest[2]),
-                                name: rest[3], metric: rest[4], selector: selectors.metricLabels, podSelector: selectors.labels, now: now)
+            return objectValues(
+                version: version, namespace: namespace, resource: GroupResource(parsing: rest[2]),
+                name: rest[3], metric: rest[4], selector: selectors.metricLabels, podSelector: selectors.labels, now: now)
         default:
             return Self.status(404, reason: "NotFound", "the server could not find the requested resource")
         }
@@ -87,8 +89,10 @@ public struct MetricsAPI: Sendable {
 
     // MARK: Values
 
-    private func objectValues(version: String, namespace: String, resource: GroupResource, name: String, metric: String,
-                              selector: Selector, podSelector: Selector, now: Date) -> MetricsAPIResponse {
+    private func objectValues(
+        version: String, namespace: String, resource: GroupResource, name: String, metric: String,
+        selector: Selector, podSelector: Selector, now: Date
+    ) -> MetricsAPIResponse {
         var found: [(object: DescribedObject, labels: [String: String], reading: Result<MetricValue, MetricError>)] = []
         for (key, reading) in store.objects(namespace: namespace, resource: resource, metric: metric, now: now)
         where (name == "*" || key.name == name) && selector.matches(key.labels) {
@@ -97,7 +101,8 @@ public struct MetricsAPI: Sendable {
         // A pods metric (one value per pod, by the query's pod label) answers the wildcard the HPA
         // controller asks for Pods metrics, and a named pod no object metric describes.
         if resource == GroupResource(resource: "pods"), name == "*" || found.isEmpty,
-           let pods = store.pods(namespace: namespace, metric: metric, podSelector: podSelector, now: now) {
+            let pods = store.pods(namespace: namespace, metric: metric, podSelector: podSelector, now: now)
+        {
             switch pods {
             case .failure(let error):
                 return Self.status(404, reason: "NotFound", "\(metric): \(error)")
@@ -125,15 +130,23 @@ public struct MetricsAPI: Sendable {
         }
         let apiVersion = "\(MetricsAPIGroup.custom)/\(version)"
         if version == "v1beta1" {
-            return Self.json(MetricsList(kind: "MetricValueList", apiVersion: apiVersion, items: values.map { object, labels, value in
-                MetricValueV1Beta1(describedObject: object, metricName: metric, timestamp: Timestamp.rfc3339(value.timestamp), value: value.value,
-                                   selector: labels.isEmpty ? nil : LabelSelector(matchLabels: labels))
-            }))
+            return Self.json(
+                MetricsList(
+                    kind: "MetricValueList", apiVersion: apiVersion,
+                    items: values.map { object, labels, value in
+                        MetricValueV1Beta1(
+                            describedObject: object, metricName: metric, timestamp: Timestamp.rfc3339(value.timestamp), value: value.value,
+                            selector: labels.isEmpty ? nil : LabelSelector(matchLabels: labels))
+                    }))
         }
-        return Self.json(MetricsList(kind: "MetricValueList", apiVersion: apiVersion, items: values.map { object, labels, value in
-            MetricValueV1Beta2(describedObject: object, metric: metric, selector: labels.isEmpty ? nil : LabelSelector(matchLabels: labels),
-                               timestamp: Timestamp.rfc3339(value.timestamp), value: value.value)
-        }))
+        return Self.json(
+            MetricsList(
+                kind: "MetricValueList", apiVersion: apiVersion,
+                items: values.map { object, labels, value in
+                    MetricValueV1Beta2(
+                        describedObject: object, metric: metric, selector: labels.isEmpty ? nil : LabelSelector(matchLabels: labels),
+                        timestamp: Timestamp.rfc3339(value.timestamp), value: value.value)
+                }))
     }
 
     private func externalValues(namespace: String, metric: String, selector: Selector, now: Date) -> MetricsAPIResponse {
@@ -174,18 +187,26 @@ public struct MetricsAPI: Sendable {
             }
         }
         let kind = external ? "ExternalMetricValueList" : "MetricValueList"
-        return Self.json(APIResourceList(groupVersion: "\(group)/\(version)", resources: names.sorted().map {
-            APIResourceList.Resource(name: $0, namespaced: true, kind: kind, verbs: ["get"])
-        }))
+        return Self.json(
+            APIResourceList(
+                groupVersion: "\(group)/\(version)",
+                resources: names.sorted().map {
+                    APIResourceList.Resource(name: $0, namespaced: true, kind: kind, verbs: ["get"])
+                }))
     }
 
     /// The groups this server serves, as `/apis` lists them.
-    private static let groups = [APIGroup(name: MetricsAPIGroup.custom, versions: MetricsAPIGroup.customVersions),
-                                 APIGroup(name: MetricsAPIGroup.external, versions: MetricsAPIGroup.externalVersions)]
+    private static let groups = [
+        APIGroup(name: MetricsAPIGroup.custom, versions: MetricsAPIGroup.customVersions),
+        APIGroup(name: MetricsAPIGroup.external, versions: MetricsAPIGroup.externalVersions),
+    ]
 
-    static let openAPI = MetricsAPIResponse(status: 200, body: Data(#"""
-        {"swagger":"2.0","info":{"title":"hpa-operator metrics API","version":"v1"},"paths":{}}
-        """#.utf8))
+    static let openAPI = MetricsAPIResponse(
+        status: 200,
+        body: Data(
+            #"""
+            {"swagger":"2.0","info":{"title":"hpa-operator metrics API","version":"v1"},"paths":{}}
+            """#.utf8))
 
     // MARK: Helpers
 
@@ -226,8 +247,9 @@ enum PercentDecoding {
         while index != utf8.endIndex {
             let byte = utf8[index]
             if byte == UInt8(ascii: "%"), let high = utf8.index(index, offsetBy: 1, limitedBy: utf8.endIndex), high != utf8.endIndex,
-               let low = utf8.index(high, offsetBy: 1, limitedBy: utf8.endIndex), low != utf8.endIndex,
-               let value = hex(utf8[high]).flatMap({ h in hex(utf8[low]).map { h << 4 | $0 } }) {
+                let low = utf8.index(high, offsetBy: 1, limitedBy: utf8.endIndex), low != utf8.endIndex,
+                let value = hex(utf8[high]).flatMap({ h in hex(utf8[low]).map { h << 4 | $0 } })
+            {
                 bytes.append(value)
                 index = utf8.index(after: low)
                 continue

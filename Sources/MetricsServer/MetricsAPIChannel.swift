@@ -146,12 +146,14 @@ final class MetricsAPIHandler: ChannelInboundHandler {
         if case .requestHeader(let authorities) = server.configuration.authentication { trustProblem = authorities.problem }
         if path == Self.admissionPath, let reviews = server.reviews {
             guard head.method == .POST else {
-                return write(MetricsAPI.status(405, reason: "MethodNotAllowed", "\(Self.admissionPath) takes an AdmissionReview by POST"),
-                             contentType: "application/json", for: head, started: started, context: context)
+                return write(
+                    MetricsAPI.status(405, reason: "MethodNotAllowed", "\(Self.admissionPath) takes an AdmissionReview by POST"),
+                    contentType: "application/json", for: head, started: started, context: context)
             }
             guard !bodyTooLarge else {
-                return write(MetricsAPI.status(413, reason: "RequestEntityTooLarge", "the AdmissionReview is larger than \(Self.maximumBody) bytes"),
-                             contentType: "application/json", for: head, started: started, context: context)
+                return write(
+                    MetricsAPI.status(413, reason: "RequestEntityTooLarge", "the AdmissionReview is larger than \(Self.maximumBody) bytes"),
+                    contentType: "application/json", for: head, started: started, context: context)
             }
             reviewing = true
             reviews.answer(body.map { Data($0.readableBytesView) } ?? Data(), on: context.eventLoop).assumeIsolated().whenSuccess { answer in
@@ -174,25 +176,32 @@ final class MetricsAPIHandler: ChannelInboundHandler {
         }
         if case .requestHeader(let authorities) = server.configuration.authentication {
             if let trustProblem {
-                return write(MetricsAPI.status(401, reason: "Unauthorized", "Unauthorized: the metrics API has no requestheader client CA, so it trusts no caller and refuses every request until it can read one: \(trustProblem)"),
-                             contentType: "application/json", for: head, started: started, context: context)
+                return write(
+                    MetricsAPI.status(
+                        401, reason: "Unauthorized",
+                        "Unauthorized: the metrics API has no requestheader client CA, so it trusts no caller and refuses every request until it can read one: \(trustProblem)"),
+                    contentType: "application/json", for: head, started: started, context: context)
             }
             let headers = head.headers.map { (name: $0.name, value: $0.value) }
             if case .failure(let refusal) = authorities.authentication.authenticate(commonName: clientCommonName(context), headers: headers) {
                 server.logger.debug("refused a metrics API request", metadata: ["path": "\(path)", "reason": "\(refusal)"])
-                return write(MetricsAPI.status(401, reason: "Unauthorized", refusal.description), contentType: "application/json",
-                             for: head, started: started, context: context)
+                return write(
+                    MetricsAPI.status(401, reason: "Unauthorized", refusal.description), contentType: "application/json",
+                    for: head, started: started, context: context)
             }
         }
         let request = MetricsAPIRequest(method: head.method.rawValue, path: String(path), query: Self.decodeQuery(query))
         write(server.api.respond(request, now: Date()), contentType: "application/json", for: head, started: started, context: context)
     }
 
-    private func write(_ answer: MetricsAPIResponse, contentType: String, for head: HTTPRequestHead, started: ContinuousClock.Instant,
-                       context: ChannelHandlerContext) {
+    private func write(
+        _ answer: MetricsAPIResponse, contentType: String, for head: HTTPRequestHead, started: ContinuousClock.Instant,
+        context: ChannelHandlerContext
+    ) {
         server.metrics?.record(code: answer.status, duration: ContinuousClock.now - started)
-        let response = Self.response(answer, contentType: contentType, keepAlive: head.isKeepAlive, head: head.method == .HEAD,
-                                     allocator: context.channel.allocator, http10: head.version == .http1_0)
+        let response = Self.response(
+            answer, contentType: contentType, keepAlive: head.isKeepAlive, head: head.method == .HEAD,
+            allocator: context.channel.allocator, http10: head.version == .http1_0)
         if head.isKeepAlive {
             context.write(wrapOutboundOut(response), promise: nil)
         } else {
@@ -202,8 +211,10 @@ final class MetricsAPIHandler: ChannelInboundHandler {
 
     /// An HTTP/1.1 response, status line to body, in one buffer. (An HTTP/1.0 client keeps the
     /// connection only when told so.)
-    static func response(_ answer: MetricsAPIResponse, contentType: String, keepAlive: Bool, head: Bool, allocator: ByteBufferAllocator,
-                         http10: Bool = false) -> ByteBuffer {
+    static func response(
+        _ answer: MetricsAPIResponse, contentType: String, keepAlive: Bool, head: Bool, allocator: ByteBufferAllocator,
+        http10: Bool = false
+    ) -> ByteBuffer {
         var buffer = allocator.buffer(capacity: 128 + answer.body.count)
         let status = HTTPResponseStatus(statusCode: answer.status)
         buffer.writeString("HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\nContent-Type: \(contentType)\r\nContent-Length: \(answer.body.count)\r\n")

@@ -30,8 +30,10 @@ public final class MetricsHTTPServer: Service, Sendable {
         /// How long a review may take before it is answered 503 (see `AdmissionReviews`).
         public var admissionDeadline: Duration
 
-        public init(host: String = "0.0.0.0", port: Int = 6443, identity: ServingIdentity, authentication: Authentication,
-                    admission: (@Sendable (Data) -> (status: Int, body: Data))? = nil, admissionDeadline: Duration = .milliseconds(1_500)) {
+        public init(
+            host: String = "0.0.0.0", port: Int = 6443, identity: ServingIdentity, authentication: Authentication,
+            admission: (@Sendable (Data) -> (status: Int, body: Data))? = nil, admissionDeadline: Duration = .milliseconds(1_500)
+        ) {
             self.host = host
             self.port = port
             self.identity = identity
@@ -124,9 +126,23 @@ public final class MetricsHTTPServer: Service, Sendable {
     private static func first(_ serving: Task<Void, any Error>, _ grace: Task<Void, Never>) async {
         let resumed = Mutex<Bool>(false)
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let resume = { @Sendable in if resumed.withLock({ let first = !$0; $0 = true; return first }) { continuation.resume() } }
-            Task { _ = await serving.result; resume() }
-            Task { await grace.value; resume() }
+            let resume = { @Sendable in
+                if resumed.withLock({
+                    let first = !$0
+                    $0 = true
+                    return first
+                }) {
+                    continuation.resume()
+                }
+            }
+            Task {
+                _ = await serving.result
+                resume()
+            }
+            Task {
+                await grace.value
+                resume()
+            }
         }
     }
 }

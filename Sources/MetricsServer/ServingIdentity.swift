@@ -23,8 +23,9 @@ public final class ServingIdentity: Sendable {
 
     /// Serves another certificate from the next handshake on (a renewal).
     public func replace(certificatePEM: String, keyPEM: String) throws {
-        let fresh = Loaded(stamp: "", chain: try NIOSSLCertificate.fromPEMBytes(Array(certificatePEM.utf8)),
-                           key: try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem))
+        let fresh = Loaded(
+            stamp: "", chain: try NIOSSLCertificate.fromPEMBytes(Array(certificatePEM.utf8)),
+            key: try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem))
         loaded.withLock { $0 = fresh }
     }
 
@@ -44,15 +45,18 @@ public final class ServingIdentity: Sendable {
 
     public init(certificatePEM: String, keyPEM: String) throws {
         files = nil
-        loaded = Mutex(Loaded(stamp: "", chain: try NIOSSLCertificate.fromPEMBytes(Array(certificatePEM.utf8)),
-                              key: try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem)))
+        loaded = Mutex(
+            Loaded(
+                stamp: "", chain: try NIOSSLCertificate.fromPEMBytes(Array(certificatePEM.utf8)),
+                key: try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem)))
     }
 
     /// The certificate chain and key for a handshake now, re-read first if the files changed. A
     /// file caught half-written keeps the previous identity until the next handshake.
     func current() -> (chain: [NIOSSLCertificate], key: NIOSSLPrivateKey) {
         if let files, let stamp = try? Self.stamp(files.certificate, files.key),
-           stamp != loaded.withLock({ $0.stamp }), let fresh = try? Self.load(files.certificate, files.key) {
+            stamp != loaded.withLock({ $0.stamp }), let fresh = try? Self.load(files.certificate, files.key)
+        {
             loaded.withLock { $0 = fresh }
         }
         return loaded.withLock { ($0.chain, $0.key) }

@@ -23,8 +23,11 @@ enum CacheSlimming {
             template = PodTemplate(metadata: templateAnnotations.map { ObjectMeta(annotations: $0) }, spec: containers)
         }
         let replicas = workload.spec?.replicas
-        var kept = AppsWorkload<Kind>(metadata: slim, spec: template == nil && replicas == nil ? nil
-            : WorkloadSpec(replicas: replicas, template: template))
+        var kept = AppsWorkload<Kind>(
+            metadata: slim,
+            spec: template == nil && replicas == nil
+                ? nil
+                : WorkloadSpec(replicas: replicas, template: template))
         (kept.apiVersion, kept.kind) = (nil, nil)
         return kept
     }

@@ -50,10 +50,11 @@ final class Controller: Sendable {
     /// edit is reverted, a deleted HPA recreated, a foreign HPA on a workload reported.
     func enqueueOwners(_ events: AsyncStream<InformerEvent<HorizontalPodAutoscaler>>) async {
         for await event in events where !event.changesNothingCached && leading.isOpen {
-            let changed = switch event {
-            case .added(let hpa), .deleted(let hpa): [hpa]
-            case .updated(let old, let new): [old, new]
-            }
+            let changed =
+                switch event {
+                case .added(let hpa), .deleted(let hpa): [hpa]
+                case .updated(let old, let new): [old, new]
+                }
             for key in Set(changed.flatMap { $0.tags.compactMap(WorkloadKey.init(parsing:)) }) { await queue.add(key) }
         }
     }
@@ -116,8 +117,9 @@ final class Controller: Sendable {
         } catch let error as TerminalError {
             metrics.reconcileError.increment()
             await queue.forget(key)
-            logger.warning("reconcile failed in a way retrying cannot fix; trying again when the workload or its HPA changes",
-                           metadata: ["workload": "\(key)", "error": "\(error)"])
+            logger.warning(
+                "reconcile failed in a way retrying cannot fix; trying again when the workload or its HPA changes",
+                metadata: ["workload": "\(key)", "error": "\(error)"])
             await queue.add(key, after: queue.backoff.maximum)
         } catch {
             metrics.reconcileError.increment()

@@ -13,10 +13,11 @@ public final class InformerCache: AutoscalingCache, Sendable {
 
     init(client: KubeClient, namespace: String?, watchTimeoutSeconds: Int, backoff: Backoff, metrics: OperatorMetrics, logger: Logger) {
         func informer<T: APIObject>(_ resource: String, transform: @escaping @Sendable (T) -> T, tags: @escaping @Sendable (T) -> [String] = { _ in [] }) -> Informer<T> {
-            Informer(client: client, namespace: namespace, watchTimeoutSeconds: watchTimeoutSeconds, backoff: backoff,
-                     onRelist: { metrics.relisted(resource) },
-                     onError: { logger.warning("list/watch failed; retrying with backoff", metadata: ["resource": "\(resource)", "error": "\($0)"]) },
-                     transform: transform, tags: tags)
+            Informer(
+                client: client, namespace: namespace, watchTimeoutSeconds: watchTimeoutSeconds, backoff: backoff,
+                onRelist: { metrics.relisted(resource) },
+                onError: { logger.warning("list/watch failed; retrying with backoff", metadata: ["resource": "\(resource)", "error": "\($0)"]) },
+                transform: transform, tags: tags)
         }
         deployments = informer("deployments", transform: CacheSlimming.workload)
         statefulSets = informer("statefulsets", transform: CacheSlimming.workload)

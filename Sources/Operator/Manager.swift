@@ -27,8 +27,10 @@ public final class Manager: Service, Sendable {
         public var watchTimeoutSeconds: Int
         public var backoff: Backoff
 
-        public init(namespace: String? = nil, style: MetricStyle = .object, workers: Int = 2, maxWorkers: Int = 32, leaderElection: LeaderElector.Configuration? = nil,
-                    metricsBindAddress: String? = ":8080", metricsIdleTimeout: Duration = .seconds(120), watchTimeoutSeconds: Int = 300, backoff: Backoff = Backoff()) {
+        public init(
+            namespace: String? = nil, style: MetricStyle = .object, workers: Int = 2, maxWorkers: Int = 32, leaderElection: LeaderElector.Configuration? = nil,
+            metricsBindAddress: String? = ":8080", metricsIdleTimeout: Duration = .seconds(120), watchTimeoutSeconds: Int = 300, backoff: Backoff = Backoff()
+        ) {
             self.metricsIdleTimeout = metricsIdleTimeout
             self.namespace = namespace
             self.style = style
@@ -58,8 +60,9 @@ public final class Manager: Service, Sendable {
         self.configuration = configuration
         self.logger = logger
         self.metrics = metrics
-        cache = InformerCache(client: client, namespace: configuration.namespace, watchTimeoutSeconds: configuration.watchTimeoutSeconds,
-                              backoff: configuration.backoff, metrics: metrics, logger: logger)
+        cache = InformerCache(
+            client: client, namespace: configuration.namespace, watchTimeoutSeconds: configuration.watchTimeoutSeconds,
+            backoff: configuration.backoff, metrics: metrics, logger: logger)
         let elector = configuration.leaderElection.map { LeaderElector(client: client, configuration: $0, logger: logger) }
         self.elector = elector
         leadership = elector.map(Leadership.init) ?? .unelected
@@ -96,8 +99,12 @@ public final class Manager: Service, Sendable {
 
     /// `releaseLease` false stands for a crash in tests.
     public func run(releaseLease: @escaping @Sendable () -> Bool) async throws {
-        logger.info("starting", metadata: ["namespace": "\(configuration.namespace ?? "(all)")", "metric-style": "\(configuration.style.rawValue)",
-                                           "workers": "\(configuration.workers)", "max-workers": "\(configuration.maxWorkers)", "leader-election": "\(configuration.leaderElection != nil)"])
+        logger.info(
+            "starting",
+            metadata: [
+                "namespace": "\(configuration.namespace ?? "(all)")", "metric-style": "\(configuration.style.rawValue)",
+                "workers": "\(configuration.workers)", "max-workers": "\(configuration.maxWorkers)", "leader-election": "\(configuration.leaderElection != nil)",
+            ])
         // Subscribed before the informers start, so no event (the initial list's included) is missed.
         let deploymentEvents = cache.deployments.events()
         let statefulSetEvents = cache.statefulSets.events()
@@ -118,8 +125,12 @@ public final class Manager: Service, Sendable {
                 }
                 if await cache.waitForSync() {
                     state.withLock { $0.ready = true }
-                    logger.info("informers synced", metadata: ["deployments": "\(cache.deployments.count)", "statefulsets": "\(cache.statefulSets.count)",
-                                                               "hpas": "\(cache.hpas.count)"])
+                    logger.info(
+                        "informers synced",
+                        metadata: [
+                            "deployments": "\(cache.deployments.count)", "statefulsets": "\(cache.statefulSets.count)",
+                            "hpas": "\(cache.hpas.count)",
+                        ])
                     // Workers run until the queue shuts down; they are never cancelled mid-reconcile.
                     await controller.run(workers: configuration.workers, upTo: configuration.maxWorkers)
                 }

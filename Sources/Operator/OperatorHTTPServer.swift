@@ -14,8 +14,9 @@ struct OperatorHTTPServer {
     func run(host: String, port: Int, onPort: @escaping @Sendable (Int) -> Void) async throws {
         let router = Router()
         router.get("metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                     body: ResponseBody(byteBuffer: ByteBuffer(string: await metrics.exposition())))
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: await metrics.exposition())))
         }
         for path in ["healthz", "livez"] {
             router.get(RouterPath(path)) { _, _ in Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n"))) }

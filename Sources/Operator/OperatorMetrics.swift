@@ -21,7 +21,9 @@ public final class OperatorMetrics: Sendable {
         reconcileError = registry.makeCounter(name: "hpa_operator_reconcile_total", labels: [("result", "error")], help: "Reconciles by result.")
         reconcileDuration = registry.makeDurationHistogram(
             name: "hpa_operator_reconcile_duration_seconds",
-            buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)],
+            buckets: [
+                .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+            ],
             help: "Time to reconcile one workload.")
         creates = registry.makeCounter(name: "hpa_operator_hpa_writes_total", labels: [("verb", "create")], help: "HPA writes by verb.")
         patches = registry.makeCounter(name: "hpa_operator_hpa_writes_total", labels: [("verb", "patch")], help: "HPA writes by verb.")

@@ -1,4 +1,5 @@
 import KubeClient
+
 /// client-go's rate-limited work queue: a key waiting is queued once however often it is added;
 /// a key is never handed to two workers at once (added while in progress, it is queued again when
 /// done); failures are retried after a per-key exponential backoff.

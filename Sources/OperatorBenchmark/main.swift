@@ -23,8 +23,9 @@ if CommandLine.arguments.dropFirst().first == "memory", let url = CommandLine.ar
     func operatorMemory() async throws -> (baseline: Double, synced: Double, settled: Double, trimmed: Double, hpaCache: Double) {
         var quiet = Logger(label: "bench")
         quiet.logLevel = .critical
-        let instance = Manager(client: KubeClient(config: ClientConfig(server: url)),
-                                configuration: Manager.Configuration(metricsBindAddress: nil), logger: quiet)
+        let instance = Manager(
+            client: KubeClient(config: ClientConfig(server: url)),
+            configuration: Manager.Configuration(metricsBindAddress: nil), logger: quiet)
         let running = Task { try await instance.run() }
         let baseline = Measure.currentRSSMegabytes
         while !instance.isReady { try await Task.sleep(for: .milliseconds(20)) }
@@ -43,13 +44,23 @@ if CommandLine.arguments.dropFirst().first == "memory", let url = CommandLine.ar
     // With the operator and its caches gone, what is left is not theirs.
     try await Task.sleep(for: .milliseconds(500))
     Measure.returnFreedMemory()
-    FileHandle.standardOutput.write(Data(String(
-        format: "%.1f MB peak, %.1f MB now, %.1f MB after malloc_trim, %.1f MB once the operator is gone (%.1f MB at start, %.1f MB when the caches synced; the HPA cache holds %.1f MB of JSON)\n",
-        Measure.peakRSSMegabytes, figures.settled, figures.trimmed, Measure.currentRSSMegabytes, figures.baseline, figures.synced, figures.hpaCache).utf8))
+    FileHandle.standardOutput.write(
+        Data(
+            String(
+                format:
+                    "%.1f MB peak, %.1f MB now, %.1f MB after malloc_trim, %.1f MB once the operator is gone (%.1f MB at start, %.1f MB when the caches synced; the HPA cache holds %.1f MB of JSON)\n",
+                Measure.peakRSSMegabytes, figures.settled, figures.trimmed, Measure.currentRSSMegabytes, figures.baseline, figures.synced, figures.hpaCache
+            ).utf8))
     exit(0)
 }
 
-struct LoggedRequest: Decodable { var method: String; var path: String; var watch: Bool; var query: String; var time: Double }
+struct LoggedRequest: Decodable {
+    var method: String
+    var path: String
+    var watch: Bool
+    var query: String
+    var time: Double
+}
 struct RequestLog: Decodable { var requests: [LoggedRequest] }
 
 // The double, in its own process.
@@ -77,11 +88,13 @@ func hpaCount() async throws -> Int {
 let first = Int(ProcessInfo.processInfo.environment["BENCH_DEPLOYMENTS"] ?? "") ?? 5000
 func annotated(_ index: Int, max: Int = 10) -> Deployment {
     Deployment(
-        metadata: ObjectMeta(name: "web-\(index)", namespace: "ns-\(index % 50)", labels: ["app": "web-\(index)"], annotations: [
-            "hpa.autoscaling.banzaicloud.io/minReplicas": "1", "hpa.autoscaling.banzaicloud.io/maxReplicas": "\(max)",
-            "prometheus.rps.hpa.autoscaling.banzaicloud.io/query": "sum(rate(http_requests_total{app=\"web-\(index)\"}[2m]))",
-            "prometheus.rps.hpa.autoscaling.banzaicloud.io/targetAverageValue": "40",
-        ]),
+        metadata: ObjectMeta(
+            name: "web-\(index)", namespace: "ns-\(index % 50)", labels: ["app": "web-\(index)"],
+            annotations: [
+                "hpa.autoscaling.banzaicloud.io/minReplicas": "1", "hpa.autoscaling.banzaicloud.io/maxReplicas": "\(max)",
+                "prometheus.rps.hpa.autoscaling.banzaicloud.io/query": "sum(rate(http_requests_total{app=\"web-\(index)\"}[2m]))",
+                "prometheus.rps.hpa.autoscaling.banzaicloud.io/targetAverageValue": "40",
+            ]),
         spec: WorkloadSpec(replicas: 2, selector: LabelSelector(matchLabels: ["app": "web-\(index)"])))
 }
 func seed(_ range: Range<Int>) async throws {
@@ -100,8 +113,9 @@ try await clearLog()
 // 1. Start to HPAs.
 var logger = Logger(label: "bench")
 logger.logLevel = .critical
-let instance = Manager(client: KubeClient(config: ClientConfig(server: url)),
-                        configuration: Manager.Configuration(metricsBindAddress: nil), logger: logger)
+let instance = Manager(
+    client: KubeClient(config: ClientConfig(server: url)),
+    configuration: Manager.Configuration(metricsBindAddress: nil), logger: logger)
 let started = ContinuousClock.now
 let running = Task { try await instance.run() }
 while try await hpaCount() < first { try await Task.sleep(for: .milliseconds(50)) }
@@ -109,7 +123,10 @@ let toHPAs = Measure.seconds(ContinuousClock.now - started)
 var log = try await requestLog().filter { !$0.path.hasPrefix("/fake") }
 let operatorLists = log.filter { $0.method == "GET" && !$0.watch }
 let writes = log.filter { $0.path.contains("horizontalpodautoscalers") && $0.method != "GET" }
-print(String(format: "start to HPAs:   %d HPAs in %.2f s; %d HPA writes (%.2f per HPA) after %d GETs and list pages", first, toHPAs, writes.count, Double(writes.count) / Double(first), operatorLists.count))
+print(
+    String(
+        format: "start to HPAs:   %d HPAs in %.2f s; %d HPA writes (%.2f per HPA) after %d GETs and list pages", first, toHPAs, writes.count, Double(writes.count) / Double(first), operatorLists.count)
+)
 
 // 2. Annotation edit to HPA write, the operator otherwise idle, once the initial sync's events
 // (one HPACreated per HPA, sent after the HPAs) are all written; then again while status-only
@@ -134,8 +151,9 @@ func editLatencies(maxReplicas: Int) async throws -> [Double] {
     }
 }
 func printEdits(_ latencies: [Double], _ condition: String) {
-    print(String(format: "edit to write:   p50 %.1f ms, p99 %.1f ms over %d edits, ", Measure.percentile(latencies, 0.5), Measure.percentile(latencies, 0.99), latencies.count)
-          + condition + " (targets: p50 <= 20 ms, p99 <= 100 ms)")
+    print(
+        String(format: "edit to write:   p50 %.1f ms, p99 %.1f ms over %d edits, ", Measure.percentile(latencies, 0.5), Measure.percentile(latencies, 0.99), latencies.count)
+            + condition + " (targets: p50 <= 20 ms, p99 <= 100 ms)")
 }
 printEdits(try await editLatencies(maxReplicas: 20), "otherwise idle")
 let churn = StatusChurn(client: KubeClient(config: client.config), workloads: (0..<first).map { ObjectKey(namespace: "ns-\($0 % 50)", name: "web-\($0)") }, perSecond: 1000)

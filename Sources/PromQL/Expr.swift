@@ -185,9 +185,18 @@ public struct BinaryOperation: Hashable, Sendable {
 
 public enum BinaryOperator: String, Hashable, Sendable, CaseIterable {
     case or, and, unless
-    case equal = "==", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
-    case add = "+", subtract = "-"
-    case multiply = "*", divide = "/", modulo = "%", atan2
+    case equal = "=="
+    case notEqual = "!="
+    case less = "<"
+    case lessOrEqual = "<="
+    case greater = ">"
+    case greaterOrEqual = ">="
+    case add = "+"
+    case subtract = "-"
+    case multiply = "*"
+    case divide = "/"
+    case modulo = "%"
+    case atan2
     case power = "^"
 
     /// Higher binds tighter; `^` alone is right-associative.

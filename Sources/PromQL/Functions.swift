@@ -25,17 +25,26 @@ public struct PromQLFunction: Sendable {
     ]
 
     static let table: [String: PromQLFunction] = {
-        let v = ValueType.instantVector, m = ValueType.rangeVector, s = ValueType.scalar, t = ValueType.string
+        let v = ValueType.instantVector
+        let m = ValueType.rangeVector
+        let s = ValueType.scalar
+        let t = ValueType.string
         var table: [String: PromQLFunction] = [:]
         func add(_ names: [String], _ arguments: [ValueType], variadic: Int = 0, returns: ValueType = .instantVector) {
             for name in names { table[name] = PromQLFunction(name: name, arguments: arguments, variadic: variadic, returns: returns) }
         }
-        add(["abs", "absent", "acos", "acosh", "asin", "asinh", "atan", "atanh", "ceil", "cos", "cosh", "deg", "exp", "floor",
-             "histogram_avg", "histogram_count", "histogram_stddev", "histogram_stdvar", "histogram_sum", "ln", "log10", "log2", "rad", "sgn", "sin", "sinh", "sort", "sort_desc",
-             "sqrt", "tan", "tanh", "timestamp"], [v])
-        add(["absent_over_time", "avg_over_time", "changes", "count_over_time", "delta", "deriv", "idelta", "increase",
-             "irate", "last_over_time", "mad_over_time", "max_over_time", "min_over_time", "present_over_time", "rate", "resets",
-             "stddev_over_time", "stdvar_over_time", "sum_over_time"], [m])
+        add(
+            [
+                "abs", "absent", "acos", "acosh", "asin", "asinh", "atan", "atanh", "ceil", "cos", "cosh", "deg", "exp", "floor",
+                "histogram_avg", "histogram_count", "histogram_stddev", "histogram_stdvar", "histogram_sum", "ln", "log10", "log2", "rad", "sgn", "sin", "sinh", "sort", "sort_desc",
+                "sqrt", "tan", "tanh", "timestamp",
+            ], [v])
+        add(
+            [
+                "absent_over_time", "avg_over_time", "changes", "count_over_time", "delta", "deriv", "idelta", "increase",
+                "irate", "last_over_time", "mad_over_time", "max_over_time", "min_over_time", "present_over_time", "rate", "resets",
+                "stddev_over_time", "stdvar_over_time", "sum_over_time",
+            ], [m])
         add(["days_in_month", "day_of_month", "day_of_week", "day_of_year", "hour", "minute", "month", "year"], [v], variadic: 1)
         add(["clamp"], [v, s, s])
         add(["clamp_max", "clamp_min"], [v, s])

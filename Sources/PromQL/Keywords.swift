@@ -1,9 +1,10 @@
 /// PromQL's keywords (case-insensitive, as in Prometheus's lexer). Inside `{…}` and in grouping
 /// lists they are plain label names.
 enum Keywords {
-    static let words = Set([
-        "and", "or", "unless", "atan2", "offset", "by", "without", "on", "ignoring", "group_left", "group_right", "bool", "start", "end",
-    ] + Aggregation.Operator.allCases.map(\.rawValue))
+    static let words = Set(
+        [
+            "and", "or", "unless", "atan2", "offset", "by", "without", "on", "ignoring", "group_left", "group_right", "bool", "start", "end",
+        ] + Aggregation.Operator.allCases.map(\.rawValue))
 
     static func isKeyword(_ word: String) -> Bool { words.contains(word.lowercased()) }
 

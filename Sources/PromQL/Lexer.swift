@@ -12,11 +12,30 @@ struct Token: Equatable {
     }
 
     enum Symbol: String {
-        case leftParen = "(", rightParen = ")", leftBrace = "{", rightBrace = "}", leftBracket = "[", rightBracket = "]"
-        case comma = ",", colon = ":", at = "@"
-        case plus = "+", minus = "-", star = "*", slash = "/", percent = "%", caret = "^"
-        case equalEqual = "==", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
-        case assign = "=", regexMatch = "=~", regexNoMatch = "!~"
+        case leftParen = "("
+        case rightParen = ")"
+        case leftBrace = "{"
+        case rightBrace = "}"
+        case leftBracket = "["
+        case rightBracket = "]"
+        case comma = ","
+        case colon = ":"
+        case at = "@"
+        case plus = "+"
+        case minus = "-"
+        case star = "*"
+        case slash = "/"
+        case percent = "%"
+        case caret = "^"
+        case equalEqual = "=="
+        case notEqual = "!="
+        case less = "<"
+        case lessOrEqual = "<="
+        case greater = ">"
+        case greaterOrEqual = ">="
+        case assign = "="
+        case regexMatch = "=~"
+        case regexNoMatch = "!~"
     }
 
     var kind: Kind
@@ -275,7 +294,8 @@ struct Lexer {
             throw error("unknown escape sequence \\\(Self.quoted(byte, at: position - 1, in: text).dropFirst().dropLast())", at: start)
         }
         guard position + count <= source.count,
-              let value = UInt32(String(decoding: source[position..<position + count], as: UTF8.self), radix: radix) else {
+            let value = UInt32(String(decoding: source[position..<position + count], as: UTF8.self), radix: radix)
+        else {
             throw error("bad escape sequence (\(count) \(radix == 8 ? "octal" : "hex") digits expected)", at: start)
         }
         position += count

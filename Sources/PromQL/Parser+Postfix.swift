@@ -48,8 +48,10 @@ extension Parser {
         }
     }
 
-    func modify(_ expression: Expr, at offset: Int, _ what: String,
-                        _ change: (inout Int64?, inout AtModifier?) throws(PromQLError) -> Void) throws(PromQLError) -> Expr {
+    func modify(
+        _ expression: Expr, at offset: Int, _ what: String,
+        _ change: (inout Int64?, inout AtModifier?) throws(PromQLError) -> Void
+    ) throws(PromQLError) -> Expr {
         switch expression {
         case .vector(var selector):
             try change(&selector.offset, &selector.at)

@@ -171,8 +171,9 @@ extension Parser {
                 throw error("metric name must not be set twice: \"\(name)\" or \"\(named.value)\"", at: offset)
             }
         } else if !matchEmpty.contains(false) {
-            throw error("vector selector must contain at least one non-empty matcher", at: offset,
-                        hint: "name a metric, or add a matcher such as job=\"api\" that cannot match the empty string")
+            throw error(
+                "vector selector must contain at least one non-empty matcher", at: offset,
+                hint: "name a metric, or add a matcher such as job=\"api\" that cannot match the empty string")
         }
         return VectorSelector(name: name, matchers: matchers)
     }

@@ -122,9 +122,12 @@ struct Parser {
         var offset: Int
     }
 
-    func binary(_ op: BinaryOperator, _ lhs: Expr, _ rhs: Expr, returnsBool: Bool, matching: VectorMatching,
-                        at offset: Int, lhsOffset: Int, rhsOffset: Int) throws(PromQLError) -> Located {
-        let left = lhs.type, right = rhs.type
+    func binary(
+        _ op: BinaryOperator, _ lhs: Expr, _ rhs: Expr, returnsBool: Bool, matching: VectorMatching,
+        at offset: Int, lhsOffset: Int, rhsOffset: Int
+    ) throws(PromQLError) -> Located {
+        let left = lhs.type
+        let right = rhs.type
         for (type, at) in [(left, lhsOffset), (right, rhsOffset)] where type != .scalar && type != .instantVector {
             throw error("binary expression must contain only scalar and instant vector types, not \(Self.article(type))", at: at)
         }

@@ -16,8 +16,9 @@ public enum PromQL {
         let expression = try parse(query)
         let type = expression.type
         guard type == .instantVector || type == .scalar else {
-            throw PromQLError("the query gives \(Parser.article(type)), not one number", at: 0, in: Array(query.utf8),
-                              hint: type == .rangeVector ? "wrap it in a function such as rate(…[5m]) or max_over_time(…[5m])" : "use a query that gives a number")
+            throw PromQLError(
+                "the query gives \(Parser.article(type)), not one number", at: 0, in: Array(query.utf8),
+                hint: type == .rangeVector ? "wrap it in a function such as rate(…[5m]) or max_over_time(…[5m])" : "use a query that gives a number")
         }
         return expression
     }

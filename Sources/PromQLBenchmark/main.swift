@@ -35,9 +35,10 @@ Measure.returnFreedMemory()
 let peakBefore = Measure.peakRSSMegabytes
 var bombTimes: [Double] = []
 for bomb in bombs {
-    bombTimes.append(microsecondsPerItem(1_000) {
-        for _ in 0..<1_000 { sink &+= (try? PromQL.parse(bomb)) == nil ? 1 : 0 }
-    })
+    bombTimes.append(
+        microsecondsPerItem(1_000) {
+            for _ in 0..<1_000 { sink &+= (try? PromQL.parse(bomb)) == nil ? 1 : 0 }
+        })
 }
 let bombPeak = Measure.peakRSSMegabytes - peakBefore
 let plain = queries.min { abs($0.utf8.count - bombs[0].utf8.count) < abs($1.utf8.count - bombs[0].utf8.count) }!

@@ -3,8 +3,10 @@ public enum Poll {
     /// Checks `condition` every `interval` (20 ms) until it holds (true) or `timeout` passes
     /// (false). It is always checked once more after the last wait: a test process starved of
     /// threads past the deadline still gets its answer from what happened meanwhile, not from the clock.
-    public static func until(timeout: Duration = hangBound, every interval: Duration = .milliseconds(20),
-                             _ condition: () async throws -> Bool) async throws -> Bool {
+    public static func until(
+        timeout: Duration = hangBound, every interval: Duration = .milliseconds(20),
+        _ condition: () async throws -> Bool
+    ) async throws -> Bool {
         let deadline = ContinuousClock.now + timeout
         while true {
             if try await condition() { return true }

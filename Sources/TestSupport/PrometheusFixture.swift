@@ -70,7 +70,8 @@ public final class PrometheusFixture: Sendable {
             let deadline = ContinuousClock.now + .seconds(60)
             while process.isRunning, ContinuousClock.now < deadline {
                 if let flags = try? await client.send(HTTPRequest(url: "http://127.0.0.1:\(port)/api/v1/status/flags", timeout: .seconds(5))),
-                   flags.status == 200, flags.bodyText.contains(#""storage.tsdb.path":"\#(data.path)""#) {
+                    flags.status == 200, flags.bodyText.contains(#""storage.tsdb.path":"\#(data.path)""#)
+                {
                     return PrometheusFixture(port: port, process: process, directory: directory)
                 }
                 try await Task.sleep(for: .milliseconds(50))

@@ -19,31 +19,33 @@ public final class StatusChurn: Sendable {
     public init(client: KubeClient, workloads targets: [ObjectKey], perSecond: Int, lanes: Int = 16) {
         precondition(!targets.isEmpty && perSecond > 0 && lanes > 0)
         let interval = Duration.seconds(1) / perSecond
-        task.withLock { $0 = Task { [self] in
-            await withTaskGroup(of: Void.self) { group in
-                for lane in 0..<lanes {
-                    group.addTask {
-                        var number = lane
-                        while !Task.isCancelled {
-                            let due = self.started + interval * number
-                            if due > .now { try? await Task.sleep(until: due, clock: .continuous) }
-                            let target = targets[number % targets.count]
-                            let replicas = number % 7 + 1
-                            let body = #"{"status":{"replicas":\#(replicas),"readyReplicas":\#(replicas),"availableReplicas":\#(replicas),"observedGeneration":1}}"#
-                            do {
-                                _ = try await client.patch(Deployment.self, namespace: target.namespace, name: target.name, .merge(Data(body.utf8)), subresource: "status")
-                                self.sent.add(1, ordering: .relaxed)
-                            } catch {
-                                if Task.isCancelled { return }
-                                self.failed.add(1, ordering: .relaxed)
-                                self.firstError.withLock { $0 = $0 ?? "\(error)" }
+        task.withLock {
+            $0 = Task { [self] in
+                await withTaskGroup(of: Void.self) { group in
+                    for lane in 0..<lanes {
+                        group.addTask {
+                            var number = lane
+                            while !Task.isCancelled {
+                                let due = self.started + interval * number
+                                if due > .now { try? await Task.sleep(until: due, clock: .continuous) }
+                                let target = targets[number % targets.count]
+                                let replicas = number % 7 + 1
+                                let body = #"{"status":{"replicas":\#(replicas),"readyReplicas":\#(replicas),"availableReplicas":\#(replicas),"observedGeneration":1}}"#
+                                do {
+                                    _ = try await client.patch(Deployment.self, namespace: target.namespace, name: target.name, .merge(Data(body.utf8)), subresource: "status")
+                                    self.sent.add(1, ordering: .relaxed)
+                                } catch {
+                                    if Task.isCancelled { return }
+                                    self.failed.add(1, ordering: .relaxed)
+                                    self.firstError.withLock { $0 = $0 ?? "\(error)" }
+                                }
+                                number += lanes
                             }
-                            number += lanes
                         }
                     }
                 }
             }
-        } }
+        }
     }
 
     /// Stops it; returns the updates that succeeded per second since the start, and the failures
@@ -53,7 +55,9 @@ public final class StatusChurn: Sendable {
         running?.cancel()
         await running?.value
         let failed = failed.load(ordering: .relaxed)
-        return (Double(sent.load(ordering: .relaxed)) / Measure.seconds(ContinuousClock.now - started),
-                failed == 0 ? "" : "; \(failed) failed, the first with: \(firstError.withLock { $0 } ?? "")")
+        return (
+            Double(sent.load(ordering: .relaxed)) / Measure.seconds(ContinuousClock.now - started),
+            failed == 0 ? "" : "; \(failed) failed, the first with: \(firstError.withLock { $0 } ?? "")"
+        )
     }
 }

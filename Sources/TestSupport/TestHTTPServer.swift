@@ -80,7 +80,10 @@ public final class TestHTTPServer: Sendable {
     public func stop() async {
         await group.triggerGracefulShutdown()
         let task = self.task
-        let grace = Task { try? await Task.sleep(for: .seconds(1)); task.cancel() }
+        let grace = Task {
+            try? await Task.sleep(for: .seconds(1))
+            task.cancel()
+        }
         _ = try? await task.value
         grace.cancel()
     }

@@ -4,8 +4,10 @@ import KubeModel
 
 /// Where Alertmanager's alerts come from, for alertmanager metrics: its API (`run`, `preview`).
 struct AlertmanagerOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Alertmanager's URL: its alerts (GET /api/v2/alerts) are read at start and every --alertmanager-interval, for alertmanager metrics.",
-                               valueName: "url"))
+    @Option(
+        help: ArgumentHelp(
+            "Alertmanager's URL: its alerts (GET /api/v2/alerts) are read at start and every --alertmanager-interval, for alertmanager metrics.",
+            valueName: "url"))
     var alertmanagerUrl: String?
 
     @Option(help: ArgumentHelp("How often Alertmanager's alerts are read; when the last read is 3 times this old, alertmanager metrics are errors.", valueName: "duration"))
@@ -27,8 +29,10 @@ struct AlertmanagerOptions: ParsableArguments {
 
 /// `run`'s webhook receiver.
 struct AlertmanagerReceiverOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Serve POST /alertmanager/webhook here (:9095, 0.0.0.0:9095) for Alertmanager's webhook_config; empty: no receiver.",
-                               valueName: "address"))
+    @Option(
+        help: ArgumentHelp(
+            "Serve POST /alertmanager/webhook here (:9095, 0.0.0.0:9095) for Alertmanager's webhook_config; empty: no receiver.",
+            valueName: "address"))
     var alertmanagerBindAddress = ""
 
     @Option(help: ArgumentHelp("The bearer token webhooks must carry (Alertmanager: http_config.authorization), re-read for each request.", valueName: "path"))
@@ -37,8 +41,10 @@ struct AlertmanagerReceiverOptions: ParsableArguments {
     @Flag(help: "Serve the receiver over HTTPS, with the metrics API's serving certificate.")
     var alertmanagerTls = false
 
-    @Option(help: ArgumentHelp("With --alertmanager-tls: webhooks must come with a client certificate this CA (PEM) signed (Alertmanager: http_config.tls_config.cert_file).",
-                               valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "With --alertmanager-tls: webhooks must come with a client certificate this CA (PEM) signed (Alertmanager: http_config.tls_config.cert_file).",
+            valueName: "path"))
     var alertmanagerClientCaFile: String?
 
     func validate() throws {

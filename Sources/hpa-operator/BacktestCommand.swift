@@ -121,8 +121,10 @@ struct Backtest: AsyncParsableCommand {
                 printError("note: \(name): not in --compare; simulated alone")
             }
             panels.append(BacktestPlot.Panel(title: name, steps: steps, metrics: simulated.metrics, minReplicas: spec.minReplicas, maxReplicas: spec.maxReplicas, comparison: compared))
-            reports.append(Report(namespace: workload.metadata.namespace ?? "default", name: workload.metadata.name ?? "", from: Timestamp.rfc3339(start),
-                                  to: Timestamp.rfc3339(end), stepSeconds: window.step.seconds, summary: summary, steps: steps, errors: errors, comparison: comparison))
+            reports.append(
+                Report(
+                    namespace: workload.metadata.namespace ?? "default", name: workload.metadata.name ?? "", from: Timestamp.rfc3339(start),
+                    to: Timestamp.rfc3339(end), stepSeconds: window.step.seconds, summary: summary, steps: steps, errors: errors, comparison: comparison))
         }
         if let plot {
             do { try BacktestPlot.svg(panels).write(toFile: plot, atomically: true, encoding: .utf8) } catch {
@@ -134,9 +136,10 @@ struct Backtest: AsyncParsableCommand {
         case .text, .yaml:
             print(Self.table(reports), terminator: "")
             let notes = reports.flatMap { report in
-                (report.errors + (report.comparison?.errors ?? []).map { "(compare) \($0)" }).map { "\(report.name): \($0)" } + report.summary.gaps.map {
-                    "\(report.name): \($0.metric): no data from \(Timestamp.rfc3339(Date(timeIntervalSince1970: $0.from))) for \(Activation.durationText(.seconds($0.seconds))) (the controller holds)"
-                }
+                (report.errors + (report.comparison?.errors ?? []).map { "(compare) \($0)" }).map { "\(report.name): \($0)" }
+                    + report.summary.gaps.map {
+                        "\(report.name): \($0.metric): no data from \(Timestamp.rfc3339(Date(timeIntervalSince1970: $0.from))) for \(Activation.durationText(.seconds($0.seconds))) (the controller holds)"
+                    }
             }
             if !notes.isEmpty { print("\n" + notes.map { ExternalText.sanitized($0, limit: 1_000) }.joined(separator: "\n")) }
         case .json:
@@ -152,7 +155,10 @@ struct Backtest: AsyncParsableCommand {
         var found: [String: (workload: Workload, spec: AutoscalingSpec)] = [:]
         for item in items {
             guard case .workload(let workload, _) = item else {
-                if case .failed(let message) = item { printError("error: \(message)"); failed = true }
+                if case .failed(let message) = item {
+                    printError("error: \(message)")
+                    failed = true
+                }
                 continue
             }
             let name = workload.metadata.qualifiedName
@@ -171,15 +177,19 @@ struct Backtest: AsyncParsableCommand {
     }
 
     /// One side's simulation: its metrics read over the window (once per query), then the controller.
-    private func simulate(_ spec: AutoscalingSpec, workload: Workload, window: Window, servers: PrometheusServers, startReplicas: Int32) async
-        -> (HPASimulation.Backtest.Workload, [HPASimulation.Backtest.Step], HPASimulation.Backtest.Summary, [String]) {
+    private func simulate(
+        _ spec: AutoscalingSpec, workload: Workload, window: Window, servers: PrometheusServers, startReplicas: Int32
+    ) async
+        -> (HPASimulation.Backtest.Workload, [HPASimulation.Backtest.Step], HPASimulation.Backtest.Summary, [String])
+    {
         var errors: [String] = []
         var metrics: [HPASimulation.Backtest.Metric] = []
         for metric in spec.prometheusMetrics {
-            let target: HPASimulation.Backtest.Metric.Target = switch metric.target {
-            case .value(let quantity): .value(quantity)
-            case .averageValue(let quantity): .averageValue(quantity)
-            }
+            let target: HPASimulation.Backtest.Metric.Target =
+                switch metric.target {
+                case .value(let quantity): .value(quantity)
+                case .averageValue(let quantity): .averageValue(quantity)
+                }
             let namespace = workload.metadata.namespace ?? "default"
             let key = "\(metric.server ?? "")\u{0}\(namespace)\u{0}\(metric.query)"
             if window.read[key] == nil { window.read[key] = await values(of: metric, namespace: namespace, servers: servers, start: window.start, end: window.end) }
@@ -190,10 +200,13 @@ struct Backtest: AsyncParsableCommand {
             }
             metrics.append(.init(name: metric.name, target: target, activationThreshold: metric.activationThreshold, values: values))
         }
-        let stored = HorizontalPodAutoscalerSpec(scaleTargetRef: CrossVersionObjectReference(apiVersion: "apps/v1", kind: workload.kind, name: workload.metadata.name ?? ""),
-                                                 minReplicas: max(spec.minReplicas, 1), maxReplicas: spec.maxReplicas, behavior: spec.behavior).defaulted
-        let simulated = HPASimulation.Backtest.Workload(metrics: metrics, minReplicas: spec.minReplicas, maxReplicas: spec.maxReplicas,
-                                                        behavior: stored.behavior, scaleToZero: spec.scaleToZero)
+        let stored = HorizontalPodAutoscalerSpec(
+            scaleTargetRef: CrossVersionObjectReference(apiVersion: "apps/v1", kind: workload.kind, name: workload.metadata.name ?? ""),
+            minReplicas: max(spec.minReplicas, 1), maxReplicas: spec.maxReplicas, behavior: spec.behavior
+        ).defaulted
+        let simulated = HPASimulation.Backtest.Workload(
+            metrics: metrics, minReplicas: spec.minReplicas, maxReplicas: spec.maxReplicas,
+            behavior: stored.behavior, scaleToZero: spec.scaleToZero)
         let (steps, summary) = HPASimulation.Backtest.run(simulated, times: window.times, step: window.step.seconds, startReplicas: startReplicas)
         return (simulated, steps, summary, errors)
     }
@@ -220,8 +233,9 @@ struct Backtest: AsyncParsableCommand {
         for chunk in RangeChunks.split(from: start.timeIntervalSince1970, to: end.timeIntervalSince1970, step: step.duration.seconds) {
             let response: QueryResponse
             do throws(PrometheusError) {
-                response = try await client.queryRange(query, start: Date(timeIntervalSince1970: chunk.start), end: Date(timeIntervalSince1970: chunk.end),
-                                                       step: step.duration, timeout: queryTimeout.duration)
+                response = try await client.queryRange(
+                    query, start: Date(timeIntervalSince1970: chunk.start), end: Date(timeIntervalSince1970: chunk.end),
+                    step: step.duration, timeout: queryTimeout.duration)
             } catch {
                 return .failure(BacktestError(description: error.description))
             }
@@ -237,10 +251,12 @@ struct Backtest: AsyncParsableCommand {
     static func table(_ reports: [Report]) -> String {
         let header = ["NAME", "STEPS", "REPLICAS (MIN/MEAN/MAX)", "SCALE-UPS", "SCALE-DOWNS", "AT MAX", "SHORT", "REPLICA-HOURS", "GAPS"]
         func row(_ name: String, _ steps: Int, _ summary: HPASimulation.Backtest.Summary) -> [String] {
-            [ExternalText.sanitized(name, limit: 200), "\(steps)",
-                    "\(summary.minReplicas)/\(String(format: "%.1f", summary.meanReplicas))/\(summary.maxReplicas)", "\(summary.scaleUps)", "\(summary.scaleDowns)",
-                    Activation.durationText(.seconds(summary.secondsAtMax)), Activation.durationText(.seconds(summary.secondsShort)),
-                    String(format: "%.2f", summary.replicaHours), "\(summary.gaps.count)"]
+            [
+                ExternalText.sanitized(name, limit: 200), "\(steps)",
+                "\(summary.minReplicas)/\(String(format: "%.1f", summary.meanReplicas))/\(summary.maxReplicas)", "\(summary.scaleUps)", "\(summary.scaleDowns)",
+                Activation.durationText(.seconds(summary.secondsAtMax)), Activation.durationText(.seconds(summary.secondsShort)),
+                String(format: "%.2f", summary.replicaHours), "\(summary.gaps.count)",
+            ]
         }
         let rows = reports.flatMap { report in
             [row(report.name, report.steps.count, report.summary)]

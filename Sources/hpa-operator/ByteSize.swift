@@ -11,7 +11,7 @@ struct ByteSize: ExpressibleByArgument {
     init?(argument: String) {
         let units: [(String, Int)] = [("Ki", 1 << 10), ("Mi", 1 << 20), ("Gi", 1 << 30), ("k", 1_000), ("K", 1_000), ("M", 1_000_000), ("G", 1_000_000_000)]
         let (digits, factor) = units.first { argument.hasSuffix($0.0) }.map { (String(argument.dropLast($0.0.count)), $0.1) } ?? (argument, 1)
-        guard let value = Int(digits), value > 0, case let (bytes, overflow) = value.multipliedReportingOverflow(by: factor), !overflow else { return nil }
+        guard let value = Int(digits), value > 0, case (let bytes, let overflow) = value.multipliedReportingOverflow(by: factor), !overflow else { return nil }
         self.bytes = bytes
     }
 

@@ -91,8 +91,10 @@ struct Check: AsyncParsableCommand {
         for name in names {
             results.append(InstallChecks.apiService(name, await read { try await client.get(APIService.self, namespace: nil, name: name) }))
         }
-        results.append(InstallChecks.rollout(namespace: namespace, name: operatorDeployment,
-                                             await read { try await client.get(Deployment.self, namespace: namespace, name: operatorDeployment) }))
+        results.append(
+            InstallChecks.rollout(
+                namespace: namespace, name: operatorDeployment,
+                await read { try await client.get(Deployment.self, namespace: namespace, name: operatorDeployment) }))
         if !leaderElectResourceName.isEmpty {
             let name = leaderElectResourceName
             results.append(InstallChecks.leader(namespace: namespace, name: name, await read { try await client.get(Lease.self, namespace: namespace, name: name) }, now: Date()))
@@ -110,12 +112,15 @@ struct Check: AsyncParsableCommand {
             // v1beta2.custom.metrics.k8s.io serves custom.metrics.k8s.io/v1beta2.
             guard let dot = name.firstIndex(of: ".") else { continue }
             let groupVersion = "\(name[name.index(after: dot)...])/\(name[..<dot])"
-            results.append(InstallChecks.discovery(groupVersion, await read {
-                let body = try await client.raw("GET", "/apis/\(groupVersion)")
-                do { return try JSONDecoder().decode(APIResourceList.self, from: body).resources.count } catch {
-                    throw KubeError.decoding("the answer is not an APIResourceList")
-                }
-            }))
+            results.append(
+                InstallChecks.discovery(
+                    groupVersion,
+                    await read {
+                        let body = try await client.raw("GET", "/apis/\(groupVersion)")
+                        do { return try JSONDecoder().decode(APIResourceList.self, from: body).resources.count } catch {
+                            throw KubeError.decoding("the answer is not an APIResourceList")
+                        }
+                    }))
         }
         if let workload {
             let parts = workload.split(separator: "/").map(String.init)

@@ -53,15 +53,20 @@ struct Explain: AsyncParsableCommand {
             guard let hpa = hpas.first else {
                 throw ExplainError("no HorizontalPodAutoscaler scales \(found.kind) \(namespace)/\(name)" + (notes.isEmpty ? "" : "; " + notes.joined(separator: "; ")))
             }
-            let explanation = Explanation.explain(hpa, currentReplicas: found.replicas, readyReplicas: found.ready,
-                                                  otherHPAs: hpas.dropFirst().compactMap(\.metadata.name))
+            let explanation = Explanation.explain(
+                hpa, currentReplicas: found.replicas, readyReplicas: found.ready,
+                otherHPAs: hpas.dropFirst().compactMap(\.metadata.name))
             switch output {
             case .text, .yaml:
                 print(Self.text(explanation, kind: found.kind, notes: notes))
             case .json:
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                struct Answer: Encodable { var workload: String; var operatorNotes: [String]; var explanation: Explanation }
+                struct Answer: Encodable {
+                    var workload: String
+                    var operatorNotes: [String]
+                    var explanation: Explanation
+                }
                 print(String(decoding: try encoder.encode(Answer(workload: "\(found.kind) \(namespace)/\(name)", operatorNotes: notes, explanation: explanation)), as: UTF8.self))
             }
         } catch let error as ExplainError {
@@ -119,13 +124,17 @@ struct Explain: AsyncParsableCommand {
         case .valid(let spec, let warnings):
             var notes = warnings.map { "warning: \($0)" }
             if let zero = spec.scaleToZero {
-                notes.append(zero.native
-                    ? "minReplicas 0, native: the HPA controller scales to 0 and back"
-                    : "minReplicas 0: hpa-operator scales between 0 and 1 (active while " + spec.activationThresholds.sorted { $0.key < $1.key }.map { "\($0.key) > \($0.value)" }.joined(separator: " or ")
-                        + "; to 0 after \(Activation.durationText(zero.cooldown)) inactive); the HPA's own floor is 1")
+                notes.append(
+                    zero.native
+                        ? "minReplicas 0, native: the HPA controller scales to 0 and back"
+                        : "minReplicas 0: hpa-operator scales between 0 and 1 (active while "
+                            + spec.activationThresholds.sorted { $0.key < $1.key }.map { "\($0.key) > \($0.value)" }.joined(separator: " or ")
+                            + "; to 0 after \(Activation.durationText(zero.cooldown)) inactive); the HPA's own floor is 1")
             }
             if let fallback = spec.fallback {
-                notes.append("fallback: while a prometheus or alertmanager metric cannot be read for \(fallback.after ?? "3 × its interval"), the metrics API serves the value that asks for \(fallback.replicas) replicas")
+                notes.append(
+                    "fallback: while a prometheus or alertmanager metric cannot be read for \(fallback.after ?? "3 × its interval"), the metrics API serves the value that asks for \(fallback.replicas) replicas"
+                )
             }
             return notes
         }
@@ -133,13 +142,18 @@ struct Explain: AsyncParsableCommand {
 
     static func text(_ explanation: Explanation, kind: String, notes: [String]) -> String {
         var lines: [String] = []
-        let tolerance = explanation.toleranceUp == explanation.toleranceDown
+        let tolerance =
+            explanation.toleranceUp == explanation.toleranceDown
             ? "±\(Self.percent(explanation.toleranceUp))" : "+\(Self.percent(explanation.toleranceUp))/−\(Self.percent(explanation.toleranceDown))"
-        lines.append("HorizontalPodAutoscaler \(explanation.hpa) scales \(kind) with \(explanation.currentReplicas) replicas (min \(explanation.minReplicas), max \(explanation.maxReplicas), tolerance \(tolerance))")
+        lines.append(
+            "HorizontalPodAutoscaler \(explanation.hpa) scales \(kind) with \(explanation.currentReplicas) replicas (min \(explanation.minReplicas), max \(explanation.maxReplicas), tolerance \(tolerance))"
+        )
         lines.append("")
-        let rows = [["METRIC", "TYPE", "CURRENT", "TARGET", "PROPOSAL"]] + explanation.metrics.map {
-            [$0.name, $0.type, $0.current ?? "<unknown>", $0.target, $0.proposal.map(String.init) ?? "-"].map { ExternalText.sanitized($0, limit: 200) }
-        }
+        let rows =
+            [["METRIC", "TYPE", "CURRENT", "TARGET", "PROPOSAL"]]
+            + explanation.metrics.map {
+                [$0.name, $0.type, $0.current ?? "<unknown>", $0.target, $0.proposal.map(String.init) ?? "-"].map { ExternalText.sanitized($0, limit: 200) }
+            }
         lines.append(KubectlTable.format(rows).trimmingCharacters(in: .newlines))
         lines.append("")
         if explanation.replayedAt != explanation.currentReplicas {

@@ -1,7 +1,7 @@
-import Foundation
-import KubeModel
 import Autoscaling
 import DecodingErrorText
+import Foundation
+import KubeModel
 import Yams
 
 /// A Deployment or StatefulSet read from a manifest.
@@ -65,7 +65,8 @@ enum Workload {
             return "minReplicas 0: the HPA controller scales \(kind) \(metadata.name ?? "") to 0 and back (scaleToZero native: needs Kubernetes' HPAScaleToZero feature gate); this HPA's floor is 0"
         }
         let active = thresholds.sorted { $0.key < $1.key }.map { "\($0.key) > \($0.value)" }.joined(separator: " or ")
-        return "minReplicas 0: hpa-operator scales \(kind) \(metadata.name ?? "") between 0 and 1 replicas (active while \(active); to 0 after \(Activation.durationText(zero.cooldown)) inactive); this HPA's floor is 1"
+        return
+            "minReplicas 0: hpa-operator scales \(kind) \(metadata.name ?? "") between 0 and 1 replicas (active while \(active); to 0 after \(Activation.durationText(zero.cooldown)) inactive); this HPA's floor is 1"
     }
 }
 
@@ -149,7 +150,9 @@ enum ManifestReader {
             return rest.isEmpty || rest.first == " " || rest.first == "\t" || rest.first == "\r"
         }
         var documents: [(text: Substring, lineOffset: Int)] = []
-        var start = text.startIndex, startLine = 0, line = 0
+        var start = text.startIndex
+        var startLine = 0
+        var line = 0
         var index = text.startIndex
         while index < text.endIndex {
             let end = text[index...].firstIndex(of: "\n") ?? text.endIndex
@@ -181,7 +184,8 @@ enum ManifestReader {
     /// JSON (`kubectl get -o json`) allows. Read that way it has no line numbers, so YAML goes first.
     private static func readAsJSON(_ text: String, file: String) -> [ManifestItem]? {
         guard text.first(where: { !$0.isWhitespace }) == "{",
-              let json = try? JSONValue(parsing: Data(text.utf8)) else { return nil }
+            let json = try? JSONValue(parsing: Data(text.utf8))
+        else { return nil }
         return items(in: Node(json), file: file, lineOffset: 0)
     }
 
@@ -221,7 +225,8 @@ enum ManifestReader {
             return [.skipped("\(location): skipped \(kind) \(name): apiVersion \(type.apiVersion ?? "(none)") is not apps/v1")]
         }
         do {
-            let workload: Workload = kind == Deployment.kind
+            let workload: Workload =
+                kind == Deployment.kind
                 ? .deployment(try decoder.decode(Deployment.self, from: json))
                 : .statefulSet(try decoder.decode(StatefulSet.self, from: json))
             return [.workload(workload, location: location)]
@@ -318,8 +323,10 @@ enum PlainScalar {
         if nulls.contains(text) { return .null }
         if let bool = bools[text] { return .bool(bool) }
         // Numbers start with a digit, a sign or a point; everything else is text.
-        guard let first = text.utf8.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".")
-                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else { return .string(text) }
+        guard let first = text.utf8.first,
+            first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".")
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first)
+        else { return .string(text) }
         let scalar = Node.Scalar(text, Tags.implicit)
         if let value = Int.construct(from: scalar) { return .integer(Int64(value)) }
         if let value = Double.construct(from: scalar), value.isFinite { return .number(value) }

@@ -38,7 +38,8 @@ enum MetricSignals {
     }
 
     static func signals(hpa: HorizontalPodAutoscaler, served: [ServedMetric], currentReplicas: Int32?, now: Date) -> ([Metric], HPA) {
-        let namespace = hpa.metadata.namespace ?? "default", name = hpa.metadata.name ?? ""
+        let namespace = hpa.metadata.namespace ?? "default"
+        let name = hpa.metadata.name ?? ""
         let specs = hpa.spec.metrics ?? []
         let current = currentReplicas ?? hpa.status?.currentReplicas ?? 1
         let tolerance = ReplicaCalculator.Tolerance(hpa.spec.behavior)
@@ -46,9 +47,10 @@ enum MetricSignals {
         for metric in served where specs.indices.contains(metric.specIndex) {
             let spec = specs[metric.specIndex]
             let target = spec.object?.target ?? spec.external?.target ?? spec.pods?.target
-            var row = Metric(namespace: namespace, hpa: name, metric: metric.name, value: nil, target: target?.averageValue ?? target?.value,
-                             targetType: target?.averageValue != nil ? "AverageValue" : "Value", age: metric.collectedAt.map { max(0, now.timeIntervalSince($0)) },
-                             proposal: nil)
+            var row = Metric(
+                namespace: namespace, hpa: name, metric: metric.name, value: nil, target: target?.averageValue ?? target?.value,
+                targetType: target?.averageValue != nil ? "AverageValue" : "Value", age: metric.collectedAt.map { max(0, now.timeIntervalSince($0)) },
+                proposal: nil)
             if case .success(let collected)? = metric.reading {
                 let (value, reading) = reading(spec, collected, replicas: max(current, 1))
                 row.value = value
@@ -61,7 +63,8 @@ enum MetricSignals {
         if let best = proposals.max(by: { $0.1 < $1.1 }) {
             // The first of equals wins, as in the controller's loop.
             let winner = proposals.first { $0.1 == best.1 }!
-            let minimum = hpa.spec.minReplicas ?? 1, maximum = hpa.spec.maxReplicas
+            let minimum = hpa.spec.minReplicas ?? 1
+            let maximum = hpa.spec.maxReplicas
             var desired = min(max(winner.1, minimum), maximum)
             var limit: String? = winner.1 > maximum ? "maxReplicas" : winner.1 < minimum ? "minReplicas" : nil
             let (up, down) = (hpa.spec.behavior?.scaleUp?.selectPolicy == "Disabled", hpa.spec.behavior?.scaleDown?.selectPolicy == "Disabled")
@@ -106,11 +109,11 @@ enum MetricSignals {
         return (nil, .unknown)
     }
 
-
     /// The section `/metrics` adds: every HPA the collector serves metrics for, at the replicas
     /// the cache shows for its workload.
     static func section(collector: Collector, manager: Manager, now: Date) async -> String {
-        var metrics: [Metric] = [], hpas: [HPA] = []
+        var metrics: [Metric] = []
+        var hpas: [HPA] = []
         for (hpa, served) in await collector.servedMetrics(now: now) {
             let target = hpa.spec.scaleTargetRef
             let current = manager.currentReplicas(kind: target.kind, namespace: hpa.metadata.namespace ?? "", name: target.name).map { Int32(clamping: $0) }
@@ -134,21 +137,28 @@ enum MetricSignals {
             }
         }
         func labels(_ row: Metric) -> [(String, String)] { [("namespace", row.namespace), ("hpa", row.hpa), ("metric", row.metric)] }
-        family(Names.value, "The value the HPA controller compares for an HPA metric hpa-operator serves (per replica for an AverageValue target).",
-               metrics.compactMap { row in row.value.map { (labels(row), $0.doubleValue) } })
-        family(Names.target, "The target of an HPA metric hpa-operator serves.",
-               metrics.compactMap { row in row.target.map { (labels(row) + [("type", row.targetType)], $0.doubleValue) } })
-        family(Names.readable, "1 while an HPA metric hpa-operator serves has a value, 0 while it fails (the HPA's events and the metrics API say why).",
-               metrics.map { (labels($0), $0.value == nil ? 0 : 1) })
+        family(
+            Names.value, "The value the HPA controller compares for an HPA metric hpa-operator serves (per replica for an AverageValue target).",
+            metrics.compactMap { row in row.value.map { (labels(row), $0.doubleValue) } })
+        family(
+            Names.target, "The target of an HPA metric hpa-operator serves.",
+            metrics.compactMap { row in row.target.map { (labels(row) + [("type", row.targetType)], $0.doubleValue) } })
+        family(
+            Names.readable, "1 while an HPA metric hpa-operator serves has a value, 0 while it fails (the HPA's events and the metrics API say why).",
+            metrics.map { (labels($0), $0.value == nil ? 0 : 1) })
         family(Names.age, "Seconds since an HPA metric's value was collected.", metrics.compactMap { row in row.age.map { (labels(row), $0) } })
-        family(Names.proposal, "The replicas an HPA metric proposes alone, by the HPA controller's rules, from the workload's current replicas.",
-               metrics.compactMap { row in row.proposal.map { (labels(row), Double($0)) } })
-        family(Names.desired, "The replicas the metrics hpa-operator serves ask for, within the HPA's bounds and hold (cpu and memory not counted).",
-               hpas.compactMap { hpa in hpa.desired.map { ([("namespace", hpa.namespace), ("hpa", hpa.hpa)], Double($0)) } })
-        family(Names.winner, "1 for the metric whose proposal wins.",
-               hpas.compactMap { hpa in hpa.winner.map { ([("namespace", hpa.namespace), ("hpa", hpa.hpa), ("metric", $0)], 1) } })
-        family(Names.limited, "1 while a limit keeps the HPA from the winning proposal: maxReplicas, minReplicas, paused, scaleUpDisabled or scaleDownDisabled.",
-               hpas.compactMap { hpa in hpa.limit.map { ([("namespace", hpa.namespace), ("hpa", hpa.hpa), ("limit", $0)], 1) } })
+        family(
+            Names.proposal, "The replicas an HPA metric proposes alone, by the HPA controller's rules, from the workload's current replicas.",
+            metrics.compactMap { row in row.proposal.map { (labels(row), Double($0)) } })
+        family(
+            Names.desired, "The replicas the metrics hpa-operator serves ask for, within the HPA's bounds and hold (cpu and memory not counted).",
+            hpas.compactMap { hpa in hpa.desired.map { ([("namespace", hpa.namespace), ("hpa", hpa.hpa)], Double($0)) } })
+        family(
+            Names.winner, "1 for the metric whose proposal wins.",
+            hpas.compactMap { hpa in hpa.winner.map { ([("namespace", hpa.namespace), ("hpa", hpa.hpa), ("metric", $0)], 1) } })
+        family(
+            Names.limited, "1 while a limit keeps the HPA from the winning proposal: maxReplicas, minReplicas, paused, scaleUpDisabled or scaleDownDisabled.",
+            hpas.compactMap { hpa in hpa.limit.map { ([("namespace", hpa.namespace), ("hpa", hpa.hpa), ("limit", $0)], 1) } })
         return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
     }
 

@@ -4,7 +4,10 @@ import PromQL
 
 /// `--enforce-namespace-label`, shared by `run`, `preview`, `query` and `backtest`.
 struct NamespaceEnforcementOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Keep every query inside its HPA's namespace: each selector gets LABEL=\"<namespace>\", and a matcher on LABEL that could select another namespace is refused (prom-label-proxy's rule, for shared clusters).", valueName: "label"))
+    @Option(
+        help: ArgumentHelp(
+            "Keep every query inside its HPA's namespace: each selector gets LABEL=\"<namespace>\", and a matcher on LABEL that could select another namespace is refused (prom-label-proxy's rule, for shared clusters).",
+            valueName: "label"))
     var enforceNamespaceLabel: String?
 
     @Option(help: ArgumentHelp("Namespaces whose queries run as written (platform teams). Comma-separated, repeatable.", valueName: "ns,…"))

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Autoscaling
-import HPASimulation
 import Collector
 import Foundation
+import HPASimulation
 import KubeModel
 
 struct Preview: AsyncParsableCommand {
@@ -19,8 +19,10 @@ struct Preview: AsyncParsableCommand {
             """
     )
 
-    @Option(name: [.customShort("f"), .customLong("filename")], help: ArgumentHelp(
-        "A manifest file, a directory of them, or - for standard input. Repeatable.", valueName: "file|dir|-"))
+    @Option(
+        name: [.customShort("f"), .customLong("filename")],
+        help: ArgumentHelp(
+            "A manifest file, a directory of them, or - for standard input. Repeatable.", valueName: "file|dir|-"))
     var files: [String]
 
     @OptionGroup var prometheus: PrometheusOptions
@@ -215,11 +217,12 @@ struct PreviewRow: Encodable {
     /// metric that cannot be read decides nothing, as in the operator.
     mutating func applyActivation(thresholds: [String: Quantity], raw: [String: Result<Quantity, MetricError>]) {
         let observations = thresholds.sorted { $0.key < $1.key }.map { name, threshold in
-            let reading: Activation.Observation.Reading = switch raw[name] {
-            case .success(let value)?: .value(value)
-            case .failure(let error)?: .failed(error.description)
-            case nil: .failed("not collected")
-            }
+            let reading: Activation.Observation.Reading =
+                switch raw[name] {
+                case .success(let value)?: .value(value)
+                case .failure(let error)?: .failed(error.description)
+                case nil: .failed("not collected")
+                }
             return Activation.Observation(metric: name, threshold: threshold, reading: reading)
         }
         for observation in observations {
@@ -254,7 +257,8 @@ struct PreviewRow: Encodable {
         if let object = spec.object { return (object.metric.name, text(object.target)) }
         if let pods = spec.pods { return (pods.metric.name, text(pods.target)) }
         if let external = spec.external {
-            let name = external.metric.name == ExternalQuery.metricName
+            let name =
+                external.metric.name == ExternalQuery.metricName
                 ? external.metric.selector?.matchLabels?[ExternalQuery.selectorLabel] ?? external.metric.name : external.metric.name
             return (name, text(external.target))
         }

@@ -22,7 +22,9 @@ struct Query: AsyncParsableCommand {
     @OptionGroup(title: "Tenancy")
     var enforcement: NamespaceEnforcementOptions
 
-    @Option(name: [.customShort("n"), .customLong("namespace")], help: ArgumentHelp("The namespace of the HPA the query is for: for --enforce-namespace-label and --prometheus-tenant-header.", valueName: "namespace"))
+    @Option(
+        name: [.customShort("n"), .customLong("namespace")],
+        help: ArgumentHelp("The namespace of the HPA the query is for: for --enforce-namespace-label and --prometheus-tenant-header.", valueName: "namespace"))
     var namespace: String?
 
     @Option(help: ArgumentHelp("Evaluate at this instant (RFC 3339 or Unix seconds) instead of now.", valueName: "time"))

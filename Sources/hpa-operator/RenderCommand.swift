@@ -1,8 +1,8 @@
 import ArgumentParser
-import Foundation
-import KubeModel
 import Autoscaling
 import DecodingErrorText
+import Foundation
+import KubeModel
 import Yams
 
 extension MetricStyle: ExpressibleByArgument {}
@@ -21,9 +21,11 @@ struct Render: ParsableCommand {
             """
     )
 
-    @Option(name: [.customShort("f"), .customLong("filename")], help: ArgumentHelp(
-        "A manifest file, a directory of them (.yaml, .yml, .json), or - for standard input. Repeatable.",
-        valueName: "file|dir|-"))
+    @Option(
+        name: [.customShort("f"), .customLong("filename")],
+        help: ArgumentHelp(
+            "A manifest file, a directory of them (.yaml, .yml, .json), or - for standard input. Repeatable.",
+            valueName: "file|dir|-"))
     var files: [String]
 
     @Option(name: [.customShort("o"), .customLong("output")], help: "Output: yaml (a multi-document stream) or json (a List).")

@@ -114,7 +114,10 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Patch our serving CA into the caBundle of the three metrics APIServices, at start and every minute.")
     var manageApiserviceCaBundle = false
 
-    @Option(help: ArgumentHelp("An APIService this server answers for, whose caBundle --manage-apiservice-ca-bundle keeps (repeatable; default: all three). Leave one out when another adapter serves that group.", valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "An APIService this server answers for, whose caBundle --manage-apiservice-ca-bundle keeps (repeatable; default: all three). Leave one out when another adapter serves that group.",
+            valueName: "name"))
     var apiservice: [String] = []
 
     @Option(help: ArgumentHelp("The ValidatingWebhookConfiguration whose caBundle --manage-apiservice-ca-bundle keeps with --admission-webhook.", valueName: "name"))
@@ -138,7 +141,9 @@ struct Run: AsyncParsableCommand {
     @Flag(name: .customLong("authentication-skip"), help: deprecatedHelp)
     var deprecatedAuthenticationSkip = false
 
-    @Flag(inversion: .prefixedNo, help: "Serve per-metric signals on /metrics: each HPA metric's value, target, age and proposed replicas, and each HPA's winning metric and limit (one series per HPA metric).")
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Serve per-metric signals on /metrics: each HPA metric's value, target, age and proposed replicas, and each HPA's winning metric and limit (one series per HPA metric).")
     var metricSignals = true
 
     @Option(help: "Log format: text or json (one object per line).")
@@ -210,37 +215,44 @@ struct Run: AsyncParsableCommand {
             client: client,
             configuration: Collector.Configuration(
                 namespace: watchNamespace, servers: servers,
-                settings: CollectionSettings(defaultInterval: defaultInterval.duration, queryTimeout: queryTimeout.duration, metricsMaxAge: metricsMaxAge?.duration,
-                                             enforcement: enforcement.enforcement),
+                settings: CollectionSettings(
+                    defaultInterval: defaultInterval.duration, queryTimeout: queryTimeout.duration, metricsMaxAge: metricsMaxAge?.duration,
+                    enforcement: enforcement.enforcement),
                 maxConcurrentQueries: maxConcurrentQueries),
             logger: logger, store: store, sharing: instance.cache.hpas, events: instance.events, metrics: collectorMetrics, alerts: alerts)
         instance.metrics.beforeScrape { collectorMetrics.update(from: store, now: Date()) }
         if metricSignals {
             instance.metrics.append { await MetricSignals.section(collector: collector, manager: instance, now: Date()) }
         }
-        let zeroScaler = ZeroScaler(manager: instance, client: client, readings: { namespace, hpa in
-            await collector.rawReadings(namespace: namespace, hpa: hpa).mapValues { reading in
-                switch reading {
-                case .success(let value): .value(value)
-                case .failure(let error): .failed(error.description)
+        let zeroScaler = ZeroScaler(
+            manager: instance, client: client,
+            readings: { namespace, hpa in
+                await collector.rawReadings(namespace: namespace, hpa: hpa).mapValues { reading in
+                    switch reading {
+                    case .success(let value): .value(value)
+                    case .failure(let error): .failed(error.description)
+                    }
                 }
-            }
-        }, logger: logger)
+            }, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: instance), .init(service: collector), .init(service: zeroScaler)]
         if metricSignals { services.append(.init(service: SignalEventsService(collector: collector, manager: instance, logger: logger))) }
         let podNamespace = config.podNamespace
         let metricsServer: MetricsHTTPServer?
         do {
             let admission = admissionWebhook ? WorkloadAdmission(style: metricStyle, denyInvalid: admissionDenyInvalid) : nil
-            let (server, helpers) = try await metricsAPI(store: collector.store, client: client, metrics: instance.metrics, admission: admission,
-                                                         namespace: podNamespace ?? "hpa-operator-system", isReady: { collector.hasSynced }, logger: logger)
+            let (server, helpers) = try await metricsAPI(
+                store: collector.store, client: client, metrics: instance.metrics, admission: admission,
+                namespace: podNamespace ?? "hpa-operator-system", isReady: { collector.hasSynced }, logger: logger)
             metricsServer = server
             services.append(.init(service: server))
             services += helpers.map { .init(service: $0) }
             if let alerts {
                 if let url = alertmanager.alertmanagerUrl {
-                    services.append(.init(service: AlertmanagerSync(url: url, interval: alertmanager.alertmanagerInterval.duration, book: alerts, logger: logger,
-                                                                             maximumListSize: alertmanager.alertmanagerMaxListSize.bytes)))
+                    services.append(
+                        .init(
+                            service: AlertmanagerSync(
+                                url: url, interval: alertmanager.alertmanagerInterval.duration, book: alerts, logger: logger,
+                                maximumListSize: alertmanager.alertmanagerMaxListSize.bytes)))
                 }
                 if let receiver = alertReceiver(book: alerts, identity: server.configuration.identity, logger: logger) {
                     services.append(.init(service: receiver))
@@ -250,8 +262,9 @@ struct Run: AsyncParsableCommand {
             logger.critical("cannot start the metrics API", metadata: ["error": "\(error)"])
             throw ExitCode(1)
         }
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch {
@@ -278,21 +291,25 @@ struct Run: AsyncParsableCommand {
         guard let (host, port) = ListenAddress.parse(options.alertmanagerBindAddress) else { return nil }
         let webhook = AlertWebhook(tokenFile: options.alertmanagerTokenFile)
         return AlertmanagerReceiver(
-            configuration: AlertmanagerReceiver.Configuration(host: host, port: port, webhook: webhook, identity: options.alertmanagerTls ? identity : nil,
-                                                              clientCAFile: options.alertmanagerClientCaFile),
+            configuration: AlertmanagerReceiver.Configuration(
+                host: host, port: port, webhook: webhook, identity: options.alertmanagerTls ? identity : nil,
+                clientCAFile: options.alertmanagerClientCaFile),
             book: book, logger: logger)
     }
 
     private func leaderElection(identity: String, podNamespace: String? = nil) -> LeaderElector.Configuration {
-        LeaderElector.Configuration(namespace: leaderElectResourceNamespace ?? podNamespace ?? "hpa-operator-system", name: leaderElectResourceName, identity: identity,
-                                    leaseDuration: leaderElectLeaseDuration.duration, renewDeadline: leaderElectRenewDeadline.duration,
-                                    retryPeriod: leaderElectRetryPeriod.duration)
+        LeaderElector.Configuration(
+            namespace: leaderElectResourceNamespace ?? podNamespace ?? "hpa-operator-system", name: leaderElectResourceName, identity: identity,
+            leaseDuration: leaderElectLeaseDuration.duration, renewDeadline: leaderElectRenewDeadline.duration,
+            retryPeriod: leaderElectRetryPeriod.duration)
     }
 
     /// The HTTPS metrics API: its serving identity (files, or generated and logged) and its
     /// client authentication (the requestheader CA, kept fresh by the returned refresher).
-    private func metricsAPI(store: MetricStore, client: KubeClient, metrics: OperatorMetrics, admission: WorkloadAdmission?, namespace: String,
-                            isReady: @escaping @Sendable () -> Bool, logger: Logger) async throws -> (MetricsHTTPServer, [any Service]) {
+    private func metricsAPI(
+        store: MetricStore, client: KubeClient, metrics: OperatorMetrics, admission: WorkloadAdmission?, namespace: String,
+        isReady: @escaping @Sendable () -> Bool, logger: Logger
+    ) async throws -> (MetricsHTTPServer, [any Service]) {
         var helpers: [any Service] = []
         let identity: ServingIdentity
         if let tlsCertFile, let tlsPrivateKeyFile {
@@ -302,7 +319,8 @@ struct Run: AsyncParsableCommand {
             }
         } else {
             let service = "hpa-operator"
-            let names = tlsSan.isEmpty
+            let names =
+                tlsSan.isEmpty
                 ? [service, "\(service).\(namespace)", "\(service).\(namespace).svc", "\(service).\(namespace).svc.cluster.local", "localhost"] : tlsSan
             let generated = try await GeneratedServingCertificate.start(
                 tlsSecret.map { .secret(client, namespace: namespace, name: $0) } ?? .memory,
@@ -310,13 +328,18 @@ struct Run: AsyncParsableCommand {
             identity = generated.identity
             helpers.append(generated)
             let caPEM = generated.caPEM
-            logger.info("the metrics API uses a generated certificate, renewed before it expires; the APIServices' caBundle must hold this CA",
-                        metadata: ["names": "\(names.joined(separator: ","))", "secret": "\(tlsSecret ?? "(none)")", "ca": "\(caPEM)",
-                                   "expires": "\(generated.expiry.map { Timestamp.rfc3339($0) } ?? "?")"])
+            logger.info(
+                "the metrics API uses a generated certificate, renewed before it expires; the APIServices' caBundle must hold this CA",
+                metadata: [
+                    "names": "\(names.joined(separator: ","))", "secret": "\(tlsSecret ?? "(none)")", "ca": "\(caPEM)",
+                    "expires": "\(generated.expiry.map { Timestamp.rfc3339($0) } ?? "?")",
+                ])
             if manageApiserviceCaBundle {
-                helpers.append(APIServiceCABundle(client: client, caPEM: { generated.caPEM }, webhook: admission != nil,
-                                                  apiServices: apiservice.isEmpty ? APIServiceCABundle.names : apiservice,
-                                                  webhookConfiguration: admissionWebhookConfiguration, logger: logger))
+                helpers.append(
+                    APIServiceCABundle(
+                        client: client, caPEM: { generated.caPEM }, webhook: admission != nil,
+                        apiServices: apiservice.isEmpty ? APIServiceCABundle.names : apiservice,
+                        webhookConfiguration: admissionWebhookConfiguration, logger: logger))
             }
             if let tlsCaOut {
                 do { try caPEM.write(toFile: tlsCaOut, atomically: true, encoding: .utf8) } catch {
@@ -334,8 +357,9 @@ struct Run: AsyncParsableCommand {
                 try await caRefresher.refresh()
             } catch {
                 // Fail closed: every metrics request gets 401, and /readyz is not ready, until the CA can be read.
-                logger.error("cannot read the requestheader client CA; the metrics API refuses every request until it can (retried every minute)",
-                             metadata: ["error": "\(error)"])
+                logger.error(
+                    "cannot read the requestheader client CA; the metrics API refuses every request until it can (retried every minute)",
+                    metadata: ["error": "\(error)"])
             }
             authentication = .requestHeader(authorities)
             helpers.append(caRefresher)
@@ -344,8 +368,9 @@ struct Run: AsyncParsableCommand {
         metrics.beforeScrape { apiMetrics.servingCertificateExpires(identity.expiry) }
         let server = MetricsHTTPServer(
             api: MetricsAPI(store: store),
-            configuration: MetricsHTTPServer.Configuration(host: secureBindAddress, port: securePort, identity: identity, authentication: authentication,
-                                                           admission: admission?.review),
+            configuration: MetricsHTTPServer.Configuration(
+                host: secureBindAddress, port: securePort, identity: identity, authentication: authentication,
+                admission: admission?.review),
             metrics: apiMetrics, isReady: isReady, logger: logger)
         return (server, helpers)
     }

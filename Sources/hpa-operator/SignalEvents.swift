@@ -40,10 +40,13 @@ struct SignalEvents {
             let proposals = metrics.filter { $0.namespace == hpa.namespace && $0.hpa == hpa.hpa }
             if let winner = hpa.winner {
                 if let before = remembered.winner, before != winner,
-                   remembered.winnerSaid.map({ now.timeIntervalSince($0) >= Self.winnerInterval }) ?? true {
+                    remembered.winnerSaid.map({ now.timeIntervalSince($0) >= Self.winnerInterval }) ?? true
+                {
                     let proposal = proposals.first { $0.metric == winner }?.proposal.map { " (proposes \($0))" } ?? ""
-                    said.append(Said(hpa: key, kind: .normal, reason: "MetricWinnerChanged",
-                                     message: "Metric \(winner) now decides the replicas\(proposal); before, \(before) did"))
+                    said.append(
+                        Said(
+                            hpa: key, kind: .normal, reason: "MetricWinnerChanged",
+                            message: "Metric \(winner) now decides the replicas\(proposal); before, \(before) did"))
                     remembered.winnerSaid = now
                 }
                 remembered.winner = winner
@@ -53,8 +56,10 @@ struct SignalEvents {
                 if !episode.said, now.timeIntervalSince(episode.since) >= Self.limitWindow {
                     let wanted = proposals.compactMap(\.proposal).max().map(String.init) ?? "more"
                     let bound = limit == "maxReplicas" ? maxReplicas[key].map { ", maxReplicas \($0)" } ?? "" : ""
-                    said.append(Said(hpa: key, kind: .warning, reason: Self.reason(limit),
-                                     message: "The metrics ask for \(wanted) replicas\(bound), held by \(limit) for \(Int(now.timeIntervalSince(episode.since) / 60))m"))
+                    said.append(
+                        Said(
+                            hpa: key, kind: .warning, reason: Self.reason(limit),
+                            message: "The metrics ask for \(wanted) replicas\(bound), held by \(limit) for \(Int(now.timeIntervalSince(episode.since) / 60))m"))
                     episode.said = true
                 }
                 remembered.limit = episode
@@ -94,8 +99,10 @@ final class SignalEventsService: Service {
         let state = SignalState()
         await repeatedly(every: .seconds(30), startNow: false, logger: logger, failure: "cannot compute the per-metric signals") { [collector, manager] in
             let now = Date()
-            var metrics: [MetricSignals.Metric] = [], hpas: [MetricSignals.HPA] = []
-            var maxima: [ObjectKey: Int32] = [:], references: [ObjectKey: ObjectReference] = [:]
+            var metrics: [MetricSignals.Metric] = []
+            var hpas: [MetricSignals.HPA] = []
+            var maxima: [ObjectKey: Int32] = [:]
+            var references: [ObjectKey: ObjectReference] = [:]
             for (hpa, served) in await collector.servedMetrics(now: now) {
                 let target = hpa.spec.scaleTargetRef
                 let current = manager.currentReplicas(kind: target.kind, namespace: hpa.metadata.namespace ?? "", name: target.name).map { Int32(clamping: $0) }
@@ -103,8 +110,9 @@ final class SignalEventsService: Service {
                 metrics += rows
                 hpas.append(summary)
                 maxima[hpa.metadata.key] = hpa.spec.maxReplicas
-                references[hpa.metadata.key] = ObjectReference(apiVersion: HorizontalPodAutoscaler.apiVersion, kind: HorizontalPodAutoscaler.kind,
-                                                               namespace: hpa.metadata.namespace, name: hpa.metadata.name, uid: hpa.metadata.uid)
+                references[hpa.metadata.key] = ObjectReference(
+                    apiVersion: HorizontalPodAutoscaler.apiVersion, kind: HorizontalPodAutoscaler.kind,
+                    namespace: hpa.metadata.namespace, name: hpa.metadata.name, uid: hpa.metadata.uid)
             }
             for said in await state.observe(hpas, metrics: metrics, maxReplicas: maxima, now: now) {
                 guard let reference = references[said.hpa] else { continue }

@@ -1,6 +1,7 @@
 import Foundation
 import KubeModel
 import Testing
+
 @testable import Autoscaling
 
 @Suite("Activation: when to go to zero and when to wake")
@@ -41,8 +42,9 @@ struct ActivationTests {
         // Failing for hours never counts as inactive.
         #expect(run([(0, [rps(nil)], 2), (10_000, [rps(nil)], 2)]) == [.none, .none])
         // An error in the middle restarts the count.
-        #expect(run([(0, [rps(10)], 2), (50, [rps(nil)], 2), (70, [rps(10)], 2), (129, [rps(10)], 2), (130, [rps(10)], 2)])
-            == [.none, .none, .none, .none, .scaleToZero([rps(10)])])
+        #expect(
+            run([(0, [rps(10)], 2), (50, [rps(nil)], 2), (70, [rps(10)], 2), (129, [rps(10)], 2), (130, [rps(10)], 2)])
+                == [.none, .none, .none, .none, .scaleToZero([rps(10)])])
         // One failing metric among quiet ones holds too; so does no observation at all.
         #expect(run([(0, [queue(0), rps(nil)], 2), (100, [queue(0), rps(nil)], 2)]) == [.none, .none])
         #expect(run([(0, [], 2), (100, [], 2)]) == [.none, .none])

@@ -1,7 +1,8 @@
 import Foundation
 import KubeModel
-import Testing
 import TestSupport
+import Testing
+
 @testable import Autoscaling
 
 /// Whatever reaches the webhook, the answer is a 200 AdmissionReview carrying the uid or a 400

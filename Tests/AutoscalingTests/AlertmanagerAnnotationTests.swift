@@ -1,5 +1,6 @@
-import Testing
 import KubeModel
+import Testing
+
 @testable import Autoscaling
 
 func alert(_ metric: String, _ field: String) -> String { "alertmanager.\(metric).\(domain)/\(field)" }
@@ -23,19 +24,22 @@ struct AlertmanagerAnnotationTests {
         #expect(try spec(alertAnnotations([alert("scale", "workloadLabel"): "app"])).alertMetrics[0].workloadLabel == "app")
     }
 
-    @Test(arguments: [
-        ([alert("scale", "alertname"): nil], "\(alert("scale", "alertname")): is required"),
-        ([alert("scale", "alertname"): "  "], "\(alert("scale", "alertname")): is empty"),
-        ([alert("scale", "targetValue"): nil], "\(alert("scale", "alertname")): has no target"),
-        ([alert("scale", "targetValue"): "lots"], "\(alert("scale", "targetValue")): "),
-        ([alert("scale", "matchLabels"): "action=scale-out"], "\(alert("scale", "matchLabels")): "),
-        ([alert("scale", "matchLabels"): #"{"namespace":"other"}"#], "\(alert("scale", "matchLabels")): "),
-        ([alert("scale", "matchLabels"): #"{"n":1}"#], "\(alert("scale", "matchLabels")): "),
-        ([alert("scale", "workloadLabel"): "9lives"], "\(alert("scale", "workloadLabel")): '9lives' is not a label name"),
-        ([alert("Scale_", "alertname"): "X", alert("Scale_", "targetValue"): "1"], "\(alert("Scale_", "alertname")): metric name 'Scale_' is not valid"),
-        ([rps("query"): "up", rps("targetValue"): "1", alert("rps", "alertname"): "X", alert("rps", "targetValue"): "1"],
-         "\(alert("rps", "alertname")): the metric name 'rps' is also a prometheus metric"),
-    ] as [([String: String?], String)])
+    @Test(
+        arguments: [
+            ([alert("scale", "alertname"): nil], "\(alert("scale", "alertname")): is required"),
+            ([alert("scale", "alertname"): "  "], "\(alert("scale", "alertname")): is empty"),
+            ([alert("scale", "targetValue"): nil], "\(alert("scale", "alertname")): has no target"),
+            ([alert("scale", "targetValue"): "lots"], "\(alert("scale", "targetValue")): "),
+            ([alert("scale", "matchLabels"): "action=scale-out"], "\(alert("scale", "matchLabels")): "),
+            ([alert("scale", "matchLabels"): #"{"namespace":"other"}"#], "\(alert("scale", "matchLabels")): "),
+            ([alert("scale", "matchLabels"): #"{"n":1}"#], "\(alert("scale", "matchLabels")): "),
+            ([alert("scale", "workloadLabel"): "9lives"], "\(alert("scale", "workloadLabel")): '9lives' is not a label name"),
+            ([alert("Scale_", "alertname"): "X", alert("Scale_", "targetValue"): "1"], "\(alert("Scale_", "alertname")): metric name 'Scale_' is not valid"),
+            (
+                [rps("query"): "up", rps("targetValue"): "1", alert("rps", "alertname"): "X", alert("rps", "targetValue"): "1"],
+                "\(alert("rps", "alertname")): the metric name 'rps' is also a prometheus metric"
+            ),
+        ] as [([String: String?], String)])
     func badAnnotationsAreErrorsThatNameTheKey(extra: [String: String?], message: String) {
         let found = problems(alertAnnotations(extra))
         #expect(found.contains { $0.hasPrefix(message) }, "\(found)")

@@ -1,7 +1,8 @@
 import Foundation
 import KubeModel
-import Testing
 import TestSupport
+import Testing
+
 @testable import Autoscaling
 
 /// Whoever may edit a Deployment writes these values. Mutated valid annotations never crash the

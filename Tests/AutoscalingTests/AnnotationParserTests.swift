@@ -1,5 +1,6 @@
-import Testing
 import KubeModel
+import Testing
+
 @testable import Autoscaling
 
 let domain = "hpa.autoscaling.banzaicloud.io"
@@ -64,16 +65,23 @@ struct ValidAnnotationTests {
         let parsed = try spec(given)
         #expect(parsed.resourceMetrics == [ResourceMetric(name: "cpu", target: .utilization(60), container: "app")])
         #expect(AnnotationParser.parse(given, containers: ["app", "istio-proxy"]) == .valid(parsed, warnings: []))
-        let workload = Deployment(metadata: ObjectMeta(name: "web", namespace: "shop", uid: "u1", annotations: given),
-                                  spec: WorkloadSpec(template: PodTemplate(spec: PodSpec(containers: [Container(name: "web")]))))
+        let workload = Deployment(
+            metadata: ObjectMeta(name: "web", namespace: "shop", uid: "u1", annotations: given),
+            spec: WorkloadSpec(template: PodTemplate(spec: PodSpec(containers: [Container(name: "web")]))))
         #expect(AnnotationParser.parse(workload) == .invalid([.error(cpu + "container", "names container 'app', which the pod template does not have (its containers: web)")]))
         // A native sidecar (an init container that keeps running) counts; a plain init container does not.
         var sidecar = workload
         sidecar.spec?.template?.spec?.initContainers = [Container(name: "app", restartPolicy: "Always")]
         #expect(AnnotationParser.parse(sidecar) == .valid(parsed, warnings: []))
         sidecar.spec?.template?.spec?.initContainers = [Container(name: "app")]
-        guard case .invalid = AnnotationParser.parse(sidecar) else { Issue.record("a plain init container is not scaled on"); return }
-        guard case .hpa(let hpa, _) = DesiredHPA(for: Deployment(metadata: workload.metadata), style: .object) else { Issue.record("no HPA"); return }
+        guard case .invalid = AnnotationParser.parse(sidecar) else {
+            Issue.record("a plain init container is not scaled on")
+            return
+        }
+        guard case .hpa(let hpa, _) = DesiredHPA(for: Deployment(metadata: workload.metadata), style: .object) else {
+            Issue.record("no HPA")
+            return
+        }
         #expect(hpa.spec.metrics == [MetricSpec(containerResource: ContainerResourceMetricSource(name: "cpu", container: "app", target: .utilization(60)))])
     }
 
@@ -86,7 +94,10 @@ struct ValidAnnotationTests {
 
     @Test func targetValueWinsWhenBothAreGiven() {
         let reading = AnnotationParser.parse(annotations([rps("targetValue"): "100"]))
-        guard case .valid(let spec, let warnings) = reading else { Issue.record("\(reading)"); return }
+        guard case .valid(let spec, let warnings) = reading else {
+            Issue.record("\(reading)")
+            return
+        }
         #expect(spec.prometheusMetrics.first?.target == .value(Quantity(100)))
         #expect(warnings.map(\.description) == ["\(rps("targetAverageValue")): ignored: \(rps("targetValue")) is also set and takes precedence"])
     }
@@ -94,7 +105,10 @@ struct ValidAnnotationTests {
     @Test func utilizationWinsOverAverageValueForResources() {
         let cpu = "cpu.\(domain)/"
         let reading = AnnotationParser.parse([minKey: "1", maxKey: "3", cpu + "targetAverageUtilization": "60", cpu + "targetAverageValue": "200m"])
-        guard case .valid(let spec, let warnings) = reading else { Issue.record("\(reading)"); return }
+        guard case .valid(let spec, let warnings) = reading else {
+            Issue.record("\(reading)")
+            return
+        }
         #expect(spec.resourceMetrics == [ResourceMetric(name: "cpu", target: .utilization(60))])
         #expect(warnings.count == 1 && warnings[0].key == cpu + "targetAverageValue")
     }
@@ -126,8 +140,10 @@ struct ValidAnnotationTests {
 
     @Test func stabilizationWindowsBecomeBehavior() throws {
         let parsed = try spec(annotations(["\(domain)/scaleUpStabilizationWindowSeconds": "0", "\(domain)/scaleDownStabilizationWindowSeconds": "3600"]))
-        #expect(parsed.behavior == HorizontalPodAutoscalerBehavior(
-            scaleUp: HPAScalingRules(stabilizationWindowSeconds: 0), scaleDown: HPAScalingRules(stabilizationWindowSeconds: 3600)))
+        #expect(
+            parsed.behavior
+                == HorizontalPodAutoscalerBehavior(
+                    scaleUp: HPAScalingRules(stabilizationWindowSeconds: 0), scaleDown: HPAScalingRules(stabilizationWindowSeconds: 3600)))
     }
 
     @Test func behaviorAnnotationInYAMLOrJSON() throws {
@@ -152,10 +168,11 @@ struct ValidAnnotationTests {
     }
 
     @Test func windowAnnotationsOverrideTheBehaviorWindows() throws {
-        let parsed = try spec(annotations([
-            "\(domain)/behavior": "scaleDown: {stabilizationWindowSeconds: 120, selectPolicy: Min}",
-            "\(domain)/scaleDownStabilizationWindowSeconds": "30",
-        ]))
+        let parsed = try spec(
+            annotations([
+                "\(domain)/behavior": "scaleDown: {stabilizationWindowSeconds: 120, selectPolicy: Min}",
+                "\(domain)/scaleDownStabilizationWindowSeconds": "30",
+            ]))
         #expect(parsed.behavior?.scaleDown == HPAScalingRules(stabilizationWindowSeconds: 30, selectPolicy: "Min"))
         #expect(parsed.behavior?.scaleUp == nil)
     }
@@ -204,67 +221,85 @@ struct AnnotationSourceTests {
 
 @Suite("Annotation parser: errors name the key and the problem")
 struct AnnotationErrorTests {
-    @Test(arguments: [
-        // Replica bounds.
-        ([minKey: nil], ["\(minKey): is required: the fewest replicas to scale to, a whole number of at least 1"]),
-        ([maxKey: nil], ["\(maxKey): is required: the most replicas to scale to, a whole number of at least 1"]),
-        ([minKey: "two"], ["\(minKey): 'two' is not a whole number"]),
-        ([minKey: "1.5"], ["\(minKey): '1.5' is not a whole number"]),
-        ([maxKey: ""], ["\(maxKey): '' is not a whole number"]),
-        ([minKey: "0"], ["\(minKey): is 0, which needs an activation threshold: add prometheus.<metric>.\(domain)/activationThreshold (the workload wakes when that metric's value rises above it)"]),
-        ([minKey: "-1"], ["\(minKey): must be at least 1 (or 0, with an activation threshold), got -1"]),
-        ([maxKey: "-3"], ["\(maxKey): must be at least 1, got -3"]),
-        ([maxKey: "3000000000"], ["\(maxKey): '3000000000' is out of range (at most 2147483647)"]),
-        ([minKey: "5", maxKey: "3"], ["\(maxKey): must be at least minReplicas (5), got 3"]),
-        // Targets.
-        ([rps("targetAverageValue"): "40x"], ["\(rps("targetAverageValue")): '40x' is not a quantity (examples: 40, 500m, 1.5, 10k, 2e3, 512Mi)"]),
-        ([rps("targetAverageValue"): "0"], ["\(rps("targetAverageValue")): must be greater than 0, got '0'"]),
-        ([rps("targetAverageValue"): "-5"], ["\(rps("targetAverageValue")): must be greater than 0, got '-5'"]),
-        (["cpu.\(domain)/targetAverageUtilization": "0"], ["cpu.\(domain)/targetAverageUtilization: must be a percentage greater than 0, got 0"]),
-        (["memory.\(domain)/targetAverageValue": "1Gb"], ["memory.\(domain)/targetAverageValue: '1Gb' is not a quantity (examples: 40, 500m, 1.5, 10k, 2e3, 512Mi)"]),
-        // Query and target belong together.
-        ([rps("targetAverageValue"): nil], ["\(rps("query")): has no target: add \(rps("targetAverageValue")) (per replica) or \(rps("targetValue")) (total)"]),
-        ([rps("query"): nil], ["\(rps("targetAverageValue")): has no query: add \(rps("query"))"]),
-        ([rps("query"): "  "], ["\(rps("query")): is empty: give the PromQL query whose value is compared with the target"]),
-        // The query is PromQL, checked before it ever reaches Prometheus.
-        ([rps("query"): "sum(rate(x[5m]) + )"], ["\(rps("query")): unexpected \")\" at column 19, expected an expression"]),
-        ([rps("query"): "rate(http_requests_total)"],
-         ["\(rps("query")): expected a range vector in call to function \"rate\", got an instant vector at column 6: add a range such as [5m] after the selector"]),
-        ([rps("query"): "http_requests_total[5m]"],
-         ["\(rps("query")): the query gives a range vector, not one number at column 1: wrap it in a function such as rate(…[5m]) or max_over_time(…[5m])"]),
-        // Interval and server.
-        ([rps("interval"): "5x"], ["\(rps("interval")): '5x' is not a duration (examples: 15s, 1m, 1m30s, 500ms)"]),
-        ([rps("interval"): "30"], ["\(rps("interval")): '30' is not a duration (examples: 15s, 1m, 1m30s, 500ms)"]),
-        ([rps("interval"): "500ms"], ["\(rps("interval")): must be at least 1s, got '500ms'"]),
-        ([rps("server"): "ftp://prom"], ["\(rps("server")): 'ftp://prom' is neither an http(s) URL nor a server alias (letters, digits, '-', '_', '.')"]),
-        ([rps("server"): "http://"], ["\(rps("server")): 'http://' is neither an http(s) URL nor a server alias (letters, digits, '-', '_', '.')"]),
-        // Metric names must be RFC 1123 labels.
-        (["prometheus.req_per_sec.\(domain)/query": "x", "prometheus.req_per_sec.\(domain)/targetValue": "1"],
-         ["prometheus.req_per_sec.\(domain)/query: metric name 'req_per_sec' is not valid: use letters, digits and '-' (at most 63, starting and ending with a letter or digit)"]),
-        (["prometheus.http.rate.\(domain)/targetValue": "1"],
-         ["prometheus.http.rate.\(domain)/targetValue: metric name 'http.rate' is not valid: use letters, digits and '-' (at most 63, starting and ending with a letter or digit)"]),
-        // Windows.
-        (["\(domain)/scaleUpStabilizationWindowSeconds": "3601"], ["\(domain)/scaleUpStabilizationWindowSeconds: must be a number of seconds from 0 to 3600, got 3601"]),
-        (["\(domain)/scaleDownStabilizationWindowSeconds": "5m"], ["\(domain)/scaleDownStabilizationWindowSeconds: '5m' is not a whole number"]),
-        // Unknown keys under our domain are warnings: the HPA is still built.
-        (["\(domain)/minReplica": "1"], ["warning: \(domain)/minReplica: is not a known \(domain) annotation; ignored"]),
-        (["gpu.\(domain)/targetAverageUtilization": "50"], ["warning: gpu.\(domain)/targetAverageUtilization: is not a known \(domain) annotation; ignored"]),
-        (["cpu.\(domain)/targetUtilization": "50"], ["warning: cpu.\(domain)/targetUtilization: is not a known \(domain) annotation; ignored"]),
-        ([rps("targetAverage"): "50"], ["warning: \(rps("targetAverage")): is not a known \(domain) annotation; ignored"]),
-        // Banzai 0.1.4's pods metrics: said what they were and what to write now.
-        (["pod.rps.\(domain)/targetAverageValue": "50"], ["warning: pod.rps.\(domain)/targetAverageValue: is Banzai 0.1.4's form of a pods metric served by another adapter, which hpa-operator does not read; ignored: write \(rps("query")) with a query summing the metric over the workload's pods, and \(rps("targetAverageValue")) with the target per pod"]),
-        (["cpu.\(domain)/targetAverageUtilization": "80x%"], ["cpu.\(domain)/targetAverageUtilization: '80x' is not a whole number"]),
-    ] as [([String: String?], [String])])
+    @Test(
+        arguments: [
+            // Replica bounds.
+            ([minKey: nil], ["\(minKey): is required: the fewest replicas to scale to, a whole number of at least 1"]),
+            ([maxKey: nil], ["\(maxKey): is required: the most replicas to scale to, a whole number of at least 1"]),
+            ([minKey: "two"], ["\(minKey): 'two' is not a whole number"]),
+            ([minKey: "1.5"], ["\(minKey): '1.5' is not a whole number"]),
+            ([maxKey: ""], ["\(maxKey): '' is not a whole number"]),
+            (
+                [minKey: "0"],
+                ["\(minKey): is 0, which needs an activation threshold: add prometheus.<metric>.\(domain)/activationThreshold (the workload wakes when that metric's value rises above it)"]
+            ),
+            ([minKey: "-1"], ["\(minKey): must be at least 1 (or 0, with an activation threshold), got -1"]),
+            ([maxKey: "-3"], ["\(maxKey): must be at least 1, got -3"]),
+            ([maxKey: "3000000000"], ["\(maxKey): '3000000000' is out of range (at most 2147483647)"]),
+            ([minKey: "5", maxKey: "3"], ["\(maxKey): must be at least minReplicas (5), got 3"]),
+            // Targets.
+            ([rps("targetAverageValue"): "40x"], ["\(rps("targetAverageValue")): '40x' is not a quantity (examples: 40, 500m, 1.5, 10k, 2e3, 512Mi)"]),
+            ([rps("targetAverageValue"): "0"], ["\(rps("targetAverageValue")): must be greater than 0, got '0'"]),
+            ([rps("targetAverageValue"): "-5"], ["\(rps("targetAverageValue")): must be greater than 0, got '-5'"]),
+            (["cpu.\(domain)/targetAverageUtilization": "0"], ["cpu.\(domain)/targetAverageUtilization: must be a percentage greater than 0, got 0"]),
+            (["memory.\(domain)/targetAverageValue": "1Gb"], ["memory.\(domain)/targetAverageValue: '1Gb' is not a quantity (examples: 40, 500m, 1.5, 10k, 2e3, 512Mi)"]),
+            // Query and target belong together.
+            ([rps("targetAverageValue"): nil], ["\(rps("query")): has no target: add \(rps("targetAverageValue")) (per replica) or \(rps("targetValue")) (total)"]),
+            ([rps("query"): nil], ["\(rps("targetAverageValue")): has no query: add \(rps("query"))"]),
+            ([rps("query"): "  "], ["\(rps("query")): is empty: give the PromQL query whose value is compared with the target"]),
+            // The query is PromQL, checked before it ever reaches Prometheus.
+            ([rps("query"): "sum(rate(x[5m]) + )"], ["\(rps("query")): unexpected \")\" at column 19, expected an expression"]),
+            (
+                [rps("query"): "rate(http_requests_total)"],
+                ["\(rps("query")): expected a range vector in call to function \"rate\", got an instant vector at column 6: add a range such as [5m] after the selector"]
+            ),
+            (
+                [rps("query"): "http_requests_total[5m]"],
+                ["\(rps("query")): the query gives a range vector, not one number at column 1: wrap it in a function such as rate(…[5m]) or max_over_time(…[5m])"]
+            ),
+            // Interval and server.
+            ([rps("interval"): "5x"], ["\(rps("interval")): '5x' is not a duration (examples: 15s, 1m, 1m30s, 500ms)"]),
+            ([rps("interval"): "30"], ["\(rps("interval")): '30' is not a duration (examples: 15s, 1m, 1m30s, 500ms)"]),
+            ([rps("interval"): "500ms"], ["\(rps("interval")): must be at least 1s, got '500ms'"]),
+            ([rps("server"): "ftp://prom"], ["\(rps("server")): 'ftp://prom' is neither an http(s) URL nor a server alias (letters, digits, '-', '_', '.')"]),
+            ([rps("server"): "http://"], ["\(rps("server")): 'http://' is neither an http(s) URL nor a server alias (letters, digits, '-', '_', '.')"]),
+            // Metric names must be RFC 1123 labels.
+            (
+                ["prometheus.req_per_sec.\(domain)/query": "x", "prometheus.req_per_sec.\(domain)/targetValue": "1"],
+                ["prometheus.req_per_sec.\(domain)/query: metric name 'req_per_sec' is not valid: use letters, digits and '-' (at most 63, starting and ending with a letter or digit)"]
+            ),
+            (
+                ["prometheus.http.rate.\(domain)/targetValue": "1"],
+                ["prometheus.http.rate.\(domain)/targetValue: metric name 'http.rate' is not valid: use letters, digits and '-' (at most 63, starting and ending with a letter or digit)"]
+            ),
+            // Windows.
+            (["\(domain)/scaleUpStabilizationWindowSeconds": "3601"], ["\(domain)/scaleUpStabilizationWindowSeconds: must be a number of seconds from 0 to 3600, got 3601"]),
+            (["\(domain)/scaleDownStabilizationWindowSeconds": "5m"], ["\(domain)/scaleDownStabilizationWindowSeconds: '5m' is not a whole number"]),
+            // Unknown keys under our domain are warnings: the HPA is still built.
+            (["\(domain)/minReplica": "1"], ["warning: \(domain)/minReplica: is not a known \(domain) annotation; ignored"]),
+            (["gpu.\(domain)/targetAverageUtilization": "50"], ["warning: gpu.\(domain)/targetAverageUtilization: is not a known \(domain) annotation; ignored"]),
+            (["cpu.\(domain)/targetUtilization": "50"], ["warning: cpu.\(domain)/targetUtilization: is not a known \(domain) annotation; ignored"]),
+            ([rps("targetAverage"): "50"], ["warning: \(rps("targetAverage")): is not a known \(domain) annotation; ignored"]),
+            // Banzai 0.1.4's pods metrics: said what they were and what to write now.
+            (
+                ["pod.rps.\(domain)/targetAverageValue": "50"],
+                [
+                    "warning: pod.rps.\(domain)/targetAverageValue: is Banzai 0.1.4's form of a pods metric served by another adapter, which hpa-operator does not read; ignored: write \(rps("query")) with a query summing the metric over the workload's pods, and \(rps("targetAverageValue")) with the target per pod"
+                ]
+            ),
+            (["cpu.\(domain)/targetAverageUtilization": "80x%"], ["cpu.\(domain)/targetAverageUtilization: '80x' is not a whole number"]),
+        ] as [([String: String?], [String])])
     func singleProblem(change: [String: String?], expected: [String]) {
         #expect(problems(annotations(change)) == expected)
     }
 
     @Test func minAndMaxWithoutMetricsIsNoMetricsConfigured() {
         #expect(problems([minKey: "1", maxKey: "3"]) == ["\(domain): no metrics configured: add a cpu, memory, prometheus.<metric> or alertmanager.<metric> target; no HPA is created"])
-        #expect(problems([minKey: "1", maxKey: "3", "\(domain)/typo": "x"]) == [
-            "\(domain): no metrics configured: add a cpu, memory, prometheus.<metric> or alertmanager.<metric> target; no HPA is created",
-            "\(domain)/typo: is not a known \(domain) annotation; ignored",
-        ])
+        #expect(
+            problems([minKey: "1", maxKey: "3", "\(domain)/typo": "x"]) == [
+                "\(domain): no metrics configured: add a cpu, memory, prometheus.<metric> or alertmanager.<metric> target; no HPA is created",
+                "\(domain)/typo: is not a known \(domain) annotation; ignored",
+            ])
     }
 
     @Test func everyProblemIsReportedAtOnce() {
@@ -276,17 +311,21 @@ struct AnnotationErrorTests {
             "\(domain)/behavior": "scaleUp: [",
         ])
         #expect(reported.count == 6)
-        #expect(reported.map { String($0.prefix(while: { $0 != ":" })) } == [
-            "cpu.\(domain)/targetAverageUtilization", "\(domain)/behavior", maxKey, minKey,
-            "prometheus.lat.\(domain)/targetValue", rps("targetAverageValue"),
-        ])
+        #expect(
+            reported.map { String($0.prefix(while: { $0 != ":" })) } == [
+                "cpu.\(domain)/targetAverageUtilization", "\(domain)/behavior", maxKey, minKey,
+                "prometheus.lat.\(domain)/targetValue", rps("targetAverageValue"),
+            ])
     }
 
     @Test(arguments: [
         ("scaleUp: [", "is not valid YAML or JSON: line 2, column 1: did not find expected node content"),
         ("- 1\n- 2", "must be a mapping with scaleUp and/or scaleDown, as in an HPA's spec.behavior"),
         ("scaleup: {stabilizationWindowSeconds: 10}", "scaleup: unknown field (known: scaleUp, scaleDown; stabilizationWindowSeconds, selectPolicy, policies, tolerance; type, value, periodSeconds)"),
-        ("scaleDown: {policies: [{type: Pods, value: 1, period: 60}]}", "scaleDown.policies[0].period: unknown field (known: scaleUp, scaleDown; stabilizationWindowSeconds, selectPolicy, policies, tolerance; type, value, periodSeconds)"),
+        (
+            "scaleDown: {policies: [{type: Pods, value: 1, period: 60}]}",
+            "scaleDown.policies[0].period: unknown field (known: scaleUp, scaleDown; stabilizationWindowSeconds, selectPolicy, policies, tolerance; type, value, periodSeconds)"
+        ),
         ("scaleDown: {stabilizationWindowSeconds: ten}", "is not an autoscaling/v2 behavior: scaleDown.stabilizationWindowSeconds: expected a whole number"),
         ("scaleDown: {policies: [{type: Pods, value: 1}]}", "is not an autoscaling/v2 behavior: scaleDown.policies[0].periodSeconds: required field is missing"),
         ("scaleDown: {stabilizationWindowSeconds: 4000}", "scaleDown.stabilizationWindowSeconds: must be from 0 to 3600, got 4000"),
@@ -311,9 +350,10 @@ struct AnnotationErrorTests {
     }
 
     @Test func aContainerWithoutATargetIsAnError() {
-        #expect(problems(annotations(["cpu.\(domain)/container": "app"])) == [
-            "cpu.\(domain)/container: names a container but no target: add cpu.\(domain)/targetAverageUtilization or cpu.\(domain)/targetAverageValue",
-        ])
+        #expect(
+            problems(annotations(["cpu.\(domain)/container": "app"])) == [
+                "cpu.\(domain)/container: names a container but no target: add cpu.\(domain)/targetAverageUtilization or cpu.\(domain)/targetAverageValue"
+            ])
     }
 
 }
@@ -325,7 +365,11 @@ struct HostileAnnotationTests {
     /// Eight levels of aliases: expanded, gigabytes. Refused before any YAML is read.
     @Test func billionLaughsInBehaviorIsRefusedAtOnce() throws {
         var yaml = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
-        for level in 1...8 { yaml += "\(Character(UnicodeScalar(97 + level)!)): &\(Character(UnicodeScalar(97 + level)!)) [" + Array(repeating: "*\(Character(UnicodeScalar(96 + level)!))", count: 9).joined(separator: ",") + "]\n" }
+        for level in 1...8 {
+            yaml +=
+                "\(Character(UnicodeScalar(97 + level)!)): &\(Character(UnicodeScalar(97 + level)!)) [" + Array(repeating: "*\(Character(UnicodeScalar(96 + level)!))", count: 9).joined(separator: ",")
+                + "]\n"
+        }
         let started = ContinuousClock.now
         let found = problems(annotations(["\(domain)/behavior": yaml]))
         #expect(ContinuousClock.now - started < .seconds(5))
@@ -336,9 +380,10 @@ struct HostileAnnotationTests {
 
     /// The apiserver refuses an empty policy list (422); we say so before writing.
     @Test func emptyPoliciesAreRefusedAsTheApiserverDoes() {
-        #expect(problems(annotations(["\(domain)/behavior": "scaleDown: {policies: []}"])) == [
-            "\(domain)/behavior: scaleDown.policies: must specify at least one policy (leave policies out for the default ones)",
-        ])
+        #expect(
+            problems(annotations(["\(domain)/behavior": "scaleDown: {policies: []}"])) == [
+                "\(domain)/behavior: scaleDown.policies: must specify at least one policy (leave policies out for the default ones)"
+            ])
     }
 
     @Test func aHugeValueIsRefusedUnreadAndNotEchoed() {

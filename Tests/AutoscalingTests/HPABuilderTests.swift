@@ -1,5 +1,6 @@
-import Testing
 import KubeModel
+import Testing
+
 @testable import Autoscaling
 
 @Suite("HPA builder")
@@ -33,13 +34,17 @@ struct HPABuilderTests {
             "metric-config.object.errors.prometheus/query": "sum(rate(errors_total[1m]))",
         ]
         let described = Self.scaleTarget
-        #expect(hpa == HorizontalPodAutoscaler(metadata: metadata, spec: HorizontalPodAutoscalerSpec(
-            scaleTargetRef: Self.scaleTarget, minReplicas: 1, maxReplicas: 10,
-            metrics: [
-                Self.cpu,
-                MetricSpec(object: ObjectMetricSource(describedObject: described, metric: MetricIdentifier(name: "rps"), target: .averageValue(Quantity(40)))),
-                MetricSpec(object: ObjectMetricSource(describedObject: described, metric: MetricIdentifier(name: "errors"), target: .value(Quantity(milli: 500)))),
-            ])))
+        #expect(
+            hpa
+                == HorizontalPodAutoscaler(
+                    metadata: metadata,
+                    spec: HorizontalPodAutoscalerSpec(
+                        scaleTargetRef: Self.scaleTarget, minReplicas: 1, maxReplicas: 10,
+                        metrics: [
+                            Self.cpu,
+                            MetricSpec(object: ObjectMetricSource(describedObject: described, metric: MetricIdentifier(name: "rps"), target: .averageValue(Quantity(40)))),
+                            MetricSpec(object: ObjectMetricSource(describedObject: described, metric: MetricIdentifier(name: "errors"), target: .value(Quantity(milli: 500)))),
+                        ])))
         #expect(hpa.apiVersion == "autoscaling/v2" && hpa.kind == "HorizontalPodAutoscaler")
     }
 
@@ -56,17 +61,24 @@ struct HPABuilderTests {
     }
 
     @Test func externalStyleIsBanzaisPrometheusQuery() {
-        let spec = AutoscalingSpec(minReplicas: 2, maxReplicas: 4, prometheusMetrics: [
-            PrometheusMetric(name: "customMetricName", query: "sum(queue_depth)", target: .averageValue(Quantity(100)), interval: "1m"),
-        ])
+        let spec = AutoscalingSpec(
+            minReplicas: 2, maxReplicas: 4,
+            prometheusMetrics: [
+                PrometheusMetric(name: "customMetricName", query: "sum(queue_depth)", target: .averageValue(Quantity(100)), interval: "1m")
+            ])
         let hpa = HPABuilder.build(spec, for: Self.workload, style: .external)
-        #expect(hpa.metadata.annotations == [
-            "metric-config.external.prometheus-query.prometheus/customMetricName": "sum(queue_depth)",
-            "metric-config.external.prometheus-query.prometheus/interval": "1m",
-        ])
-        #expect(hpa.spec.metrics == [MetricSpec(external: ExternalMetricSource(
-            metric: MetricIdentifier(name: "prometheus-query", selector: LabelSelector(matchLabels: ["query-name": "customMetricName", "hpa-operator/workload": "shop"])),
-            target: .averageValue(Quantity(100))))])
+        #expect(
+            hpa.metadata.annotations == [
+                "metric-config.external.prometheus-query.prometheus/customMetricName": "sum(queue_depth)",
+                "metric-config.external.prometheus-query.prometheus/interval": "1m",
+            ])
+        #expect(
+            hpa.spec.metrics == [
+                MetricSpec(
+                    external: ExternalMetricSource(
+                        metric: MetricIdentifier(name: "prometheus-query", selector: LabelSelector(matchLabels: ["query-name": "customMetricName", "hpa-operator/workload": "shop"])),
+                        target: .averageValue(Quantity(100))))
+            ])
         // What the HPA controller sends: the workload's own value only, never another workload's
         // metric of the same name in the namespace.
         #expect(hpa.spec.metrics?.first?.external?.metric.selector?.selector.description == "hpa-operator/workload=shop,query-name=customMetricName")
@@ -81,22 +93,27 @@ struct HPABuilderTests {
     }
 
     @Test func externalStyleRefusesWhatItCannotExpress() {
-        let spec = AutoscalingSpec(minReplicas: 1, maxReplicas: 2, prometheusMetrics: [
-            PrometheusMetric(name: "interval", query: "vector(1)", target: .value(Quantity(1))),
-            PrometheusMetric(name: "a", query: "vector(2)", target: .value(Quantity(1)), interval: "30s"),
-            PrometheusMetric(name: "b", query: "vector(3)", target: .value(Quantity(1)), interval: "1m"),
-        ])
+        let spec = AutoscalingSpec(
+            minReplicas: 1, maxReplicas: 2,
+            prometheusMetrics: [
+                PrometheusMetric(name: "interval", query: "vector(1)", target: .value(Quantity(1))),
+                PrometheusMetric(name: "a", query: "vector(2)", target: .value(Quantity(1)), interval: "30s"),
+                PrometheusMetric(name: "b", query: "vector(3)", target: .value(Quantity(1)), interval: "1m"),
+            ])
         #expect(HPABuilder.problems(spec, style: .object).isEmpty)
         #expect(HPABuilder.problems(spec, style: .objectOnWorkloadPod).isEmpty)
-        #expect(HPABuilder.problems(spec, style: .external).map(\.description) == [
-            "prometheus.interval.hpa.autoscaling.banzaicloud.io/query: a metric cannot be named 'interval' with --metric-style external: kube-metrics-adapter reserves that key",
-            "prometheus.a.hpa.autoscaling.banzaicloud.io/interval: with --metric-style external every prometheus metric of a workload must have the same interval",
-            "prometheus.b.hpa.autoscaling.banzaicloud.io/interval: with --metric-style external every prometheus metric of a workload must have the same interval",
-        ])
-        let shared = AutoscalingSpec(minReplicas: 1, maxReplicas: 2, prometheusMetrics: [
-            PrometheusMetric(name: "a", query: "vector(2)", target: .value(Quantity(1)), server: "thanos"),
-            PrometheusMetric(name: "b", query: "vector(3)", target: .value(Quantity(1)), server: "thanos"),
-        ])
+        #expect(
+            HPABuilder.problems(spec, style: .external).map(\.description) == [
+                "prometheus.interval.hpa.autoscaling.banzaicloud.io/query: a metric cannot be named 'interval' with --metric-style external: kube-metrics-adapter reserves that key",
+                "prometheus.a.hpa.autoscaling.banzaicloud.io/interval: with --metric-style external every prometheus metric of a workload must have the same interval",
+                "prometheus.b.hpa.autoscaling.banzaicloud.io/interval: with --metric-style external every prometheus metric of a workload must have the same interval",
+            ])
+        let shared = AutoscalingSpec(
+            minReplicas: 1, maxReplicas: 2,
+            prometheusMetrics: [
+                PrometheusMetric(name: "a", query: "vector(2)", target: .value(Quantity(1)), server: "thanos"),
+                PrometheusMetric(name: "b", query: "vector(3)", target: .value(Quantity(1)), server: "thanos"),
+            ])
         #expect(HPABuilder.problems(shared, style: .external).isEmpty)
     }
 
@@ -107,16 +124,19 @@ struct HPABuilderTests {
     }
 
     @Test func resourceOnlyHPAHasNoAnnotations() {
-        let spec = AutoscalingSpec(minReplicas: 1, maxReplicas: 3, resourceMetrics: [
-            ResourceMetric(name: "cpu", target: .averageValue(Quantity(milli: 500))),
-            ResourceMetric(name: "memory", target: .utilization(80)),
-        ])
+        let spec = AutoscalingSpec(
+            minReplicas: 1, maxReplicas: 3,
+            resourceMetrics: [
+                ResourceMetric(name: "cpu", target: .averageValue(Quantity(milli: 500))),
+                ResourceMetric(name: "memory", target: .utilization(80)),
+            ])
         let hpa = HPABuilder.build(spec, for: Self.workload, style: .object)
         #expect(hpa.metadata.annotations == nil)
-        #expect(hpa.spec.metrics == [
-            MetricSpec(resource: ResourceMetricSource(name: "cpu", target: .averageValue(Quantity(milli: 500)))),
-            MetricSpec(resource: ResourceMetricSource(name: "memory", target: .utilization(80))),
-        ])
+        #expect(
+            hpa.spec.metrics == [
+                MetricSpec(resource: ResourceMetricSource(name: "cpu", target: .averageValue(Quantity(milli: 500)))),
+                MetricSpec(resource: ResourceMetricSource(name: "memory", target: .utilization(80))),
+            ])
     }
 
     @Test func behaviorIsCopied() {
@@ -140,7 +160,10 @@ struct DesiredHPATests {
 
     @Test func statefulSetFromTemplateAnnotations() {
         let desired = DesiredHPA(for: Self.statefulSet(metadata: ["prometheus.io/scrape": "true"], template: annotations()), style: .object)
-        guard case .hpa(let hpa, let warnings) = desired else { Issue.record("\(desired)"); return }
+        guard case .hpa(let hpa, let warnings) = desired else {
+            Issue.record("\(desired)")
+            return
+        }
         #expect(warnings.isEmpty)
         #expect(hpa.spec.scaleTargetRef == CrossVersionObjectReference(apiVersion: "apps/v1", kind: "StatefulSet", name: "events"))
         #expect(hpa.metadata.ownerReferences?.first?.kind == "StatefulSet")
@@ -155,7 +178,10 @@ struct DesiredHPATests {
     @Test func styleProblemsMakeTheWorkloadInvalid() {
         let metric = "prometheus.query.\(domain)/"
         let desired = DesiredHPA(for: Self.statefulSet(metadata: [minKey: "1", maxKey: "2", metric + "query": "vector(1)", metric + "targetValue": "1"], template: nil), style: .external)
-        guard case .invalid(let problems) = desired else { Issue.record("\(desired)"); return }
+        guard case .invalid(let problems) = desired else {
+            Issue.record("\(desired)")
+            return
+        }
         #expect(problems.map(\.key) == [metric + "query"])
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import KubeModel
 import Testing
+
 @testable import Autoscaling
 
 @Suite("Desired vs live HPA")
@@ -17,9 +18,12 @@ struct HPAComparisonTests {
             spec: HorizontalPodAutoscalerSpec(
                 scaleTargetRef: CrossVersionObjectReference(apiVersion: "apps/v1", kind: "Deployment", name: "beh"),
                 minReplicas: nil, maxReplicas: 5,
-                metrics: [MetricSpec(object: ObjectMetricSource(
-                    describedObject: CrossVersionObjectReference(apiVersion: "apps/v1", kind: "Deployment", name: "beh"),
-                    metric: MetricIdentifier(name: "rps"), target: .averageValue(try! Quantity(parsing: "40000m"))))],
+                metrics: [
+                    MetricSpec(
+                        object: ObjectMetricSource(
+                            describedObject: CrossVersionObjectReference(apiVersion: "apps/v1", kind: "Deployment", name: "beh"),
+                            metric: MetricIdentifier(name: "rps"), target: .averageValue(try! Quantity(parsing: "40000m"))))
+                ],
                 behavior: HorizontalPodAutoscalerBehavior(scaleDown: HPAScalingRules(stabilizationWindowSeconds: 60))))
     }
 
@@ -38,10 +42,11 @@ struct HPAComparisonTests {
         desired.spec.metrics?[0].object?.target = .averageValue(Quantity(41))
         desired.metadata.labels = ["app.kubernetes.io/managed-by": "hpa-operator"]
         desired.metadata.annotations = ["metric-config.object.rps.prometheus/query": "sum(rate(x[1m]))"]
-        #expect(HPAComparison.differences(desired: desired, live: live, fieldManager: "hpa-operator") == [
-            "metadata.annotations.metric-config.object.rps.prometheus/query", "metadata.labels.app.kubernetes.io/managed-by",
-            "spec.behavior", "spec.maxReplicas", "spec.metrics",
-        ])
+        #expect(
+            HPAComparison.differences(desired: desired, live: live, fieldManager: "hpa-operator") == [
+                "metadata.annotations.metric-config.object.rps.prometheus/query", "metadata.labels.app.kubernetes.io/managed-by",
+                "spec.behavior", "spec.maxReplicas", "spec.metrics",
+            ])
     }
 
     @Test func fieldsWeDoNotOwnAreNotOurs() throws {
@@ -51,16 +56,21 @@ struct HPAComparisonTests {
         desired.spec.behavior = nil
         #expect(HPAComparison.differences(desired: desired, live: live, fieldManager: "hpa-operator") == [])
         // But when we applied it, leaving it out removes it.
-        live.metadata.managedFields = .array([.object([
-            "manager": .string("hpa-operator"), "operation": .string("Apply"),
-            "fieldsV1": .object(["f:spec": .object(["f:behavior": .object([:])]),
-                                 "f:metadata": .object(["f:annotations": .object(["f:metric-config.object.old.prometheus/query": .object([:])])])]),
-        ])])
+        live.metadata.managedFields = .array([
+            .object([
+                "manager": .string("hpa-operator"), "operation": .string("Apply"),
+                "fieldsV1": .object([
+                    "f:spec": .object(["f:behavior": .object([:])]),
+                    "f:metadata": .object(["f:annotations": .object(["f:metric-config.object.old.prometheus/query": .object([:])])]),
+                ]),
+            ])
+        ])
         live.metadata.annotations?["metric-config.object.old.prometheus/query"] = "vector(1)"
         live.metadata.annotations?["someone.else/note"] = "kept"
-        #expect(HPAComparison.differences(desired: desired, live: live, fieldManager: "hpa-operator") == [
-            "metadata.annotations.metric-config.object.old.prometheus/query", "spec.behavior",
-        ])
+        #expect(
+            HPAComparison.differences(desired: desired, live: live, fieldManager: "hpa-operator") == [
+                "metadata.annotations.metric-config.object.old.prometheus/query", "spec.behavior",
+            ])
     }
 
     /// Created by POST, so our Update entry owns what it set: an apply would keep a field we stop
@@ -70,20 +80,29 @@ struct HPAComparisonTests {
         var live = try Self.fixture("hpa-v2-defaulted-behavior.json")
         live.metadata.annotations = ["metric-config.object.rps.prometheus/interval": "15s", "metric-config.object.rps.prometheus/query": "sum(x)", "someone.else/note": "kept"]
         func owned(_ operation: String) -> JSONValue {
-            .array([.object([
-                "manager": .string("hpa-operator"), "operation": .string(operation),
-                "fieldsV1": .object(["f:spec": .object(["f:behavior": .object([".": .object([:]), "f:scaleDown": .object([:])])]),
-                                     "f:metadata": .object(["f:annotations": .object([".": .object([:]), "f:metric-config.object.rps.prometheus/interval": .object([:]),
-                                                                                       "f:metric-config.object.rps.prometheus/query": .object([:])])])]),
-            ])])
+            .array([
+                .object([
+                    "manager": .string("hpa-operator"), "operation": .string(operation),
+                    "fieldsV1": .object([
+                        "f:spec": .object(["f:behavior": .object([".": .object([:]), "f:scaleDown": .object([:])])]),
+                        "f:metadata": .object([
+                            "f:annotations": .object([
+                                ".": .object([:]), "f:metric-config.object.rps.prometheus/interval": .object([:]),
+                                "f:metric-config.object.rps.prometheus/query": .object([:]),
+                            ])
+                        ]),
+                    ]),
+                ])
+            ])
         }
         var desired = Self.submitted
         desired.metadata.annotations = ["metric-config.object.rps.prometheus/query": "sum(x)"]
         desired.spec.behavior = HorizontalPodAutoscalerBehavior(scaleUp: HPAScalingRules(stabilizationWindowSeconds: 30))
         live.metadata.managedFields = owned("Update")
-        #expect(HPAComparison.differences(desired: desired, live: live, fieldManager: "hpa-operator") == [
-            "metadata.annotations.metric-config.object.rps.prometheus/interval", "spec.behavior",
-        ])
+        #expect(
+            HPAComparison.differences(desired: desired, live: live, fieldManager: "hpa-operator") == [
+                "metadata.annotations.metric-config.object.rps.prometheus/interval", "spec.behavior",
+            ])
         let patch = try #require(try HPAComparison.dropPatch(desired: desired, live: live, fieldManager: "hpa-operator"))
         #expect(patch["metadata"] == .object(["annotations": .object(["metric-config.object.rps.prometheus/interval": .null])]))
         #expect(patch["spec"]?["metrics"] == (try JSONValue(parsing: JSONEncoder().encode(desired.spec.metrics))))

@@ -1,5 +1,6 @@
 import KubeModel
 import Testing
+
 @testable import Autoscaling
 
 let pausedKey = "\(domain)/paused"
@@ -57,9 +58,10 @@ struct HoldAnnotationTests {
         #expect(problems(annotations([pausedKey: "yes"])) == ["\(pausedKey): must be true or false, got 'yes'"])
         #expect(problems(annotations([pausedReplicasKey: "three"])) == ["\(pausedReplicasKey): 'three' is not a whole number"])
         #expect(problems(annotations([pausedReplicasKey: "-1"])) == ["\(pausedReplicasKey): must be 0 or more replicas to hold, got -1"])
-        #expect(problems(annotations([pausedReplicasKey: "2", pausedKey: "false"])) == [
-            "\(pausedReplicasKey): holds the workload at 2 replicas, which is a pause, but \(pausedKey) is false: remove one of them",
-        ])
+        #expect(
+            problems(annotations([pausedReplicasKey: "2", pausedKey: "false"])) == [
+                "\(pausedReplicasKey): holds the workload at 2 replicas, which is a pause, but \(pausedKey) is false: remove one of them"
+            ])
         #expect(problems(annotations([scaleDownKey: "off"])) == ["\(scaleDownKey): must be disabled or enabled, got 'off'"])
     }
 }

@@ -1,12 +1,15 @@
 import Foundation
 import KubeModel
 import Testing
+
 @testable import Autoscaling
 
 /// The admission webhook's answers, for AdmissionReview bodies as the apiserver sends them.
 @Suite struct WorkloadAdmissionTests {
-    static func review(kind: String = "Deployment", uid: String = "705ab4f5-6393-11e8-b7cc-42010a800002", annotations: [String: String],
-                       namespace: String = "shop", name: String = "web") -> Data {
+    static func review(
+        kind: String = "Deployment", uid: String = "705ab4f5-6393-11e8-b7cc-42010a800002", annotations: [String: String],
+        namespace: String = "shop", name: String = "web"
+    ) -> Data {
         let object: [String: Any] = [
             "apiVersion": "apps/v1", "kind": kind,
             "metadata": ["name": name, "namespace": namespace, "annotations": annotations],
@@ -79,17 +82,21 @@ import Testing
     /// A pause or a freeze is allowed and said at every apply.
     @Test func aHoldIsSaidAtEveryApply() throws {
         let paused = try response(WorkloadAdmission(style: .object, denyInvalid: true).review(Self.review(annotations: annotations([pausedReplicasKey: "2"]))))
-        #expect(paused.allowed && paused.warnings == [
-            "\(domain): autoscaling is held: paused at 2 replicas (\(pausedReplicasKey)); remove the annotation to resume",
-        ])
+        #expect(
+            paused.allowed
+                && paused.warnings == [
+                    "\(domain): autoscaling is held: paused at 2 replicas (\(pausedReplicasKey)); remove the annotation to resume"
+                ])
         let frozen = try response(WorkloadAdmission(style: .object, denyInvalid: true).review(Self.review(annotations: annotations([scaleDownKey: "disabled"]))))
         #expect(frozen.allowed && frozen.warnings == ["\(domain): autoscaling is held: scale-down disabled (\(scaleDownKey)); remove the annotation to resume"])
     }
 
     @Test func styleProblemsAreWarnedAsTheOperatorReportsThem() throws {
         // A metric named like a reserved key is refused by the builder in the external style only.
-        let reserved = annotations([rps("query"): nil, rps("targetAverageValue"): nil,
-                                    "prometheus.interval.\(domain)/query": "sum(x)", "prometheus.interval.\(domain)/targetValue": "1"])
+        let reserved = annotations([
+            rps("query"): nil, rps("targetAverageValue"): nil,
+            "prometheus.interval.\(domain)/query": "sum(x)", "prometheus.interval.\(domain)/targetValue": "1",
+        ])
         let found = try #require(DesiredHPA.invalidProblems(reserved, style: .external))
         #expect(found.contains { $0.contains("kube-metrics-adapter reserves that key") })
         let answer = try response(WorkloadAdmission(style: .external, denyInvalid: false).review(Self.review(annotations: reserved)))
@@ -98,8 +105,10 @@ import Testing
 
     @Test(arguments: [
         ("not json", "the body is not an AdmissionReview: not JSON: unexpected character at byte 1"),
-        (#"{"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview","request":{"uid":"1"}}"#,
-         "expected apiVersion admission.k8s.io/v1, kind AdmissionReview; got admission.k8s.io/v1beta1, AdmissionReview (list only v1 in admissionReviewVersions)"),
+        (
+            #"{"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview","request":{"uid":"1"}}"#,
+            "expected apiVersion admission.k8s.io/v1, kind AdmissionReview; got admission.k8s.io/v1beta1, AdmissionReview (list only v1 in admissionReviewVersions)"
+        ),
         (#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}"#, "the AdmissionReview has no request"),
         (#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{}}"#, "the body is not an AdmissionReview: request.uid: required field is missing"),
     ])

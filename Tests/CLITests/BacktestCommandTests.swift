@@ -1,9 +1,10 @@
 import Foundation
+import TestSupport
+import Testing
+
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-import Testing
-import TestSupport
 
 /// `backtest` against Debian's Prometheus holding a series written by promtool: a known load gives
 /// a known replica series, gaps are reported, and a chunked range reads the same as one.
@@ -14,13 +15,14 @@ import TestSupport
     static func openMetrics() -> String {
         var lines = ["# TYPE load gauge"]
         for second in stride(from: 0, through: 1800, by: 15) {
-            let value: Int? = switch second {
-            case ...300: 10
-            case ...600: 100
-            case ...900: 20
-            case ...1500: nil
-            default: 20
-            }
+            let value: Int? =
+                switch second {
+                case ...300: 10
+                case ...600: 100
+                case ...900: 20
+                case ...1500: nil
+                default: 20
+                }
             if let value { lines.append("load{app=\"web\"} \(value) \(Int(start) + second)") }
         }
         return lines.joined(separator: "\n") + "\n# EOF\n"
@@ -98,8 +100,10 @@ import TestSupport
         let file = try CLI.manifest(Self.manifest)
         let proposal = try CLI.manifest(Self.manifest.replacingOccurrences(of: #"targetAverageValue: "10""#, with: #"targetAverageValue: "20""#))
         let plot = FileManager.default.temporaryDirectory.appendingPathComponent("compare-\(UUID().uuidString).svg")
-        let arguments = ["backtest", "-f", file, "--compare", proposal, "--prometheus-server", prometheus.url,
-                         "--from", "2024-05-01T12:00:00Z", "--to", "2024-05-01T12:15:00Z", "--step", "15s", "--plot", plot.path]
+        let arguments = [
+            "backtest", "-f", file, "--compare", proposal, "--prometheus-server", prometheus.url,
+            "--from", "2024-05-01T12:00:00Z", "--to", "2024-05-01T12:15:00Z", "--step", "15s", "--plot", plot.path,
+        ]
         let json = try await CLI.run(arguments + ["-o", "json"])
         #expect(json.status == 0, "\(json.stderr)")
         let report = try #require((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])?.first)
@@ -139,7 +143,10 @@ final class SVGReader: NSObject, XMLParserDelegate {
         if element == "g", kind == "panel" { panels += 1 }
         if element == "path", kind == "replicas" { replicaPaths.append(attributes["d"] ?? "") }
         if element == "circle", kind.hasPrefix("scale-") { scaleEvents += 1 }
-        if element == "text" { inText = true; texts.append("") }
+        if element == "text" {
+            inText = true
+            texts.append("")
+        }
     }
 
     func parser(_ parser: XMLParser, foundCharacters string: String) {
@@ -162,8 +169,10 @@ extension BacktestCommandTests {
         }
         let prometheus = try await PrometheusFixture.start(openMetrics: lines.joined(separator: "\n") + "\n# EOF\n")
         defer { prometheus.stop() }
-        let common = ["backtest", "--prometheus-server", prometheus.url, "--from", "2024-05-01T12:00:00Z", "--to", "2024-05-01T12:05:00Z",
-                      "--enforce-namespace-label", "namespace", "-o", "json"]
+        let common = [
+            "backtest", "--prometheus-server", prometheus.url, "--from", "2024-05-01T12:00:00Z", "--to", "2024-05-01T12:05:00Z",
+            "--enforce-namespace-label", "namespace", "-o", "json",
+        ]
         let result = try await CLI.run(common + ["-f", try CLI.manifest(Self.manifest)])
         #expect(result.status == 0, "\(result.stderr)")
         let reports = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Runs the built `hpa-operator` executable from the package root, as a user would.
 enum CLI {
@@ -29,7 +29,8 @@ enum CLI {
 
     /// A kubeconfig for an unauthenticated apiserver (the double), written to a scratch file.
     static func kubeconfig(server: String) throws -> String {
-        try manifest("""
+        try manifest(
+            """
             apiVersion: v1
             kind: Config
             current-context: fake

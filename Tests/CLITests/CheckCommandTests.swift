@@ -1,8 +1,8 @@
 import Foundation
 import KubeClient
 import KubeModel
-import Testing
 import TestSupport
+import Testing
 
 /// `hpa-operator check` against the apiserver double: what an install that is not there yet
 /// looks like, in text and JSON, and bad flags. (It passes on a real install: the Helm scenario
@@ -27,7 +27,9 @@ import TestSupport
         var metadata = ObjectMeta(name: "hpa-operator", namespace: "ops")
         metadata.generation = 1
         _ = try await client.create(Deployment(metadata: metadata, spec: WorkloadSpec(replicas: 1)))
-        let json = try await CLI.run(["check", "--kubeconfig", kubeconfig, "--apiservice", "v1beta2.custom.metrics.k8s.io", "--operator-namespace", "ops", "--leader-elect-resource-name", "", "-o", "json"])
+        let json = try await CLI.run([
+            "check", "--kubeconfig", kubeconfig, "--apiservice", "v1beta2.custom.metrics.k8s.io", "--operator-namespace", "ops", "--leader-elect-resource-name", "", "-o", "json",
+        ])
         #expect(json.status == 1)
         // The old spelling of that flag still works, with a warning.
         let old = try await CLI.run(["check", "--kubeconfig", kubeconfig, "--apiservice", "v1beta2.custom.metrics.k8s.io", "--operator-namespace", "ops", "--lease", "", "-o", "json", "--wait", "0"])

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import Yams
 
 /// config/ as `kubectl apply -k` would send it: rendered by kubectl's kustomize, then checked
@@ -48,7 +48,8 @@ import Yams
             #expect(service?["name"] as? String == "hpa-operator" && service?["path"] as? String == "/validate-workload")
             let excluded = ((webhook["namespaceSelector"] as? Object)?["matchExpressions"] as? [Object])?.first?["values"] as? [String]
             #expect(excluded == ["kube-system", "hpa-operator-system"])
-            let arguments = try #require(Self.kind(objects, "Deployment").first.flatMap { ((($0["spec"] as? Object)?["template"] as? Object)?["spec"] as? Object)?["containers"] as? [Object] }?.first?["args"] as? [String])
+            let arguments = try #require(
+                Self.kind(objects, "Deployment").first.flatMap { ((($0["spec"] as? Object)?["template"] as? Object)?["spec"] as? Object)?["containers"] as? [Object] }?.first?["args"] as? [String])
             #expect(arguments.contains("--admission-webhook"), "\(directory)")
             let annotations = (configuration["metadata"] as? Object)?["annotations"] as? [String: String]
             #expect((annotations?["cert-manager.io/inject-ca-from"] != nil) == (directory == "config/cert-manager"))
@@ -59,21 +60,25 @@ import Yams
         let objects = try await Self.render("config/default")
         let operatorRole = try #require(Self.kind(objects, "ClusterRole").first { Self.name($0) == "hpa-operator" })
         let rules = Self.rules(operatorRole).map { "\($0.groups.joined(separator: ","))|\($0.resources.joined(separator: ","))|\($0.verbs.joined(separator: ","))|\($0.names.joined(separator: ","))" }
-        #expect(rules == [
-            "apps|deployments,statefulsets|get,list,watch|",
-            "apps|deployments/scale,statefulsets/scale|get,patch,update|",
-            "apps|deployments/finalizers,statefulsets/finalizers|update|",
-            "autoscaling|horizontalpodautoscalers|get,list,watch,create,update,patch,delete|",
-            "|events|create,patch|",
-            "apiregistration.k8s.io|apiservices|get,patch|v1beta1.custom.metrics.k8s.io,v1beta2.custom.metrics.k8s.io,v1beta1.external.metrics.k8s.io",
-            "admissionregistration.k8s.io|validatingwebhookconfigurations|get,patch|hpa-operator",
-        ])
+        #expect(
+            rules == [
+                "apps|deployments,statefulsets|get,list,watch|",
+                "apps|deployments/scale,statefulsets/scale|get,patch,update|",
+                "apps|deployments/finalizers,statefulsets/finalizers|update|",
+                "autoscaling|horizontalpodautoscalers|get,list,watch,create,update,patch,delete|",
+                "|events|create,patch|",
+                "apiregistration.k8s.io|apiservices|get,patch|v1beta1.custom.metrics.k8s.io,v1beta2.custom.metrics.k8s.io,v1beta1.external.metrics.k8s.io",
+                "admissionregistration.k8s.io|validatingwebhookconfigurations|get,patch|hpa-operator",
+            ])
         let namespaced = try #require(Self.kind(objects, "Role").first { Self.name($0) == "hpa-operator" })
         #expect(Self.namespace(namespaced) == "hpa-operator-system")
         let local = Self.rules(namespaced).map { "\($0.groups.joined(separator: ","))|\($0.resources.joined(separator: ","))|\($0.verbs.joined(separator: ","))|\($0.names.joined(separator: ","))" }
         // The Lease and the Secret by name; create (which RBAC cannot limit by name) on its own.
-        #expect(local == ["coordination.k8s.io|leases|get,update|hpa-operator", "coordination.k8s.io|leases|create|",
-                          "|secrets|get,update|hpa-operator-serving", "|secrets|create|"])
+        #expect(
+            local == [
+                "coordination.k8s.io|leases|get,update|hpa-operator", "coordination.k8s.io|leases|create|",
+                "|secrets|get,update|hpa-operator-serving", "|secrets|create|",
+            ])
 
         // The one delegation our metrics API uses: reading the requestheader CA. It authenticates
         // the aggregator by that CA and makes no TokenReview or SubjectAccessReview, so

@@ -1,8 +1,8 @@
 import Foundation
 import KubeClient
 import KubeModel
-import Testing
 import TestSupport
+import Testing
 
 /// `hpa-operator explain` against the apiserver double: a workload, the HPA our annotations give
 /// it, and the status the HPA controller would have written.
@@ -27,16 +27,22 @@ import TestSupport
         #expect(none.stderr.contains("error: no HorizontalPodAutoscaler scales Deployment shop/web; fallback: while a prometheus or alertmanager metric cannot be read"), "\(none.stderr)")
 
         let target = CrossVersionObjectReference(apiVersion: "apps/v1", kind: "Deployment", name: "web")
-        var hpa = try await client.create(HorizontalPodAutoscaler(
-            metadata: ObjectMeta(name: "web", namespace: "shop"),
-            spec: HorizontalPodAutoscalerSpec(scaleTargetRef: target, minReplicas: 1, maxReplicas: 10, metrics: [
-                MetricSpec(object: ObjectMetricSource(describedObject: target, metric: MetricIdentifier(name: "rps"), target: .averageValue(Quantity(40)))),
-            ])))
-        hpa.status = try JSONDecoder().decode(HorizontalPodAutoscalerStatus.self, from: Data(#"""
-            {"currentReplicas": 4, "desiredReplicas": 6, "currentMetrics": [{"type": "Object", "object": {"metric": {"name": "rps"},
-              "describedObject": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}, "current": {"averageValue": "52500m"}}}],
-             "conditions": [{"type": "AbleToScale", "status": "True", "reason": "SucceededRescale", "message": "the HPA controller was able to update the target scale to 6"}]}
-            """#.utf8))
+        var hpa = try await client.create(
+            HorizontalPodAutoscaler(
+                metadata: ObjectMeta(name: "web", namespace: "shop"),
+                spec: HorizontalPodAutoscalerSpec(
+                    scaleTargetRef: target, minReplicas: 1, maxReplicas: 10,
+                    metrics: [
+                        MetricSpec(object: ObjectMetricSource(describedObject: target, metric: MetricIdentifier(name: "rps"), target: .averageValue(Quantity(40))))
+                    ])))
+        hpa.status = try JSONDecoder().decode(
+            HorizontalPodAutoscalerStatus.self,
+            from: Data(
+                #"""
+                {"currentReplicas": 4, "desiredReplicas": 6, "currentMetrics": [{"type": "Object", "object": {"metric": {"name": "rps"},
+                  "describedObject": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}, "current": {"averageValue": "52500m"}}}],
+                 "conditions": [{"type": "AbleToScale", "status": "True", "reason": "SucceededRescale", "message": "the HPA controller was able to update the target scale to 6"}]}
+                """#.utf8))
         _ = try await client.updateStatus(hpa)
 
         let text = try await CLI.run(["explain", "shop/web", "--kubeconfig", kubeconfig])

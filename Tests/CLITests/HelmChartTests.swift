@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import Yams
 
 /// config/helm/hpa-operator, rendered and linted by Helm's own Go SDK. config/default stays the
@@ -55,7 +55,8 @@ struct HelmChartTests {
         let kustomized = try await ConfigTests.render("config/default")
         // RBAC: every Role, ClusterRole and binding, by kind and name, with the same rules, roleRef and subjects.
         for kind in ["ClusterRole", "Role", "ClusterRoleBinding", "RoleBinding", "ServiceAccount"] {
-            let mine = ConfigTests.kind(chart, kind), theirs = ConfigTests.kind(kustomized, kind)
+            let mine = ConfigTests.kind(chart, kind)
+            let theirs = ConfigTests.kind(kustomized, kind)
             #expect(Set(mine.map { "\(ConfigTests.namespace($0) ?? "")/\(ConfigTests.name($0))" }) == Set(theirs.map { "\(ConfigTests.namespace($0) ?? "")/\(ConfigTests.name($0))" }), "\(kind)")
             for object in theirs {
                 let other = mine.first { ConfigTests.name($0) == ConfigTests.name(object) && ConfigTests.namespace($0) == ConfigTests.namespace(object) }
@@ -77,7 +78,9 @@ struct HelmChartTests {
         #expect(url == "http://prometheus-server.monitoring.svc:9090", "the chart's default prometheus.server is config/default's")
         #expect(Self.args(chart) == Self.args(kustomized).map { $0.replacingOccurrences(of: "$(PROMETHEUS_SERVER)", with: url) })
         // Service, APIServices and the webhook: the same specs.
-        #expect(Self.canonical(Self.find(chart, "Service")?["spec"].map { ($0 as? Object)?["ports"] as Any }) == Self.canonical(Self.find(kustomized, "Service")?["spec"].map { ($0 as? Object)?["ports"] as Any }))
+        #expect(
+            Self.canonical(Self.find(chart, "Service")?["spec"].map { ($0 as? Object)?["ports"] as Any })
+                == Self.canonical(Self.find(kustomized, "Service")?["spec"].map { ($0 as? Object)?["ports"] as Any }))
         for object in ConfigTests.kind(kustomized, "APIService") {
             #expect(Self.canonical(Self.find(chart, "APIService", ConfigTests.name(object))?["spec"]) == Self.canonical(object["spec"]), "\(ConfigTests.name(object))")
         }
@@ -100,15 +103,19 @@ struct HelmChartTests {
     }
 
     @Test func prometheusServerAliasesAndCredentialsFromSecrets() async throws {
-        let objects = try await Self.objects(["prometheus": [
-            "server": "https://thanos.example:9090", "aliases": ["long-term": "http://mimir.example/prometheus"],
-            "bearerToken": ["secretName": "prom-token", "key": "token"], "ca": ["secretName": "prom-ca", "key": "ca.pem"],
-            "clientCertificate": ["secretName": "prom-client", "certKey": "tls.crt", "keyKey": "tls.key"],
-        ] as [String: Any]])
+        let objects = try await Self.objects([
+            "prometheus": [
+                "server": "https://thanos.example:9090", "aliases": ["long-term": "http://mimir.example/prometheus"],
+                "bearerToken": ["secretName": "prom-token", "key": "token"], "ca": ["secretName": "prom-ca", "key": "ca.pem"],
+                "clientCertificate": ["secretName": "prom-client", "certKey": "tls.crt", "keyKey": "tls.key"],
+            ] as [String: Any]
+        ])
         let args = Self.args(objects)
-        for expected in ["--prometheus-server=https://thanos.example:9090", "--prometheus-server-alias=long-term=http://mimir.example/prometheus",
-                         "--prometheus-bearer-token-file=/etc/hpa-operator/prometheus/token/token", "--prometheus-ca-file=/etc/hpa-operator/prometheus/ca/ca.pem",
-                         "--prometheus-client-cert=/etc/hpa-operator/prometheus/client/tls.crt", "--prometheus-client-key=/etc/hpa-operator/prometheus/client/tls.key"] {
+        for expected in [
+            "--prometheus-server=https://thanos.example:9090", "--prometheus-server-alias=long-term=http://mimir.example/prometheus",
+            "--prometheus-bearer-token-file=/etc/hpa-operator/prometheus/token/token", "--prometheus-ca-file=/etc/hpa-operator/prometheus/ca/ca.pem",
+            "--prometheus-client-cert=/etc/hpa-operator/prometheus/client/tls.crt", "--prometheus-client-key=/etc/hpa-operator/prometheus/client/tls.key",
+        ] {
             #expect(args.contains(expected), "\(expected) in \(args)")
         }
         #expect(!args.contains { $0.hasPrefix("--prometheus-basic-auth-file") })
@@ -126,8 +133,10 @@ struct HelmChartTests {
             "tenancy": ["enforceNamespaceLabel": "namespace", "exemptNamespaces": ["monitoring", "kube-system"]] as [String: Any],
         ])
         let args = Self.args(objects)
-        for expected in ["--prometheus-header=X-Scope-OrgID:platform", "--prometheus-query-param=partial_response=false", "--prometheus-tenant-header=X-Tenant",
-                         "--enforce-namespace-label=namespace", "--enforce-namespace-label-exempt=monitoring,kube-system"] {
+        for expected in [
+            "--prometheus-header=X-Scope-OrgID:platform", "--prometheus-query-param=partial_response=false", "--prometheus-tenant-header=X-Tenant",
+            "--enforce-namespace-label=namespace", "--enforce-namespace-label-exempt=monitoring,kube-system",
+        ] {
             #expect(args.contains(expected), "\(expected) in \(args)")
         }
         let defaults = Self.args(try await Self.objects([:]))
@@ -135,24 +144,31 @@ struct HelmChartTests {
     }
 
     @Test func collectionStyleLoggingAndExtraArgs() async throws {
-        let objects = try await Self.objects(["metricStyle": "external", "defaultInterval": "15s", "queryTimeout": "5s", "metricsMaxAge": "2m",
-                                        "maxConcurrentQueries": 16, "log": ["format": "text", "level": "debug"], "extraArgs": ["--workers=4"]])
+        let objects = try await Self.objects([
+            "metricStyle": "external", "defaultInterval": "15s", "queryTimeout": "5s", "metricsMaxAge": "2m",
+            "maxConcurrentQueries": 16, "log": ["format": "text", "level": "debug"], "extraArgs": ["--workers=4"],
+        ])
         let args = Self.args(objects)
-        for expected in ["--metric-style=external", "--default-interval=15s", "--query-timeout=5s", "--metrics-max-age=2m",
-                         "--max-concurrent-queries=16", "--log-format=text", "--log-level=debug", "--workers=4"] {
+        for expected in [
+            "--metric-style=external", "--default-interval=15s", "--query-timeout=5s", "--metrics-max-age=2m",
+            "--max-concurrent-queries=16", "--log-format=text", "--log-level=debug", "--workers=4",
+        ] {
             #expect(args.contains(expected), "\(expected) in \(args)")
         }
         #expect(args.last == "--workers=4")
     }
 
     @Test func schedulingSettings() async throws {
-        let objects = try await Self.objects([
-            "resources": ["requests": ["cpu": "100m"]], "nodeSelector": ["kubernetes.io/os": "linux"],
-            "tolerations": [["key": "infra", "operator": "Exists", "effect": "NoSchedule"]],
-            "affinity": ["nodeAffinity": ["requiredDuringSchedulingIgnoredDuringExecution": ["nodeSelectorTerms": [["matchExpressions": [["key": "pool", "operator": "In", "values": ["infra"]]]]]]]],
-            "topologySpreadConstraints": [["maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway"]],
-            "priorityClassName": "system-cluster-critical",
-        ] as [String: Any])
+        let objects = try await Self.objects(
+            [
+                "resources": ["requests": ["cpu": "100m"]], "nodeSelector": ["kubernetes.io/os": "linux"],
+                "tolerations": [["key": "infra", "operator": "Exists", "effect": "NoSchedule"]],
+                "affinity": [
+                    "nodeAffinity": ["requiredDuringSchedulingIgnoredDuringExecution": ["nodeSelectorTerms": [["matchExpressions": [["key": "pool", "operator": "In", "values": ["infra"]]]]]]]
+                ],
+                "topologySpreadConstraints": [["maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway"]],
+                "priorityClassName": "system-cluster-critical",
+            ] as [String: Any])
         let pod = Self.podSpec(objects)
         #expect((pod["nodeSelector"] as? [String: String]) == ["kubernetes.io/os": "linux"])
         #expect((pod["tolerations"] as? [Object])?.first?["key"] as? String == "infra")
@@ -211,14 +227,18 @@ struct HelmChartTests {
     @Test func anotherReleaseNameNamesEverythingAfterIt() async throws {
         let objects = try await Self.objects(release: "platform", namespace: "autoscaling")
         let args = Self.args(objects)
-        for expected in ["--leader-elect-resource-name=platform-hpa-operator", "--tls-secret=platform-hpa-operator-serving", "--admission-webhook-configuration=platform-hpa-operator",
-                         "--tls-san=platform-hpa-operator.autoscaling.svc"] {
+        for expected in [
+            "--leader-elect-resource-name=platform-hpa-operator", "--tls-secret=platform-hpa-operator-serving", "--admission-webhook-configuration=platform-hpa-operator",
+            "--tls-san=platform-hpa-operator.autoscaling.svc",
+        ] {
             #expect(args.contains(expected), "\(expected) in \(args)")
         }
         #expect(Self.find(objects, "ValidatingWebhookConfiguration", "platform-hpa-operator") != nil)
         let service = ((Self.find(objects, "APIService")?["spec"] as? Object)?["service"] as? [String: Any])
         #expect(service?["name"] as? String == "platform-hpa-operator" && service?["namespace"] as? String == "autoscaling")
-        let excluded = (((Self.find(objects, "ValidatingWebhookConfiguration")?["webhooks"] as? [Object])?.first?["namespaceSelector"] as? Object)?["matchExpressions"] as? [Object])?.first?["values"] as? [String]
+        let excluded =
+            (((Self.find(objects, "ValidatingWebhookConfiguration")?["webhooks"] as? [Object])?.first?["namespaceSelector"] as? Object)?["matchExpressions"] as? [Object])?.first?["values"]
+            as? [String]
         #expect(excluded == ["kube-system", "autoscaling"])
         #expect(Self.args(objects, kind: "Pod").contains("--leader-elect-resource-name=platform-hpa-operator"))
         // The Role reads and writes the Lease the operator is told, by that name only.

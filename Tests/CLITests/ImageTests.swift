@@ -16,7 +16,8 @@ import Testing
         let dockerfile = try String(contentsOf: CLI.packageRoot.appendingPathComponent("Dockerfile"), encoding: .utf8)
         let stages = dockerfile.components(separatedBy: "\nFROM ")
         let runtime = try #require(stages.last)
-        let install = runtime.replacingOccurrences(of: "\\\n", with: " ")
+        let install =
+            runtime.replacingOccurrences(of: "\\\n", with: " ")
             .split(separator: "\n").first { $0.contains("apt-get install") } ?? ""
         let words = install.split(separator: " ").map(String.init)
         let after = words.drop { $0 != "install" }.dropFirst()
@@ -36,7 +37,8 @@ import Testing
         var packages = Set<String>()
         var unresolved: [String] = []
         for library in libraries where !swiftRuntime.contains(where: library.hasPrefix) {
-            let path = cache.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix(library + " ") }?
+            let path =
+                cache.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix(library + " ") }?
                 .components(separatedBy: " => ").last ?? ""
             let real = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
             let candidates = [path, real].flatMap { [$0, $0.hasPrefix("/usr/") ? String($0.dropFirst(4)) : "/usr" + $0] }
@@ -60,8 +62,9 @@ import Testing
         #expect(unresolved.isEmpty, "libraries no Debian package provides: \(unresolved)")
         #expect(needed.contains("libcurl4"))
         let installed = try Self.dockerfilePackages()
-        #expect(installed.subtracting(Self.nonLibraryPackages) == needed.subtracting(Self.basePackages),
-                "Dockerfile installs \(installed.sorted()); \(binary) needs \(needed.sorted()) beyond \(Self.basePackages.sorted())")
+        #expect(
+            installed.subtracting(Self.nonLibraryPackages) == needed.subtracting(Self.basePackages),
+            "Dockerfile installs \(installed.sorted()); \(binary) needs \(needed.sorted()) beyond \(Self.basePackages.sorted())")
     }
 
     @Test func theImageRunsAsNonRootFromTheReleaseBuild() throws {

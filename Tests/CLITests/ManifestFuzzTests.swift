@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Manifests are outside input (`kubectl get deploy -A -o yaml | hpa-operator render -f -`).
 /// Mutated valid manifests, many documents in one file as users pipe them, never crash `render`,

@@ -1,8 +1,9 @@
 import Collector
-import Operator
 import Foundation
 import KubeModel
+import Operator
 import Testing
+
 @testable import hpa_operator
 
 /// The per-metric signals: values as the HPA controller compares them, each metric's proposal,
@@ -15,14 +16,17 @@ import Testing
         let rps = MetricSpec(object: ObjectMetricSource(describedObject: target, metric: MetricIdentifier(name: "rps"), target: .averageValue(Quantity(40))))
         let queue = MetricSpec(external: ExternalMetricSource(metric: MetricIdentifier(name: "queue"), target: .value(Quantity(100))))
         let cpu = MetricSpec(resource: ResourceMetricSource(name: "cpu", target: .utilization(70)))
-        return HorizontalPodAutoscaler(metadata: ObjectMeta(name: "web", namespace: "shop"),
-                                       spec: HorizontalPodAutoscalerSpec(scaleTargetRef: target, minReplicas: min, maxReplicas: max, metrics: [cpu, rps, queue], behavior: behavior))
+        return HorizontalPodAutoscaler(
+            metadata: ObjectMeta(name: "web", namespace: "shop"),
+            spec: HorizontalPodAutoscalerSpec(scaleTargetRef: target, minReplicas: min, maxReplicas: max, metrics: [cpu, rps, queue], behavior: behavior))
     }
 
     static func served(rps: Result<Collected, MetricError>?, queue: Result<Collected, MetricError>?) -> [ServedMetric] {
         let key = MetricKey.external(ExternalMetricKey(namespace: "shop", metric: "queue", labels: [:]))
-        return [ServedMetric(specIndex: 1, name: "rps", key: key, reading: rps, collectedAt: now.addingTimeInterval(-12)),
-                ServedMetric(specIndex: 2, name: "queue", key: key, reading: queue, collectedAt: queue == nil ? nil : now.addingTimeInterval(-3))]
+        return [
+            ServedMetric(specIndex: 1, name: "rps", key: key, reading: rps, collectedAt: now.addingTimeInterval(-12)),
+            ServedMetric(specIndex: 2, name: "queue", key: key, reading: queue, collectedAt: queue == nil ? nil : now.addingTimeInterval(-3)),
+        ]
     }
 
     /// rps 210 over 4 replicas is 52.5 each against 40: 6; queue 150 against 100 on 4: 6 too,
@@ -76,7 +80,8 @@ import Testing
         let dashboard = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
         #expect(dashboard["uid"] as? String == "hpa-operator" && dashboard["schemaVersion"] as? Int != nil)
         let panels = try #require(dashboard["panels"] as? [[String: Any]])
-        let expressions = panels.flatMap { ($0["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String } }
+        let expressions =
+            panels.flatMap { ($0["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String } }
             + ((dashboard["templating"] as? [String: Any])?["list"] as? [[String: Any]] ?? []).compactMap { $0["query"] as? String }
         #expect(panels.allSatisfy { ($0["targets"] as? [[String: Any]])?.isEmpty == false && $0["gridPos"] != nil && $0["title"] != nil })
         // What a scrape of a fresh process shows, and the signals.
@@ -84,9 +89,10 @@ import Testing
         _ = CollectorMetrics(registry: registry.registry)
         let exported = Set(registry.text().split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.map { String($0.split(separator: " ")[2]) })
             .union(MetricSignals.Names.all)
-        let named = Set(expressions.flatMap { expression in
-            expression.matches(of: /hpa_operator_[a-z_]+/).map { String($0.output) }
-        })
+        let named = Set(
+            expressions.flatMap { expression in
+                expression.matches(of: /hpa_operator_[a-z_]+/).map { String($0.output) }
+            })
         #expect(!named.isEmpty && named.isSubset(of: exported), "not exported: \(named.subtracting(exported).sorted())")
         #expect(Set(MetricSignals.Names.all).isSubset(of: named), "signals the dashboard does not show: \(Set(MetricSignals.Names.all).subtracting(named).sorted())")
     }
@@ -103,8 +109,10 @@ import Testing
     }
 
     static func metrics(rps: Int32, queue: Int32) -> [MetricSignals.Metric] {
-        [MetricSignals.Metric(namespace: "shop", hpa: "web", metric: "rps", targetType: "Value", proposal: rps),
-         MetricSignals.Metric(namespace: "shop", hpa: "web", metric: "queue", targetType: "Value", proposal: queue)]
+        [
+            MetricSignals.Metric(namespace: "shop", hpa: "web", metric: "rps", targetType: "Value", proposal: rps),
+            MetricSignals.Metric(namespace: "shop", hpa: "web", metric: "queue", targetType: "Value", proposal: queue),
+        ]
     }
 
     @Test func aNewWinnerIsSaidAtMostOncePerInterval() {
@@ -125,9 +133,10 @@ import Testing
         let metrics = Self.metrics(rps: 14, queue: 3)
         #expect(events.observe(capped, metrics: metrics, maxReplicas: [Self.key: 10], now: at(0)).isEmpty)
         #expect(events.observe(capped, metrics: metrics, maxReplicas: [Self.key: 10], now: at(899)).isEmpty)
-        #expect(events.observe(capped, metrics: metrics, maxReplicas: [Self.key: 10], now: at(900)) == [
-            SignalEvents.Said(hpa: Self.key, kind: .warning, reason: "ScaleLimitedByMax", message: "The metrics ask for 14 replicas, maxReplicas 10, held by maxReplicas for 15m"),
-        ])
+        #expect(
+            events.observe(capped, metrics: metrics, maxReplicas: [Self.key: 10], now: at(900)) == [
+                SignalEvents.Said(hpa: Self.key, kind: .warning, reason: "ScaleLimitedByMax", message: "The metrics ask for 14 replicas, maxReplicas 10, held by maxReplicas for 15m")
+            ])
         #expect(events.observe(capped, metrics: metrics, maxReplicas: [Self.key: 10], now: at(2000)).isEmpty)
         // The episode ends; a new one is said after its own window.
         #expect(events.observe([Self.hpa(winner: "rps")], metrics: metrics, maxReplicas: [Self.key: 10], now: at(2030)).isEmpty)

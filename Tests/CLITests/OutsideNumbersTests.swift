@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
-import Testing
 import TestSupport
+import Testing
 
 /// Numbers from outside never trap (found by fuzzing the release binary): a Prometheus sample
 /// time far beyond any calendar, and `--time` values that are no time at all.

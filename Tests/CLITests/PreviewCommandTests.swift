@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct PreviewCommandTests {
     static func sampleData() throws -> [String] {
@@ -34,7 +34,8 @@ import TestSupport
     @Test func anUnreadableMetricIsExplainedUnderTheTable() async throws {
         let prometheus = try await PrometheusFixture.start(openMetricsFiles: try Self.sampleData())
         defer { prometheus.stop() }
-        let manifest = try CLI.manifest("""
+        let manifest = try CLI.manifest(
+            """
             apiVersion: apps/v1
             kind: Deployment
             metadata:
@@ -50,13 +51,14 @@ import TestSupport
             """)
         let result = try await CLI.run(["preview", "-f", manifest, "--prometheus-server", prometheus.url, "--time", "2024-05-01T12:00:00Z"])
         #expect(result.status == 0)
-        #expect(result.stdout == """
-            NAME          REFERENCE                TARGETS              MINPODS   MAXPODS   REPLICAS   DESIRED
-            flask-admin   Deployment/flask-admin   <unknown>/40 (avg)   1         10        4          4
+        #expect(
+            result.stdout == """
+                NAME          REFERENCE                TARGETS              MINPODS   MAXPODS   REPLICAS   DESIRED
+                flask-admin   Deployment/flask-admin   <unknown>/40 (avg)   1         10        4          4
 
-            flask-admin: rps: query returned 2 series; aggregate with sum() or max()
+                flask-admin: rps: query returned 2 series; aggregate with sum() or max()
 
-            """)
+                """)
     }
 
     @Test func theInvalidSamplePrintsItsAnnotationErrorsAndExits1() async throws {
@@ -75,8 +77,12 @@ extension PreviewCommandTests {
         let prometheus = try await PrometheusFixture.start(openMetricsFiles: try Self.sampleData())
         defer { prometheus.stop() }
         func manifest(query: String) throws -> String {
-            try Self.lagWorker(query: query, annotations: [("hpa.autoscaling.banzaicloud.io/minReplicas", "0"),
-                                                          ("prometheus.lag.hpa.autoscaling.banzaicloud.io/activationThreshold", "100")], replicas: 0)
+            try Self.lagWorker(
+                query: query,
+                annotations: [
+                    ("hpa.autoscaling.banzaicloud.io/minReplicas", "0"),
+                    ("prometheus.lag.hpa.autoscaling.banzaicloud.io/activationThreshold", "100"),
+                ], replicas: 0)
         }
         let lag = #"sum(kafka_consumergroup_lag{consumergroup="events-consumer",topic="events"})"#
         let awake = try await CLI.run(["preview", "-f", try manifest(query: lag), "--prometheus-server", prometheus.url, "--time", "2024-05-01T12:00:00Z"])
@@ -104,7 +110,8 @@ extension PreviewCommandTests {
         // 3500 of lag at 1k per replica: 4 replicas, from 2.
         #expect(try await desired(nil).0 == 4)
         let paused = try await desired(("hpa.autoscaling.banzaicloud.io/paused", "true"))
-        #expect(paused.0 == 2 && paused.1.contains("autoscaling is held: paused: replicas stay where they are (hpa.autoscaling.banzaicloud.io/paused) (the metrics alone would ask for 4)"), "\(paused.1)")
+        #expect(
+            paused.0 == 2 && paused.1.contains("autoscaling is held: paused: replicas stay where they are (hpa.autoscaling.banzaicloud.io/paused) (the metrics alone would ask for 4)"), "\(paused.1)")
         #expect(try await desired(("hpa.autoscaling.banzaicloud.io/paused-replicas", "6")).0 == 6)
         #expect(try await desired(("hpa.autoscaling.banzaicloud.io/scale-up", "disabled")).0 == 2)
         #expect(try await desired(("hpa.autoscaling.banzaicloud.io/scale-down", "disabled")).0 == 4)
@@ -113,7 +120,8 @@ extension PreviewCommandTests {
     /// batch/lag-worker: max 10 replicas, a lag query at 1k per replica, and more annotations.
     static func lagWorker(query: String, annotations: [(String, String)], replicas: Int) throws -> String {
         let more = annotations.map { "    \($0.0): \"\($0.1)\"" }.joined(separator: "\n")
-        return try CLI.manifest("""
+        return try CLI.manifest(
+            """
             apiVersion: apps/v1
             kind: Deployment
             metadata:
@@ -134,13 +142,14 @@ extension PreviewCommandTests {
     /// #17: with --enforce-namespace-label, the preview reads each workload's own namespace and says
     /// which query it sent; a query naming another namespace is listed as refused.
     @Test func withEnforcementThePreviewShowsTheQueriesAsSent() async throws {
-        let prometheus = try await PrometheusFixture.start(openMetrics: """
-            # TYPE queue_depth gauge
-            queue_depth{namespace="team-a"} 30 1700000000
-            queue_depth{namespace="team-b"} 300 1700000000
-            # EOF
+        let prometheus = try await PrometheusFixture.start(
+            openMetrics: """
+                # TYPE queue_depth gauge
+                queue_depth{namespace="team-a"} 30 1700000000
+                queue_depth{namespace="team-b"} 300 1700000000
+                # EOF
 
-            """)
+                """)
         defer { prometheus.stop() }
         func workload(_ name: String, _ query: String) -> String {
             """

@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct QueryCommandTests {
     static let data = """
@@ -23,22 +23,24 @@ import TestSupport
 
         let value = try await CLI.run(common + [Self.rps])
         #expect(value.status == 0)
-        #expect(value.stdout == """
-            value:    9.166666666666666
-            quantity: 9167m
-            time:     2023-11-14T22:14:20Z (1700000060)
+        #expect(
+            value.stdout == """
+                value:    9.166666666666666
+                quantity: 9167m
+                time:     2023-11-14T22:14:20Z (1700000060)
 
-            """)
+                """)
 
         let perReplica = try await CLI.run(common + ["--per-replica", "2", Self.rps])
         #expect(perReplica.stdout.contains("value:    9.166666666666666 / 2 replicas\nquantity: 4583m\n"))
 
         let pods = try await CLI.run(common + ["--pods", #"sum by (pod) (rate(http_requests_total{app="shop"}[2m]))"#])
-        #expect(pods.stdout == """
-            shop-1\t5833m\t(5.833333333333333 at 2023-11-14T22:14:20Z (1700000060))
-            shop-2\t3333m\t(3.333333333333333 at 2023-11-14T22:14:20Z (1700000060))
+        #expect(
+            pods.stdout == """
+                shop-1\t5833m\t(5.833333333333333 at 2023-11-14T22:14:20Z (1700000060))
+                shop-2\t3333m\t(3.333333333333333 at 2023-11-14T22:14:20Z (1700000060))
 
-            """)
+                """)
 
         let twoSeries = try await CLI.run(common + ["rate(http_requests_total[2m])"])
         #expect(twoSeries.status == 1)
@@ -76,13 +78,14 @@ import TestSupport
     }
 
     @Test func withEnforcementTheQueryIsRewrittenIntoTheNamespaceOrRefused() async throws {
-        let prometheus = try await PrometheusFixture.start(openMetrics: """
-            # TYPE queue_depth gauge
-            queue_depth{namespace="team-a",queue="orders"} 5 1700000000
-            queue_depth{namespace="team-b",queue="orders"} 50 1700000000
-            # EOF
+        let prometheus = try await PrometheusFixture.start(
+            openMetrics: """
+                # TYPE queue_depth gauge
+                queue_depth{namespace="team-a",queue="orders"} 5 1700000000
+                queue_depth{namespace="team-b",queue="orders"} 50 1700000000
+                # EOF
 
-            """)
+                """)
         defer { prometheus.stop() }
         let common = ["query", "--prometheus-server", prometheus.url, "--time", "1700000000", "--enforce-namespace-label", "namespace"]
 
@@ -117,12 +120,17 @@ import TestSupport
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName] = field.value }
             seen.withLock { $0.append((headers, request.uri.description)) }
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(
-                string: #"{"status":"success","data":{"resultType":"scalar","result":[1700000000,"1"]}}"#)))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: ResponseBody(
+                    byteBuffer: ByteBuffer(
+                        string: #"{"status":"success","data":{"resultType":"scalar","result":[1700000000,"1"]}}"#)))
         }
         defer { Task { await server.stop() } }
-        let result = try await CLI.run(["query", "--prometheus-server", server.url, "--prometheus-tenant-header", "X-Scope-OrgID",
-                                        "--prometheus-header", "X-Extra: one", "--prometheus-query-param", "dedup=true", "--namespace", "team-a", "vector(1)"])
+        let result = try await CLI.run([
+            "query", "--prometheus-server", server.url, "--prometheus-tenant-header", "X-Scope-OrgID",
+            "--prometheus-header", "X-Extra: one", "--prometheus-query-param", "dedup=true", "--namespace", "team-a", "vector(1)",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let request = try #require(seen.withLock { $0.first })
         #expect(request.headers["x-scope-orgid"] == "team-a")

@@ -26,12 +26,13 @@ struct RenderCommandTests {
         let result = try await CLI.run(["render", "-f", "samples/invalid/broken-annotations.yaml"])
         #expect(result.status == 1)
         #expect(result.stdout == "")
-        #expect(result.stderrLines == [
-            "shop/checkout: hpa.autoscaling.banzaicloud.io/maxReplicas: must be at least minReplicas (5), got 3",
-            #"shop/checkout: prometheus.errors.hpa.autoscaling.banzaicloud.io/query: unexpected end of input at column 48, expected "," or ")""#,
-            "shop/checkout: prometheus.latency.hpa.autoscaling.banzaicloud.io/targetValue: has no query: add prometheus.latency.hpa.autoscaling.banzaicloud.io/query",
-            "shop/checkout: prometheus.rps.hpa.autoscaling.banzaicloud.io/targetAverageValue: '40x' is not a quantity (examples: 40, 500m, 1.5, 10k, 2e3, 512Mi)",
-        ])
+        #expect(
+            result.stderrLines == [
+                "shop/checkout: hpa.autoscaling.banzaicloud.io/maxReplicas: must be at least minReplicas (5), got 3",
+                #"shop/checkout: prometheus.errors.hpa.autoscaling.banzaicloud.io/query: unexpected end of input at column 48, expected "," or ")""#,
+                "shop/checkout: prometheus.latency.hpa.autoscaling.banzaicloud.io/targetValue: has no query: add prometheus.latency.hpa.autoscaling.banzaicloud.io/query",
+                "shop/checkout: prometheus.rps.hpa.autoscaling.banzaicloud.io/targetAverageValue: '40x' is not a quantity (examples: 40, 500m, 1.5, 10k, 2e3, 512Mi)",
+            ])
     }
 
     @Test func validWorkloadsAreRenderedEvenWhenOthersAreInvalid() async throws {
@@ -56,48 +57,51 @@ struct RenderCommandTests {
             """
         let result = try await CLI.run(["render", "-f", "-"], stdin: list)
         #expect(result.status == 0)
-        #expect(result.stdout == """
-            apiVersion: autoscaling/v2
-            kind: HorizontalPodAutoscaler
-            metadata:
-              labels:
-                app.kubernetes.io/managed-by: hpa-operator
-              name: web
-              namespace: prod
-              ownerReferences:
-              - apiVersion: apps/v1
-                blockOwnerDeletion: true
-                controller: true
-                kind: Deployment
-                name: web
-                uid: 7c1e-42
-            spec:
-              maxReplicas: 6
-              metrics:
-              - resource:
-                  name: cpu
-                  target:
-                    averageUtilization: 75
-                    type: Utilization
-                type: Resource
-              minReplicas: 2
-              scaleTargetRef:
-                apiVersion: apps/v1
-                kind: Deployment
-                name: web
+        #expect(
+            result.stdout == """
+                apiVersion: autoscaling/v2
+                kind: HorizontalPodAutoscaler
+                metadata:
+                  labels:
+                    app.kubernetes.io/managed-by: hpa-operator
+                  name: web
+                  namespace: prod
+                  ownerReferences:
+                  - apiVersion: apps/v1
+                    blockOwnerDeletion: true
+                    controller: true
+                    kind: Deployment
+                    name: web
+                    uid: 7c1e-42
+                spec:
+                  maxReplicas: 6
+                  metrics:
+                  - resource:
+                      name: cpu
+                      target:
+                        averageUtilization: 75
+                        type: Utilization
+                    type: Resource
+                  minReplicas: 2
+                  scaleTargetRef:
+                    apiVersion: apps/v1
+                    kind: Deployment
+                    name: web
 
-            """)
-        #expect(result.stderrLines == [
-            "<stdin>:7: skipped Deployment prod/plain: no hpa.autoscaling.banzaicloud.io annotations",
-            "<stdin>:8: skipped Service prod/web: only Deployments and StatefulSets are autoscaled",
-            "<stdin>:9: skipped Deployment old: apiVersion extensions/v1beta1 is not apps/v1",
-        ])
+                """)
+        #expect(
+            result.stderrLines == [
+                "<stdin>:7: skipped Deployment prod/plain: no hpa.autoscaling.banzaicloud.io annotations",
+                "<stdin>:8: skipped Service prod/web: only Deployments and StatefulSets are autoscaled",
+                "<stdin>:9: skipped Deployment old: apiVersion extensions/v1beta1 is not apps/v1",
+            ])
     }
 
     /// `kubectl get -o json` escapes characters outside the BMP as surrogate pairs; libyaml refuses
     /// them, JSON does not, so the workload renders.
     @Test func jsonWithAnEscapedSurrogatePairIsRead() async throws {
-        let deployment = #"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"prod","labels":{"team":"\ud83d\ude00"},"annotations":{"hpa.autoscaling.banzaicloud.io/minReplicas":"1","hpa.autoscaling.banzaicloud.io/maxReplicas":"3","cpu.hpa.autoscaling.banzaicloud.io/targetAverageUtilization":"70"}}}"#
+        let deployment =
+            #"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"prod","labels":{"team":"\ud83d\ude00"},"annotations":{"hpa.autoscaling.banzaicloud.io/minReplicas":"1","hpa.autoscaling.banzaicloud.io/maxReplicas":"3","cpu.hpa.autoscaling.banzaicloud.io/targetAverageUtilization":"70"}}}"#
         let result = try await CLI.run(["render", "-f", "-"], stdin: deployment)
         #expect(result.stderr == "")
         #expect(result.status == 0)
@@ -105,7 +109,8 @@ struct RenderCommandTests {
     }
 
     @Test func warningsDoNotFailTheRender() async throws {
-        let path = try CLI.manifest("""
+        let path = try CLI.manifest(
+            """
             apiVersion: apps/v1
             kind: Deployment
             metadata:
@@ -123,7 +128,8 @@ struct RenderCommandTests {
     }
 
     @Test func yamlSyntaxErrorsNameFileAndLine() async throws {
-        let path = try CLI.manifest("""
+        let path = try CLI.manifest(
+            """
             apiVersion: apps/v1
             kind: Deployment
             metadata:
@@ -152,18 +158,20 @@ struct RenderCommandTests {
             """
         }
         let deep = String(repeating: "[", count: 1200)
-        let path = try CLI.manifest([
-            workload("first"), workload("twice", extra: "\n  name: again"), workload("third"),
-            "--- \nkind: \(deep)", "...", workload("last"),
-        ].joined(separator: "\n---\n"))
+        let path = try CLI.manifest(
+            [
+                workload("first"), workload("twice", extra: "\n  name: again"), workload("third"),
+                "--- \nkind: \(deep)", "...", workload("last"),
+            ].joined(separator: "\n---\n"))
         let result = try await CLI.run(["render", "-f", path])
         #expect(result.status == 1)
         #expect(result.stdout.components(separatedBy: "kind: HorizontalPodAutoscaler").count == 4)
         for name in ["first", "third", "last"] { #expect(result.stdout.contains("name: \(name)\n")) }
-        #expect(result.stderrLines == [
-            "error: \(path):14: line 14, column 3: 'name' appears more than once in one mapping",
-            "error: \(path):33: line 33, column 8: nested more than 1000 levels deep",
-        ])
+        #expect(
+            result.stderrLines == [
+                "error: \(path):14: line 14, column 3: 'name' appears more than once in one mapping",
+                "error: \(path):33: line 33, column 8: nested more than 1000 levels deep",
+            ])
     }
 
     /// Ten levels of nine aliases (377 bytes, 3.5 billion nodes expanded) ran past 30 s and 4 GB;
@@ -198,7 +206,8 @@ struct RenderCommandTests {
     }
 
     @Test func wrongFieldTypesNameTheField() async throws {
-        let path = try CLI.manifest("""
+        let path = try CLI.manifest(
+            """
             apiVersion: apps/v1
             kind: Deployment
             metadata:
@@ -215,10 +224,11 @@ struct RenderCommandTests {
             """)
         let result = try await CLI.run(["render", "-f", path])
         #expect(result.status == 1)
-        #expect(result.stderrLines == [
-            "error: \(path):1: Deployment prod/web: spec.replicas: expected a whole number",
-            "error: \(path):9: StatefulSet db: metadata.annotations: expected a mapping",
-        ])
+        #expect(
+            result.stderrLines == [
+                "error: \(path):1: Deployment prod/web: spec.replicas: expected a whole number",
+                "error: \(path):9: StatefulSet db: metadata.annotations: expected a mapping",
+            ])
     }
 
     @Test func missingFileIsNamed() async throws {

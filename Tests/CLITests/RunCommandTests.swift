@@ -2,8 +2,8 @@ import Foundation
 import HTTPTransport
 import KubeClient
 import KubeModel
-import Testing
 import TestSupport
+import Testing
 
 @Suite("hpa-operator run")
 struct RunCommandTests {
@@ -13,29 +13,37 @@ struct RunCommandTests {
         let prometheus = try await PrometheusFixture.start(openMetrics: "")
         defer { prometheus.stop() }
         let client = KubeClient(config: ClientConfig(server: server.url))
-        _ = try await client.create(Deployment(
-            metadata: ObjectMeta(name: "web", namespace: "shop", annotations: [
-                "hpa.autoscaling.banzaicloud.io/minReplicas": "1", "hpa.autoscaling.banzaicloud.io/maxReplicas": "3",
-                "cpu.hpa.autoscaling.banzaicloud.io/targetAverageUtilization": "60",
-                "prometheus.rps.hpa.autoscaling.banzaicloud.io/query": "vector(3)",
-                "prometheus.rps.hpa.autoscaling.banzaicloud.io/targetValue": "10",
-            ]),
-            spec: WorkloadSpec(replicas: 1)))
+        _ = try await client.create(
+            Deployment(
+                metadata: ObjectMeta(
+                    name: "web", namespace: "shop",
+                    annotations: [
+                        "hpa.autoscaling.banzaicloud.io/minReplicas": "1", "hpa.autoscaling.banzaicloud.io/maxReplicas": "3",
+                        "cpu.hpa.autoscaling.banzaicloud.io/targetAverageUtilization": "60",
+                        "prometheus.rps.hpa.autoscaling.banzaicloud.io/query": "vector(3)",
+                        "prometheus.rps.hpa.autoscaling.banzaicloud.io/targetValue": "10",
+                    ]),
+                spec: WorkloadSpec(replicas: 1)))
         // Another team's Deployment, scaled by an HPA of their own that a stranger may not learn of.
-        let ledger = ["hpa.autoscaling.banzaicloud.io/minReplicas": "1", "hpa.autoscaling.banzaicloud.io/maxReplicas": "3",
-                      "prometheus.rps.hpa.autoscaling.banzaicloud.io/query": "vector(3)", "prometheus.rps.hpa.autoscaling.banzaicloud.io/targetValue": "10"]
+        let ledger = [
+            "hpa.autoscaling.banzaicloud.io/minReplicas": "1", "hpa.autoscaling.banzaicloud.io/maxReplicas": "3",
+            "prometheus.rps.hpa.autoscaling.banzaicloud.io/query": "vector(3)", "prometheus.rps.hpa.autoscaling.banzaicloud.io/targetValue": "10",
+        ]
         _ = try await client.create(Deployment(metadata: ObjectMeta(name: "ledger", namespace: "billing", annotations: ledger), spec: WorkloadSpec(replicas: 1)))
-        _ = try await client.create(HorizontalPodAutoscaler(
-            metadata: ObjectMeta(name: "secret-billing-hpa", namespace: "billing"),
-            spec: HorizontalPodAutoscalerSpec(scaleTargetRef: CrossVersionObjectReference(apiVersion: "apps/v1", kind: "Deployment", name: "ledger"), minReplicas: 1, maxReplicas: 5)))
+        _ = try await client.create(
+            HorizontalPodAutoscaler(
+                metadata: ObjectMeta(name: "secret-billing-hpa", namespace: "billing"),
+                spec: HorizontalPodAutoscalerSpec(scaleTargetRef: CrossVersionObjectReference(apiVersion: "apps/v1", kind: "Deployment", name: "ledger"), minReplicas: 1, maxReplicas: 5)))
         let kubeconfig = try CLI.kubeconfig(server: server.url)
         let caOut = FileManager.default.temporaryDirectory.appendingPathComponent("ca-\(UUID().uuidString.prefix(8)).pem").path
         defer { try? FileManager.default.removeItem(atPath: caOut) }
         let process = Process()
         process.executableURL = CLI.executable
-        process.arguments = ["run", "--kubeconfig", kubeconfig, "--leader-elect", "--leader-elect-resource-namespace", "ops",
-                             "--metrics-bind-address", "127.0.0.1:0", "--log-format", "json", "--prometheus-server", prometheus.url, "--secure-port", "0",
-                             "--secure-bind-address", "127.0.0.1", "--tls-ca-out", caOut, "--insecure-disable-authentication", "--admission-webhook"]
+        process.arguments = [
+            "run", "--kubeconfig", kubeconfig, "--leader-elect", "--leader-elect-resource-namespace", "ops",
+            "--metrics-bind-address", "127.0.0.1:0", "--log-format", "json", "--prometheus-server", prometheus.url, "--secure-port", "0",
+            "--secure-bind-address", "127.0.0.1", "--tls-ca-out", caOut, "--insecure-disable-authentication", "--admission-webhook",
+        ]
         let errors = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: errors.path, contents: nil)
         process.standardError = try FileHandle(forWritingTo: errors)
@@ -68,7 +76,8 @@ struct RunCommandTests {
         // The webhook answers anyone (the apiserver brings no credentials), from the request alone:
         // asked about billing/ledger, it says nothing of the HPA in the way there.
         let object = try JSONEncoder().encode(Deployment(metadata: ObjectMeta(name: "ledger", namespace: "billing", annotations: ledger), spec: WorkloadSpec(replicas: 1)))
-        let review = #"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u1","kind":{"group":"apps","version":"v1","kind":"Deployment"},"namespace":"billing","name":"ledger","operation":"UPDATE","object":"#
+        let review =
+            #"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u1","kind":{"group":"apps","version":"v1","kind":"Deployment"},"namespace":"billing","name":"ledger","operation":"UPDATE","object":"#
             + String(decoding: object, as: UTF8.self) + "}}"
         let answer = try await api.send(HTTPRequest(method: "POST", url: "https://localhost:\(apiPort)/validate-workload", body: Data(review.utf8)))
         #expect(answer.status == 200 && answer.bodyText.contains(#""allowed":true"#), "\(answer.bodyText)")
@@ -78,8 +87,10 @@ struct RunCommandTests {
         // replica proposes 1.
         var metricsPort: Int?
         _ = try await Poll.until {
-            metricsPort = try String(contentsOf: errors, encoding: .utf8).split(separator: "\n").first { $0.contains("\"message\":\"serving \\/metrics and probes\"") || $0.contains("\"message\":\"serving /metrics and probes\"") }?
-                .split(separator: "\"").first { $0.hasPrefix("127.0.0.1:") }?.split(separator: ":").last.flatMap { Int($0) }
+            metricsPort = try String(contentsOf: errors, encoding: .utf8).split(separator: "\n").first {
+                $0.contains("\"message\":\"serving \\/metrics and probes\"") || $0.contains("\"message\":\"serving /metrics and probes\"")
+            }?
+            .split(separator: "\"").first { $0.hasPrefix("127.0.0.1:") }?.split(separator: ":").last.flatMap { Int($0) }
             return metricsPort != nil
         }
         let plain = HTTPClient()
@@ -121,7 +132,8 @@ struct RunCommandTests {
     /// end on SIGTERM, or the service group waits for it forever (the poller once did).
     @Test(arguments: [false, true])
     func sigtermBeforeTheInformersSyncedStillExitsPromptly(withAlertmanager: Bool) async throws {
-        let kubeconfig = try CLI.manifest("""
+        let kubeconfig = try CLI.manifest(
+            """
             clusters: [{name: down, cluster: {server: "http://127.0.0.1:9"}}]
             contexts: [{name: down, context: {cluster: down}}]
             current-context: down
@@ -162,11 +174,15 @@ struct RunCommandTests {
 
     /// Old spellings that manifests may carry still start the command, each with a warning.
     @Test func deprecatedSpellingsStillWork() async throws {
-        let result = try await CLI.run(["run", "--kubeconfig", "/nonexistent/kubeconfig", "--metrics-bind-address", "", "--namespace", "shop",
-                                        "--leader-elect", "--leader-elect-namespace", "ops", "--leader-elect-id", "mine", "--authentication-skip"])
+        let result = try await CLI.run([
+            "run", "--kubeconfig", "/nonexistent/kubeconfig", "--metrics-bind-address", "", "--namespace", "shop",
+            "--leader-elect", "--leader-elect-namespace", "ops", "--leader-elect-id", "mine", "--authentication-skip",
+        ])
         #expect(result.status == 1 && result.stderr.contains("cannot configure the Kubernetes client"), "\(result.stderr)")
-        for (old, new) in [("--namespace", "--watch-namespace"), ("--leader-elect-namespace", "--leader-elect-resource-namespace"),
-                           ("--leader-elect-id", "--leader-elect-resource-name"), ("--authentication-skip", "--insecure-disable-authentication")] {
+        for (old, new) in [
+            ("--namespace", "--watch-namespace"), ("--leader-elect-namespace", "--leader-elect-resource-namespace"),
+            ("--leader-elect-id", "--leader-elect-resource-name"), ("--authentication-skip", "--insecure-disable-authentication"),
+        ] {
             #expect(result.stderr.contains("warning: \(old) is deprecated; use \(new)"), "\(old)")
         }
         let help = try await CLI.run(["run", "--help"])
@@ -185,8 +201,10 @@ struct RunPortTests {
         let holder = try SilentServer()
         let kubeconfig = try CLI.kubeconfig(server: server.url)
         let busy = flag == "--metrics-bind-address"
-        let arguments = ["run", "--kubeconfig", kubeconfig, "--secure-bind-address", "127.0.0.1", "--insecure-disable-authentication",
-                         "--metrics-bind-address", busy ? "127.0.0.1:\(holder.port)" : "127.0.0.1:0", "--secure-port", busy ? "0" : "\(holder.port)"]
+        let arguments = [
+            "run", "--kubeconfig", kubeconfig, "--secure-bind-address", "127.0.0.1", "--insecure-disable-authentication",
+            "--metrics-bind-address", busy ? "127.0.0.1:\(holder.port)" : "127.0.0.1:0", "--secure-port", busy ? "0" : "\(holder.port)",
+        ]
         // Bounded only against a hang: it must end by itself.
         let result = try await CLI.run(arguments, timeout: hangBound)
         #expect(result.status != 0)

@@ -1,7 +1,7 @@
 import Certificates
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The certificates we issue, read back by Debian's `openssl` (an independent X.509 reader), and
 /// our verification refusing what it must.
@@ -26,13 +26,16 @@ import TestSupport
     @Test func opensslVerifiesAndReadsAServingCertificate() async throws {
         let ca = try CertificateAuthority(commonName: "test CA")
         let serving = try ca.issueServer(dnsNames: ["hpa-operator.system.svc", "10.0.0.7"])
-        let caFile = try file("ca.pem", try ca.certificatePEM), servingFile = try file("serving.pem", serving.certificatePEM)
+        let caFile = try file("ca.pem", try ca.certificatePEM)
+        let servingFile = try file("serving.pem", serving.certificatePEM)
         let verified = try await openssl(["verify", "-CAfile", caFile, "-purpose", "sslserver", servingFile])
         #expect(verified.status == 0, "\(verified.stderr)")
         let text = try await openssl(["x509", "-in", servingFile, "-noout", "-text"]).stdout
-        for expected in ["DNS:localhost", "DNS:hpa-operator.system.svc", "IP Address:127.0.0.1", "IP Address:10.0.0.7",
-                         "TLS Web Server Authentication", "CA:FALSE", "Digital Signature", "Subject: CN = hpa-operator.system.svc",
-                         "Issuer: CN = test CA", "ecdsa-with-SHA256", "prime256v1", "X509v3 Authority Key Identifier"] {
+        for expected in [
+            "DNS:localhost", "DNS:hpa-operator.system.svc", "IP Address:127.0.0.1", "IP Address:10.0.0.7",
+            "TLS Web Server Authentication", "CA:FALSE", "Digital Signature", "Subject: CN = hpa-operator.system.svc",
+            "Issuer: CN = test CA", "ecdsa-with-SHA256", "prime256v1", "X509v3 Authority Key Identifier",
+        ] {
             #expect(text.contains(expected), "\(expected) not in\n\(text)")
         }
         let caText = try await openssl(["x509", "-in", caFile, "-noout", "-text"]).stdout
@@ -59,7 +62,8 @@ import TestSupport
     }
 
     @Test func verificationRefusesOtherCAsExpiryAndLeavesActingAsCAs() throws {
-        let ca = try CertificateAuthority(), other = try CertificateAuthority()
+        let ca = try CertificateAuthority()
+        let other = try CertificateAuthority()
         let leaf = try ca.issueClient(commonName: "someone").certificate
         try leaf.verify(roots: [ca.certificate])
         #expect(throws: CertificateError.self) { try leaf.verify(roots: [other.certificate]) }
@@ -92,7 +96,8 @@ import TestSupport
     }
 
     @Test func pemBundlesAreReadWholeOrRefused() throws {
-        let a = try CertificateAuthority(commonName: "a"), b = try CertificateAuthority(commonName: "b")
+        let a = try CertificateAuthority(commonName: "a")
+        let b = try CertificateAuthority(commonName: "b")
         let bundle = try a.certificatePEM + "\n# a comment between blocks\n" + b.keyPEM + b.certificatePEM
         #expect(try X509Certificate.all(pem: bundle).map(\.commonName) == ["a", "b"])
         #expect(try X509Certificate.all(pem: "no PEM here").isEmpty)

@@ -1,6 +1,7 @@
 import Foundation
 import KubeModel
 import Testing
+
 @testable import Collector
 
 /// Alertmanager metrics from the HPA's annotations to the store's values (#21): the planner, the
@@ -16,8 +17,12 @@ import Testing
             metadata: ObjectMeta(name: "shop", namespace: "prod", annotations: annotations),
             spec: HorizontalPodAutoscalerSpec(
                 scaleTargetRef: CrossVersionObjectReference(apiVersion: "apps/v1", kind: kind, name: "shop"), minReplicas: 1, maxReplicas: 10,
-                metrics: [MetricSpec(external: ExternalMetricSource(metric: MetricIdentifier(name: "scale", selector: LabelSelector(matchLabels: workloadSelector)),
-                                                                    target: .value(Quantity(30))))]))
+                metrics: [
+                    MetricSpec(
+                        external: ExternalMetricSource(
+                            metric: MetricIdentifier(name: "scale", selector: LabelSelector(matchLabels: workloadSelector)),
+                            target: .value(Quantity(30))))
+                ]))
     }
 
     static func plan(_ hpa: HorizontalPodAutoscaler, alertSource: Bool = true) -> MetricPlan {
@@ -35,8 +40,11 @@ import Testing
         #expect(plan.problems.isEmpty && plan.metrics.isEmpty)
         let alert = try #require(plan.alerts.first)
         #expect(alert.key == .external(ExternalMetricKey(namespace: "prod", metric: "scale", labels: Self.workloadSelector)))
-        #expect(alert.selector == AlertState.Selector(alertname: "HpaTrigger", namespace: "prod", workloadLabel: "deployment", workload: "shop",
-                                                      matchLabels: ["action": "scale-out"]))
+        #expect(
+            alert.selector
+                == AlertState.Selector(
+                    alertname: "HpaTrigger", namespace: "prod", workloadLabel: "deployment", workload: "shop",
+                    matchLabels: ["action": "scale-out"]))
         // Without workload-label the kind names the label.
         #expect(Self.plan(Self.hpa(["alertname": "HpaTrigger"], kind: "StatefulSet")).alerts.first?.selector.workloadLabel == "statefulset")
     }
@@ -93,15 +101,16 @@ import Testing
 
     static let webhook = AlertWebhook(token: { "s3cret" })
 
-    @Test(arguments: [
-        (nil, "a bearer token is required"),
-        ("s3cret", "a bearer token is required"),
-        ("Basic czNjcmV0", "a bearer token is required"),
-        ("Bearer ", "a bearer token is required"),
-        ("Bearer s3cre", "the bearer token is not the receiver's"),
-        ("Bearer s3cret2", "the bearer token is not the receiver's"),
-        ("Bearer S3CRET", "the bearer token is not the receiver's"),
-    ] as [(String?, String)])
+    @Test(
+        arguments: [
+            (nil, "a bearer token is required"),
+            ("s3cret", "a bearer token is required"),
+            ("Basic czNjcmV0", "a bearer token is required"),
+            ("Bearer ", "a bearer token is required"),
+            ("Bearer s3cre", "the bearer token is not the receiver's"),
+            ("Bearer s3cret2", "the bearer token is not the receiver's"),
+            ("Bearer S3CRET", "the bearer token is not the receiver's"),
+        ] as [(String?, String)])
     func withoutTheTokenAWebhookIs401(authorization: String?, reason: String) throws {
         let refusal = try #require(Self.webhook.refusal(authorization: authorization))
         #expect(refusal.status == 401 && refusal.reason.hasPrefix(reason), "\(refusal)")

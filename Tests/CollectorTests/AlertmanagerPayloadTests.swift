@@ -1,13 +1,15 @@
 import Foundation
 import Testing
+
 @testable import Collector
 
 /// Alertmanager's own bytes (Tests/Fixtures/alertmanager, from Debian's 0.25): the payloads the
 /// alert-driven metrics (#21) will be made of, read and turned into values.
 @Suite struct AlertmanagerPayloadTests {
     static func fixture(_ name: String) throws -> Data {
-        try Data(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/alertmanager/\(name)"))
+        try Data(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("Fixtures/alertmanager/\(name)"))
     }
 
     static let web = AlertState.Selector(alertname: "HpaTrigger", namespace: "shop", workloadLabel: "deployment", workload: "web")

@@ -1,11 +1,12 @@
-@testable import Collector
 import Foundation
 import Hummingbird
 import KubeModel
 import Logging
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
+@testable import Collector
 
 /// The periodic schedule against a stand-in Prometheus that answers slowly and records when each
 /// query came and how many were in flight.
@@ -26,7 +27,10 @@ import TestSupport
             try await TestHTTPServer.start { request, _ in
                 let query = URLComponents(string: request.uri.description)?.queryItems?.first { $0.name == "query" }?.value ?? ""
                 self.asked.withLock { $0[query, default: []].append(.now) }
-                self.inFlight.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+                self.inFlight.withLock {
+                    $0.now += 1
+                    $0.most = max($0.most, $0.now)
+                }
                 defer { self.inFlight.withLock { $0.now -= 1 } }
                 _ = try await Poll.until { self.mostInFlight >= self.company }
                 try await Task.sleep(for: .milliseconds(100))
@@ -42,8 +46,9 @@ import TestSupport
     }
 
     static func metric(_ name: String, server: String, interval: Duration) -> PlannedMetric {
-        PlannedMetric(specIndex: 0, key: .object(ObjectMetricKey(namespace: "shop", resource: GroupResource(parsing: "deployments.apps"), name: name, metric: "rps")),
-                      server: PrometheusServer(url: server), query: "sum(rps{app=\"\(name)\"})", interval: interval, timeout: .seconds(10), maxAge: interval * 3)
+        PlannedMetric(
+            specIndex: 0, key: .object(ObjectMetricKey(namespace: "shop", resource: GroupResource(parsing: "deployments.apps"), name: name, metric: "rps")),
+            server: PrometheusServer(url: server), query: "sum(rps{app=\"\(name)\"})", interval: interval, timeout: .seconds(10), maxAge: interval * 3)
     }
 
     /// Six queries, two at a time: two do run side by side, never more, every query runs again

@@ -1,11 +1,12 @@
-@testable import Collector
 import Foundation
 import KubeClient
 import KubeModel
 import Logging
 import Prometheus
-import Testing
 import TestSupport
+import Testing
+
+@testable import Collector
 
 /// The collector end to end: HPAs in the apiserver double, queries against a real Prometheus
 /// holding data that ends now.
@@ -26,25 +27,30 @@ import TestSupport
             await server.stop()
         }
 
-        func startCollector(now: @escaping @Sendable () -> Date = Date.init, sharing informer: Informer<HorizontalPodAutoscaler>? = nil,
-                            leading: Bool = true, metrics: CollectorMetrics = CollectorMetrics()) -> (Collector, Task<Void, any Error>) {
+        func startCollector(
+            now: @escaping @Sendable () -> Date = Date.init, sharing informer: Informer<HorizontalPodAutoscaler>? = nil,
+            leading: Bool = true, metrics: CollectorMetrics = CollectorMetrics()
+        ) -> (Collector, Task<Void, any Error>) {
             let logger = Logger.quiet("collector-test")
             let client = KubeClient(config: ClientConfig(server: server.url))
             let events = FencedEventSink(EventRecorder(client: client, instance: "test", logger: logger), leadership: Leadership { leading })
             let collector = Collector(
                 client: client,
-                configuration: Collector.Configuration(servers: PrometheusServers(defaultServer: PrometheusServer(url: prometheus.url)), settings: CollectionSettings(defaultInterval: .seconds(2)),
-                                                       watchTimeoutSeconds: 30, backoff: Backoff(initial: .milliseconds(5), maximum: .milliseconds(100))),
+                configuration: Collector.Configuration(
+                    servers: PrometheusServers(defaultServer: PrometheusServer(url: prometheus.url)), settings: CollectionSettings(defaultInterval: .seconds(2)),
+                    watchTimeoutSeconds: 30, backoff: Backoff(initial: .milliseconds(5), maximum: .milliseconds(100))),
                 logger: logger, now: now, sharing: informer, events: events, metrics: metrics)
             return (collector, Task { try await collector.run() })
         }
 
         @discardableResult
         func createHPA(_ name: String, _ annotations: [String: String], metrics: [MetricSpec]) async throws -> HorizontalPodAutoscaler {
-            try await client.create(HorizontalPodAutoscaler(
-                metadata: ObjectMeta(name: name, namespace: "shop", annotations: annotations),
-                spec: HorizontalPodAutoscalerSpec(scaleTargetRef: CrossVersionObjectReference(apiVersion: "apps/v1", kind: "Deployment", name: name),
-                                                  minReplicas: 1, maxReplicas: 10, metrics: metrics)))
+            try await client.create(
+                HorizontalPodAutoscaler(
+                    metadata: ObjectMeta(name: name, namespace: "shop", annotations: annotations),
+                    spec: HorizontalPodAutoscalerSpec(
+                        scaleTargetRef: CrossVersionObjectReference(apiVersion: "apps/v1", kind: "Deployment", name: name),
+                        minReplicas: 1, maxReplicas: 10, metrics: metrics)))
         }
 
         /// Polls until `condition` holds.
@@ -67,7 +73,9 @@ import TestSupport
         try await harness.eventually("alpha's value") { value() == Quantity(50) }
         try await harness.createHPA("beta", ["metric-config.external.queue.prometheus/query": "vector(7)"], metrics: [metric])
         try await harness.eventually("the warning on beta naming alpha") {
-            try await harness.client.list(Event.self, namespace: "shop").items.contains { $0.involvedObject.name == "beta" && $0.reason == "InvalidMetricConfig" && $0.message?.contains("HPA shop/alpha already fills") == true }
+            try await harness.client.list(Event.self, namespace: "shop").items.contains {
+                $0.involvedObject.name == "beta" && $0.reason == "InvalidMetricConfig" && $0.message?.contains("HPA shop/alpha already fills") == true
+            }
         }
         #expect(value() == Quantity(50))
         try await harness.client.delete(HorizontalPodAutoscaler.self, namespace: "shop", name: "alpha")
@@ -88,7 +96,9 @@ import TestSupport
         try await harness.createHPA("empty", ["metric-config.object.rps.prometheus/query": "sum(nothing_here)"], metrics: [Self.objectMetric("rps", on: "empty")])
         let server = harness.prometheus.url
         try await harness.eventually("a failure counted") { registry.emitToString().contains("hpa_operator_collector_errors_total{server=\"\(server)\",reason=\"no-data\"}") }
-        try await harness.eventually("the good value") { collector.store.keys.count == 2 && collector.store.snapshot(now: Date()).values.contains { if case .success = $0.outcome { true } else { false } } }
+        try await harness.eventually("the good value") {
+            collector.store.keys.count == 2 && collector.store.snapshot(now: Date()).values.contains { if case .success = $0.outcome { true } else { false } }
+        }
         // Stopped, so no newer collection replaces the value: 5 s after it was collected (still
         // within its maximum age, 6 s), the oldest value served is 5 s old, however loaded the
         // machine was while it ran.
@@ -113,7 +123,8 @@ import TestSupport
         try await harness.eventually("the requirement said") {
             try await harness.client.list(Event.self, namespace: "shop").items.contains {
                 $0.involvedObject.name == "avg" && $0.reason == Collector.invalidConfigReason
-                    && $0.message == "metric-config.object.lat.prometheus/query: histogram_avg() needs Prometheus 2.51.0 or later: \(harness.prometheus.url) is Prometheus 2.42.0, so the query would fail at every collection"
+                    && $0.message
+                        == "metric-config.object.lat.prometheus/query: histogram_avg() needs Prometheus 2.51.0 or later: \(harness.prometheus.url) is Prometheus 2.42.0, so the query would fail at every collection"
             }
         }
         #expect(collector.store.reading(Self.objectKey("lat", on: "avg"), now: Date()) == nil)
@@ -146,8 +157,10 @@ import TestSupport
     }
 
     static func objectMetric(_ metric: String, on name: String, kind: String = "Deployment", apiVersion: String = "apps/v1") -> MetricSpec {
-        MetricSpec(object: ObjectMetricSource(describedObject: CrossVersionObjectReference(apiVersion: apiVersion, kind: kind, name: name),
-                                              metric: MetricIdentifier(name: metric), target: .value(Quantity(40))))
+        MetricSpec(
+            object: ObjectMetricSource(
+                describedObject: CrossVersionObjectReference(apiVersion: apiVersion, kind: kind, name: name),
+                metric: MetricIdentifier(name: metric), target: .value(Quantity(40))))
     }
 
     static func objectKey(_ metric: String, on name: String) -> MetricKey {
@@ -173,18 +186,26 @@ import TestSupport
         _ = try await harness.client.updateStatus(scaled)
 
         try await harness.createHPA("shop", ["metric-config.object.rps.prometheus/query": Self.rps], metrics: [Self.objectMetric("rps", on: "shop")])
-        try await harness.createHPA("cart", [
-            "metric-config.object.rps.prometheus/query": Self.rps,
-            "metric-config.object.rps.prometheus/per-replica": "true",
-        ], metrics: [Self.objectMetric("rps", on: "cart-rps", kind: "Pod", apiVersion: "v1")])
-        try await harness.createHPA("orders", ["metric-config.external.prometheus-query.prometheus/queue": #"max(queue_depth{queue="orders"})"#],
-                                    metrics: [MetricSpec(external: ExternalMetricSource(
-                                        metric: MetricIdentifier(name: "prometheus-query", selector: LabelSelector(matchLabels: ["query-name": "queue"])),
-                                        target: .averageValue(Quantity(10))))])
-        try await harness.createHPA("pods", ["metric-config.pods.rps.prometheus/query": #"sum by (pod) (shop_rps{app="shop"})"#],
-                                    metrics: [MetricSpec(pods: PodsMetricSource(metric: MetricIdentifier(name: "rps"), target: .averageValue(Quantity(5))))])
-        try await harness.createHPA("split", ["metric-config.object.rps.prometheus/query": "shop_rps"],
-                                    metrics: [Self.objectMetric("rps", on: "split")])
+        try await harness.createHPA(
+            "cart",
+            [
+                "metric-config.object.rps.prometheus/query": Self.rps,
+                "metric-config.object.rps.prometheus/per-replica": "true",
+            ], metrics: [Self.objectMetric("rps", on: "cart-rps", kind: "Pod", apiVersion: "v1")])
+        try await harness.createHPA(
+            "orders", ["metric-config.external.prometheus-query.prometheus/queue": #"max(queue_depth{queue="orders"})"#],
+            metrics: [
+                MetricSpec(
+                    external: ExternalMetricSource(
+                        metric: MetricIdentifier(name: "prometheus-query", selector: LabelSelector(matchLabels: ["query-name": "queue"])),
+                        target: .averageValue(Quantity(10))))
+            ])
+        try await harness.createHPA(
+            "pods", ["metric-config.pods.rps.prometheus/query": #"sum by (pod) (shop_rps{app="shop"})"#],
+            metrics: [MetricSpec(pods: PodsMetricSource(metric: MetricIdentifier(name: "rps"), target: .averageValue(Quantity(5))))])
+        try await harness.createHPA(
+            "split", ["metric-config.object.rps.prometheus/query": "shop_rps"],
+            metrics: [Self.objectMetric("rps", on: "split")])
 
         let store = collector.store
         let expected: [(MetricKey, Result<String, MetricError>)] = [
@@ -257,8 +278,9 @@ import TestSupport
         let harness = try await Harness()
         // The collector's clock is 200 s behind: every value it stores is already too old to serve.
         let (collector, task) = harness.startCollector(now: { Date().addingTimeInterval(-200) })
-        try await harness.createHPA("shop", ["metric-config.object.rps.prometheus/query": Self.rps, "metric-config.object.rps.prometheus/interval": "1m"],
-                                    metrics: [Self.objectMetric("rps", on: "shop")])
+        try await harness.createHPA(
+            "shop", ["metric-config.object.rps.prometheus/query": Self.rps, "metric-config.object.rps.prometheus/interval": "1m"],
+            metrics: [Self.objectMetric("rps", on: "shop")])
         let key = Self.objectKey("rps", on: "shop")
         try await harness.eventually("a stale reading") {
             if case .failure(.stale) = collector.store.reading(key, now: Date()) { return true }
@@ -280,8 +302,9 @@ import TestSupport
     @Test func onlyTheLeaderWritesEvents() async throws {
         let harness = try await Harness()
         let (collector, task) = harness.startCollector(leading: false)
-        try await harness.createHPA("shop", ["metric-config.object.rps.prometheus/query": Self.rps, "metric-config.object.rps.prometheus/interval": "soon"],
-                                    metrics: [Self.objectMetric("rps", on: "shop")])
+        try await harness.createHPA(
+            "shop", ["metric-config.object.rps.prometheus/query": Self.rps, "metric-config.object.rps.prometheus/interval": "soon"],
+            metrics: [Self.objectMetric("rps", on: "shop")])
         try await harness.createHPA("fine", ["metric-config.object.rps.prometheus/query": Self.rps], metrics: [Self.objectMetric("rps", on: "fine")])
         // It still collects what is valid.
         try await harness.eventually("fine collected") { Self.value(collector.store, Self.objectKey("rps", on: "fine")) == .success("9167m") }
@@ -294,10 +317,12 @@ import TestSupport
     @Test func invalidConfigGivesOneWarningEventPerChange() async throws {
         let harness = try await Harness()
         let (collector, task) = harness.startCollector()
-        var hpa = try await harness.createHPA("shop", [
-            "metric-config.object.rps.prometheus/query": Self.rps,
-            "metric-config.object.rps.prometheus/interval": "soon",
-        ], metrics: [Self.objectMetric("rps", on: "shop")])
+        var hpa = try await harness.createHPA(
+            "shop",
+            [
+                "metric-config.object.rps.prometheus/query": Self.rps,
+                "metric-config.object.rps.prometheus/interval": "soon",
+            ], metrics: [Self.objectMetric("rps", on: "shop")])
         func warnings() async throws -> [Event] {
             try await harness.client.list(Event.self, namespace: "shop").items.filter { $0.reason == Collector.invalidConfigReason }
         }

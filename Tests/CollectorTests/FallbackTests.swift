@@ -1,6 +1,7 @@
 import Foundation
 import KubeModel
 import Testing
+
 @testable import Collector
 
 @Suite("Fallback: the value that makes the HPA controller propose fallbackReplicas")
@@ -138,35 +139,41 @@ struct FallbackTests {
     // MARK: The plan
 
     @Test func thePlanCarriesTheHPAsFallback() throws {
-        let hpa = MetricPlanTests.hpa([
-            "metric-config.object.rps.prometheus/query": "sum(x)",
-            "metric-config.object.rps.prometheus/interval": "20s",
-            "hpa.autoscaling.banzaicloud.io/fallbackReplicas": "4",
-        ], metrics: [MetricPlanTests.object("rps")])
+        let hpa = MetricPlanTests.hpa(
+            [
+                "metric-config.object.rps.prometheus/query": "sum(x)",
+                "metric-config.object.rps.prometheus/interval": "20s",
+                "hpa.autoscaling.banzaicloud.io/fallbackReplicas": "4",
+            ], metrics: [MetricPlanTests.object("rps")])
         let metric = try #require(MetricPlanTests.plan(hpa).metrics.first)
         #expect(metric.name == "rps")
-        #expect(metric.fallback == FallbackRule(replicas: 4, after: .seconds(60), target: .value(Quantity(40)), hpa: ObjectKey(namespace: "prod", name: "shop"),
-                                                metric: "rps", scaleTarget: ScaleTarget(namespace: "prod", kind: "Deployment", name: "shop", apiVersion: "apps/v1")))
+        #expect(
+            metric.fallback
+                == FallbackRule(
+                    replicas: 4, after: .seconds(60), target: .value(Quantity(40)), hpa: ObjectKey(namespace: "prod", name: "shop"),
+                    metric: "rps", scaleTarget: ScaleTarget(namespace: "prod", kind: "Deployment", name: "shop", apiVersion: "apps/v1")))
         var explicit = hpa
         explicit.metadata.annotations?["hpa.autoscaling.banzaicloud.io/fallbackAfter"] = "5m"
         #expect(MetricPlanTests.plan(explicit).metrics.first?.fallback?.after == .seconds(300))
     }
 
     @Test func theBanzaiExternalFormNamesTheMetricByItsQueryName() throws {
-        let hpa = MetricPlanTests.hpa([
-            "metric-config.external.prometheus-query.prometheus/rps": "sum(x)",
-            "hpa.autoscaling.banzaicloud.io/fallbackReplicas": "2",
-        ], metrics: [MetricPlanTests.external("prometheus-query", labels: ["query-name": "rps"])])
+        let hpa = MetricPlanTests.hpa(
+            [
+                "metric-config.external.prometheus-query.prometheus/rps": "sum(x)",
+                "hpa.autoscaling.banzaicloud.io/fallbackReplicas": "2",
+            ], metrics: [MetricPlanTests.external("prometheus-query", labels: ["query-name": "rps"])])
         let metric = try #require(MetricPlanTests.plan(hpa).metrics.first)
         #expect(metric.name == "rps")
         #expect(metric.fallback?.target == .averageValue(Quantity(40)))
     }
 
     @Test func aBadFallbackIsReportedAndTheMetricStillCollected() throws {
-        let hpa = MetricPlanTests.hpa([
-            "metric-config.object.rps.prometheus/query": "sum(x)",
-            "hpa.autoscaling.banzaicloud.io/fallbackReplicas": "many",
-        ], metrics: [MetricPlanTests.object("rps")])
+        let hpa = MetricPlanTests.hpa(
+            [
+                "metric-config.object.rps.prometheus/query": "sum(x)",
+                "hpa.autoscaling.banzaicloud.io/fallbackReplicas": "many",
+            ], metrics: [MetricPlanTests.object("rps")])
         let plan = MetricPlanTests.plan(hpa)
         #expect(plan.metrics.count == 1 && plan.metrics[0].fallback == nil)
         #expect(plan.problems.map(\.description) == ["hpa.autoscaling.banzaicloud.io/fallbackReplicas: 'many' is not a whole number of replicas, at least 1; no fallback is served"])

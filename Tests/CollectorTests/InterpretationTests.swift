@@ -1,12 +1,14 @@
-@testable import Collector
 import KubeModel
 import Testing
 
+@testable import Collector
+
 @Suite struct InterpretationTests {
     static func vector(_ values: String..., labels: [[String: String]] = []) -> QueryResult {
-        .vector(values.enumerated().map { index, value in
-            PrometheusSample(labels: index < labels.count ? labels[index] : ["instance": "i\(index)"], time: 1_700_000_060, value: value)
-        })
+        .vector(
+            values.enumerated().map { index, value in
+                PrometheusSample(labels: index < labels.count ? labels[index] : ["instance": "i\(index)"], time: 1_700_000_060, value: value)
+            })
     }
 
     static let singles: [(QueryResult, Int?, Result<String, MetricError>)] = [

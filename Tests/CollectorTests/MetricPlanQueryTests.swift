@@ -1,15 +1,18 @@
-@testable import Collector
 import KubeModel
 import PromQL
 import Testing
+
+@testable import Collector
 
 /// The queries of metric-config annotations: parsed before Prometheus sees them, rewritten into
 /// the HPA's namespace under --enforce-namespace-label, and sent with the tenant's header.
 @Suite struct MetricPlanQueryTests {
     static let query = "metric-config.object.rps.prometheus/query"
 
-    static func plan(_ query: String, settings: CollectionSettings = CollectionSettings(), servers: PrometheusServers = MetricPlanTests.servers,
-                     namespace: String = "prod") -> MetricPlan {
+    static func plan(
+        _ query: String, settings: CollectionSettings = CollectionSettings(), servers: PrometheusServers = MetricPlanTests.servers,
+        namespace: String = "prod"
+    ) -> MetricPlan {
         var hpa = MetricPlanTests.hpa([Self.query: query], metrics: [MetricPlanTests.object("rps")])
         hpa.metadata.namespace = namespace
         return MetricPlanner.plan(hpa, servers: servers, settings: settings)
@@ -19,9 +22,10 @@ import Testing
         let plan = Self.plan("sum(rate(x[5m]) + )")
         #expect(plan.metrics.isEmpty)
         #expect(plan.problems.map(\.description) == [#"metric-config.object.rps.prometheus/query: unexpected ")" at column 19, expected an expression"#])
-        #expect(Self.plan("x[5m]").problems.map(\.description) == [
-            "metric-config.object.rps.prometheus/query: the query gives a range vector, not one number at column 1: wrap it in a function such as rate(…[5m]) or max_over_time(…[5m])",
-        ])
+        #expect(
+            Self.plan("x[5m]").problems.map(\.description) == [
+                "metric-config.object.rps.prometheus/query: the query gives a range vector, not one number at column 1: wrap it in a function such as rate(…[5m]) or max_over_time(…[5m])"
+            ])
     }
 
     @Test func withoutEnforcementTheQueryIsSentAsWritten() throws {

@@ -1,8 +1,9 @@
-@testable import Collector
 import Foundation
 import HTTPTransport
-import Testing
 import TestSupport
+import Testing
+
+@testable import Collector
 
 /// Prometheus answers (or whatever answers in its place) are outside input: mutated valid answers
 /// never trap (a timestamp of 9.3e18 once did), and every error we would print is printable and

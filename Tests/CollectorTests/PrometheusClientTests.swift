@@ -1,12 +1,13 @@
-@testable import Collector
 import Foundation
 import HTTPTransport
 import Hummingbird
 import KubeModel
 import NIOCore
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
+@testable import Collector
 
 @Suite struct PrometheusClientTests {
     /// What the collector would hold for a query at the data's instant.
@@ -36,8 +37,12 @@ import TestSupport
         #expect(await Self.collected(client, #""text""#) == .failure(.stringResult("text")))
         #expect(await Self.collected(client, "1e20") == .failure(.outOfRange("100000000000000000000")))
         #expect(await Self.collected(client, rps, perReplica: 2) == .success("4583m"))
-        #expect(await Self.collected(client, "sum(") == .failure(.prometheus(.api(
-            errorType: "bad_data", message: #"invalid parameter "query": 1:5: parse error: unclosed left parenthesis"#))))
+        #expect(
+            await Self.collected(client, "sum(")
+                == .failure(
+                    .prometheus(
+                        .api(
+                            errorType: "bad_data", message: #"invalid parameter "query": 1:5: parse error: unclosed left parenthesis"#))))
         // Long queries go as a POST form.
         #expect(await Self.collected(client, rps + String(repeating: " ", count: 3000)) == .success("9167m"))
         // A pods vector.
@@ -84,7 +89,10 @@ import TestSupport
             _ = try await client.query("vector(1)", timeout: .seconds(2))
             Issue.record("expected an error")
         } catch {
-            guard case .unreachable(let server, let reason) = error else { Issue.record("unexpected \(error)"); return }
+            guard case .unreachable(let server, let reason) = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
             #expect(server == url)
             #expect(reason.contains("connection refused"))
         }
@@ -145,7 +153,10 @@ import TestSupport
             _ = try await PrometheusClient(server: PrometheusServer(url: garbage.url)).query("vector(1)", timeout: .seconds(5))
             Issue.record("expected an error")
         } catch {
-            guard case .undecodable(let reason) = error else { Issue.record("unexpected \(error)"); return }
+            guard case .undecodable(let reason) = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
             #expect(reason.contains("not JSON"))
         }
     }
@@ -164,7 +175,10 @@ import TestSupport
         }
         let vector = #"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"page":"\ud83d\ude00"},"value":[TIME,"1"]}]}}"#
         let answer = try PrometheusClient.decode(HTTPTransport.HTTPResponse(status: 200, headers: [], body: Data(vector.replacingOccurrences(of: "TIME", with: "1700000000").utf8)))
-        guard case .vector(let samples) = answer.result else { Issue.record("expected a vector"); return }
+        guard case .vector(let samples) = answer.result else {
+            Issue.record("expected a vector")
+            return
+        }
         #expect(samples.first?.labels["page"] == "😀")
         #expect(reason(vector.replacingOccurrences(of: "TIME", with: "1e400")) == "a number out of range (1e400)")
         #expect(reason(#"{"status":"success","data":"#)?.hasPrefix("not JSON: ") == true)
@@ -224,8 +238,9 @@ import TestSupport
         let recorder = Recorder()
         let server = try await Self.standIn(recorder, security: .mutualTLS(certificatePEM: serving.certificatePEM, keyPEM: serving.keyPEM, clientCAPEM: authorityPEM))
         defer { Task { await server.stop() } }
-        let tls = TLSOptions(certificateAuthority: .pem(Data(authorityPEM.utf8)), clientCertificate: .pem(Data(clientIdentity.certificatePEM.utf8)),
-                             clientKey: .pem(Data(clientIdentity.keyPEM.utf8)))
+        let tls = TLSOptions(
+            certificateAuthority: .pem(Data(authorityPEM.utf8)), clientCertificate: .pem(Data(clientIdentity.certificatePEM.utf8)),
+            clientKey: .pem(Data(clientIdentity.keyPEM.utf8)))
         let response = try await PrometheusClient(server: PrometheusServer(url: server.url, tls: tls)).query("vector(1)", timeout: .seconds(5))
         #expect(response.result == .vector([PrometheusSample(time: 1_700_000_060, value: "5")]))
         // Without the CA the server is not trusted.

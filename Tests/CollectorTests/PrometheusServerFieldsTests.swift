@@ -1,9 +1,10 @@
-@testable import Collector
 import Foundation
 import Hummingbird
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
+@testable import Collector
 
 /// Per-server headers and query parameters (Mimir, Cortex, Thanos) reach their server and no other.
 @Suite struct PrometheusServerFieldsTests {
@@ -17,17 +18,24 @@ import TestSupport
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName] = field.value }
             received.requests.withLock { $0.append((headers, request.uri.description, String(buffer: body))) }
-            return Response(status: .ok, headers: [.contentType: "application/json"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: PrometheusClientTests.answer)))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: PrometheusClientTests.answer)))
         }
     }
 
     @Test func headersAndParametersGoOnlyToTheirServerOnGetAndPost() async throws {
         let (mimirSeen, otherSeen) = (Received(), Received())
         let (mimir, other) = (try await Self.standIn(mimirSeen), try await Self.standIn(otherSeen))
-        defer { Task { await mimir.stop(); await other.stop() } }
-        let configured = PrometheusServer(url: mimir.url, headers: [PrometheusServer.Field(name: "X-Scope-OrgID", value: "platform")],
-                                          queryParameters: [PrometheusServer.Field(name: "partial_response", value: "false"), PrometheusServer.Field(name: "dedup", value: "true")])
+        defer {
+            Task {
+                await mimir.stop()
+                await other.stop()
+            }
+        }
+        let configured = PrometheusServer(
+            url: mimir.url, headers: [PrometheusServer.Field(name: "X-Scope-OrgID", value: "platform")],
+            queryParameters: [PrometheusServer.Field(name: "partial_response", value: "false"), PrometheusServer.Field(name: "dedup", value: "true")])
         _ = try await PrometheusClient(server: configured).query("sum(x)", timeout: .seconds(30))
         // A long query goes as a POST: the fields go with it.
         let long = "sum(x)" + String(repeating: " ", count: PrometheusClient.longQuery)

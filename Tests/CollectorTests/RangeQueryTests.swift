@@ -1,8 +1,9 @@
 import Foundation
 import HPASimulation
 import KubeModel
-import Testing
 import TestSupport
+import Testing
+
 @testable import Collector
 
 /// query_range against Debian's Prometheus: a window read in chunks is the window read at once.
@@ -15,7 +16,10 @@ import TestSupport
         let client = PrometheusClient(server: PrometheusServer(url: prometheus.url))
         func points(from: Double, to: Double) async throws -> [Double: String] {
             let response = try await client.queryRange("ramp", start: Date(timeIntervalSince1970: from), end: Date(timeIntervalSince1970: to), step: .seconds(15), timeout: .seconds(10))
-            guard case .matrix(let series) = response.result else { Issue.record("not a matrix: \(response.result)"); return [:] }
+            guard case .matrix(let series) = response.result else {
+                Issue.record("not a matrix: \(response.result)")
+                return [:]
+            }
             return Dictionary(uniqueKeysWithValues: (series.first?.points ?? []).map { ($0.time, $0.value) })
         }
         let whole = try await points(from: Double(start), to: Double(start + 600))

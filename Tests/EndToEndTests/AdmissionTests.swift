@@ -4,8 +4,8 @@ import Hummingbird
 import KubeModel
 import NIOCore
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 extension RealCluster {
     /// The admission webhook config/default installs, called by the real apiserver.
@@ -82,8 +82,10 @@ extension RealCluster {
             let authority = try TestCertificateAuthority(commonName: "capture CA")
             let serving = try authority.issueServer(dnsNames: [cluster.plane.network.hostAddress])
             let captured = Mutex<Data?>(nil)
-            let capture = try await TestHTTPServer.start(security: .tls(certificatePEM: serving.certificatePEM, keyPEM: serving.keyPEM),
-                                                         host: cluster.plane.network.hostAddress) { request, _ in
+            let capture = try await TestHTTPServer.start(
+                security: .tls(certificatePEM: serving.certificatePEM, keyPEM: serving.keyPEM),
+                host: cluster.plane.network.hostAddress
+            ) { request, _ in
                 let body = try await request.body.collect(upTo: 4 << 20)
                 let data = Data(buffer: body)
                 captured.withLock { $0 = $0 ?? data }
@@ -94,16 +96,20 @@ extension RealCluster {
             let namespace = "admission-capture"
             try await cluster.makeNamespace(namespace)
             let bundle = Data(try authority.certificatePEM.utf8).base64EncodedString()
-            try await cluster.send("POST", "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations", [
-                "apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration",
-                "metadata": ["name": "capture"],
-                "webhooks": [[
-                    "name": "capture.hpa-operator.test", "admissionReviewVersions": ["v1"], "sideEffects": "None", "failurePolicy": "Fail", "timeoutSeconds": 10,
-                    "clientConfig": ["url": capture.url + "/capture", "caBundle": bundle],
-                    "rules": [["apiGroups": ["apps"], "apiVersions": ["v1"], "resources": ["deployments"], "operations": ["CREATE"]]],
-                    "namespaceSelector": ["matchLabels": ["kubernetes.io/metadata.name": namespace]],
-                ]],
-            ] as [String: Any])
+            try await cluster.send(
+                "POST", "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations",
+                [
+                    "apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration",
+                    "metadata": ["name": "capture"],
+                    "webhooks": [
+                        [
+                            "name": "capture.hpa-operator.test", "admissionReviewVersions": ["v1"], "sideEffects": "None", "failurePolicy": "Fail", "timeoutSeconds": 10,
+                            "clientConfig": ["url": capture.url + "/capture", "caBundle": bundle],
+                            "rules": [["apiGroups": ["apps"], "apiVersions": ["v1"], "resources": ["deployments"], "operations": ["CREATE"]]],
+                            "namespaceSelector": ["matchLabels": ["kubernetes.io/metadata.name": namespace]],
+                        ]
+                    ],
+                ] as [String: Any])
             // The apiserver picks the configuration up within a moment: apply until it is called.
             try await cluster.eventually("the capture webhook to be called") {
                 _ = try? await Self.apply(cluster, Self.deployment("captured-\(UUID().uuidString.prefix(6).lowercased())", namespace: namespace))

@@ -1,8 +1,8 @@
 import Foundation
 import HTTPTransport
 import KubeModel
-import Testing
 import TestSupport
+import Testing
 
 extension SecondRealCluster {
     /// #21: a real alert rule in Debian's Prometheus, routed by Debian's Alertmanager to our
@@ -24,14 +24,14 @@ extension SecondRealCluster {
             // value does not make a new alert.
             let rules = directory.appendingPathComponent("rules.yml")
             try """
-                groups:
-                  - name: hpa
-                    rules:
-                      - alert: HpaTrigger
-                        expr: e2e_active_task_count > 30
-                        labels: {trigger: hpa, action: scale-out}
-                        annotations: {value: "{{ $value }}"}
-                """.write(to: rules, atomically: true, encoding: .utf8)
+            groups:
+              - name: hpa
+                rules:
+                  - alert: HpaTrigger
+                    expr: e2e_active_task_count > 30
+                    labels: {trigger: hpa, action: scale-out}
+                    annotations: {value: "{{ $value }}"}
+            """.write(to: rules, atomically: true, encoding: .utf8)
             let prometheus: ClusterPrometheus
             do {
                 prometheus = try await ClusterPrometheus.start(
@@ -63,12 +63,14 @@ extension SecondRealCluster {
                 "--alertmanager-bind-address=:\(Self.receiverPort)", "--alertmanager-token-file=\(token)",
             ])
             let domain = Cluster.domain
-            try await cluster.createWorkload(namespace: namespace, name: "web", annotations: [
-                "\(domain)/minReplicas": "1", "\(domain)/maxReplicas": "5", "\(domain)/scaleDownStabilizationWindowSeconds": "0",
-                "alertmanager.tasks.\(domain)/alertname": "HpaTrigger",
-                "alertmanager.tasks.\(domain)/matchLabels": #"{"trigger":"hpa"}"#,
-                "alertmanager.tasks.\(domain)/targetAverageValue": "30",
-            ])
+            try await cluster.createWorkload(
+                namespace: namespace, name: "web",
+                annotations: [
+                    "\(domain)/minReplicas": "1", "\(domain)/maxReplicas": "5", "\(domain)/scaleDownStabilizationWindowSeconds": "0",
+                    "alertmanager.tasks.\(domain)/alertname": "HpaTrigger",
+                    "alertmanager.tasks.\(domain)/matchLabels": #"{"trigger":"hpa"}"#,
+                    "alertmanager.tasks.\(domain)/targetAverageValue": "30",
+                ])
             try await cluster.eventually("the HPA with an External metric") { try await cluster.hpa(namespace, "web")?.spec.metrics?.first?.external?.metric.name == "tasks" }
             let path = "/apis/external.metrics.k8s.io/v1beta1/namespaces/\(namespace)/tasks?labelSelector=hpa-operator%2Fworkload%3Dweb"
             try await cluster.eventually("0 while nothing fires (the state is known from the API)") { try await cluster.rawValues(path) == ["0"] }
@@ -89,9 +91,10 @@ extension SecondRealCluster {
             try await cluster.eventually("4 replicas") { try await cluster.replicas(namespace: namespace, name: "web") == 4 }
 
             // An unauthenticated webhook is refused and changes nothing.
-            let forged = try await HTTPClient().send(HTTPRequest(
-                method: "POST", url: "http://\(cluster.plane.network.address):\(Self.receiverPort)/alertmanager/webhook",
-                headers: [("Content-Type", "application/json")], body: Data(#"{"version":"4","alerts":[]}"#.utf8)))
+            let forged = try await HTTPClient().send(
+                HTTPRequest(
+                    method: "POST", url: "http://\(cluster.plane.network.address):\(Self.receiverPort)/alertmanager/webhook",
+                    headers: [("Content-Type", "application/json")], body: Data(#"{"version":"4","alerts":[]}"#.utf8)))
             #expect(forged.status == 401)
             try await cluster.eventually("the refusal in the log") { cluster.operatorLogs().contains("refused an Alertmanager webhook") }
             #expect(try await cluster.rawValues(path) == ["120"])

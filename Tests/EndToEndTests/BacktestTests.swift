@@ -2,8 +2,8 @@ import Foundation
 import KubeClient
 import KubeModel
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 extension RealCluster {
     /// The proof that backtest's simulation is the HPA controller: an exported value follows a
@@ -48,10 +48,12 @@ extension RealCluster {
             let end = Date()
 
             let manifest = try Self.manifest(namespace: namespace, annotations: annotations)
-            let result = try await Tool.run(BuiltProduct.path("hpa-operator"), [
-                "backtest", "-f", manifest, "--prometheus-server", cluster.prometheus.url, "--from", Timestamp.rfc3339(start.addingTimeInterval(-4)),
-                "--to", Timestamp.rfc3339(end), "--step", "2s", "--start-replicas", "2", "-o", "json",
-            ])
+            let result = try await Tool.run(
+                BuiltProduct.path("hpa-operator"),
+                [
+                    "backtest", "-f", manifest, "--prometheus-server", cluster.prometheus.url, "--from", Timestamp.rfc3339(start.addingTimeInterval(-4)),
+                    "--to", Timestamp.rfc3339(end), "--step", "2s", "--start-replicas", "2", "-o", "json",
+                ])
             #expect(result.status == 0, "\(result.stderr)")
             let reports = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
             let steps = try #require(reports.first?["steps"] as? [[String: Any]])
@@ -64,7 +66,9 @@ extension RealCluster {
             #expect(Self.levels(simulated).map(\.replicas) == Self.levels(real).map(\.replicas), "simulated \(Self.levels(simulated)), real \(Self.levels(real))")
             // Each change within a step (2 s) of phase, plus the collector's interval and Prometheus's scrape (1 s each).
             for (simulatedChange, realChange) in zip(Self.levels(simulated).dropFirst(), Self.levels(real).dropFirst()) {
-                #expect(abs(simulatedChange.time - realChange.time) <= 5, "to \(realChange.replicas): simulated at \(simulatedChange.time - start.timeIntervalSince1970) s, real at \(realChange.time - start.timeIntervalSince1970) s")
+                #expect(
+                    abs(simulatedChange.time - realChange.time) <= 5,
+                    "to \(realChange.replicas): simulated at \(simulatedChange.time - start.timeIntervalSince1970) s, real at \(realChange.time - start.timeIntervalSince1970) s")
             }
         }
 
@@ -78,7 +82,8 @@ extension RealCluster {
         static func manifest(namespace: String, annotations: [String: String]) throws -> String {
             let body = annotations.sorted { $0.key < $1.key }.map { "    \($0.key): '\($0.value.replacingOccurrences(of: "'", with: "''"))'" }.joined(separator: "\n")
             let url = FileManager.default.temporaryDirectory.appendingPathComponent("backtest-\(UUID().uuidString).yaml")
-            try "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: \(namespace)\n  annotations:\n\(body)\nspec:\n  replicas: 2\n".write(to: url, atomically: true, encoding: .utf8)
+            try "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: \(namespace)\n  annotations:\n\(body)\nspec:\n  replicas: 2\n".write(
+                to: url, atomically: true, encoding: .utf8)
             return url.path
         }
     }

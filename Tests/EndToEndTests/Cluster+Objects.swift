@@ -1,8 +1,8 @@
 import Foundation
 import KubeClient
 import KubeModel
-import Testing
 import TestSupport
+import Testing
 
 /// Objects the scenarios create and read, as JSON (a real apiserver wants whole pod templates,
 /// which the product's slim workload types leave out on purpose).
@@ -11,8 +11,10 @@ extension Cluster {
 
     /// Annotations for one Prometheus metric `rps` on `sum(e2e_value{scenario=…})`, collected every
     /// second, scaling down without the 5-minute window.
-    static func annotations(scenario: String, min: Int = 1, max: Int = 10, target: String = "targetAverageValue", value: String = "10",
-                            extra: [String: String] = [:]) -> [String: String] {
+    static func annotations(
+        scenario: String, min: Int = 1, max: Int = 10, target: String = "targetAverageValue", value: String = "10",
+        extra: [String: String] = [:]
+    ) -> [String: String] {
         [
             "\(domain)/minReplicas": "\(min)",
             "\(domain)/maxReplicas": "\(max)",
@@ -58,8 +60,10 @@ extension Cluster {
 
     /// Creates a Deployment (or StatefulSet) whose pods carry `app: <name>`; returns its uid.
     @discardableResult
-    func createWorkload(_ kind: String = "Deployment", namespace: String, name: String, replicas: Int = 1,
-                        annotations: [String: String] = [:], templateAnnotations: [String: String] = [:]) async throws -> String {
+    func createWorkload(
+        _ kind: String = "Deployment", namespace: String, name: String, replicas: Int = 1,
+        annotations: [String: String] = [:], templateAnnotations: [String: String] = [:]
+    ) async throws -> String {
         var spec: [String: Any] = [
             "replicas": replicas,
             "selector": ["matchLabels": ["app": name]],
@@ -87,8 +91,9 @@ extension Cluster {
 
     func deleteWorkload(_ kind: String = "Deployment", namespace: String, name: String) async throws {
         // Background propagation, as kubectl does: the garbage collector removes what it owns.
-        try await send("DELETE", "/apis/apps/v1/namespaces/\(namespace)/\(kind.lowercased())s/\(name)",
-                       ["kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"])
+        try await send(
+            "DELETE", "/apis/apps/v1/namespaces/\(namespace)/\(kind.lowercased())s/\(name)",
+            ["kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"])
     }
 
     /// `spec.replicas` of a workload.

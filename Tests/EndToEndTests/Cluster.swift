@@ -3,8 +3,8 @@ import HTTPTransport
 import KubeClient
 import KubeModel
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// The real-control-plane suite's world, started once for the whole suite (envtest's pattern plus
 /// kube-controller-manager, so the real HPA controller reads our metrics API):
@@ -60,8 +60,9 @@ final class Cluster: Sendable {
                 in: plane.directory.appendingPathComponent("prometheus"), reaper: plane.reaper)
             let kubelet = KubeletStandIn(client: plane.admin, excluded: [operatorNamespace])
             let install = try await plane.installConfigDefault(prometheus: prometheus.url)
-            let cluster = Cluster(plane: plane, exporter: exporter, prometheus: prometheus, kubelet: kubelet,
-                                  installOutput: install.output, operatorArguments: install.runArguments)
+            let cluster = Cluster(
+                plane: plane, exporter: exporter, prometheus: prometheus, kubelet: kubelet,
+                installOutput: install.output, operatorArguments: install.runArguments)
             try await cluster.startOperator("operator-a")
             try await cluster.waitForAPIServices()
             return cluster
@@ -170,8 +171,10 @@ final class Cluster: Sendable {
 
     /// Waits for `condition`; on timeout the test fails with what the operator and the control
     /// plane logged. Bounds are generous: they only stop a hang from passing.
-    func eventually(_ what: String, timeout: Duration = .seconds(90), sourceLocation: SourceLocation = #_sourceLocation,
-                    _ condition: () async throws -> Bool) async throws {
+    func eventually(
+        _ what: String, timeout: Duration = .seconds(90), sourceLocation: SourceLocation = #_sourceLocation,
+        _ condition: () async throws -> Bool
+    ) async throws {
         if try await Poll.until(timeout: timeout, condition) { return }
         Issue.record("timed out after \(timeout) waiting for \(what)\n\n\(operatorLogs())\n\n\(plane.process("kube-controller-manager")?.logTail(2000) ?? "")", sourceLocation: sourceLocation)
         throw ControlPlaneError("timed out waiting for \(what)")

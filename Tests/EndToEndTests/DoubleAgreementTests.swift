@@ -2,8 +2,8 @@ import Autoscaling
 import Foundation
 import KubeClient
 import KubeModel
-import Testing
 import TestSupport
+import Testing
 
 extension RealCluster {
     /// The apiserver double stands in for the real one in the fast suites, so it must answer as the
@@ -26,7 +26,10 @@ extension RealCluster {
             let namespace = "agree-\(style.rawValue)"
             let (cluster, double, doubleClient) = try await Self.realAndDouble(namespace)
             defer { Task { await double.stop() } }
-            guard case .valid(let spec, _) = AnnotationParser.parse(Self.annotations) else { Issue.record("annotations do not parse"); return }
+            guard case .valid(let spec, _) = AnnotationParser.parse(Self.annotations) else {
+                Issue.record("annotations do not parse")
+                return
+            }
             let hpa = HPABuilder.build(spec, for: WorkloadReference(kind: "Deployment", name: "web", namespace: namespace, uid: nil), style: style)
 
             let real = try await cluster.client.apply(hpa, fieldManager: "hpa-operator")
@@ -39,8 +42,9 @@ extension RealCluster {
             // resourceVersion may move meanwhile: the real HPA controller writes the status).
             let realAgain = try await cluster.client.apply(hpa, fieldManager: "hpa-operator")
             let fakeAgain = try await doubleClient.apply(hpa, fieldManager: "hpa-operator")
-            #expect(realAgain.metadata.generation == real.metadata.generation && Self.ours(realAgain) == Self.ours(real),
-                    "our managedFields entry, first: \(Self.ours(real)), again: \(Self.ours(realAgain))")
+            #expect(
+                realAgain.metadata.generation == real.metadata.generation && Self.ours(realAgain) == Self.ours(real),
+                "our managedFields entry, first: \(Self.ours(real)), again: \(Self.ours(realAgain))")
             #expect(fakeAgain.metadata.resourceVersion == fake.metadata.resourceVersion)
             // The operator's comparison finds nothing to write against what either stored.
             #expect(HPAComparison.differences(desired: hpa, live: real, fieldManager: "hpa-operator") == [])
@@ -51,7 +55,10 @@ extension RealCluster {
             let namespace = "agree-errors"
             let (cluster, double, doubleClient) = try await Self.realAndDouble(namespace)
             defer { Task { await double.stop() } }
-            guard case .valid(let spec, _) = AnnotationParser.parse(Self.annotations) else { Issue.record("annotations do not parse"); return }
+            guard case .valid(let spec, _) = AnnotationParser.parse(Self.annotations) else {
+                Issue.record("annotations do not parse")
+                return
+            }
             let hpa = HPABuilder.build(spec, for: WorkloadReference(kind: "Deployment", name: "web", namespace: namespace, uid: nil), style: .object)
 
             func outcome(_ operation: () async throws -> Void) async -> String {
@@ -71,17 +78,23 @@ extension RealCluster {
             let operations: [(String, @Sendable (KubeClient, HorizontalPodAutoscaler) async throws -> Void)] = [
                 ("get a missing HPA", { (client: KubeClient, _: HorizontalPodAutoscaler) in _ = try await client.get(HorizontalPodAutoscaler.self, namespace: namespace, name: "missing") }),
                 ("create an existing HPA", { client, _ in _ = try await client.create(hpa) }),
-                ("update with a stale resourceVersion", { client, live in
-                    var stale = live
-                    stale.metadata.resourceVersion = "1"
-                    _ = try await client.update(stale)
-                }),
+                (
+                    "update with a stale resourceVersion",
+                    { client, live in
+                        var stale = live
+                        stale.metadata.resourceVersion = "1"
+                        _ = try await client.update(stale)
+                    }
+                ),
                 ("delete with another uid", { client, _ in try await client.delete(HorizontalPodAutoscaler.self, namespace: namespace, name: "web", uid: UUID().uuidString.lowercased()) }),
-                ("apply minReplicas above maxReplicas", { client, _ in
-                    var invalid = hpa
-                    invalid.spec.minReplicas = 20
-                    _ = try await client.apply(invalid, fieldManager: "hpa-operator")
-                }),
+                (
+                    "apply minReplicas above maxReplicas",
+                    { client, _ in
+                        var invalid = hpa
+                        invalid.spec.minReplicas = 20
+                        _ = try await client.apply(invalid, fieldManager: "hpa-operator")
+                    }
+                ),
             ]
             for (what, operation) in operations {
                 let real = await outcome { try await operation(cluster.client, stored["real"]!) }
@@ -96,11 +109,14 @@ extension RealCluster {
             let namespace = "agree-scale"
             let (cluster, double, doubleClient) = try await Self.realAndDouble(namespace)
             defer { Task { await double.stop() } }
-            let deployment = try JSONSerialization.data(withJSONObject: [
-                "apiVersion": "apps/v1", "kind": "Deployment", "metadata": ["name": "web"],
-                "spec": ["replicas": 2, "selector": ["matchLabels": ["app": "web"]],
-                         "template": ["metadata": ["labels": ["app": "web"]], "spec": ["containers": [["name": "app", "image": "registry.example.com/app:1"]]]]],
-            ] as [String: Any])
+            let deployment = try JSONSerialization.data(
+                withJSONObject: [
+                    "apiVersion": "apps/v1", "kind": "Deployment", "metadata": ["name": "web"],
+                    "spec": [
+                        "replicas": 2, "selector": ["matchLabels": ["app": "web"]],
+                        "template": ["metadata": ["labels": ["app": "web"]], "spec": ["containers": [["name": "app", "image": "registry.example.com/app:1"]]]],
+                    ],
+                ] as [String: Any])
             for client in [cluster.client, doubleClient] {
                 _ = try await client.raw("POST", "/apis/apps/v1/namespaces/\(namespace)/deployments", body: deployment)
             }
@@ -151,17 +167,27 @@ extension RealCluster {
             func hpa(owner: (name: String, uid: String), minReplicas: Bool, maxReplicas: Int) -> Data {
                 var spec: [String: Any] = [
                     "scaleTargetRef": ["apiVersion": "apps/v1", "kind": "Deployment", "name": "web"], "maxReplicas": maxReplicas,
-                    "metrics": [["type": "Object", "object": ["describedObject": ["apiVersion": "apps/v1", "kind": "Deployment", "name": "web"],
-                                                              "metric": ["name": "rps"], "target": ["type": "Value", "value": "40"]]]],
+                    "metrics": [
+                        [
+                            "type": "Object",
+                            "object": [
+                                "describedObject": ["apiVersion": "apps/v1", "kind": "Deployment", "name": "web"],
+                                "metric": ["name": "rps"], "target": ["type": "Value", "value": "40"],
+                            ],
+                        ]
+                    ],
                 ]
                 if minReplicas { spec["minReplicas"] = 1 }
-                return try! JSONSerialization.data(withJSONObject: [
-                    "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
-                    "metadata": ["name": "web", "namespace": namespace, "labels": ["app.kubernetes.io/managed-by": "hpa-operator"],
-                                 "annotations": ["metric-config.object.rps.prometheus/query": "sum(x)"],
-                                 "ownerReferences": [["apiVersion": "apps/v1", "kind": "Deployment", "name": owner.name, "uid": owner.uid, "controller": true, "blockOwnerDeletion": true]]],
-                    "spec": spec,
-                ] as [String: Any], options: [.withoutEscapingSlashes])  // YAML has no `\/` escape
+                return try! JSONSerialization.data(
+                    withJSONObject: [
+                        "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+                        "metadata": [
+                            "name": "web", "namespace": namespace, "labels": ["app.kubernetes.io/managed-by": "hpa-operator"],
+                            "annotations": ["metric-config.object.rps.prometheus/query": "sum(x)"],
+                            "ownerReferences": [["apiVersion": "apps/v1", "kind": "Deployment", "name": owner.name, "uid": owner.uid, "controller": true, "blockOwnerDeletion": true]],
+                        ],
+                        "spec": spec,
+                    ] as [String: Any], options: [.withoutEscapingSlashes])  // YAML has no `\/` escape
             }
             // Owners that exist (the garbage collector deletes an HPA whose owner does not), without
             // our annotations and of other names (the operator deletes the HPA of such a workload's name).
@@ -183,7 +209,8 @@ extension RealCluster {
                 try record(try await client.raw("PATCH", path, query: [("fieldManager", "hpa-operator"), ("force", "true")], body: second, contentType: "application/apply-patch+yaml"))
                 results[name] = steps
             }
-            let real = try #require(results["real"]), fake = try #require(results["double"])
+            let real = try #require(results["real"])
+            let fake = try #require(results["double"])
             for (index, (expected, actual)) in zip(real, fake).enumerated() {
                 #expect(expected == actual, "step \(index + 1): the real apiserver gave\n  \(expected)\nthe double\n  \(actual)")
             }
@@ -200,8 +227,15 @@ extension RealCluster {
             defer { Task { await double.stop() } }
             let collection = "/apis/autoscaling/v2/namespaces/\(namespace)/horizontalpodautoscalers"
             let uid = try await cluster.createWorkload(namespace: namespace, name: "owner")
-            let metrics: [[String: Any]] = [["type": "Object", "object": ["describedObject": ["apiVersion": "apps/v1", "kind": "Deployment", "name": "web"],
-                                                                          "metric": ["name": "rps"], "target": ["type": "AverageValue", "averageValue": "40"]]]]
+            let metrics: [[String: Any]] = [
+                [
+                    "type": "Object",
+                    "object": [
+                        "describedObject": ["apiVersion": "apps/v1", "kind": "Deployment", "name": "web"],
+                        "metric": ["name": "rps"], "target": ["type": "AverageValue", "averageValue": "40"],
+                    ],
+                ]
+            ]
             func hpa(interval: Bool, maxReplicas: Int) -> Data {
                 var annotations = ["metric-config.object.rps.prometheus/query": "sum(x)"]
                 var spec: [String: Any] = ["scaleTargetRef": ["apiVersion": "apps/v1", "kind": "Deployment", "name": "web"], "minReplicas": 1, "maxReplicas": maxReplicas, "metrics": metrics]
@@ -209,12 +243,15 @@ extension RealCluster {
                     annotations["metric-config.object.rps.prometheus/interval"] = "15s"
                     spec["behavior"] = ["scaleDown": ["stabilizationWindowSeconds": 60]]
                 }
-                return try! JSONSerialization.data(withJSONObject: [
-                    "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
-                    "metadata": ["name": "web", "namespace": namespace, "labels": ["app.kubernetes.io/managed-by": "hpa-operator"], "annotations": annotations,
-                                 "ownerReferences": [["apiVersion": "apps/v1", "kind": "Deployment", "name": "owner", "uid": uid, "controller": true, "blockOwnerDeletion": true]]],
-                    "spec": spec,
-                ] as [String: Any], options: [.withoutEscapingSlashes])
+                return try! JSONSerialization.data(
+                    withJSONObject: [
+                        "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+                        "metadata": [
+                            "name": "web", "namespace": namespace, "labels": ["app.kubernetes.io/managed-by": "hpa-operator"], "annotations": annotations,
+                            "ownerReferences": [["apiVersion": "apps/v1", "kind": "Deployment", "name": "owner", "uid": uid, "controller": true, "blockOwnerDeletion": true]],
+                        ],
+                        "spec": spec,
+                    ] as [String: Any], options: [.withoutEscapingSlashes])
             }
             let drop = ["metadata": ["annotations": ["metric-config.object.rps.prometheus/interval": NSNull()]], "spec": ["behavior": NSNull()]] as [String: Any]
             var dropWithMetrics = drop
@@ -233,10 +270,12 @@ extension RealCluster {
                     steps.append("merge patch without spec.metrics: \(error.code ?? 0) \(error.status?.reason ?? "")")
                 }
                 try record(try await client.raw("PATCH", collection + "/web", query: manager, body: withMetrics, contentType: "application/merge-patch+json"))
-                try record(try await client.raw("PATCH", collection + "/web", query: manager + [("force", "true")], body: hpa(interval: false, maxReplicas: 12), contentType: "application/apply-patch+yaml"))
+                try record(
+                    try await client.raw("PATCH", collection + "/web", query: manager + [("force", "true")], body: hpa(interval: false, maxReplicas: 12), contentType: "application/apply-patch+yaml"))
                 results[name] = steps
             }
-            let real = try #require(results["real"]), fake = try #require(results["double"])
+            let real = try #require(results["real"])
+            let fake = try #require(results["double"])
             #expect(real.count == fake.count)
             for (index, (expected, actual)) in zip(real, fake).enumerated() {
                 #expect(expected == actual, "step \(index + 1): the real apiserver gave\n  \(expected)\nthe double\n  \(actual)")
@@ -252,9 +291,11 @@ extension RealCluster {
                 "\(entry["manager"] ?? "") \(entry["operation"] ?? "") \(Self.sorted(entry["fieldsV1"] ?? [:]))"
             }
             let spec = object["spec"] as? [String: Any] ?? [:]
-            return ["fields: \(fields.joined(separator: " | "))",
-                    "object: min \(spec["minReplicas"] ?? "-") max \(spec["maxReplicas"] ?? "-") labels \(Self.sorted(metadata["labels"] ?? [:])) owners \(Self.sorted(metadata["ownerReferences"] ?? []))"
-                    + " annotations \(Self.sorted(metadata["annotations"] ?? [:])) behavior \(Self.sorted(spec["behavior"] ?? [:])) metrics \(Self.sorted(spec["metrics"] ?? []))"]
+            return [
+                "fields: \(fields.joined(separator: " | "))",
+                "object: min \(spec["minReplicas"] ?? "-") max \(spec["maxReplicas"] ?? "-") labels \(Self.sorted(metadata["labels"] ?? [:])) owners \(Self.sorted(metadata["ownerReferences"] ?? []))"
+                    + " annotations \(Self.sorted(metadata["annotations"] ?? [:])) behavior \(Self.sorted(spec["behavior"] ?? [:])) metrics \(Self.sorted(spec["metrics"] ?? []))",
+            ]
         }
 
         /// The real cluster with `namespace` made, and a fresh double with the admission of the

@@ -1,8 +1,8 @@
 import Foundation
 import KubeClient
 import KubeModel
-import Testing
 import TestSupport
+import Testing
 
 extension SecondRealCluster {
     /// The chart installed, upgraded and uninstalled by Helm's own SDK on the real apiserver; the
@@ -39,9 +39,11 @@ extension SecondRealCluster {
             let check = try await Self.checkArguments(values) + ["--workload=helm-app/web", "--kubeconfig=\(kubeconfig.path)"]
             let passed = try await Tool.run(BuiltProduct.path("hpa-operator"), check)
             #expect(passed.status == 0, "\(passed.stdout)\(passed.stderr)")
-            for line in ["✔ apiservice v1beta2.custom.metrics.k8s.io: Available", "✔ deployment \(Self.namespace)/\(Self.fullname): rolled out",
-                         "✔ leader lease \(Self.namespace)/\(Self.fullname): held by", "✔ prometheus \(cluster.prometheus.url): answers queries",
-                         "✔ metrics API custom.metrics.k8s.io/v1beta2: served through the aggregator", "✔ workload helm-app/web: HPA has current metrics"] {
+            for line in [
+                "✔ apiservice v1beta2.custom.metrics.k8s.io: Available", "✔ deployment \(Self.namespace)/\(Self.fullname): rolled out",
+                "✔ leader lease \(Self.namespace)/\(Self.fullname): held by", "✔ prometheus \(cluster.prometheus.url): answers queries",
+                "✔ metrics API custom.metrics.k8s.io/v1beta2: served through the aggregator", "✔ workload helm-app/web: HPA has current metrics",
+            ] {
                 #expect(passed.stdout.contains(line), "\(line)\n\(passed.stdout)")
             }
 
@@ -66,7 +68,8 @@ extension SecondRealCluster {
                 (try? await cluster.client.get(APIService.self, namespace: nil, name: "v1beta1.external.metrics.k8s.io")) == nil
             }
             let deployment = try await cluster.json("/apis/apps/v1/namespaces/\(Self.namespace)/deployments/\(Self.fullname)")
-            let arguments = (((((deployment["spec"] as? [String: Any])?["template"] as? [String: Any])?["spec"] as? [String: Any])?["containers"] as? [[String: Any]])?.first?["args"] as? [String]) ?? []
+            let arguments =
+                (((((deployment["spec"] as? [String: Any])?["template"] as? [String: Any])?["spec"] as? [String: Any])?["containers"] as? [[String: Any]])?.first?["args"] as? [String]) ?? []
             #expect(arguments.contains("--log-level=debug") && arguments.contains("--apiservice=v1beta2.custom.metrics.k8s.io"), "\(arguments)")
             try await Self.startOperator(cluster, manifest: upgraded, kubeconfig: kubeconfig)
             let afterUpgrade = try await Tool.run(BuiltProduct.path("hpa-operator"), try await Self.checkArguments(values) + ["--kubeconfig=\(kubeconfig.path)"])
@@ -76,11 +79,14 @@ extension SecondRealCluster {
             // Uninstall: everything the chart made is gone; the generated HPA stays with its workload.
             await cluster.stopOperator("helm-operator")
             try await HelmSDK.uninstall(kubeconfig: admin, release: Self.release, namespace: Self.namespace)
-            for path in ["/apis/rbac.authorization.k8s.io/v1/clusterroles/\(Self.fullname)", "/apis/rbac.authorization.k8s.io/v1/clusterroles/\(Self.fullname):metrics-reader",
-                         "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/\(Self.fullname)", "/apis/rbac.authorization.k8s.io/v1/namespaces/kube-system/rolebindings/\(Self.fullname):extension-apiserver-authentication-reader",
-                         "/apis/rbac.authorization.k8s.io/v1/namespaces/\(Self.namespace)/roles/\(Self.fullname)", "/api/v1/namespaces/\(Self.namespace)/serviceaccounts/\(Self.fullname)",
-                         "/api/v1/namespaces/\(Self.namespace)/services/\(Self.fullname)", "/apis/apps/v1/namespaces/\(Self.namespace)/deployments/\(Self.fullname)",
-                         "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/\(Self.fullname)", "/apis/apiregistration.k8s.io/v1/apiservices/v1beta2.custom.metrics.k8s.io"] {
+            for path in [
+                "/apis/rbac.authorization.k8s.io/v1/clusterroles/\(Self.fullname)", "/apis/rbac.authorization.k8s.io/v1/clusterroles/\(Self.fullname):metrics-reader",
+                "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/\(Self.fullname)",
+                "/apis/rbac.authorization.k8s.io/v1/namespaces/kube-system/rolebindings/\(Self.fullname):extension-apiserver-authentication-reader",
+                "/apis/rbac.authorization.k8s.io/v1/namespaces/\(Self.namespace)/roles/\(Self.fullname)", "/api/v1/namespaces/\(Self.namespace)/serviceaccounts/\(Self.fullname)",
+                "/api/v1/namespaces/\(Self.namespace)/services/\(Self.fullname)", "/apis/apps/v1/namespaces/\(Self.namespace)/deployments/\(Self.fullname)",
+                "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/\(Self.fullname)", "/apis/apiregistration.k8s.io/v1/apiservices/v1beta2.custom.metrics.k8s.io",
+            ] {
                 try await cluster.eventually("\(path) to be gone") { (try? await cluster.client.raw("GET", path)) == nil }
             }
             #expect(try await cluster.hpa("helm-app", "web") != nil, "the generated HPA belongs to its workload, not to the release")

@@ -1,8 +1,8 @@
 import Foundation
 import HTTPTransport
 import KubeClient
-import Testing
 import TestSupport
+import Testing
 
 extension RealCluster {
     @Suite("Install and authentication") struct Install {
@@ -14,8 +14,10 @@ extension RealCluster {
         /// applying config/default again leaves them so.
         @Test func configDefaultInstallsAndTheAPIServicesBecomeAvailable() async throws {
             let cluster = try Cluster.current
-            for kind in ["namespace/hpa-operator-system", "serviceaccount/hpa-operator", "clusterrole.rbac.authorization.k8s.io/hpa-operator",
-                         "deployment.apps/hpa-operator", "service/hpa-operator"] + Self.apiServices.map({ "apiservice.apiregistration.k8s.io/\($0)" }) {
+            for kind in [
+                "namespace/hpa-operator-system", "serviceaccount/hpa-operator", "clusterrole.rbac.authorization.k8s.io/hpa-operator",
+                "deployment.apps/hpa-operator", "service/hpa-operator",
+            ] + Self.apiServices.map({ "apiservice.apiregistration.k8s.io/\($0)" }) {
                 #expect(cluster.installOutput.contains(kind), "kubectl apply -k config/default did not create \(kind):\n\(cluster.installOutput)")
             }
             #expect(cluster.operatorArguments.contains("--tls-secret=hpa-operator-serving"))
@@ -58,8 +60,10 @@ extension RealCluster {
             // Through the aggregator: the admin is served, `nobody` is refused by the apiserver.
             let served = try await cluster.client.raw("GET", "/apis/custom.metrics.k8s.io/v1beta2")
             #expect(String(decoding: served, as: UTF8.self).contains("APIResourceList"))
-            let nobody = KubeClient(config: ClientConfig(server: cluster.plane.server, tls: TLSOptions(certificateAuthority: .pem(Data(cluster.plane.caPEM.utf8))),
-                                                         authentication: .bearer(.value(cluster.plane.unprivilegedToken))))
+            let nobody = KubeClient(
+                config: ClientConfig(
+                    server: cluster.plane.server, tls: TLSOptions(certificateAuthority: .pem(Data(cluster.plane.caPEM.utf8))),
+                    authentication: .bearer(.value(cluster.plane.unprivilegedToken))))
             await #expect(throws: KubeError.self) { _ = try await nobody.raw("GET", "/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/deployments.apps/web/rps") }
             do {
                 _ = try await nobody.raw("GET", "/apis/external.metrics.k8s.io/v1beta1/namespaces/default/prometheus-query")

@@ -1,8 +1,8 @@
 import Foundation
 import KubeClient
 import KubeModel
-import Testing
 import TestSupport
+import Testing
 
 extension RealCluster {
     /// Scenarios 5, 6 and 11: what the operator writes, and what it must leave alone.
@@ -27,8 +27,9 @@ extension RealCluster {
                 try await cluster.patchWorkload(namespace: namespace, name: "web", annotations: ["example.com/build": "\(round)"], labels: ["churn": "\(round)"])
             }
             for round in 0..<10 {
-                try await cluster.send("PATCH", "/apis/apps/v1/namespaces/\(namespace)/deployments/web/status",
-                                       ["status": ["observedGeneration": 1000 + round]], contentType: "application/merge-patch+json")
+                try await cluster.send(
+                    "PATCH", "/apis/apps/v1/namespaces/\(namespace)/deployments/web/status",
+                    ["status": ["observedGeneration": 1000 + round]], contentType: "application/merge-patch+json")
             }
             // One real edit after the churn, on the same watch: once it is written, every event
             // before it has been handled too.
@@ -68,11 +69,15 @@ extension RealCluster {
             let namespace = "owners"
             try await cluster.makeScenario(namespace)
 
-            let foreign = try await cluster.send("POST", "/apis/autoscaling/v2/namespaces/\(namespace)/horizontalpodautoscalers", [
-                "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": ["name": "shop"],
-                "spec": ["scaleTargetRef": ["apiVersion": "apps/v1", "kind": "Deployment", "name": "shop"], "minReplicas": 1, "maxReplicas": 3,
-                         "metrics": [["type": "Resource", "resource": ["name": "cpu", "target": ["type": "Utilization", "averageUtilization": 50]]]]],
-            ] as [String: Any])
+            let foreign = try await cluster.send(
+                "POST", "/apis/autoscaling/v2/namespaces/\(namespace)/horizontalpodautoscalers",
+                [
+                    "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": ["name": "shop"],
+                    "spec": [
+                        "scaleTargetRef": ["apiVersion": "apps/v1", "kind": "Deployment", "name": "shop"], "minReplicas": 1, "maxReplicas": 3,
+                        "metrics": [["type": "Resource", "resource": ["name": "cpu", "target": ["type": "Utilization", "averageUtilization": 50]]]],
+                    ],
+                ] as [String: Any])
             let foreignVersion = (foreign["metadata"] as? [String: Any])?["resourceVersion"] as? String
             try await cluster.createWorkload(namespace: namespace, name: "shop", annotations: Cluster.annotations(scenario: namespace))
             try await cluster.eventually("HPAConflict") { try await cluster.events(namespace, about: "shop").contains { $0.reason == "HPAConflict" && $0.type == "Warning" } }
@@ -105,8 +110,9 @@ extension RealCluster {
             try await cluster.eventually("the HPA of deleted") { try await cluster.hpa(namespace, "deleted") != nil }
             try await cluster.deleteWorkload(namespace: namespace, name: "deleted")
             try await cluster.eventually("the garbage collector to delete the HPA") { try await cluster.hpa(namespace, "deleted") == nil }
-            #expect(cluster.operatorWrites(namespace: namespace).filter { $0.name == "deleted" && $0.verb == "delete" }.isEmpty,
-                    "the garbage collector deletes the HPA, not the operator")
+            #expect(
+                cluster.operatorWrites(namespace: namespace).filter { $0.name == "deleted" && $0.verb == "delete" }.isEmpty,
+                "the garbage collector deletes the HPA, not the operator")
         }
 
         /// Scenario 11: a StatefulSet annotated on its pod template gets its HPA and is scaled.

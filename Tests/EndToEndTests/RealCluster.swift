@@ -7,16 +7,18 @@ import Testing
 /// side by side (about 3 min instead of 5.5 here). Each is serialized: its scenarios share one
 /// control plane and, where a scenario needs other flags, restart its one operator process.
 /// A scenario goes to the suite that keeps the two about equally long.
-@Suite("Real control plane (kube-apiserver and kube-controller-manager)", .serialized,
-       .enabled(if: ClusterBinaries.available, "skipped: no Kubernetes binaries; \(ClusterBinaries.hint)"),
-       ClusterScope())
+@Suite(
+    "Real control plane (kube-apiserver and kube-controller-manager)", .serialized,
+    .enabled(if: ClusterBinaries.available, "skipped: no Kubernetes binaries; \(ClusterBinaries.hint)"),
+    ClusterScope())
 struct RealCluster {}
 
 /// The second control plane: the Helm chart, and the scenarios that wait through scale-to-zero
 /// and alert schedules.
-@Suite("Real control plane, second instance", .serialized,
-       .enabled(if: ClusterBinaries.available, "skipped: no Kubernetes binaries; \(ClusterBinaries.hint)"),
-       ClusterScope())
+@Suite(
+    "Real control plane, second instance", .serialized,
+    .enabled(if: ClusterBinaries.available, "skipped: no Kubernetes binaries; \(ClusterBinaries.hint)"),
+    ClusterScope())
 struct SecondRealCluster {}
 
 extension Trait where Self == ConditionTrait {

@@ -1,7 +1,7 @@
 import Foundation
 import KubeClient
-import Testing
 import TestSupport
+import Testing
 
 extension RealCluster {
     /// Scenarios 9 and 10, and the RBAC check over everything the suite did.

@@ -2,8 +2,8 @@ import Foundation
 import Hummingbird
 import KubeClient
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 extension RealCluster {
     /// What a tenant who may write annotations must not be able to do.
@@ -20,17 +20,31 @@ extension RealCluster {
             }
             let namespace = "ssrf"
             try await cluster.makeNamespace(namespace)
-            try await cluster.send("POST", "/apis/autoscaling/v2/namespaces/\(namespace)/horizontalpodautoscalers", [
-                "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
-                "metadata": ["name": "probe", "annotations": [
-                    "metric-config.object.rps.prometheus/query": "sum(up)",
-                    "metric-config.object.rps.prometheus/prometheus-server": bait.url,
-                    "metric-config.object.rps.prometheus/interval": "1s",
-                ]],
-                "spec": ["scaleTargetRef": ["apiVersion": "apps/v1", "kind": "Deployment", "name": "probe"], "minReplicas": 1, "maxReplicas": 3,
-                         "metrics": [["type": "Object", "object": ["describedObject": ["apiVersion": "apps/v1", "kind": "Deployment", "name": "probe"],
-                                                                   "metric": ["name": "rps"], "target": ["type": "Value", "value": "1"]]]]],
-            ] as [String: Any])
+            try await cluster.send(
+                "POST", "/apis/autoscaling/v2/namespaces/\(namespace)/horizontalpodautoscalers",
+                [
+                    "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+                    "metadata": [
+                        "name": "probe",
+                        "annotations": [
+                            "metric-config.object.rps.prometheus/query": "sum(up)",
+                            "metric-config.object.rps.prometheus/prometheus-server": bait.url,
+                            "metric-config.object.rps.prometheus/interval": "1s",
+                        ],
+                    ],
+                    "spec": [
+                        "scaleTargetRef": ["apiVersion": "apps/v1", "kind": "Deployment", "name": "probe"], "minReplicas": 1, "maxReplicas": 3,
+                        "metrics": [
+                            [
+                                "type": "Object",
+                                "object": [
+                                    "describedObject": ["apiVersion": "apps/v1", "kind": "Deployment", "name": "probe"],
+                                    "metric": ["name": "rps"], "target": ["type": "Value", "value": "1"],
+                                ],
+                            ]
+                        ],
+                    ],
+                ] as [String: Any])
             try await cluster.eventually("InvalidMetricConfig on the HPA") {
                 try await cluster.events(namespace, about: "probe").contains { $0.reason == "InvalidMetricConfig" && $0.message?.contains("not a configured Prometheus server") == true }
             }
@@ -51,8 +65,10 @@ extension RealCluster {
             cluster.exporter.set("e2e_tenant_value", ["namespace": "tenant-b"], to: 70)
             let domain = Cluster.domain
             func annotations(_ query: String) -> [String: String] {
-                ["\(domain)/minReplicas": "1", "\(domain)/maxReplicas": "3", "prometheus.rps.\(domain)/query": query,
-                 "prometheus.rps.\(domain)/targetValue": "1000", "prometheus.rps.\(domain)/interval": "1s"]
+                [
+                    "\(domain)/minReplicas": "1", "\(domain)/maxReplicas": "3", "prometheus.rps.\(domain)/query": query,
+                    "prometheus.rps.\(domain)/targetValue": "1000", "prometheus.rps.\(domain)/interval": "1s",
+                ]
             }
             try await cluster.createWorkload(namespace: namespace, name: "web", annotations: annotations("sum(e2e_tenant_value)"))
             try await cluster.createWorkload(namespace: namespace, name: "sneaky", annotations: annotations(#"sum(e2e_tenant_value{namespace="tenant-b"})"#))

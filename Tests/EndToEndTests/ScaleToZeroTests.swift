@@ -1,8 +1,8 @@
 import Foundation
 import KubeClient
 import KubeModel
-import Testing
 import TestSupport
+import Testing
 
 extension SecondRealCluster {
     /// Scale to zero and back, and fallback replicas, on the real HPA controller.
@@ -17,10 +17,14 @@ extension SecondRealCluster {
             try await cluster.useOperator()
             let namespace = "zero"
             try await cluster.makeScenario(namespace, exporting: 10)
-            try await cluster.createWorkload(namespace: namespace, name: "web", annotations: Cluster.annotations(scenario: namespace, min: 0, value: "100", extra: [
-                "prometheus.rps.\(Self.domain)/activationThreshold": "50",
-                "\(Self.domain)/cooldownPeriod": "3s",
-            ]))
+            try await cluster.createWorkload(
+                namespace: namespace, name: "web",
+                annotations: Cluster.annotations(
+                    scenario: namespace, min: 0, value: "100",
+                    extra: [
+                        "prometheus.rps.\(Self.domain)/activationThreshold": "50",
+                        "\(Self.domain)/cooldownPeriod": "3s",
+                    ]))
             try await cluster.eventually("the HPA, with a floor of 1") { try await cluster.hpa(namespace, "web")?.spec.minReplicas == 1 }
             try await cluster.eventually("0 replicas after the cooldown") { try await cluster.replicas(namespace: namespace, name: "web") == 0 }
             try await cluster.eventually("a ScaledToZero event naming the value") {
@@ -57,12 +61,16 @@ extension SecondRealCluster {
             cluster.export(scenario: "\(namespace)-load", 6)
             let fallback = ["\(Self.domain)/fallbackReplicas": "4", "\(Self.domain)/fallbackAfter": "3s"]
             try await cluster.createWorkload(namespace: namespace, name: "web", annotations: Cluster.annotations(scenario: namespace, extra: fallback))
-            try await cluster.createWorkload(namespace: namespace, name: "busy", annotations: Cluster.annotations(scenario: namespace, extra: fallback.merging([
-                "prometheus.load.\(Self.domain)/query": "sum(e2e_value{scenario=\"\(namespace)-load\"})",
-                "prometheus.load.\(Self.domain)/targetAverageValue": "1",
-                "prometheus.load.\(Self.domain)/interval": "1s",
-                "prometheus.load.\(Self.domain)/server": "second",
-            ]) { $1 }))
+            try await cluster.createWorkload(
+                namespace: namespace, name: "busy",
+                annotations: Cluster.annotations(
+                    scenario: namespace,
+                    extra: fallback.merging([
+                        "prometheus.load.\(Self.domain)/query": "sum(e2e_value{scenario=\"\(namespace)-load\"})",
+                        "prometheus.load.\(Self.domain)/targetAverageValue": "1",
+                        "prometheus.load.\(Self.domain)/interval": "1s",
+                        "prometheus.load.\(Self.domain)/server": "second",
+                    ]) { $1 }))
             try await cluster.eventually("web at 2 (20 ÷ 10)") { try await cluster.replicas(namespace: namespace, name: "web") == 2 }
             try await cluster.eventually("busy at 6 (load 6 ÷ 1)") { try await cluster.replicas(namespace: namespace, name: "busy") == 6 }
 

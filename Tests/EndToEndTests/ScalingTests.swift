@@ -1,8 +1,8 @@
 import Foundation
 import KubeClient
 import KubeModel
-import Testing
 import TestSupport
+import Testing
 
 extension RealCluster {
     /// Scenarios 2–4 and 7: the HPA the operator writes, read by the real HPA controller through
@@ -85,19 +85,24 @@ extension RealCluster {
             let namespace = "scale-pods"
             try await cluster.makeNamespace(namespace)
             try await cluster.createWorkload(namespace: namespace, name: "worker")
-            try await cluster.send("POST", "/apis/autoscaling/v2/namespaces/\(namespace)/horizontalpodautoscalers", [
-                "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
-                "metadata": ["name": "worker", "annotations": [
-                    "metric-config.pods.queue-depth.prometheus/query": "e2e_pod_value{namespace=\"\(namespace)\"}",
-                    "metric-config.pods.queue-depth.prometheus/interval": "1s",
-                ]],
-                "spec": [
-                    "scaleTargetRef": ["apiVersion": "apps/v1", "kind": "Deployment", "name": "worker"],
-                    "minReplicas": 1, "maxReplicas": 10,
-                    "metrics": [["type": "Pods", "pods": ["metric": ["name": "queue-depth"], "target": ["type": "AverageValue", "averageValue": "10"]]]],
-                    "behavior": ["scaleDown": ["stabilizationWindowSeconds": 0]],
-                ],
-            ] as [String: Any])
+            try await cluster.send(
+                "POST", "/apis/autoscaling/v2/namespaces/\(namespace)/horizontalpodautoscalers",
+                [
+                    "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+                    "metadata": [
+                        "name": "worker",
+                        "annotations": [
+                            "metric-config.pods.queue-depth.prometheus/query": "e2e_pod_value{namespace=\"\(namespace)\"}",
+                            "metric-config.pods.queue-depth.prometheus/interval": "1s",
+                        ],
+                    ],
+                    "spec": [
+                        "scaleTargetRef": ["apiVersion": "apps/v1", "kind": "Deployment", "name": "worker"],
+                        "minReplicas": 1, "maxReplicas": 10,
+                        "metrics": [["type": "Pods", "pods": ["metric": ["name": "queue-depth"], "target": ["type": "AverageValue", "averageValue": "10"]]]],
+                        "behavior": ["scaleDown": ["stabilizationWindowSeconds": 0]],
+                    ],
+                ] as [String: Any])
             @Sendable func pods() async throws -> [String] {
                 let items = try await cluster.json("/api/v1/namespaces/\(namespace)/pods")["items"] as? [[String: Any]] ?? []
                 return items.compactMap { ($0["metadata"] as? [String: Any])?["name"] as? String }
@@ -153,8 +158,10 @@ extension RealCluster {
 
         /// Raises the value (the caller already exported the high one), waits for `up` replicas,
         /// lowers it and waits for `down`.
-        func scales(_ cluster: Cluster, namespace: String, name: String = "web", upTo up: Int, thenDownTo down: Int,
-                    lower: @Sendable () async throws -> Void) async throws {
+        func scales(
+            _ cluster: Cluster, namespace: String, name: String = "web", upTo up: Int, thenDownTo down: Int,
+            lower: @Sendable () async throws -> Void
+        ) async throws {
             try await cluster.eventually("\(name) to scale up to \(up)") { try await cluster.replicas(namespace: namespace, name: name) == up }
             try await lower()
             try await cluster.eventually("\(name) to scale down to \(down)") { try await cluster.replicas(namespace: namespace, name: name) == down }
@@ -167,7 +174,8 @@ extension Cluster {
     func rawValues(_ path: String) async throws -> [String]? {
         let result = try await Tool.run(try Tool.path("kubectl", hint: "kubectl"), ["--kubeconfig", plane.adminKubeconfig.path, "get", "--raw", path])
         guard result.status == 0, let list = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
-              let items = list["items"] as? [[String: Any]] else { return nil }
+            let items = list["items"] as? [[String: Any]]
+        else { return nil }
         return items.compactMap { $0["value"] as? String }
     }
 }

@@ -1,7 +1,8 @@
 import Autoscaling
-@testable import HPASimulation
 import KubeModel
 import Testing
+
+@testable import HPASimulation
 
 @Suite("Backtest: the simulation loop and range chunks")
 struct BacktestTests {
@@ -13,11 +14,14 @@ struct BacktestTests {
     }
 
     static func workload(_ values: [Double: Double], zero: Bool = false) -> Backtest.Workload {
-        Backtest.Workload(metrics: [Backtest.Metric(name: "rps", target: .averageValue(Quantity(100)), activationThreshold: zero ? Quantity(50) : nil, values: values)],
-                          minReplicas: zero ? 0 : 1, maxReplicas: 10,
-                          behavior: HorizontalPodAutoscalerSpec(scaleTargetRef: CrossVersionObjectReference(apiVersion: "apps/v1", kind: "Deployment", name: "x"),
-                                                                minReplicas: 1, maxReplicas: 10, behavior: HorizontalPodAutoscalerBehavior(scaleDown: HPAScalingRules(stabilizationWindowSeconds: 0))).defaulted.behavior,
-                          scaleToZero: zero ? ScaleToZero(cooldown: .seconds(30)) : nil)
+        Backtest.Workload(
+            metrics: [Backtest.Metric(name: "rps", target: .averageValue(Quantity(100)), activationThreshold: zero ? Quantity(50) : nil, values: values)],
+            minReplicas: zero ? 0 : 1, maxReplicas: 10,
+            behavior: HorizontalPodAutoscalerSpec(
+                scaleTargetRef: CrossVersionObjectReference(apiVersion: "apps/v1", kind: "Deployment", name: "x"),
+                minReplicas: 1, maxReplicas: 10, behavior: HorizontalPodAutoscalerBehavior(scaleDown: HPAScalingRules(stabilizationWindowSeconds: 0))
+            ).defaulted.behavior,
+            scaleToZero: zero ? ScaleToZero(cooldown: .seconds(30)) : nil)
     }
 
     @Test func gapsHoldAndAreReported() {

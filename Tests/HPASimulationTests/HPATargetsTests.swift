@@ -4,8 +4,10 @@ import Testing
 
 @Suite struct HPATargetsTests {
     static func object(_ target: MetricTarget) -> MetricSpec {
-        MetricSpec(object: ObjectMetricSource(describedObject: CrossVersionObjectReference(apiVersion: "apps/v1", kind: "Deployment", name: "web"),
-                                              metric: MetricIdentifier(name: "rps"), target: target))
+        MetricSpec(
+            object: ObjectMetricSource(
+                describedObject: CrossVersionObjectReference(apiVersion: "apps/v1", kind: "Deployment", name: "web"),
+                metric: MetricIdentifier(name: "rps"), target: target))
     }
 
     static let cpu = MetricSpec(resource: ResourceMetricSource(name: "cpu", target: .utilization(70)))

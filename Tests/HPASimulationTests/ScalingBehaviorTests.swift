@@ -17,15 +17,19 @@ struct ScalingBehaviorTests {
     }
 
     static func behavior(up: HPAScalingRules? = nil, down: HPAScalingRules? = nil) -> HorizontalPodAutoscalerBehavior {
-        HorizontalPodAutoscalerSpec(scaleTargetRef: CrossVersionObjectReference(apiVersion: "apps/v1", kind: "Deployment", name: "x"), minReplicas: 1, maxReplicas: 100,
-                                    behavior: HorizontalPodAutoscalerBehavior(scaleUp: up, scaleDown: down)).defaulted.behavior!
+        HorizontalPodAutoscalerSpec(
+            scaleTargetRef: CrossVersionObjectReference(apiVersion: "apps/v1", kind: "Deployment", name: "x"), minReplicas: 1, maxReplicas: 100,
+            behavior: HorizontalPodAutoscalerBehavior(scaleUp: up, scaleDown: down)
+        ).defaulted.behavior!
     }
 
     /// Cases of Kubernetes' own controller tests (horizontal_test.go), one sync each through
     /// `ScalingBehavior.sync`, as the controller runs them.
     @Test func theControllersOwnCases() {
-        func sync(_ readings: [ReplicaCalculator.Reading], current: Int32, min: Int32, max: Int32, behavior: HorizontalPodAutoscalerBehavior? = nil,
-                  history: inout ScalingHistory, at now: Double = 0) -> Int32 {
+        func sync(
+            _ readings: [ReplicaCalculator.Reading], current: Int32, min: Int32, max: Int32, behavior: HorizontalPodAutoscalerBehavior? = nil,
+            history: inout ScalingHistory, at now: Double = 0
+        ) -> Int32 {
             ScalingBehavior.sync(readings, current: current, min: min, max: max, behavior: behavior, now: now, history: &history)
         }
         // TestScaleDownStabilizeInitialSize: 5 replicas, CPU at 28 % of 50 %, min 2: the count
@@ -88,8 +92,9 @@ struct ScalingBehaviorTests {
         cautious.selectPolicy = "Min"
         #expect(Self.run([40, 40, 40], start: 1, behavior: Self.behavior(up: cautious)) == [2, 4, 8])
         // Min on the way down: of −1 pod and −50 %, the smaller change.
-        let gentle = HPAScalingRules(stabilizationWindowSeconds: 0, selectPolicy: "Min",
-                                     policies: [HPAScalingPolicy(type: "Pods", value: 1, periodSeconds: 15), HPAScalingPolicy(type: "Percent", value: 50, periodSeconds: 15)])
+        let gentle = HPAScalingRules(
+            stabilizationWindowSeconds: 0, selectPolicy: "Min",
+            policies: [HPAScalingPolicy(type: "Pods", value: 1, periodSeconds: 15), HPAScalingPolicy(type: "Percent", value: 50, periodSeconds: 15)])
         #expect(Self.run([1, 1], start: 10, behavior: Self.behavior(down: gentle)) == [9, 8])
         // Disabled: never in that direction.
         let never = HPAScalingRules(selectPolicy: "Disabled")

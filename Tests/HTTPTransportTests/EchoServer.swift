@@ -26,37 +26,44 @@ let echoHandler: TestHTTPServer.Handler = { request, context in
         if request.uri.queryParameters["chunked"] == nil {
             return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(repeating: UInt8(ascii: "x"), count: count)))
         }
-        return Response(status: .ok, body: ResponseBody { writer in
-            try await writeExes(count, to: &writer)
-            try await writer.finish(nil)
-        })
+        return Response(
+            status: .ok,
+            body: ResponseBody { writer in
+                try await writeExes(count, to: &writer)
+                try await writer.finish(nil)
+            })
     case "/lines":
         // Short lines, then one of `bytes` without a newline.
         let count = Int(request.uri.queryParameters["bytes"].map(String.init) ?? "") ?? 0
-        return Response(status: .ok, body: ResponseBody { writer in
-            for _ in 0..<3 { try await writer.write(ByteBuffer(string: "{\"short\":1}\n")) }
-            try await writeExes(count, to: &writer)
-            try await writer.finish(nil)
-        })
+        return Response(
+            status: .ok,
+            body: ResponseBody { writer in
+                for _ in 0..<3 { try await writer.write(ByteBuffer(string: "{\"short\":1}\n")) }
+                try await writeExes(count, to: &writer)
+                try await writer.finish(nil)
+            })
     case "/stream":
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody { writer in
-            for index in 0..<3 {
-                try await writer.write(ByteBuffer(string: "{\"n\":\(index)}\n"))
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: ResponseBody { writer in
+                for index in 0..<3 {
+                    try await writer.write(ByteBuffer(string: "{\"n\":\(index)}\n"))
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                try await writer.write(ByteBuffer(string: "{\"n\":"))
                 try await Task.sleep(for: .milliseconds(20))
-            }
-            try await writer.write(ByteBuffer(string: "{\"n\":"))
-            try await Task.sleep(for: .milliseconds(20))
-            try await writer.write(ByteBuffer(string: "3}\n"))
-            if forever {
-                try await Task.sleep(for: .seconds(3600))
-            }
-            try await writer.finish(nil)
-        })
+                try await writer.write(ByteBuffer(string: "3}\n"))
+                if forever {
+                    try await Task.sleep(for: .seconds(3600))
+                }
+                try await writer.finish(nil)
+            })
     default:
         let authorization = request.headers[.authorization] ?? ""
         let text = "\(request.method) \(request.uri.path) auth=\(authorization) body=\(String(buffer: body))"
-        return Response(status: .init(code: Int(request.uri.queryParameters["status"].flatMap { Int(String($0)) } ?? 200)),
-                        headers: [.contentType: "text/plain", .init("X-Echo")!: "yes"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        return Response(
+            status: .init(code: Int(request.uri.queryParameters["status"].flatMap { Int(String($0)) } ?? 200)),
+            headers: [.contentType: "text/plain", .init("X-Echo")!: "yes"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 }
 

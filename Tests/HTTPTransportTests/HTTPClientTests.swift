@@ -1,8 +1,8 @@
 import Foundation
 import HTTPTransport
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 @Suite("HTTP client over libcurl")
 struct HTTPClientTests {
@@ -60,7 +60,10 @@ struct HTTPClientTests {
             _ = try await HTTPClient().send(HTTPRequest(url: server.url + "/"))
             Issue.record("expected a verification failure")
         } catch let error as HTTPError {
-            guard case .tlsVerificationFailed(let host, let reason) = error else { Issue.record("\(error)"); return }
+            guard case .tlsVerificationFailed(let host, let reason) = error else {
+                Issue.record("\(error)")
+                return
+            }
             #expect(host == "127.0.0.1")
             #expect(reason.contains("certificate"))
             #expect(error.description.hasPrefix("TLS verification of 127.0.0.1 failed: "))
@@ -82,19 +85,26 @@ struct HTTPClientTests {
         defer { Task { await server.stop() } }
         let trust = TLSOptions.Source.pem(Data(try ca.certificatePEM.utf8))
         let user = try ca.issueClient(commonName: "hpa-operator")
-        let good = HTTPClient(configuration: HTTPClientConfiguration(tls: TLSOptions(
-            certificateAuthority: trust, clientCertificate: .pem(Data(user.certificatePEM.utf8)), clientKey: .pem(Data(user.keyPEM.utf8)))))
+        let good = HTTPClient(
+            configuration: HTTPClientConfiguration(
+                tls: TLSOptions(
+                    certificateAuthority: trust, clientCertificate: .pem(Data(user.certificatePEM.utf8)), clientKey: .pem(Data(user.keyPEM.utf8)))))
         #expect(try await good.send(HTTPRequest(url: server.url + "/")).status == 200)
 
         let other = try TestCertificateAuthority(commonName: "someone else's CA").issueClient(commonName: "intruder")
-        let wrong = HTTPClient(configuration: HTTPClientConfiguration(tls: TLSOptions(
-            certificateAuthority: trust, clientCertificate: .pem(Data(other.certificatePEM.utf8)), clientKey: .pem(Data(other.keyPEM.utf8)))))
+        let wrong = HTTPClient(
+            configuration: HTTPClientConfiguration(
+                tls: TLSOptions(
+                    certificateAuthority: trust, clientCertificate: .pem(Data(other.certificatePEM.utf8)), clientKey: .pem(Data(other.keyPEM.utf8)))))
         for client in [wrong, HTTPClient(configuration: HTTPClientConfiguration(tls: TLSOptions(certificateAuthority: trust)))] {
             do {
                 _ = try await client.send(HTTPRequest(url: server.url + "/"))
                 Issue.record("expected the server to refuse the client")
             } catch let error as HTTPError {
-                guard case .tls(let host, _) = error else { Issue.record("not a TLS error: \(error)"); continue }
+                guard case .tls(let host, _) = error else {
+                    Issue.record("not a TLS error: \(error)")
+                    continue
+                }
                 #expect(host == "127.0.0.1")
             }
         }
@@ -109,7 +119,10 @@ struct HTTPClientTests {
             _ = try await HTTPClient().send(HTTPRequest(url: "http://127.0.0.1:\(port)/"))
             Issue.record("expected connection refused")
         } catch let error as HTTPError {
-            guard case .connectionRefused(let host, let refusedPort, _) = error else { Issue.record("\(error)"); return }
+            guard case .connectionRefused(let host, let refusedPort, _) = error else {
+                Issue.record("\(error)")
+                return
+            }
             #expect(host == "127.0.0.1" && refusedPort == port)
             #expect(error.description.hasPrefix("connection refused to 127.0.0.1:\(port)"))
         }

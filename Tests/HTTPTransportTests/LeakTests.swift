@@ -1,7 +1,7 @@
 import Foundation
 import HTTPTransport
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Transfers are freed")
 struct LeakTests {

@@ -1,7 +1,8 @@
 import Foundation
-@testable import KubeClient
-import Testing
 import TestSupport
+import Testing
+
+@testable import KubeClient
 
 /// Exec credential plugins behave: one run for concurrent callers, a timeout, and no deadlock on
 /// a plugin that writes a lot to stderr.
@@ -10,12 +11,14 @@ import TestSupport
         let directory = try scratchDirectory()
         let calls = directory.appendingPathComponent("calls").path
         let script = directory.appendingPathComponent("plugin").path
-        try Data("""
+        try Data(
+            """
             #!/bin/sh
             echo call >> \(calls)
             \(body)
             printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"t"}}'
-            """.utf8).write(to: URL(fileURLWithPath: script))
+            """.utf8
+        ).write(to: URL(fileURLWithPath: script))
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
         let config = try JSONDecoder().decode(ExecConfig.self, from: Data(#"{"apiVersion":"client.authentication.k8s.io/v1","command":"\#(script)"}"#.utf8))
         return (ExecCredentialPlugin(config: config, directory: directory.path, timeout: timeout), calls)

@@ -1,8 +1,8 @@
 import Foundation
 import HTTPTransport
 import KubeModel
-import Testing
 import TestSupport
+import Testing
 
 /// The double must answer as the captured apiserver did, not as the client expects.
 @Suite("Apiserver double speaks the captured wire format")
@@ -17,7 +17,8 @@ struct FakeAPIServerTests {
     @Test func errorBodiesHaveTheCapturedShape() async throws {
         let server = try await FakeAPIServer.start()
         defer { Task { await server.stop() } }
-        let hpa = #"{"apiVersion":"autoscaling/v2","kind":"HorizontalPodAutoscaler","metadata":{"name":"d-obj"},"spec":{"scaleTargetRef":{"apiVersion":"apps/v1","kind":"Deployment","name":"d-obj"},"maxReplicas":3}}"#
+        let hpa =
+            #"{"apiVersion":"autoscaling/v2","kind":"HorizontalPodAutoscaler","metadata":{"name":"d-obj"},"spec":{"scaleTargetRef":{"apiVersion":"apps/v1","kind":"Deployment","name":"d-obj"},"maxReplicas":3}}"#
         let (created, object) = try await send(server, "POST", "/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers", hpa)
         #expect(created == 201)
         #expect(object["metadata"]?["uid"] != nil && object["metadata"]?["resourceVersion"] != nil && object["metadata"]?["creationTimestamp"] != nil)
@@ -45,13 +46,18 @@ struct FakeAPIServerTests {
         let server = try await FakeAPIServer.start(FakeAPIServer.Options(bookmarkInterval: .milliseconds(100)))
         defer { Task { await server.stop() } }
         for name in ["b", "a"] {
-            _ = try await send(server, "POST", "/apis/apps/v1/namespaces/default/deployments", #"{"metadata":{"name":"\#(name)","labels":{"app":"\#(name)"}},"spec":{"replicas":1,"selector":{"matchLabels":{"app":"\#(name)"}}}}"#)
+            _ = try await send(
+                server, "POST", "/apis/apps/v1/namespaces/default/deployments",
+                #"{"metadata":{"name":"\#(name)","labels":{"app":"\#(name)"}},"spec":{"replicas":1,"selector":{"matchLabels":{"app":"\#(name)"}}}}"#)
         }
         let (_, list) = try await send(server, "GET", "/apis/apps/v1/namespaces/default/deployments")
         let captured = try json(WireFixtures.data("deployment-list.json"))
         #expect(keys(list) == keys(captured))
         #expect(list["kind"] == .string("DeploymentList"))
-        guard case .array(let items)? = list["items"] else { Issue.record("no items"); return }
+        guard case .array(let items)? = list["items"] else {
+            Issue.record("no items")
+            return
+        }
         #expect(items.map { $0["metadata"]?["name"] } == [.string("a"), .string("b")])
         #expect(items.allSatisfy { $0["kind"] == nil && $0["apiVersion"] == nil })
 
@@ -93,7 +99,8 @@ struct FakeAPIServerTests {
         let (code, created) = try await send(server, "PATCH", path, apply(#","annotations":{"a":"1"}"#), contentType: "application/apply-patch+yaml")
         #expect(code == 200)
         let captured = try json(WireFixtures.data("ssa-apply-response.json"))
-        #expect(keys(created["metadata"]?["managedFields"].flatMap { if case .array(let a) = $0 { return a.first } else { return nil } })
+        #expect(
+            keys(created["metadata"]?["managedFields"].flatMap { if case .array(let a) = $0 { return a.first } else { return nil } })
                 == keys(captured["metadata"]?["managedFields"].flatMap { if case .array(let a) = $0 { return a.first } else { return nil } }))
         #expect(created["metadata"]?["annotations"]?["a"] == .string("1"))
 
@@ -120,8 +127,9 @@ struct FakeAPIServerTests {
         })
         let server = try await FakeAPIServer.start(options)
         defer { Task { await server.stop() } }
-        let (code, status) = try await send(server, "POST", "/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers",
-                                            #"{"metadata":{"name":"bad"},"spec":{"scaleTargetRef":{"kind":"Deployment","name":"x"},"maxReplicas":1}}"#)
+        let (code, status) = try await send(
+            server, "POST", "/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers",
+            #"{"metadata":{"name":"bad"},"spec":{"scaleTargetRef":{"kind":"Deployment","name":"x"},"maxReplicas":1}}"#)
         #expect(code == 422)
         let captured = try json(WireFixtures.data("status-422-invalid-hpa.json"))
         #expect(keys(status) == keys(captured))
@@ -168,7 +176,10 @@ struct FakeAPIServerTests {
         let old = try await FakeAPIServer.start(FakeAPIServer.Options(admit: FakeAPIServer.admission(for: .v1_26)))
         defer { Task { await old.stop() } }
         let (_, oldStored) = try await send(old, "POST", collection + "?fieldManager=hpa-operator", body)
-        guard case .array(let metrics)? = oldStored["spec"]?["metrics"] else { Issue.record("no metrics stored"); return }
+        guard case .array(let metrics)? = oldStored["spec"]?["metrics"] else {
+            Issue.record("no metrics stored")
+            return
+        }
         #expect(metrics.last?["resource"]?["name"] == .string("cpu"))
         #expect(metrics.first?["object"]?["target"]?["value"] == .string("0"))
         let (refused, _) = try await send(old, "PATCH", collection + "/web?fieldManager=hpa-operator", mergePatch, contentType: "application/merge-patch+json")
@@ -209,4 +220,3 @@ struct FakeAPIServerTests {
         #expect(stored["spec"] == (try json(WireFixtures.data("v1.33/hpa-v2-defaulted-behavior.json")))["spec"])
     }
 }
-

@@ -3,8 +3,8 @@ import HTTPTransport
 import KubeClient
 import KubeModel
 import Logging
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Typed verbs and errors")
 struct KubeClientVerbTests {
@@ -94,7 +94,10 @@ struct KubeClientVerbTests {
                 _ = try await client.get(Deployment.self, namespace: "default", name: "nope")
                 Issue.record("expected NotFound")
             } catch let error as KubeError {
-                guard case .notFound = error else { Issue.record("\(error)"); return }
+                guard case .notFound = error else {
+                    Issue.record("\(error)")
+                    return
+                }
                 #expect(error.description == #"deployments.apps "nope" not found (HTTP 404, NotFound)"#)
             }
             _ = try await client.create(deployment("web"))
@@ -143,7 +146,10 @@ struct KubeClientVerbTests {
     @Test func nonStatusErrorBodiesAreQuoted() {
         let error = KubeError(code: 502, body: Data("<html>Bad Gateway</html>".utf8))
         #expect(error.description == "HTTP 502: <html>Bad Gateway</html> (HTTP 502)")
-        guard case .serverError = error else { Issue.record("\(error)"); return }
+        guard case .serverError = error else {
+            Issue.record("\(error)")
+            return
+        }
     }
 
     @Test func transportErrorsAreWrapped() async throws {
@@ -209,8 +215,9 @@ struct EventRecorderTests {
         await server.hang { $0.path.hasSuffix("/events") && $0.method == "POST" }
         for index in 0..<20 {
             // Would hang on the first record if it waited for its POST.
-            await recorder.record(.normal, reason: "HPACreated", message: "Created HorizontalPodAutoscaler web-\(index)",
-                                  on: ObjectReference(apiVersion: "apps/v1", kind: "Deployment", namespace: "shop", name: "web-\(index)", uid: "u\(index)"))
+            await recorder.record(
+                .normal, reason: "HPACreated", message: "Created HorizontalPodAutoscaler web-\(index)",
+                on: ObjectReference(apiVersion: "apps/v1", kind: "Deployment", namespace: "shop", name: "web-\(index)", uid: "u\(index)"))
         }
         #expect(try await client.list(Event.self, namespace: "shop").items.isEmpty)
         await server.stopHanging()

@@ -2,8 +2,8 @@ import Foundation
 import KubeClient
 import KubeModel
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Watches and informers")
 struct WatchInformerTests {
@@ -48,11 +48,12 @@ struct WatchInformerTests {
             let lastEvents = Mutex<[ObjectKey: (type: String, version: String?)]>([:])
             let recorder = Task {
                 for await event in events {
-                    let type = switch event {
-                    case .added: "added"
-                    case .updated: "updated"
-                    case .deleted: "deleted"
-                    }
+                    let type =
+                        switch event {
+                        case .added: "added"
+                        case .updated: "updated"
+                        case .deleted: "deleted"
+                        }
                     lastEvents.withLock { $0[event.latest.key] = (type, event.latest.resourceVersion) }
                 }
             }
@@ -153,14 +154,16 @@ struct WatchInformerTests {
         let server = try await FakeAPIServer.start(FakeAPIServer.Options(bookmarkInterval: .milliseconds(100)))
         let client = KubeClient(config: ClientConfig(server: server.url))
         func post(_ name: String, replicas: String) async throws {
-            _ = try await client.raw("POST", "/apis/apps/v1/namespaces/shop/deployments",
-                                     body: Data(#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"\#(name)","namespace":"shop"},"spec":{"replicas":\#(replicas)}}"#.utf8))
+            _ = try await client.raw(
+                "POST", "/apis/apps/v1/namespaces/shop/deployments",
+                body: Data(#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"\#(name)","namespace":"shop"},"spec":{"replicas":\#(replicas)}}"#.utf8))
         }
         try await post("good", replicas: "1")
         try await post("bad", replicas: #""three""#)
         let errors = Mutex<[String]>([])
-        let informer = Informer<Deployment>(client: client, backoff: Backoff(initial: .milliseconds(5), maximum: .milliseconds(50)),
-                                            onError: { error in errors.withLock { $0.append("\(error)") } })
+        let informer = Informer<Deployment>(
+            client: client, backoff: Backoff(initial: .milliseconds(5), maximum: .milliseconds(50)),
+            onError: { error in errors.withLock { $0.append("\(error)") } })
         let running = Task { await informer.run() }
         await informer.waitForSync()
         #expect(informer.items.map(\.metadata.name) == ["good"])
@@ -183,8 +186,9 @@ struct WatchInformerTests {
         let client = KubeClient(config: ClientConfig(server: server.url))
         await server.hang { $0.isWatch }
         let errors = Mutex<[String]>([])
-        let informer = Informer<Deployment>(client: client, watchTimeoutSeconds: 1, backoff: Backoff(initial: .milliseconds(5), maximum: .milliseconds(50)),
-                                            onError: { error in errors.withLock { $0.append("\(error)") } })
+        let informer = Informer<Deployment>(
+            client: client, watchTimeoutSeconds: 1, backoff: Backoff(initial: .milliseconds(5), maximum: .milliseconds(50)),
+            onError: { error in errors.withLock { $0.append("\(error)") } })
         let running = Task { await informer.run() }
         let rewatched = try await Poll.until(timeout: hangBound) { await server.requests().filter(\.isWatch).count >= 2 }
         #expect(rewatched, "a silent watch was waited on forever")

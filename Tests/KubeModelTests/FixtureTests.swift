@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KubeModel
 
 /// Real apiserver bytes (copied from shared/k8s-wire) decode into our types, and re-encoding
@@ -41,8 +42,10 @@ struct FixtureTests {
         #expect(original == reencoded)
     }
 
-    @Test(arguments: ["status-401-unauthorized.json", "status-404-notfound.json", "status-409-alreadyexists.json",
-                      "status-409-conflict.json", "status-410-list-expired.json", "status-422-invalid-hpa.json"])
+    @Test(arguments: [
+        "status-401-unauthorized.json", "status-404-notfound.json", "status-409-alreadyexists.json",
+        "status-409-conflict.json", "status-410-list-expired.json", "status-422-invalid-hpa.json",
+    ])
     func statusRoundTripsCompletely(file: String) throws {
         let (original, reencoded) = try Self.roundTrip(Status.self, file)
         #expect(original == reencoded)

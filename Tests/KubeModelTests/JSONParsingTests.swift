@@ -1,7 +1,7 @@
 import Foundation
 import KubeModel
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct JSONParsingTests {
     /// What Foundation's decoder makes of the same bytes (the reference).

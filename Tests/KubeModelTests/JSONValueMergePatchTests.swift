@@ -16,11 +16,13 @@ struct JSONValueMergePatchTests {
 
     @Test func aPatchFromOldToNewHoldsOnlyTheChangesAndTurnsOldIntoNew() {
         let patch = JSONValue.mergePatch(from: Self.old, to: Self.new)
-        #expect(patch == .object([
-            "gone": .null, "added": .string("y"),
-            "nested": .object(["change": .integer(5), "drop": .null]),
-            "list": .array([.integer(2)]),
-        ]))
+        #expect(
+            patch
+                == .object([
+                    "gone": .null, "added": .string("y"),
+                    "nested": .object(["change": .integer(5), "drop": .null]),
+                    "list": .array([.integer(2)]),
+                ]))
         #expect(Self.old.mergePatched(with: patch) == Self.new)
         #expect(JSONValue.mergePatch(from: Self.new, to: Self.new) == .object([:]))
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KubeModel
 
 @Suite("Label selectors")
@@ -33,24 +34,25 @@ struct LabelSelectorTests {
         }
     }
 
-    @Test(arguments: [
-        ("app=web", ["app": "web"], true),
-        ("app=web", ["app": "db"], false),
-        ("app=web", [:], false),
-        ("app!=web", [:], true),
-        ("app!=web", ["app": "web"], false),
-        ("tier in (a,b)", ["tier": "b"], true),
-        ("tier in (a,b)", ["tier": "c"], false),
-        ("tier notin (a,b)", [:], true),
-        ("tier notin (a,b)", ["tier": "a"], false),
-        ("gpu", ["gpu": ""], true),
-        ("gpu", [:], false),
-        ("!gpu", [:], true),
-        ("!gpu", ["gpu": "x"], false),
-        ("", ["anything": "goes"], true),
-        ("app=web,tier in (a)", ["app": "web", "tier": "a"], true),
-        ("app=web,tier in (a)", ["app": "web", "tier": "b"], false),
-    ] as [(String, [String: String], Bool)])
+    @Test(
+        arguments: [
+            ("app=web", ["app": "web"], true),
+            ("app=web", ["app": "db"], false),
+            ("app=web", [:], false),
+            ("app!=web", [:], true),
+            ("app!=web", ["app": "web"], false),
+            ("tier in (a,b)", ["tier": "b"], true),
+            ("tier in (a,b)", ["tier": "c"], false),
+            ("tier notin (a,b)", [:], true),
+            ("tier notin (a,b)", ["tier": "a"], false),
+            ("gpu", ["gpu": ""], true),
+            ("gpu", [:], false),
+            ("!gpu", [:], true),
+            ("!gpu", ["gpu": "x"], false),
+            ("", ["anything": "goes"], true),
+            ("app=web,tier in (a)", ["app": "web", "tier": "a"], true),
+            ("app=web,tier in (a)", ["app": "web", "tier": "b"], false),
+        ] as [(String, [String: String], Bool)])
     func matching(text: String, labels: [String: String], expected: Bool) throws {
         #expect(try Selector(parsing: text).matches(labels) == expected)
     }

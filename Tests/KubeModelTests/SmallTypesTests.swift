@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KubeModel
 
 @Suite("Durations and metric-config keys")
@@ -21,7 +22,10 @@ struct SmallTypesTests {
         #expect(external.metric == "prometheus-query" && external.key == "customMetricName")
         let dotted = try #require(MetricConfigKey(parsing: "metric-config.pods.queue.length.prometheus/query"))
         #expect(dotted.metric == "queue.length" && dotted.type == .pods)
-        for bad in ["metric-config.object.rps/query", "metric-config.nodes.x.prometheus/query", "prometheus.io/scrape", "metric-config.object..prometheus/query", "metric-config.object.rps.prometheus/", "plain"] {
+        for bad in [
+            "metric-config.object.rps/query", "metric-config.nodes.x.prometheus/query", "prometheus.io/scrape", "metric-config.object..prometheus/query", "metric-config.object.rps.prometheus/",
+            "plain",
+        ] {
             #expect(MetricConfigKey(parsing: bad) == nil, "\(bad)")
         }
     }

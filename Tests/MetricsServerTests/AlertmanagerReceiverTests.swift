@@ -4,8 +4,8 @@ import HTTPTransport
 import KubeModel
 import Logging
 import MetricsServer
-import Testing
 import TestSupport
+import Testing
 
 /// `POST /alertmanager/webhook` over real sockets (#21): the token, TLS client certificates,
 /// size limits and malformed bodies, and what reaches the alert book.
@@ -45,8 +45,9 @@ import TestSupport
     }
 
     static func fixture(_ name: String) throws -> Data {
-        try Data(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/alertmanager/\(name)"))
+        try Data(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("Fixtures/alertmanager/\(name)"))
     }
 
     /// A request head half-sent is not held forever: closed within the idle timeout.
@@ -93,9 +94,11 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: caFile) }
         let running = try await Running(token: nil, tls: (identity, caFile.path))
         func client(_ certificate: TestCertificateAuthority.Issued?) -> HTTPClient {
-            HTTPClient(configuration: HTTPClientConfiguration(tls: TLSOptions(
-                certificateAuthority: .pem(Data(servingCA.utf8)), clientCertificate: certificate.map { .pem(Data($0.certificatePEM.utf8)) },
-                clientKey: certificate.map { .pem(Data($0.keyPEM.utf8)) }, insecureSkipVerify: true)))
+            HTTPClient(
+                configuration: HTTPClientConfiguration(
+                    tls: TLSOptions(
+                        certificateAuthority: .pem(Data(servingCA.utf8)), clientCertificate: certificate.map { .pem(Data($0.certificatePEM.utf8)) },
+                        clientKey: certificate.map { .pem(Data($0.keyPEM.utf8)) }, insecureSkipVerify: true)))
         }
         let firing = try Self.fixture("webhook-firing.json")
         let anonymous = try? await running.post(firing, token: nil, client: client(nil))

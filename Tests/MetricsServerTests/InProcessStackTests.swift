@@ -7,8 +7,8 @@ import KubeModel
 import Logging
 import MetricsServer
 import Operator
-import Testing
 import TestSupport
+import Testing
 
 /// The whole product in one process: the apiserver double, a real Prometheus, the operator, the
 /// collector and the metrics API. An annotated Deployment becomes an HPA, its query is collected,
@@ -58,24 +58,30 @@ import TestSupport
             api: MetricsAPI(store: collector.store),
             configuration: MetricsHTTPServer.Configuration(
                 host: "127.0.0.1", port: 0, identity: identity,
-                authentication: .requestHeader(try ClientCertificateAuthorities(
-                    pem: try requestheaderCA.certificatePEM, authentication: RequestHeaderAuthentication(allowedNames: ["front-proxy-client"])))),
+                authentication: .requestHeader(
+                    try ClientCertificateAuthorities(
+                        pem: try requestheaderCA.certificatePEM, authentication: RequestHeaderAuthentication(allowedNames: ["front-proxy-client"])))),
             metrics: MetricsAPIMetrics(registry: instance.metrics.registry), isReady: { collector.hasSynced }, logger: logger)
         let tasks = [Task { try await instance.run() }, Task { try await collector.run() }, Task { try await server.run() }]
 
-        var deployment = try await client.create(Deployment(
-            metadata: ObjectMeta(name: "web", namespace: "shop", annotations: Self.annotations),
-            spec: WorkloadSpec(replicas: 2, selector: LabelSelector(matchLabels: ["app": "web"]))))
+        var deployment = try await client.create(
+            Deployment(
+                metadata: ObjectMeta(name: "web", namespace: "shop", annotations: Self.annotations),
+                spec: WorkloadSpec(replicas: 2, selector: LabelSelector(matchLabels: ["app": "web"]))))
         deployment.status = WorkloadStatus(replicas: 2)
         _ = try await client.updateStatus(deployment)
 
         let aggregator = try requestheaderCA.issueClient(commonName: "front-proxy-client")
-        let http = HTTPClient(configuration: HTTPClientConfiguration(tls: TLSOptions(
-            certificateAuthority: .pem(Data(servingCA.utf8)), clientCertificate: .pem(Data(aggregator.certificatePEM.utf8)),
-            clientKey: .pem(Data(aggregator.keyPEM.utf8)))))
+        let http = HTTPClient(
+            configuration: HTTPClientConfiguration(
+                tls: TLSOptions(
+                    certificateAuthority: .pem(Data(servingCA.utf8)), clientCertificate: .pem(Data(aggregator.certificatePEM.utf8)),
+                    clientKey: .pem(Data(aggregator.keyPEM.utf8)))))
         // What the HPA controller sends, through the aggregator.
-        let headers = [("Accept", "application/vnd.kubernetes.protobuf, */*"), ("X-Remote-User", "system:serviceaccount:kube-system:horizontal-pod-autoscaler"),
-                       ("X-Remote-Group", "system:serviceaccounts")]
+        let headers = [
+            ("Accept", "application/vnd.kubernetes.protobuf, */*"), ("X-Remote-User", "system:serviceaccount:kube-system:horizontal-pod-autoscaler"),
+            ("X-Remote-Group", "system:serviceaccounts"),
+        ]
         var last: HTTPResponse?
         _ = try await Poll.until(timeout: .seconds(60), every: .milliseconds(100)) {
             guard let port = server.port else { return false }

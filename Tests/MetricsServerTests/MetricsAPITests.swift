@@ -1,8 +1,9 @@
 import Collector
 import Foundation
 import KubeModel
-@testable import MetricsServer
 import Testing
+
+@testable import MetricsServer
 
 @Suite struct MetricsAPITests {
     static let now = Values.collected.addingTimeInterval(10)
@@ -81,8 +82,9 @@ import Testing
         #expect(item["metricName"] as? String == "requests_per_second")
         #expect(item.keys.contains("selector") && item["selector"] is NSNull)
         #expect(item["metric"] == nil)
-        let selected = await Self.get(api, "/apis/custom.metrics.k8s.io/v1beta1/namespaces/default/deployments.apps/d-objdep/requests_per_second",
-                                      ["metricLabelSelector": "verb=GET"])
+        let selected = await Self.get(
+            api, "/apis/custom.metrics.k8s.io/v1beta1/namespaces/default/deployments.apps/d-objdep/requests_per_second",
+            ["metricLabelSelector": "verb=GET"])
         #expect((selected.items.first?["selector"] as? [String: Any])?["matchLabels"] as? [String: String] == ["verb": "GET"])
         // The same resources are discovered in both versions.
         let v1 = await Self.get(api, "/apis/custom.metrics.k8s.io/v1beta1")
@@ -107,8 +109,12 @@ import Testing
     @Test func errorsAreStatusObjectsThatSayWhy() async throws {
         let store = await Values.store()
         let api = MetricsAPI(store: store)
-        await Values.put(store, .object(ObjectMetricKey(namespace: "shop", resource: GroupResource(parsing: "deployments.apps"), name: "web", metric: "rps",
-                                                        kind: "Deployment", apiVersion: "apps/v1")), .failure(.tooManySeries(2)))
+        await Values.put(
+            store,
+            .object(
+                ObjectMetricKey(
+                    namespace: "shop", resource: GroupResource(parsing: "deployments.apps"), name: "web", metric: "rps",
+                    kind: "Deployment", apiVersion: "apps/v1")), .failure(.tooManySeries(2)))
 
         let failing = await Self.get(api, "/apis/custom.metrics.k8s.io/v1beta2/namespaces/shop/deployments.apps/web/rps")
         #expect(failing.status == 404)

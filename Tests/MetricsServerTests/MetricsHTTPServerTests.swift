@@ -7,8 +7,8 @@ import Logging
 import MetricsServer
 import Prometheus
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// The metrics API over real TLS sockets, with the aggregator's client certificate (or not).
 @Suite struct MetricsHTTPServerTests {
@@ -19,9 +19,11 @@ import TestSupport
         let requestheaderCA: TestCertificateAuthority
         let registry: PrometheusCollectorRegistry
 
-        init(store: MetricStore, authentication skip: Bool = false, allowedNames: [String] = ["front-proxy-client"],
-             authorities given: ClientCertificateAuthorities? = nil, requestheaderCA: TestCertificateAuthority? = nil,
-             admission: (@Sendable (Data) -> (status: Int, body: Data))? = nil, admissionDeadline: Duration = .milliseconds(1_500)) async throws {
+        init(
+            store: MetricStore, authentication skip: Bool = false, allowedNames: [String] = ["front-proxy-client"],
+            authorities given: ClientCertificateAuthorities? = nil, requestheaderCA: TestCertificateAuthority? = nil,
+            admission: (@Sendable (Data) -> (status: Int, body: Data))? = nil, admissionDeadline: Duration = .milliseconds(1_500)
+        ) async throws {
             let (identity, caPEM) = try ServingIdentity.selfSigned(names: ["hpa-operator.hpa-operator-system.svc"])
             servingCA = caPEM
             self.requestheaderCA = try requestheaderCA ?? TestCertificateAuthority(commonName: "front-proxy CA")
@@ -31,8 +33,9 @@ import TestSupport
             let logger = Logger.quiet("metrics-api-test")
             server = MetricsHTTPServer(
                 api: MetricsAPI(store: store),
-                configuration: MetricsHTTPServer.Configuration(host: "127.0.0.1", port: 0, identity: identity, authentication: authentication,
-                                                               admission: admission, admissionDeadline: admissionDeadline),
+                configuration: MetricsHTTPServer.Configuration(
+                    host: "127.0.0.1", port: 0, identity: identity, authentication: authentication,
+                    admission: admission, admissionDeadline: admissionDeadline),
                 metrics: MetricsAPIMetrics(registry: registry), isReady: { true }, logger: logger)
             let server = self.server
             task = Task { try await server.run() }
@@ -43,9 +46,11 @@ import TestSupport
 
         /// A client trusting the serving CA, presenting `certificate` if given.
         func client(_ certificate: TestCertificateAuthority.Issued? = nil) -> HTTPClient {
-            HTTPClient(configuration: HTTPClientConfiguration(tls: TLSOptions(
-                certificateAuthority: .pem(Data(servingCA.utf8)),
-                clientCertificate: certificate.map { .pem(Data($0.certificatePEM.utf8)) }, clientKey: certificate.map { .pem(Data($0.keyPEM.utf8)) })))
+            HTTPClient(
+                configuration: HTTPClientConfiguration(
+                    tls: TLSOptions(
+                        certificateAuthority: .pem(Data(servingCA.utf8)),
+                        clientCertificate: certificate.map { .pem(Data($0.certificatePEM.utf8)) }, clientKey: certificate.map { .pem(Data($0.keyPEM.utf8)) })))
         }
 
         func get(_ client: HTTPClient, _ path: String, headers: [String: String] = [:]) async throws -> HTTPResponse {
@@ -82,11 +87,14 @@ import TestSupport
         #expect(try await running.get(running.client(), "/readyz").status == 503)
         #expect(try await running.get(running.client(), "/healthz").status == 200)
 
-        _ = try await client.create(ConfigMap(metadata: ObjectMeta(name: ClientCARefresher.configMapName, namespace: ClientCARefresher.configMapNamespace), data: [
-            "requestheader-client-ca-file": try requestheaderCA.certificatePEM,
-            "requestheader-allowed-names": #"["front-proxy-client"]"#,
-            "requestheader-username-headers": #"["X-Remote-User"]"#,
-        ]))
+        _ = try await client.create(
+            ConfigMap(
+                metadata: ObjectMeta(name: ClientCARefresher.configMapName, namespace: ClientCARefresher.configMapNamespace),
+                data: [
+                    "requestheader-client-ca-file": try requestheaderCA.certificatePEM,
+                    "requestheader-allowed-names": #"["front-proxy-client"]"#,
+                    "requestheader-username-headers": #"["X-Remote-User"]"#,
+                ]))
         try await refresher.refresh()
         #expect(try await running.get(aggregator, "/apis/custom.metrics.k8s.io/v1beta2", headers: Self.aggregatorHeaders).status == 200)
         #expect(try await running.get(running.client(), "/readyz").status == 200)
@@ -189,8 +197,8 @@ import TestSupport
         // HEAD gets headers only; `Connection: close` ends the connection after its answer.
         let answers = try await exchange(
             "GET /apis/external.metrics.k8s.io/v1beta1/namespaces/default/queue_depth?labelSelector=queue%3Dorders,type+in+(prometheus) HTTP/1.1\r\nHost: x\r\n\r\n"
-            + "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
-            + "GET /apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/%2A/requests_per_second HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                + "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/%2A/requests_per_second HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         let parts = answers.components(separatedBy: "HTTP/1.1 ").dropFirst()
         #expect(parts.count == 3, "\(answers)")
         let (external, head, pods) = (parts[1], parts[2], parts[3])
@@ -210,9 +218,12 @@ import TestSupport
         let running = try await Running(store: await Values.store(at: Date()), authentication: true)
         let port = try #require(running.server.port)
         // Without -quiet (which ignores end of input), s_client ends the connection when its input ends.
-        let result = try await Tool.run("/bin/bash", ["-c", "printf 'GET /healthz HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' | timeout 10 openssl s_client -connect 127.0.0.1:\(port) >/dev/null 2>&1; echo $?"])
+        let result = try await Tool.run(
+            "/bin/bash", ["-c", "printf 'GET /healthz HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' | timeout 10 openssl s_client -connect 127.0.0.1:\(port) >/dev/null 2>&1; echo $?"])
         #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) != "124")
-        let lingering = { () async throws -> String in try await Tool.run("/bin/bash", ["-c", "ss -Htn state close-wait '( sport = :\(port) )' | wc -l"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
+        let lingering = { () async throws -> String in
+            try await Tool.run("/bin/bash", ["-c", "ss -Htn state close-wait '( sport = :\(port) )' | wc -l"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
         // Well inside the 120 s idle timeout that closed them before.
         let closed = try await Poll.until { try await lingering() == "0" }
         let left = (try? await lingering()) ?? "?"
@@ -230,13 +241,17 @@ import TestSupport
             return (200, Data(#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"u","allowed":true}}"#.utf8))
         }
         let body = Data(repeating: UInt8(ascii: "x"), count: 300_000)
-        let answer = try await running.client().send(HTTPRequest(method: "POST", url: running.url + "/validate-workload",
-                                                                  headers: [("Content-Type", "application/json")], body: body, timeout: .seconds(30)))
+        let answer = try await running.client().send(
+            HTTPRequest(
+                method: "POST", url: running.url + "/validate-workload",
+                headers: [("Content-Type", "application/json")], body: body, timeout: .seconds(30)))
         #expect(answer.status == 200 && answer.bodyText.contains(#""allowed":true"#))
         #expect(received.withLock { $0 } == [300_000])
         #expect(try await running.get(running.client(), "/validate-workload").status == 405)
-        let huge = try await running.client().send(HTTPRequest(method: "POST", url: running.url + "/validate-workload",
-                                                                body: Data(count: 5 * 1024 * 1024), timeout: .seconds(60)))
+        let huge = try await running.client().send(
+            HTTPRequest(
+                method: "POST", url: running.url + "/validate-workload",
+                body: Data(count: 5 * 1024 * 1024), timeout: .seconds(60)))
         #expect(huge.status == 413)
         #expect(received.withLock { $0 }.count == 1)
         // The metrics API itself still wants the aggregator's certificate.
@@ -251,14 +266,16 @@ import TestSupport
         let release = DispatchSemaphore(value: 0)
         let hanging = Mutex(0)
         let allowed = Data(#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"u","allowed":true}}"#.utf8)
-        let running = try await Running(store: MetricStore(), admission: { body in
-            if body == Data("hang".utf8) {
-                hanging.withLock { $0 += 1 }
-                release.wait()
-                hanging.withLock { $0 -= 1 }
-            }
-            return (200, allowed)
-        }, admissionDeadline: .milliseconds(500))
+        let running = try await Running(
+            store: MetricStore(),
+            admission: { body in
+                if body == Data("hang".utf8) {
+                    hanging.withLock { $0 += 1 }
+                    release.wait()
+                    hanging.withLock { $0 -= 1 }
+                }
+                return (200, allowed)
+            }, admissionDeadline: .milliseconds(500))
         func review(_ body: String) async throws -> HTTPResponse {
             try await running.client().send(HTTPRequest(method: "POST", url: running.url + "/validate-workload", body: Data(body.utf8), timeout: .seconds(60)))
         }
@@ -297,8 +314,9 @@ import TestSupport
         let logger = Logger.quiet("metrics-api-test")
         let server = MetricsHTTPServer(
             api: MetricsAPI(store: MetricStore()),
-            configuration: MetricsHTTPServer.Configuration(host: "127.0.0.1", port: 0, identity: try ServingIdentity(certificateFile: certificate, keyFile: key),
-                                                           authentication: .skip),
+            configuration: MetricsHTTPServer.Configuration(
+                host: "127.0.0.1", port: 0, identity: try ServingIdentity(certificateFile: certificate, keyFile: key),
+                authentication: .skip),
             metrics: nil, isReady: { true }, logger: logger)
         let task = Task { try await server.run() }
         _ = try await Poll.until { server.port != nil }

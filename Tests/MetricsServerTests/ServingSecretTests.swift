@@ -5,8 +5,8 @@ import KubeModel
 import Logging
 import MetricsServer
 import Prometheus
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct ServingSecretTests {
     static let names = ["hpa-operator.hpa-operator-system.svc"]
@@ -73,8 +73,9 @@ import TestSupport
     /// `--tls-ca-out` at start verifies what is served later (a new CA was made every minute).
     @Test func withoutASecretTheCAStaysForTheProcessLife() async throws {
         let start = Date()
-        let generated = try await GeneratedServingCertificate.start(.memory, configuration: GeneratedServingCertificate.Configuration(names: Self.names),
-                                                                    logger: Self.quiet(), now: start)
+        let generated = try await GeneratedServingCertificate.start(
+            .memory, configuration: GeneratedServingCertificate.Configuration(names: Self.names),
+            logger: Self.quiet(), now: start)
         let (ca, certificate) = (generated.caPEM, generated.certificatePEM)
         for minutes in 1...3 {
             try await generated.refresh(now: start.addingTimeInterval(60 * Double(minutes)))
@@ -122,10 +123,13 @@ import TestSupport
         let authority = try TestCertificateAuthority(commonName: "old")
         let old = try authority.issueServer(dnsNames: Self.names, validity: 2)
         func base64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
-        _ = try await client.create(Secret(metadata: ObjectMeta(name: "hpa-operator-serving", namespace: "hpa-operator-system"), type: "kubernetes.io/tls",
-                                           data: ["tls.crt": base64(old.certificatePEM), "tls.key": base64(old.keyPEM), "ca.crt": base64(try authority.certificatePEM)]))
-        let generated = try await GeneratedServingCertificate.start(.secret(client, namespace: "hpa-operator-system", name: "hpa-operator-serving"),
-                                                                    configuration: GeneratedServingCertificate.Configuration(names: Self.names), logger: Self.quiet())
+        _ = try await client.create(
+            Secret(
+                metadata: ObjectMeta(name: "hpa-operator-serving", namespace: "hpa-operator-system"), type: "kubernetes.io/tls",
+                data: ["tls.crt": base64(old.certificatePEM), "tls.key": base64(old.keyPEM), "ca.crt": base64(try authority.certificatePEM)]))
+        let generated = try await GeneratedServingCertificate.start(
+            .secret(client, namespace: "hpa-operator-system", name: "hpa-operator-serving"),
+            configuration: GeneratedServingCertificate.Configuration(names: Self.names), logger: Self.quiet())
         #expect(generated.caPEM != (try authority.certificatePEM))
         #expect((generated.identity.expiry ?? .distantPast) > Date().addingTimeInterval(86_400 * 300))
         await apiserver.stop()
@@ -145,9 +149,12 @@ import TestSupport
         }
         for name in APIServiceCABundle.names {
             let parts = name.split(separator: ".", maxSplits: 1)
-            _ = try await client.create(APIService(metadata: ObjectMeta(name: name), spec: APIService.Spec(
-                group: String(parts[1]), version: String(parts[0]), groupPriorityMinimum: 100, versionPriority: 100,
-                service: APIService.ServiceReference(namespace: "hpa-operator-system", name: "hpa-operator", port: 443))))
+            _ = try await client.create(
+                APIService(
+                    metadata: ObjectMeta(name: name),
+                    spec: APIService.Spec(
+                        group: String(parts[1]), version: String(parts[0]), groupPriorityMinimum: 100, versionPriority: 100,
+                        service: APIService.ServiceReference(namespace: "hpa-operator-system", name: "hpa-operator", port: 443))))
         }
         #expect(try await manager.reconcile() == 3)
         for name in APIServiceCABundle.names {

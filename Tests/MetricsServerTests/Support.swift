@@ -22,14 +22,20 @@ enum Values {
     static let collected = Date(timeIntervalSince1970: 1_700_000_060)
     static let timestamp = "2023-11-14T22:14:20Z"
 
-    static let podStyle = MetricKey.object(ObjectMetricKey(namespace: "default", resource: GroupResource(resource: "pods"), name: "d-obj-requests_per_second",
-                                                           metric: "requests_per_second", kind: "Pod", apiVersion: "v1"))
+    static let podStyle = MetricKey.object(
+        ObjectMetricKey(
+            namespace: "default", resource: GroupResource(resource: "pods"), name: "d-obj-requests_per_second",
+            metric: "requests_per_second", kind: "Pod", apiVersion: "v1"))
     static let pods = MetricKey.pods(PodsMetricKey(namespace: "default", metric: "requests_per_second"))
     static let queue = MetricKey.external(ExternalMetricKey(namespace: "default", metric: "queue_depth", labels: ["queue": "orders", "type": "prometheus"]))
-    static let deployment = MetricKey.object(ObjectMetricKey(namespace: "default", resource: GroupResource(parsing: "deployments.apps"), name: "d-objdep",
-                                                             metric: "requests_per_second", labels: ["verb": "GET"], kind: "Deployment", apiVersion: "apps/v1"))
-    static let caseKept = MetricKey.object(ObjectMetricKey(namespace: "default", resource: GroupResource(resource: "pods"), name: "d-case-customMetricName",
-                                                           metric: "customMetricName", kind: "Pod", apiVersion: "v1"))
+    static let deployment = MetricKey.object(
+        ObjectMetricKey(
+            namespace: "default", resource: GroupResource(parsing: "deployments.apps"), name: "d-objdep",
+            metric: "requests_per_second", labels: ["verb": "GET"], kind: "Deployment", apiVersion: "apps/v1"))
+    static let caseKept = MetricKey.object(
+        ObjectMetricKey(
+            namespace: "default", resource: GroupResource(resource: "pods"), name: "d-case-customMetricName",
+            metric: "customMetricName", kind: "Pod", apiVersion: "v1"))
     static let banzai = MetricKey.external(ExternalMetricKey(namespace: "default", metric: "prometheus-query", labels: ["query-name": "customMetricName"]))
 
     /// A store holding a value for every captured request.

@@ -1,10 +1,11 @@
 import Foundation
 import KubeClient
 import Logging
-@testable import Operator
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
+@testable import Operator
 
 /// The worker pool: two standing workers when idle, more while keys wait, never more than the
 /// cap, and never two reconciles of one workload at once (however many workers run).

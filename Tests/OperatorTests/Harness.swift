@@ -4,8 +4,8 @@ import KubeClient
 import KubeModel
 import Logging
 import Operator
-import Testing
 import TestSupport
+import Testing
 
 /// An apiserver double with the real HPA admission, a client, and operators running against it.
 final class Harness: Sendable {
@@ -27,13 +27,16 @@ final class Harness: Sendable {
     }
 
     /// Starts an operator; the returned task ends when it stops.
-    func startOperator(style: MetricStyle = .object, leaderElection: LeaderElector.Configuration? = nil, metricsIdleTimeout: Duration = .seconds(120),
-                       releaseLease: @escaping @Sendable () -> Bool = { true }) async -> (Manager, Task<Void, any Error>) {
+    func startOperator(
+        style: MetricStyle = .object, leaderElection: LeaderElector.Configuration? = nil, metricsIdleTimeout: Duration = .seconds(120),
+        releaseLease: @escaping @Sendable () -> Bool = { true }
+    ) async -> (Manager, Task<Void, any Error>) {
         let logger = Logger.quiet("operator-test")
         let instance = Manager(
             client: KubeClient(config: ClientConfig(server: server.url)),
-            configuration: Manager.Configuration(style: style, leaderElection: leaderElection, metricsBindAddress: "127.0.0.1:0", metricsIdleTimeout: metricsIdleTimeout,
-                                                  watchTimeoutSeconds: 30, backoff: Backoff(initial: .milliseconds(5), maximum: .milliseconds(100))),
+            configuration: Manager.Configuration(
+                style: style, leaderElection: leaderElection, metricsBindAddress: "127.0.0.1:0", metricsIdleTimeout: metricsIdleTimeout,
+                watchTimeoutSeconds: 30, backoff: Backoff(initial: .milliseconds(5), maximum: .milliseconds(100))),
             logger: logger)
         let task = Task { try await instance.run(releaseLease: releaseLease) }
         return (instance, task)
@@ -82,7 +85,8 @@ final class Harness: Sendable {
     static func deployment(_ name: String, annotations: [String: String]? = Harness.annotations, templateAnnotations: [String: String]? = nil) -> Deployment {
         Deployment(
             metadata: ObjectMeta(name: name, namespace: "shop", labels: ["app": name], annotations: annotations),
-            spec: WorkloadSpec(replicas: 2, selector: LabelSelector(matchLabels: ["app": name]),
-                               template: PodTemplate(metadata: ObjectMeta(labels: ["app": name], annotations: templateAnnotations))))
+            spec: WorkloadSpec(
+                replicas: 2, selector: LabelSelector(matchLabels: ["app": name]),
+                template: PodTemplate(metadata: ObjectMeta(labels: ["app": name], annotations: templateAnnotations))))
     }
 }

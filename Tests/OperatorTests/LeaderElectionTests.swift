@@ -1,11 +1,12 @@
 import Foundation
 import KubeModel
 import Logging
+import Synchronization
+import TestSupport
+import Testing
+
 @testable import KubeClient
 @testable import Operator
-import Synchronization
-import Testing
-import TestSupport
 
 @Suite("Leader election")
 struct LeaderElectionTests {
@@ -52,8 +53,9 @@ struct LeaderElectionTests {
     }
 
     static func election(_ identity: String) -> LeaderElector.Configuration {
-        LeaderElector.Configuration(namespace: "hpa-operator-system", name: "hpa-operator", identity: identity,
-                                    leaseDuration: Self.lease, renewDeadline: .seconds(3), retryPeriod: Self.retry)
+        LeaderElector.Configuration(
+            namespace: "hpa-operator-system", name: "hpa-operator", identity: identity,
+            leaseDuration: Self.lease, renewDeadline: .seconds(3), retryPeriod: Self.retry)
     }
 
     /// The apiserver goes away for longer than the renew deadline and comes back: the leader
@@ -81,8 +83,9 @@ struct LeaderElectionTests {
         let harness = try await Harness.start()
         let quiet = Logger.quiet("election")
         let skew = Atomic<Int64>(0)
-        let elector = LeaderElector(client: KubeClient(config: ClientConfig(server: harness.server.url)), configuration: Self.election("only"), logger: quiet,
-                                    clock: { .now + .milliseconds(skew.load(ordering: .relaxed)) })
+        let elector = LeaderElector(
+            client: KubeClient(config: ClientConfig(server: harness.server.url)), configuration: Self.election("only"), logger: quiet,
+            clock: { .now + .milliseconds(skew.load(ordering: .relaxed)) })
         let changes = Mutex<[Bool]>([])
         let running = Task { await elector.run(onChange: { leader in changes.withLock { $0.append(leader) } }) }
         try await harness.eventually("a leader") { elector.isLeader }

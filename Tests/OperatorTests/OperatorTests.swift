@@ -4,8 +4,8 @@ import HTTPTransport
 import KubeClient
 import KubeModel
 import Operator
-import Testing
 import TestSupport
+import Testing
 
 @Suite("hpa-operator run against the apiserver double")
 struct OperatorTests {
@@ -45,7 +45,9 @@ struct OperatorTests {
         workload.metadata.annotations?["hpa.autoscaling.banzaicloud.io/maxReplicas"] = "25"
         _ = try await harness.client.update(workload)
         try await harness.eventually("maxReplicas 25") { await harness.hpa("web")?.spec.maxReplicas == 25 }
-        try await harness.eventually("the HPAUpdated event") { try await harness.events("web").contains { $0.reason == "HPAUpdated" && $0.message == "Updated HorizontalPodAutoscaler web: spec.maxReplicas" } }
+        try await harness.eventually("the HPAUpdated event") {
+            try await harness.events("web").contains { $0.reason == "HPAUpdated" && $0.message == "Updated HorizontalPodAutoscaler web: spec.maxReplicas" }
+        }
 
         workload = try await harness.client.get(Deployment.self, namespace: "shop", name: "web")
         workload.metadata.annotations = ["deployment.kubernetes.io/revision": "2"]
@@ -240,9 +242,10 @@ struct OperatorTests {
 
     @Test func foreignHPAIsLeftAloneWithAConflictEvent() async throws {
         let harness = try await Harness.start()
-        let foreign = try await harness.client.create(HorizontalPodAutoscaler(
-            metadata: ObjectMeta(name: "web", namespace: "shop"),
-            spec: HorizontalPodAutoscalerSpec(scaleTargetRef: CrossVersionObjectReference(apiVersion: "apps/v1", kind: "Deployment", name: "web"), minReplicas: 3, maxReplicas: 4)))
+        let foreign = try await harness.client.create(
+            HorizontalPodAutoscaler(
+                metadata: ObjectMeta(name: "web", namespace: "shop"),
+                spec: HorizontalPodAutoscalerSpec(scaleTargetRef: CrossVersionObjectReference(apiVersion: "apps/v1", kind: "Deployment", name: "web"), minReplicas: 3, maxReplicas: 4)))
         let (instance, running) = await harness.startOperator()
         _ = try await harness.client.create(Harness.deployment("web"))
         try await harness.eventually("the HPAConflict event") { try await harness.events("web").map(\.reason) == ["HPAConflict"] }
@@ -270,7 +273,9 @@ struct OperatorTests {
         workload.metadata.annotations?["hpa.autoscaling.banzaicloud.io/minReplicas"] = "50"
         _ = try await harness.client.update(workload)
         try await harness.eventually("the warning") {
-            try await harness.events("web").contains { $0.type == "Warning" && $0.reason == "InvalidHPAAnnotations" && $0.message == "hpa.autoscaling.banzaicloud.io/maxReplicas: must be at least minReplicas (50), got 10" }
+            try await harness.events("web").contains {
+                $0.type == "Warning" && $0.reason == "InvalidHPAAnnotations" && $0.message == "hpa.autoscaling.banzaicloud.io/maxReplicas: must be at least minReplicas (50), got 10"
+            }
         }
         // Status churn on the invalid workload does not repeat the event.
         for replicas in 3...6 {
@@ -293,9 +298,10 @@ struct OperatorTests {
     @Test func statefulSetWithTemplateAnnotations() async throws {
         let harness = try await Harness.start()
         let (_, running) = await harness.startOperator()
-        _ = try await harness.client.create(StatefulSet(
-            metadata: ObjectMeta(name: "db", namespace: "shop", annotations: ["prometheus.io/scrape": "true"]),
-            spec: WorkloadSpec(replicas: 1, template: PodTemplate(metadata: ObjectMeta(annotations: Harness.annotations)))))
+        _ = try await harness.client.create(
+            StatefulSet(
+                metadata: ObjectMeta(name: "db", namespace: "shop", annotations: ["prometheus.io/scrape": "true"]),
+                spec: WorkloadSpec(replicas: 1, template: PodTemplate(metadata: ObjectMeta(annotations: Harness.annotations)))))
         try await harness.eventually("the HPA") { await harness.hpa("db") != nil }
         let hpa = try #require(await harness.hpa("db"))
         #expect(hpa.spec.scaleTargetRef == CrossVersionObjectReference(apiVersion: "apps/v1", kind: "StatefulSet", name: "db"))
@@ -377,8 +383,10 @@ struct OperatorTests {
             try await http.send(HTTPRequest(url: base + "/metrics")).bodyText.contains("hpa_operator_hpa_writes_total{verb=\"create\"} 1")
         }
         let text = try await http.send(HTTPRequest(url: base + "/metrics")).bodyText
-        for name in ["hpa_operator_reconcile_total{result=\"success\"}", "hpa_operator_reconcile_duration_seconds_bucket", "hpa_operator_hpa_writes_total{verb=\"create\"} 1",
-                     "hpa_operator_workqueue_depth", "hpa_operator_informer_relists_total{resource=\"statefulsets\"}", "hpa_operator_is_leader 1"] {
+        for name in [
+            "hpa_operator_reconcile_total{result=\"success\"}", "hpa_operator_reconcile_duration_seconds_bucket", "hpa_operator_hpa_writes_total{verb=\"create\"} 1",
+            "hpa_operator_workqueue_depth", "hpa_operator_informer_relists_total{resource=\"statefulsets\"}", "hpa_operator_is_leader 1",
+        ] {
             #expect(text.contains(name), "\(name)")
         }
         running.cancel()

@@ -4,8 +4,9 @@ import KubeClient
 import KubeModel
 import Logging
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
 @testable import Operator
 
 /// The reconcile rules as a table: a cached world in, the writes and events out, in milliseconds
@@ -38,20 +39,24 @@ struct ReconcilerRulesTests {
     static func ours(withInterval operation: String) -> HorizontalPodAutoscaler {
         var hpa = ours(annotations.merging(["prometheus.rps.hpa.autoscaling.banzaicloud.io/interval": "15s"]) { $1 })
         let keys = (hpa.metadata.annotations ?? [:]).keys.map { ("f:\($0)", JSONValue.object([:])) }
-        hpa.metadata.managedFields = .array([.object([
-            "manager": .string("hpa-operator"), "operation": .string(operation),
-            "fieldsV1": .object(["f:metadata": .object(["f:annotations": .object(Dictionary(uniqueKeysWithValues: keys))]), "f:spec": .object(["f:metrics": .object([:])])]),
-        ])])
+        hpa.metadata.managedFields = .array([
+            .object([
+                "manager": .string("hpa-operator"), "operation": .string(operation),
+                "fieldsV1": .object(["f:metadata": .object(["f:annotations": .object(Dictionary(uniqueKeysWithValues: keys))]), "f:spec": .object(["f:metrics": .object([:])])]),
+            ])
+        ])
         return hpa
     }
 
     /// Our HPA as stored while paused, `spec.behavior` owned by our `operation` entry.
     static func oursPaused(_ operation: String) -> HorizontalPodAutoscaler {
         var hpa = ours(paused)
-        hpa.metadata.managedFields = .array([.object([
-            "manager": .string("hpa-operator"), "operation": .string(operation),
-            "fieldsV1": .object(["f:spec": .object(["f:behavior": .object([:]), "f:metrics": .object([:])])]),
-        ])])
+        hpa.metadata.managedFields = .array([
+            .object([
+                "manager": .string("hpa-operator"), "operation": .string(operation),
+                "fieldsV1": .object(["f:spec": .object(["f:behavior": .object([:]), "f:metrics": .object([:])])]),
+            ])
+        ])
         return hpa
     }
 
@@ -92,40 +97,53 @@ struct ReconcilerRulesTests {
         Case(name: "annotated, no HPA: created", workload: workload(annotations), outcome: .created, writes: ["create shop/web"], events: ["Normal HPACreated"]),
         Case(name: "annotated, our HPA in sync: nothing", workload: workload(annotations), hpas: [ours()], outcome: .inSync, writes: [], events: []),
         Case(name: "annotated, our HPA differs: updated", workload: workload(maxTwenty), hpas: [ours()], outcome: .updated, writes: ["apply shop/web"], events: ["Normal HPAUpdated"]),
-        Case(name: "created by POST, the interval removed: dropped by a merge patch (carrying spec.metrics), no apply", workload: workload(annotations),
-             hpas: [ours(withInterval: "Update")], outcome: .updated,
-             writes: ["patch shop/web metadata.annotations.metric-config.object.rps.prometheus/interval=null spec.metrics"], events: ["Normal HPAUpdated"]),
-        Case(name: "created by POST, the interval removed and max changed: patched, then applied", workload: workload(maxTwenty),
-             hpas: [ours(withInterval: "Update")], outcome: .updated,
-             writes: ["patch shop/web metadata.annotations.metric-config.object.rps.prometheus/interval=null spec.metrics", "apply shop/web"], events: ["Normal HPAUpdated"]),
-        Case(name: "created by apply, the interval removed: the apply drops it", workload: workload(annotations),
-             hpas: [ours(withInterval: "Apply")], outcome: .updated, writes: ["apply shop/web"], events: ["Normal HPAUpdated"]),
+        Case(
+            name: "created by POST, the interval removed: dropped by a merge patch (carrying spec.metrics), no apply", workload: workload(annotations),
+            hpas: [ours(withInterval: "Update")], outcome: .updated,
+            writes: ["patch shop/web metadata.annotations.metric-config.object.rps.prometheus/interval=null spec.metrics"], events: ["Normal HPAUpdated"]),
+        Case(
+            name: "created by POST, the interval removed and max changed: patched, then applied", workload: workload(maxTwenty),
+            hpas: [ours(withInterval: "Update")], outcome: .updated,
+            writes: ["patch shop/web metadata.annotations.metric-config.object.rps.prometheus/interval=null spec.metrics", "apply shop/web"], events: ["Normal HPAUpdated"]),
+        Case(
+            name: "created by apply, the interval removed: the apply drops it", workload: workload(annotations),
+            hpas: [ours(withInterval: "Apply")], outcome: .updated, writes: ["apply shop/web"], events: ["Normal HPAUpdated"]),
         Case(name: "annotated, a foreign HPA of the name: conflict", workload: workload(annotations), hpas: [foreign()], outcome: .conflict, writes: [], events: ["Warning HPAConflict"]),
-        Case(name: "annotated, the cache is behind a foreign HPA of the name: conflict, not taken over", workload: workload(annotations), server: [foreign()],
-             outcome: .conflict, writes: [], events: ["Warning HPAConflict"]),
-        Case(name: "annotated, the cache is behind our own new HPA: in sync", workload: workload(annotations), server: [ours()],
-             outcome: .inSync, writes: [], events: []),
-        Case(name: "annotated, another HPA scales the workload: conflict, ours not written", workload: workload(annotations), hpas: [another()],
-             outcome: .conflict, writes: [], events: ["Warning HPAConflict"]),
+        Case(
+            name: "annotated, the cache is behind a foreign HPA of the name: conflict, not taken over", workload: workload(annotations), server: [foreign()],
+            outcome: .conflict, writes: [], events: ["Warning HPAConflict"]),
+        Case(
+            name: "annotated, the cache is behind our own new HPA: in sync", workload: workload(annotations), server: [ours()],
+            outcome: .inSync, writes: [], events: []),
+        Case(
+            name: "annotated, another HPA scales the workload: conflict, ours not written", workload: workload(annotations), hpas: [another()],
+            outcome: .conflict, writes: [], events: ["Warning HPAConflict"]),
         Case(name: "invalid, no HPA: warned, nothing written", workload: workload(invalid), outcome: .invalid, writes: [], events: ["Warning InvalidHPAAnnotations"]),
         Case(name: "invalid, our HPA: warned, left as it is", workload: workload(invalid), hpas: [ours()], outcome: .invalid, writes: [], events: ["Warning InvalidHPAAnnotations"]),
-        Case(name: "an unknown key: warned and created", workload: workload(withUnknownKey), outcome: .created, writes: ["create shop/web"], events: ["Warning InvalidHPAAnnotations", "Normal HPACreated"]),
+        Case(
+            name: "an unknown key: warned and created", workload: workload(withUnknownKey), outcome: .created, writes: ["create shop/web"],
+            events: ["Warning InvalidHPAAnnotations", "Normal HPACreated"]),
         Case(name: "unannotated, our HPA: deleted", workload: workload(nil), hpas: [ours()], outcome: .deleted, writes: ["delete shop/web hpa-uid"], events: ["Normal HPADeleted"]),
         Case(name: "unannotated, a foreign HPA: untouched", workload: workload(nil), hpas: [foreign()], outcome: .inSync, writes: [], events: []),
         Case(name: "unannotated, no HPA: nothing", workload: workload(nil), outcome: .inSync, writes: [], events: []),
         Case(name: "workload gone: garbage collection's job", workload: nil, hpas: [ours()], outcome: .gone, writes: [], events: []),
         Case(name: "workload being deleted: nothing", workload: workload(annotations, deleting: true), outcome: .gone, writes: [], events: []),
-        Case(name: "paused, our HPA scaling: held, and the workload told", workload: workload(paused), hpas: [ours()], outcome: .updated,
-             writes: ["apply shop/web"], events: ["Normal HPAUpdated", "Normal AutoscalingPaused"]),
-        Case(name: "paused, no HPA: created held, and told", workload: workload(paused), outcome: .created,
-             writes: ["create shop/web"], events: ["Normal HPACreated", "Normal AutoscalingPaused"]),
-        Case(name: "unpaused, our applied HPA held: resumed by an apply, and told", workload: workload(annotations), hpas: [oursPaused("Apply")], outcome: .updated,
-             writes: ["apply shop/web"], events: ["Normal HPAUpdated", "Normal AutoscalingResumed"]),
-        Case(name: "unpaused, our HPA created held by POST: behavior dropped by a merge patch, and told", workload: workload(annotations),
-             hpas: [oursPaused("Update")], outcome: .updated, writes: ["patch shop/web spec.behavior=null spec.metrics"], events: ["Normal HPAUpdated", "Normal AutoscalingResumed"]),
+        Case(
+            name: "paused, our HPA scaling: held, and the workload told", workload: workload(paused), hpas: [ours()], outcome: .updated,
+            writes: ["apply shop/web"], events: ["Normal HPAUpdated", "Normal AutoscalingPaused"]),
+        Case(
+            name: "paused, no HPA: created held, and told", workload: workload(paused), outcome: .created,
+            writes: ["create shop/web"], events: ["Normal HPACreated", "Normal AutoscalingPaused"]),
+        Case(
+            name: "unpaused, our applied HPA held: resumed by an apply, and told", workload: workload(annotations), hpas: [oursPaused("Apply")], outcome: .updated,
+            writes: ["apply shop/web"], events: ["Normal HPAUpdated", "Normal AutoscalingResumed"]),
+        Case(
+            name: "unpaused, our HPA created held by POST: behavior dropped by a merge patch, and told", workload: workload(annotations),
+            hpas: [oursPaused("Update")], outcome: .updated, writes: ["patch shop/web spec.behavior=null spec.metrics"], events: ["Normal HPAUpdated", "Normal AutoscalingResumed"]),
         Case(name: "paused, our HPA held: nothing", workload: workload(paused), hpas: [ours(paused)], outcome: .inSync, writes: [], events: []),
-        Case(name: "one direction frozen: updated, not a pause", workload: workload(scaleDownFrozen), hpas: [ours()], outcome: .updated,
-             writes: ["apply shop/web"], events: ["Normal HPAUpdated"]),
+        Case(
+            name: "one direction frozen: updated, not a pause", workload: workload(scaleDownFrozen), hpas: [ours()], outcome: .updated,
+            writes: ["apply shop/web"], events: ["Normal HPAUpdated"]),
         Case(name: "follower, a create due: nothing", workload: workload(annotations), leader: false, outcome: .notLeader, writes: [], events: []),
         Case(name: "follower, a delete due: nothing", workload: workload(nil), hpas: [ours()], leader: false, outcome: .notLeader, writes: [], events: []),
         Case(name: "follower, in sync: in sync", workload: workload(annotations), hpas: [ours()], leader: false, outcome: .inSync, writes: [], events: []),
@@ -154,7 +172,8 @@ struct ReconcilerRulesTests {
 
     /// A 422 is the user's to see, with the apiserver's words, and not retried on the fast path.
     @Test func aRejectedWriteIsAnEventAndATerminalError() async throws {
-        let refusal = Status(message: "HorizontalPodAutoscaler.autoscaling \"web\" is invalid: spec.metrics[0].object.target.value: Invalid value: \"0\": must be positive", reason: "Invalid", code: 422)
+        let refusal = Status(
+            message: "HorizontalPodAutoscaler.autoscaling \"web\" is invalid: spec.metrics[0].object.target.value: Invalid value: \"0\": must be positive", reason: "Invalid", code: 422)
         let world = World(workload: Self.workload(Self.annotations), cached: [], failing: KubeError.invalid(refusal))
         await #expect(throws: TerminalError.self) { try await world.reconciler(leader: true).reconcile(Self.key) }
         #expect(world.events == ["Warning HPARejected"])
@@ -184,8 +203,9 @@ final class World: AutoscalingCache, HPAWriter, EventSink, Sendable {
     func reconciler(leader: Bool) -> HPAReconciler {
         let quiet = Logger.quiet("rules")
         let leadership = Leadership { leader }
-        return HPAReconciler(cache: self, writer: FencedHPAWriter(self, leadership: leadership), events: FencedEventSink(self, leadership: leadership),
-                             style: .object, logger: quiet)
+        return HPAReconciler(
+            cache: self, writer: FencedHPAWriter(self, leadership: leadership), events: FencedEventSink(self, leadership: leadership),
+            style: .object, logger: quiet)
     }
 
     func workload(_ key: WorkloadKey) -> ObservedWorkload? { observed }

@@ -1,13 +1,15 @@
 import KubeModel
-@testable import Operator
 import Testing
+
+@testable import Operator
 
 @Suite struct ToleranceSupportTests {
     static func hpa(_ namespace: String, tolerance: Quantity?) -> HorizontalPodAutoscaler {
         HorizontalPodAutoscaler(
             metadata: ObjectMeta(name: "web", namespace: namespace),
-            spec: HorizontalPodAutoscalerSpec(scaleTargetRef: CrossVersionObjectReference(apiVersion: "apps/v1", kind: "Deployment", name: "web"),
-                                              minReplicas: 1, maxReplicas: 5, behavior: HorizontalPodAutoscalerBehavior(scaleUp: HPAScalingRules(tolerance: tolerance))))
+            spec: HorizontalPodAutoscalerSpec(
+                scaleTargetRef: CrossVersionObjectReference(apiVersion: "apps/v1", kind: "Deployment", name: "web"),
+                minReplicas: 1, maxReplicas: 5, behavior: HorizontalPodAutoscalerBehavior(scaleUp: HPAScalingRules(tolerance: tolerance))))
     }
 
     /// What one namespace's writes showed is kept for that namespace (a policy there says

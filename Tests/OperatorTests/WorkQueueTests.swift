@@ -1,6 +1,7 @@
 import KubeClient
-@testable import Operator
 import Testing
+
+@testable import Operator
 
 @Suite struct WorkQueueTests {
     @Test func keysComeOutOnceInOrderThroughABurst() async {

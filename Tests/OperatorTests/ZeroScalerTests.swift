@@ -4,8 +4,9 @@ import KubeClient
 import KubeModel
 import Logging
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
 @testable import Operator
 
 /// The scaler between 0 and 1 over an in-memory world: a Deployment whose replicas the scaler's
@@ -59,19 +60,21 @@ struct ZeroScalerTests {
 
         func scaler() -> ZeroScaler {
             let quiet = Logger.quiet("zero")
-            return ZeroScaler(cache: self, setReplicas: { _, replicas, version in
-                try self.state.withLock { state in
-                    // The apiserver's precondition: a write for another version is refused.
-                    guard version == "\(state.actual?.version ?? state.version)" else {
-                        throw KubeError.conflict(Status(message: "the object has been modified", reason: "Conflict", code: 409))
+            return ZeroScaler(
+                cache: self,
+                setReplicas: { _, replicas, version in
+                    try self.state.withLock { state in
+                        // The apiserver's precondition: a write for another version is refused.
+                        guard version == "\(state.actual?.version ?? state.version)" else {
+                            throw KubeError.conflict(Status(message: "the object has been modified", reason: "Conflict", code: 409))
+                        }
+                        state.replicas = replicas
+                        state.version += 1
+                        state.actual = nil
+                        state.writes.append(replicas)
                     }
-                    state.replicas = replicas
-                    state.version += 1
-                    state.actual = nil
-                    state.writes.append(replicas)
-                }
-            }, readings: { _, _ in ["rps": self.state.withLock { $0.rps }] }, events: self, leadership: Leadership { self.state.withLock { $0.leader } },
-            logger: quiet, now: { self.state.withLock { $0.now } }, changes: [])
+                }, readings: { _, _ in ["rps": self.state.withLock { $0.rps }] }, events: self, leadership: Leadership { self.state.withLock { $0.leader } },
+                logger: quiet, now: { self.state.withLock { $0.now } }, changes: [])
         }
     }
 

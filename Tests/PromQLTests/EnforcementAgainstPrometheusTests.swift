@@ -23,11 +23,13 @@ import Testing
                 }
             }
         }
-        series("counter", "http_requests_total", [
-            ("app=\"shop\",pod=\"shop-1\",code=\"200\"", { Double($0 * 60 * 3 * $1) }),
-            ("app=\"shop\",pod=\"shop-2\",code=\"200\"", { Double($0 * 60 * 2 * $1) }),
-            ("app=\"shop\",pod=\"shop-1\",code=\"500\"", { Double($0 * 60 * $1) }),
-        ])
+        series(
+            "counter", "http_requests_total",
+            [
+                ("app=\"shop\",pod=\"shop-1\",code=\"200\"", { Double($0 * 60 * 3 * $1) }),
+                ("app=\"shop\",pod=\"shop-2\",code=\"200\"", { Double($0 * 60 * 2 * $1) }),
+                ("app=\"shop\",pod=\"shop-1\",code=\"500\"", { Double($0 * 60 * $1) }),
+            ])
         // A histogram as classic buckets (one counter per le).
         var buckets = "# TYPE http_request_duration_seconds histogram\n"
         for (index, namespace) in ["team-a", "team-b"].enumerated() {
@@ -42,10 +44,12 @@ import Testing
                 buckets += "http_request_duration_seconds_sum{namespace=\"\(namespace)\",app=\"shop\"} \(cumulative * step * 6) \(start + step * 60)\n"
             }
         }
-        series("gauge", "queue_depth", [
-            ("queue=\"orders\"", { Double(($0 % 4 + 1) * $1) }),
-            ("queue=\"mail\"", { Double((10 - $0) * $1) }),
-        ])
+        series(
+            "gauge", "queue_depth",
+            [
+                ("queue=\"orders\"", { Double(($0 % 4 + 1) * $1) }),
+                ("queue=\"mail\"", { Double((10 - $0) * $1) }),
+            ])
         series("gauge", "kube_pod_info", [("pod=\"shop-1\",node=\"n1\"", { _, _ in 1 }), ("pod=\"shop-2\",node=\"n2\"", { _, _ in 1 })])
         series("gauge", "kube_deployment_status_replicas", [("deployment=\"shop\"", { _, factor in Double(2 * factor) })])
         series("gauge", "up", [("job=\"api\"", { _, _ in 1 }), ("job=\"worker\"", { step, _ in Double(step % 2) })])
@@ -126,8 +130,10 @@ import Testing
 
     static func evaluate(_ query: String, at prometheus: PrometheusFixture, client: HTTPClient) async throws -> String {
         let body = "time=\(evaluation)&query=" + query.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
-        let response = try await client.send(HTTPRequest(method: "POST", url: prometheus.url + "/api/v1/query",
-                                                         headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Data(body.utf8)))
+        let response = try await client.send(
+            HTTPRequest(
+                method: "POST", url: prometheus.url + "/api/v1/query",
+                headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Data(body.utf8)))
         let answer = try JSONSerialization.jsonObject(with: response.body) as? [String: Any] ?? [:]
         guard answer["status"] as? String == "success", let data = answer["data"] as? [String: Any] else {
             return "error: \(response.bodyText)"

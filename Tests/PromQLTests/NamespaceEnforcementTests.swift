@@ -60,7 +60,10 @@ import Testing
         do {
             _ = try rewrite(#"sum(up{namespace!="team-a"})"#)
         } catch {
-            #expect("\(error)" == #"the matcher namespace!="team-a" could select series of namespaces other than team-a: queries from namespace team-a may only use namespace="team-a", or leave it out (it is added)"#)
+            #expect(
+                "\(error)"
+                    == #"the matcher namespace!="team-a" could select series of namespaces other than team-a: queries from namespace team-a may only use namespace="team-a", or leave it out (it is added)"#
+            )
         }
     }
 

@@ -1,7 +1,7 @@
 import PromQL
 import PromQLCorpus
-import Testing
 import TestSupport
+import Testing
 
 /// Mutated corpus queries (the shared seeded `Fuzzer`'s edits, and single PromQL characters): the
 /// parser never crashes, an error points inside the query, and whatever parses still round-trips.
@@ -10,7 +10,8 @@ import TestSupport
 
     @Test func mutatedQueriesNeverCrashAndErrorsPointInsideTheQuery() throws {
         var fuzzer = Fuzzer()
-        var parsed = 0, refused = 0
+        var parsed = 0
+        var refused = 0
         for _ in 0..<(Fuzzer.iterations * 5) {
             let query = fuzzer.pick(PromQLCorpus.valid)
             var mutated: String

@@ -89,7 +89,10 @@ import Testing
         // Prometheus keeps the raw bytes of "\xff"; a Swift string cannot, so it is refused, named.
         #expect(throws: PromQLError.self) { try PromQL.parse(#""\xff""#) }
         do { _ = try PromQL.parse(#"x{a="\xff"}"#) } catch { #expect(error.message == "the string is not valid UTF-8") }
-        guard case .matrix(let matrix) = try PromQL.parse("x[1h30m]") else { Issue.record("not a range"); return }
+        guard case .matrix(let matrix) = try PromQL.parse("x[1h30m]") else {
+            Issue.record("not a range")
+            return
+        }
         #expect(matrix.range == 5_400_000)
         #expect(try PromQL.parse("x[90m]").description == "x[1h30m]")
         #expect(try PromQL.parse("x[7d]").description == "x[1w]")
@@ -112,7 +115,8 @@ import Testing
     }
 
     @Test func treesBuiltByHandPrintWithTheParenthesesTheyNeed() throws {
-        let a = Expr.vector(VectorSelector(name: "a")), b = Expr.vector(VectorSelector(name: "b"))
+        let a = Expr.vector(VectorSelector(name: "a"))
+        let b = Expr.vector(VectorSelector(name: "b"))
         let sum = Expr.binary(BinaryOperation(op: .add, lhs: a, rhs: b, matching: VectorMatching(cardinality: .oneToOne)))
         let product = Expr.binary(BinaryOperation(op: .multiply, lhs: sum, rhs: sum, matching: VectorMatching(cardinality: .oneToOne)))
         #expect(product.description == "(a + b) * (a + b)")
@@ -142,12 +146,13 @@ extension ParserTests {
     @Test func requirementsNameTheReleaseAndTheFlag() throws {
         #expect(try PromQL.parse("sum(rate(x[5m])) / on (a) group_left histogram_quantile(0.9, y)").requirements.isEmpty)
         let needs = try PromQL.parse(#"sum(histogram_avg(x)) + limitk(2, y) + histogram_avg(z) + sort_by_label(info(up), "a")"#).requirements
-        #expect(needs.map(\.description) == [
-            "histogram_avg() needs Prometheus 2.51.0 or later",
-            "limitk needs Prometheus 2.54.0 or later, started with --enable-feature=promql-experimental-functions",
-            "sort_by_label() needs Prometheus 2.49.0 or later, started with --enable-feature=promql-experimental-functions",
-            "info() needs Prometheus 3.0.0 or later, started with --enable-feature=promql-experimental-functions",
-        ])
+        #expect(
+            needs.map(\.description) == [
+                "histogram_avg() needs Prometheus 2.51.0 or later",
+                "limitk needs Prometheus 2.54.0 or later, started with --enable-feature=promql-experimental-functions",
+                "sort_by_label() needs Prometheus 2.49.0 or later, started with --enable-feature=promql-experimental-functions",
+                "info() needs Prometheus 3.0.0 or later, started with --enable-feature=promql-experimental-functions",
+            ])
         #expect(PrometheusVersion("2.42.0+ds") == PrometheusVersion(2, 42))
         #expect(PrometheusVersion("v3.1.2") == PrometheusVersion(3, 1, 2))
         #expect(PrometheusVersion("2.42") == PrometheusVersion(2, 42, 0))

@@ -11,8 +11,10 @@ import Testing
 @Suite(.serialized) struct PrometheusAgreementTests {
     static func format(_ query: String, at prometheus: PrometheusFixture, client: HTTPClient) async throws -> (ok: Bool, text: String) {
         let body = "query=" + query.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
-        let response = try await client.send(HTTPRequest(method: "POST", url: prometheus.url + "/api/v1/format_query",
-                                                         headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Data(body.utf8)))
+        let response = try await client.send(
+            HTTPRequest(
+                method: "POST", url: prometheus.url + "/api/v1/format_query",
+                headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Data(body.utf8)))
         let answer = try JSONSerialization.jsonObject(with: response.body) as? [String: Any] ?? [:]
         if answer["status"] as? String == "success" { return (true, answer["data"] as? String ?? "") }
         return (false, answer["error"] as? String ?? response.bodyText)
@@ -48,13 +50,14 @@ import Testing
         let client = HTTPClient()
         for (pattern, outcome) in PromQLCorpus.regexes {
             let answer = try await Self.format(RegexTests.selector(pattern), at: prometheus, client: client)
-            let said: PromQLCorpus.RegexOutcome = if answer.ok {
-                .nonEmpty
-            } else if answer.text.hasSuffix("vector selector must contain at least one non-empty matcher") {
-                .empty
-            } else {
-                .refused(answer.text.components(separatedBy: "parse error: ").dropFirst().joined(separator: "parse error: "))
-            }
+            let said: PromQLCorpus.RegexOutcome =
+                if answer.ok {
+                    .nonEmpty
+                } else if answer.text.hasSuffix("vector selector must contain at least one non-empty matcher") {
+                    .empty
+                } else {
+                    .refused(answer.text.components(separatedBy: "parse error: ").dropFirst().joined(separator: "parse error: "))
+                }
             #expect(said == outcome, "\(pattern.prefix(100))")
         }
     }
@@ -66,16 +69,22 @@ import Testing
         let prometheus = try await PrometheusFixture.start(openMetrics: "")
         defer { prometheus.stop() }
         let client = HTTPClient()
-        let pieces = ["a", "b", "é", ".", "|", "(", ")", "(?:", "(?i)", "(?P<n>", "(?=", "[", "]", "[^", "-", "^", "$", "*", "+", "?", "*?", "{2}", "{1,3}",
-                      "{0}", "{,2}", "{1000}", "{3,1}", "\\", "\\d", "\\b", "\\B", "\\pL", "\\p{Greek}", "\\p{Foo}", "\\Q", "\\E", "\\x41", "\\1",
-                      "\\.", "[:alpha:]", "\\z", "\\A", "\\C", ")*"]
+        let pieces = [
+            "a", "b", "é", ".", "|", "(", ")", "(?:", "(?i)", "(?P<n>", "(?=", "[", "]", "[^", "-", "^", "$", "*", "+", "?", "*?", "{2}", "{1,3}",
+            "{0}", "{,2}", "{1000}", "{3,1}", "\\", "\\d", "\\b", "\\B", "\\pL", "\\p{Greek}", "\\p{Foo}", "\\Q", "\\E", "\\x41", "\\1",
+            "\\.", "[:alpha:]", "\\z", "\\A", "\\C", ")*",
+        ]
         var fuzzer = Fuzzer(seed: Fuzzer.seed)
         var disagreements: [String] = []
         for _ in 0..<max(Fuzzer.iterations, 400) {
             let pattern = (0..<(1 + fuzzer.int(6))).map { _ in fuzzer.pick(pieces) }.joined()
             let answer = try await Self.format(RegexTests.selector(pattern), at: prometheus, client: client)
-            let theirs = answer.ok ? "non-empty" : answer.text.hasSuffix("vector selector must contain at least one non-empty matcher") ? "empty"
-                : answer.text.components(separatedBy: "parse error: ").dropFirst().joined(separator: "parse error: ")
+            let theirs =
+                answer.ok
+                ? "non-empty"
+                : answer.text.hasSuffix("vector selector must contain at least one non-empty matcher")
+                    ? "empty"
+                    : answer.text.components(separatedBy: "parse error: ").dropFirst().joined(separator: "parse error: ")
             let ours: String
             do {
                 ours = try PrometheusRegex(pattern).matchesEmpty ? "empty" : "non-empty"

@@ -1,6 +1,7 @@
 import Foundation
-@testable import PromQL
 import Testing
+
+@testable import PromQL
 
 /// Prometheus's own parser and lexer test tables (v2.42, the grammar of Debian's Prometheus, and
 /// v2.53), read as data from ../shared/peer/promql: what Prometheus refuses we refuse, what it
@@ -40,8 +41,9 @@ import Testing
     ]
     static let quotedNames = "quoted metric and label names in braces (UTF-8 names, newer than Prometheus 2.42, which refuses them)"
 
-    @Test(.enabled(if: available, "../shared/peer/promql is absent: Prometheus's own parser tables are not checked"),
-          arguments: ["cases-parse-v2.42.0.jsonl", "cases-parse-v2.53.0.jsonl"])
+    @Test(
+        .enabled(if: available, "../shared/peer/promql is absent: Prometheus's own parser tables are not checked"),
+        arguments: ["cases-parse-v2.42.0.jsonl", "cases-parse-v2.53.0.jsonl"])
     func theParserRefusesWhatPrometheusRefuses(_ file: String) throws {
         let cases = try Self.cases(file)
         #expect(cases.count > 250)
@@ -76,6 +78,6 @@ import Testing
 
     /// Lexer cases whose outcome the table does not carry, by input, and why.
     static let lexerDifferences = [
-        #""test\.expression""#: "the table expects an ERROR item (unknown escape sequence) without marking the case failed; both lexers refuse it",
+        #""test\.expression""#: "the table expects an ERROR item (unknown escape sequence) without marking the case failed; both lexers refuse it"
     ]
 }

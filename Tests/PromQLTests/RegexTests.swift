@@ -51,7 +51,10 @@ import Testing
             _ = try PromQL.parse(#"http_requests_total{pod=~"*flask-admin*"}"#)
             Issue.record("a glob parsed")
         } catch {
-            #expect(error.description == "error parsing regexp: missing argument to repetition operator: `*` at column 26: *, +, ? and {n} repeat what comes before them; any text is .* (a glob's *web* is .*web.* here)")
+            #expect(
+                error.description
+                    == "error parsing regexp: missing argument to repetition operator: `*` at column 26: *, +, ? and {n} repeat what comes before them; any text is .* (a glob's *web* is .*web.* here)"
+            )
         }
     }
 

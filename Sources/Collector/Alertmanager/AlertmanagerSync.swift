@@ -1,7 +1,7 @@
 import Foundation
 import HTTPTransport
-import KubeModel
 import KubeClient
+import KubeModel
 import Logging
 import ServiceLifecycle
 
@@ -35,9 +35,11 @@ public final class AlertmanagerSync: Service, Sendable {
 
     /// Until cancelled or shut down.
     public func run() async throws {
-        await repeatedly(every: interval, jitter: 0.1, startNow: true, logger: logger,
-                         failure: "cannot read Alertmanager's alerts; alertmanager metrics fail once the last list is too old",
-                         recovery: "Alertmanager answers again", metadata: ["url": "\(url)"]) { [self] in
+        await repeatedly(
+            every: interval, jitter: 0.1, startNow: true, logger: logger,
+            failure: "cannot read Alertmanager's alerts; alertmanager metrics fail once the last list is too old",
+            recovery: "Alertmanager answers again", metadata: ["url": "\(url)"]
+        ) { [self] in
             book.listed(try await Self.list(url, using: http, timeout: interval).get(), now: Date())
         }
     }
@@ -49,14 +51,18 @@ public final class AlertmanagerSync: Service, Sendable {
         do {
             response = try await http.send(HTTPRequest(url: endpoint, headers: [("Accept", "application/json")], timeout: timeout))
         } catch HTTPError.responseTooLarge(let limit, _) {
-            return .failure(AlertmanagerPayload.Problem(
-                description: "GET \(endpoint): the alert list passed \(HTTPError.size(limit)), the most hpa-operator reads (--alertmanager-max-list-size); raise it, or silence alerts that are not for scaling"))
+            return .failure(
+                AlertmanagerPayload.Problem(
+                    description:
+                        "GET \(endpoint): the alert list passed \(HTTPError.size(limit)), the most hpa-operator reads (--alertmanager-max-list-size); raise it, or silence alerts that are not for scaling"
+                ))
         } catch {
             return .failure(AlertmanagerPayload.Problem(description: "GET \(endpoint): \(error)"))
         }
         guard response.status == 200 else {
-            return .failure(AlertmanagerPayload.Problem(
-                description: "GET \(endpoint): HTTP \(response.status): \(ExternalText.sanitized(response.bodyText, limit: 200))"))
+            return .failure(
+                AlertmanagerPayload.Problem(
+                    description: "GET \(endpoint): HTTP \(response.status): \(ExternalText.sanitized(response.bodyText, limit: 200))"))
         }
         return AlertmanagerPayload.apiAlerts(response.body).mapError { AlertmanagerPayload.Problem(description: "GET \(endpoint): \($0)") }
     }

@@ -16,8 +16,9 @@ public final class PrometheusClient: Sendable {
 
     public init(server: PrometheusServer) {
         self.server = server
-        http = HTTPClient(configuration: HTTPClientConfiguration(
-            tls: server.tls, bearerToken: server.bearerTokenFile.map { .file($0) }, basicAuthFile: server.basicAuthFile, maximumResponseSize: server.maximumAnswerSize))
+        http = HTTPClient(
+            configuration: HTTPClientConfiguration(
+                tls: server.tls, bearerToken: server.bearerTokenFile.map { .file($0) }, basicAuthFile: server.basicAuthFile, maximumResponseSize: server.maximumAnswerSize))
     }
 
     /// This client's requests still in flight (0 when idle).
@@ -37,8 +38,10 @@ public final class PrometheusClient: Sendable {
     /// Evaluates `query` at every `step` from `start` to `end` (a matrix), as one request: the
     /// caller keeps it under `maximumRangePoints` (see `RangeChunks`).
     public func queryRange(_ query: String, start: Date, end: Date, step: Duration, timeout: Duration) async throws(PrometheusError) -> QueryResponse {
-        let form = [("query", query), ("start", String(format: "%.3f", start.timeIntervalSince1970)), ("end", String(format: "%.3f", end.timeIntervalSince1970)),
-                    ("step", Self.goDuration(step)), ("timeout", Self.goDuration(timeout))]
+        let form = [
+            ("query", query), ("start", String(format: "%.3f", start.timeIntervalSince1970)), ("end", String(format: "%.3f", end.timeIntervalSince1970)),
+            ("step", Self.goDuration(step)), ("timeout", Self.goDuration(timeout)),
+        ]
         return try await call("api/v1/query_range", form, timeout: timeout)
     }
 
@@ -50,8 +53,9 @@ public final class PrometheusClient: Sendable {
             var data: Data?
         }
         let endpoint = server.url.hasSuffix("/") ? server.url + "api/v1/status/buildinfo" : server.url + "/api/v1/status/buildinfo"
-        let response = try await send(HTTPRequest(url: endpoint, headers: [("Accept", "application/json")] + server.headers.map { ($0.name, $0.value) }, timeout: timeout),
-                                      timeout: timeout)
+        let response = try await send(
+            HTTPRequest(url: endpoint, headers: [("Accept", "application/json")] + server.headers.map { ($0.name, $0.value) }, timeout: timeout),
+            timeout: timeout)
         guard response.status == 200 else { return nil }
         return (try? JSONDecoder().decode(BuildInfo.self, from: response.body))?.data?.version.flatMap(PrometheusVersion.init)
     }
@@ -67,14 +71,17 @@ public final class PrometheusClient: Sendable {
         var response: HTTPResponse
         if !postOnly.load(ordering: .relaxed), encoded.utf8.count <= Self.longQuery {
             response = try await send(HTTPRequest(url: endpoint + "?" + encoded, headers: [("Accept", "application/json")] + headers, timeout: deadline), timeout: timeout)
-            if response.status == 405 { postOnly.store(true, ordering: .relaxed) } else {
+            if response.status == 405 {
+                postOnly.store(true, ordering: .relaxed)
+            } else {
                 return try await decode(response, within: deadline - (ContinuousClock.now - started), timeout: timeout)
             }
         }
-        response = try await send(HTTPRequest(
-            method: "POST", url: endpoint,
-            headers: [("Accept", "application/json"), ("Content-Type", "application/x-www-form-urlencoded")] + headers,
-            body: Data(encoded.utf8), timeout: deadline), timeout: timeout)
+        response = try await send(
+            HTTPRequest(
+                method: "POST", url: endpoint,
+                headers: [("Accept", "application/json"), ("Content-Type", "application/x-www-form-urlencoded")] + headers,
+                body: Data(encoded.utf8), timeout: deadline), timeout: timeout)
         return try await decode(response, within: deadline - (ContinuousClock.now - started), timeout: timeout)
     }
 
@@ -89,8 +96,10 @@ public final class PrometheusClient: Sendable {
         return try await Self.decode(response, within: remaining, orThrow: .timeout(server: server.url, seconds: timeout.seconds))
     }
 
-    static func decode(_ response: HTTPResponse, within remaining: Duration, orThrow timedOut: PrometheusError,
-                       decoder: @escaping @Sendable (HTTPResponse) throws(PrometheusError) -> QueryResponse = decode) async throws(PrometheusError) -> QueryResponse {
+    static func decode(
+        _ response: HTTPResponse, within remaining: Duration, orThrow timedOut: PrometheusError,
+        decoder: @escaping @Sendable (HTTPResponse) throws(PrometheusError) -> QueryResponse = decode
+    ) async throws(PrometheusError) -> QueryResponse {
         guard remaining > .zero else { throw timedOut }
         let outcome: Result<QueryResponse, PrometheusError> = await withCheckedContinuation { continuation in
             let once = Mutex(Optional(continuation))

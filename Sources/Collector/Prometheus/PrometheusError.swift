@@ -35,7 +35,8 @@ public enum PrometheusError: Error, Hashable, Sendable, CustomStringConvertible 
         case .unreachable(let server, let reason):
             return "Prometheus \(server) is unreachable: \(reason)"
         case .tooLarge(let server, let limit):
-            return "Prometheus \(server) answered more than \(HTTPError.size(limit)), the most hpa-operator reads (--prometheus-max-answer-size): aggregate the query to fewer series (sum by …), or raise the limit"
+            return
+                "Prometheus \(server) answered more than \(HTTPError.size(limit)), the most hpa-operator reads (--prometheus-max-answer-size): aggregate the query to fewer series (sum by …), or raise the limit"
         }
     }
 

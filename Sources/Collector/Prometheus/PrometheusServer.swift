@@ -33,8 +33,10 @@ public struct PrometheusServer: Sendable, Hashable {
     /// the process to 819 MB before "too many series").
     public static let defaultMaximumAnswerSize = 64 << 20
 
-    public init(url: String, tls: TLSOptions = TLSOptions(), bearerTokenFile: String? = nil, basicAuthFile: String? = nil,
-                headers: [Field] = [], queryParameters: [Field] = [], tenantHeader: String? = nil, maximumAnswerSize: Int = defaultMaximumAnswerSize) {
+    public init(
+        url: String, tls: TLSOptions = TLSOptions(), bearerTokenFile: String? = nil, basicAuthFile: String? = nil,
+        headers: [Field] = [], queryParameters: [Field] = [], tenantHeader: String? = nil, maximumAnswerSize: Int = defaultMaximumAnswerSize
+    ) {
         self.maximumAnswerSize = maximumAnswerSize
         self.url = url
         self.tls = tls

@@ -51,8 +51,9 @@ public enum InstallChecks {
             }
             if available.status == "True" { return Result(check: check, ok: true, message: "Available") }
             let why = [available.reason, available.message].compactMap { $0 }.joined(separator: ": ")
-            return Result(check: check, ok: false, message: "not Available (\(why.isEmpty ? available.status : why))",
-                          hint: "the aggregator cannot reach the operator's Service: check the operator pods are ready and the caBundle is set")
+            return Result(
+                check: check, ok: false, message: "not Available (\(why.isEmpty ? available.status : why))",
+                hint: "the aggregator cannot reach the operator's Service: check the operator pods are ready and the caBundle is set")
         }
     }
 
@@ -60,8 +61,9 @@ public enum InstallChecks {
         let check = "deployment \(namespace)/\(name)"
         switch read {
         case .failure(let error):
-            return Result(check: check, ok: false, message: error.notFound ? "not found" : "cannot be read: \(error.message)",
-                          hint: error.notFound ? "is the operator installed in \(namespace)? (--operator-namespace, --operator-deployment)" : nil)
+            return Result(
+                check: check, ok: false, message: error.notFound ? "not found" : "cannot be read: \(error.message)",
+                hint: error.notFound ? "is the operator installed in \(namespace)? (--operator-namespace, --operator-deployment)" : nil)
         case .success(let deployment):
             let wanted = deployment.spec?.replicas ?? 1
             let status = deployment.status
@@ -70,8 +72,9 @@ public enum InstallChecks {
                 return Result(check: check, ok: false, message: "the new spec is not rolled out yet", hint: "wait (--wait), or kubectl -n \(namespace) rollout status deploy/\(name)")
             }
             if updated < wanted || available < wanted {
-                return Result(check: check, ok: false, message: "\(available) of \(wanted) replicas available, \(updated) updated",
-                              hint: "kubectl -n \(namespace) describe deploy/\(name) and its pods' events")
+                return Result(
+                    check: check, ok: false, message: "\(available) of \(wanted) replicas available, \(updated) updated",
+                    hint: "kubectl -n \(namespace) describe deploy/\(name) and its pods' events")
             }
             return Result(check: check, ok: true, message: "rolled out, \(available)/\(wanted) available")
         }
@@ -81,8 +84,9 @@ public enum InstallChecks {
         let check = "leader lease \(namespace)/\(name)"
         switch read {
         case .failure(let error):
-            return Result(check: check, ok: false, message: error.notFound ? "no Lease yet" : "cannot be read: \(error.message)",
-                          hint: error.notFound ? "the operator has not elected a leader: is it running with --leader-elect?" : nil)
+            return Result(
+                check: check, ok: false, message: error.notFound ? "no Lease yet" : "cannot be read: \(error.message)",
+                hint: error.notFound ? "the operator has not elected a leader: is it running with --leader-elect?" : nil)
         case .success(let lease):
             guard let holder = lease.spec?.holderIdentity, !holder.isEmpty else {
                 return Result(check: check, ok: false, message: "no one holds it", hint: "the operator pods are not running or cannot update the Lease")
@@ -90,8 +94,9 @@ public enum InstallChecks {
             let renewed = lease.spec?.renewTime.flatMap(Timestamp.parse)
             let duration = Double(lease.spec?.leaseDurationSeconds ?? 15)
             if let renewed, now.timeIntervalSince(renewed) > duration {
-                return Result(check: check, ok: false, message: "held by \(holder) but not renewed for \(Int(now.timeIntervalSince(renewed))) s",
-                              hint: "the leader is gone or cannot reach the apiserver; another replica takes over after \(Int(duration)) s")
+                return Result(
+                    check: check, ok: false, message: "held by \(holder) but not renewed for \(Int(now.timeIntervalSince(renewed))) s",
+                    hint: "the leader is gone or cannot reach the apiserver; another replica takes over after \(Int(duration)) s")
             }
             return Result(check: check, ok: true, message: "held by \(holder)")
         }
@@ -120,13 +125,15 @@ public enum InstallChecks {
         let check = "workload \(name)"
         switch read {
         case .failure(let error):
-            return Result(check: check, ok: false, message: error.notFound ? "has no HPA" : "HPA cannot be read: \(error.message)",
-                          hint: error.notFound ? "kubectl describe the workload: InvalidHPAAnnotations or HPAConflict events say why" : nil)
+            return Result(
+                check: check, ok: false, message: error.notFound ? "has no HPA" : "HPA cannot be read: \(error.message)",
+                hint: error.notFound ? "kubectl describe the workload: InvalidHPAAnnotations or HPAConflict events say why" : nil)
         case .success(let hpa):
             let active = hpa.status?.conditions?.first { $0.type == "ScalingActive" }
             if active?.status == "False" {
-                return Result(check: check, ok: false, message: "HPA exists, but its metrics do not read: \(active?.message ?? active?.reason ?? "")",
-                              hint: "hpa-operator query runs the HPA's query as the collector does")
+                return Result(
+                    check: check, ok: false, message: "HPA exists, but its metrics do not read: \(active?.message ?? active?.reason ?? "")",
+                    hint: "hpa-operator query runs the HPA's query as the collector does")
             }
             let metrics = hpa.status?.currentMetrics ?? []
             guard !metrics.isEmpty else {

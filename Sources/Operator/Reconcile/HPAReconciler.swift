@@ -78,7 +78,7 @@ public struct HPAReconciler: Reconciler {
             if let message = Self.conflict(key, uid: uid, cache: cache) { return await conflict(message, reference, log) }
             let (hpa, toleranceLeft) = tolerance.writable(wanted)
             if !warnings.isEmpty || toleranceLeft {
-                    if !warnings.isEmpty {
+                if !warnings.isEmpty {
                     await events.record(.warning, reason: "InvalidHPAAnnotations", message: warnings.map(\.description).joined(separator: "; "), on: reference)
                 }
                 if toleranceLeft { await warnToleranceNotKept(reference) }
@@ -96,7 +96,8 @@ public struct HPAReconciler: Reconciler {
         if !others.isEmpty {
             // Two HPAs on one target: the HPA controller would stop both (AmbiguousSelector).
             let names = others.map { "HorizontalPodAutoscaler \($0)" }.joined(separator: ", ")
-            return "\(names) already scales this \(key.kind); two HPAs on one target stop each other, so HorizontalPodAutoscaler \(key.name) is not written. Delete \(others.count == 1 ? "it" : "them") or remove the \(AnnotationKeys.domain) annotations."
+            return
+                "\(names) already scales this \(key.kind); two HPAs on one target stop each other, so HorizontalPodAutoscaler \(key.name) is not written. Delete \(others.count == 1 ? "it" : "them") or remove the \(AnnotationKeys.domain) annotations."
         }
         if let live = cache.hpa(namespace: key.namespace, name: key.name), !isControlled(live, by: uid) { return notOursMessage(key) }
         return nil
@@ -122,8 +123,10 @@ public struct HPAReconciler: Reconciler {
     /// the apiserver answers AlreadyExists, and the rules go on with that one. A change is a
     /// forced apply, after a merge patch for the fields only a patch can drop
     /// (`HPAComparison.dropPatch`).
-    private func converge(_ key: WorkloadKey, _ hpa: HorizontalPodAutoscaler, live cached: HorizontalPodAutoscaler?, uid: String?,
-                          reference: ObjectReference, log: Logger) async throws -> ReconcileResult {
+    private func converge(
+        _ key: WorkloadKey, _ hpa: HorizontalPodAutoscaler, live cached: HorizontalPodAutoscaler?, uid: String?,
+        reference: ObjectReference, log: Logger
+    ) async throws -> ReconcileResult {
         var live = cached
         let answer = tolerance.wantsAnswer(hpa)
         if live == nil {
@@ -132,7 +135,8 @@ public struct HPAReconciler: Reconciler {
                 live = existing
             case .created(let stored):
                 log.info("created HPA")
-                await events.record(.normal, reason: "HPACreated", message: "Created HorizontalPodAutoscaler \(key.name) (min \(hpa.spec.minReplicas ?? 1), max \(hpa.spec.maxReplicas))", on: reference)
+                await events.record(
+                    .normal, reason: "HPACreated", message: "Created HorizontalPodAutoscaler \(key.name) (min \(hpa.spec.minReplicas ?? 1), max \(hpa.spec.maxReplicas))", on: reference)
                 await learn(written: hpa, stored: stored, reference)
                 return ReconcileResult(.created)
             }
@@ -159,16 +163,21 @@ public struct HPAReconciler: Reconciler {
     }
 
     /// A write that paused autoscaling, or resumed it, says so on the workload.
-    private func reportHold(_ key: WorkloadKey, written: HorizontalPodAutoscaler, before: HorizontalPodAutoscaler?, workload: ObservedWorkload,
-                            _ reference: ObjectReference) async {
+    private func reportHold(
+        _ key: WorkloadKey, written: HorizontalPodAutoscaler, before: HorizontalPodAutoscaler?, workload: ObservedWorkload,
+        _ reference: ObjectReference
+    ) async {
         let (was, now) = (before.map(Hold.holdsBoth) ?? false, Hold.holdsBoth(written))
         guard was != now else { return }
         if now, case .valid(let spec, _) = workload.reading {
             let what = spec.hold.description ?? "scale-up and scale-down disabled"
-            await events.record(.normal, reason: Self.pausedReason,
-                                message: "Autoscaling of \(key.kind) \(key.name) is held: \(what); HorizontalPodAutoscaler \(key.name) stays, scaling in neither direction", on: reference, repeatable: true)
+            await events.record(
+                .normal, reason: Self.pausedReason,
+                message: "Autoscaling of \(key.kind) \(key.name) is held: \(what); HorizontalPodAutoscaler \(key.name) stays, scaling in neither direction", on: reference, repeatable: true)
         } else if !now {
-            await events.record(.normal, reason: Self.resumedReason, message: "Autoscaling of \(key.kind) \(key.name) resumed: HorizontalPodAutoscaler \(key.name) scales as its metrics say", on: reference, repeatable: true)
+            await events.record(
+                .normal, reason: Self.resumedReason, message: "Autoscaling of \(key.kind) \(key.name) resumed: HorizontalPodAutoscaler \(key.name) scales as its metrics say", on: reference,
+                repeatable: true)
         }
     }
 
@@ -179,8 +188,9 @@ public struct HPAReconciler: Reconciler {
     /// it out), and the workload told.
     private func learn(written: HorizontalPodAutoscaler, stored: HorizontalPodAutoscaler?, _ reference: ObjectReference) async {
         guard let stored, tolerance.learn(written: written, stored: stored) else { return }
-        logger.warning("the apiserver dropped the HPA's behavior tolerance; HPAs in this namespace are written without it for now",
-                       metadata: ["namespace": "\(written.metadata.namespace ?? "")"])
+        logger.warning(
+            "the apiserver dropped the HPA's behavior tolerance; HPAs in this namespace are written without it for now",
+            metadata: ["namespace": "\(written.metadata.namespace ?? "")"])
         await warnToleranceNotKept(reference)
     }
 
@@ -197,7 +207,8 @@ public struct HPAReconciler: Reconciler {
             var message = status.message ?? "the apiserver refused the HorizontalPodAutoscaler as invalid"
             log.warning("the apiserver refused the HPA", metadata: ["error": "\(message)"])
             if hpa.spec.minReplicas == 0 && message.contains("spec.minReplicas") {
-                message += ". With \(AnnotationKeys.scaleToZero) native the HPA has minReplicas 0, which needs Kubernetes' HPAScaleToZero feature gate on the apiserver; without it, remove that annotation and add an activationThreshold, and hpa-operator scales to zero instead"
+                message +=
+                    ". With \(AnnotationKeys.scaleToZero) native the HPA has minReplicas 0, which needs Kubernetes' HPAScaleToZero feature gate on the apiserver; without it, remove that annotation and add an activationThreshold, and hpa-operator scales to zero instead"
             }
             await events.record(.warning, reason: "HPARejected", message: "The apiserver refused HorizontalPodAutoscaler \(reference.name ?? ""): \(message)", on: reference)
             throw TerminalError(KubeError.invalid(status))

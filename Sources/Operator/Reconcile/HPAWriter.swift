@@ -61,8 +61,9 @@ struct APIServerHPAWriter: HPAWriter {
     }
 
     func patch(namespace: String, name: String, _ patch: JSONValue) async throws -> HorizontalPodAutoscaler {
-        let patched = try await client.patch(HorizontalPodAutoscaler.self, namespace: namespace, name: name,
-                                             .merge(try JSONEncoder().encode(patch), fieldManager: HPAReconciler.fieldManager))
+        let patched = try await client.patch(
+            HorizontalPodAutoscaler.self, namespace: namespace, name: name,
+            .merge(try JSONEncoder().encode(patch), fieldManager: HPAReconciler.fieldManager))
         metrics.patches.increment()
         return patched
     }

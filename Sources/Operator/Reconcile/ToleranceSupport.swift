@@ -24,7 +24,8 @@ final class ToleranceSupport: Sendable {
     }
 
     static let warningReason = "ToleranceNotKept"
-    static let warning = "behavior tolerance is not kept by this apiserver (it needs Kubernetes 1.33 or later with the HPAConfigurableTolerance feature gate, on by default from 1.35, on the apiserver and kube-controller-manager; or an admission policy removes it); the HPA is written without it, and the controller's --horizontal-pod-autoscaler-tolerance (0.1 by default) applies"
+    static let warning =
+        "behavior tolerance is not kept by this apiserver (it needs Kubernetes 1.33 or later with the HPAConfigurableTolerance feature gate, on by default from 1.35, on the apiserver and kube-controller-manager; or an admission policy removes it); the HPA is written without it, and the controller's --horizontal-pod-autoscaler-tolerance (0.1 by default) applies"
 
     /// `hpa` as it is to be written: without its tolerances where its namespace drops them
     /// (then `left` is true, and the workload is to be warned).

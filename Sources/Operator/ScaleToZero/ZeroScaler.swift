@@ -47,19 +47,25 @@ public actor ZeroScaler: Service {
 
     /// Subscribes to the manager's workload informers at once, so no change is missed.
     public init(manager: Manager, client: KubeClient, readings: @escaping MetricReadings, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
-        self.init(cache: manager.cache, setReplicas: { key, replicas, version in
-            switch key.kind {
-            case Deployment.kind: try await client.setReplicas(Deployment.self, namespace: key.namespace, name: key.name, to: replicas, resourceVersion: version)
-            default: try await client.setReplicas(StatefulSet.self, namespace: key.namespace, name: key.name, to: replicas, resourceVersion: version)
-            }
-        }, readings: readings, events: manager.events, leadership: manager.leadership, logger: logger, now: now,
-        changes: [(Deployment.kind, Self.keys(manager.cache.deployments.events(), kind: Deployment.kind)),
-                  (StatefulSet.kind, Self.keys(manager.cache.statefulSets.events(), kind: StatefulSet.kind))])
+        self.init(
+            cache: manager.cache,
+            setReplicas: { key, replicas, version in
+                switch key.kind {
+                case Deployment.kind: try await client.setReplicas(Deployment.self, namespace: key.namespace, name: key.name, to: replicas, resourceVersion: version)
+                default: try await client.setReplicas(StatefulSet.self, namespace: key.namespace, name: key.name, to: replicas, resourceVersion: version)
+                }
+            }, readings: readings, events: manager.events, leadership: manager.leadership, logger: logger, now: now,
+            changes: [
+                (Deployment.kind, Self.keys(manager.cache.deployments.events(), kind: Deployment.kind)),
+                (StatefulSet.kind, Self.keys(manager.cache.statefulSets.events(), kind: StatefulSet.kind)),
+            ])
     }
 
-    init(cache: any AutoscalingCache, setReplicas: @escaping @Sendable (WorkloadKey, Int32, String?) async throws -> Void, readings: @escaping MetricReadings,
-         events: any EventSink, leadership: Leadership, logger: Logger, now: @escaping @Sendable () -> Date,
-         changes: [(kind: String, stream: AsyncStream<WorkloadKey>)]) {
+    init(
+        cache: any AutoscalingCache, setReplicas: @escaping @Sendable (WorkloadKey, Int32, String?) async throws -> Void, readings: @escaping MetricReadings,
+        events: any EventSink, leadership: Leadership, logger: Logger, now: @escaping @Sendable () -> Date,
+        changes: [(kind: String, stream: AsyncStream<WorkloadKey>)]
+    ) {
         self.cache = cache
         self.setReplicas = setReplicas
         self.readings = readings
@@ -111,7 +117,8 @@ public actor ZeroScaler: Service {
     /// one held at a replica count?
     func observe(_ key: WorkloadKey) {
         guard let workload = cache.workload(key), workload.metadata.deletionTimestamp == nil,
-              case .valid(let spec, _) = workload.reading, spec.scaleToZero != nil || spec.hold.replicas != nil else {
+            case .valid(let spec, _) = workload.reading, spec.scaleToZero != nil || spec.hold.replicas != nil
+        else {
             candidates[key] = nil
             return
         }
@@ -134,8 +141,9 @@ public actor ZeroScaler: Service {
 
     private func decide(_ key: WorkloadKey) async {
         guard let waiting = candidates[key], let workload = cache.workload(key), let replicas = workload.replicas,
-              let hpa = cache.hpa(namespace: key.namespace, name: key.name), HPAReconciler.isControlled(hpa, by: workload.metadata.uid),
-              HPAReconciler.conflict(key, uid: workload.metadata.uid, cache: cache) == nil else { return }
+            let hpa = cache.hpa(namespace: key.namespace, name: key.name), HPAReconciler.isControlled(hpa, by: workload.metadata.uid),
+            HPAReconciler.conflict(key, uid: workload.metadata.uid, cache: cache) == nil
+        else { return }
         let time = now()
         // Our last write not in the cache yet: decide once it is (or after 10 s).
         if let awaiting = waiting.awaiting, awaiting.replicas != replicas, time.timeIntervalSince(awaiting.since) < 10 { return }
@@ -153,7 +161,8 @@ public actor ZeroScaler: Service {
             // Native in effect (the HPA's floor is 0), or not at 0: the HPA controller's to do.
             let floor = hpa.spec.minReplicas ?? 1
             guard replicas == 0, floor > 0, leadership.mayWrite else { return }
-            let message = "Scaled \(key.kind) \(key.name) from 0 to 1 replica: \(AnnotationKeys.scaleToZero) native is not in effect (the HPA's minReplicas is \(floor); see its HPARejected events), so the HPA controller would leave it at 0"
+            let message =
+                "Scaled \(key.kind) \(key.name) from 0 to 1 replica: \(AnnotationKeys.scaleToZero) native is not in effect (the HPA's minReplicas is \(floor); see its HPARejected events), so the HPA controller would leave it at 0"
             await write(key, workload, 1, Self.activatedReason, message, at: time)
             return
         }
@@ -168,13 +177,16 @@ public actor ZeroScaler: Service {
         candidate.memory = memory
         candidates[key] = candidate
         guard leadership.mayWrite else { return }
-        let target: Int32, reason: String, message: String
+        let target: Int32
+        let reason: String
+        let message: String
         switch action {
         case .none:
             return
         case .scaleToZero(let quiet):
             (target, reason) = (0, Self.scaledToZeroReason)
-            message = "Scaled \(key.kind) \(key.name) from \(replicas) to 0 replicas: every activation threshold undershot for \(Activation.durationText(candidate.cooldown)) (\(quiet.map(\.description).joined(separator: ", ")))"
+            message =
+                "Scaled \(key.kind) \(key.name) from \(replicas) to 0 replicas: every activation threshold undershot for \(Activation.durationText(candidate.cooldown)) (\(quiet.map(\.description).joined(separator: ", ")))"
         case .activate(let active):
             (target, reason) = (1, Self.activatedReason)
             message = "Scaled \(key.kind) \(key.name) from 0 to 1 replica: \(active.description); the HPA takes over"

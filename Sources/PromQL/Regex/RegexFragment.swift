@@ -67,7 +67,10 @@ struct RegexFragment {
         RegexFragment(shape: .other, matchesEmpty: matchesEmpty, size: 2 + size, height: height + 1, repeatProduct: repeatProduct)
     }
 
-    enum Repetition { case star, plus, quest, count(min: Int, max: Int?) }
+    enum Repetition {
+        case star, plus, quest
+        case count(min: Int, max: Int?)
+    }
 
     /// This fragment repeated; `count(min:max:)` has `max` nil for `{n,}`.
     func repeated(_ repetition: Repetition) -> RegexFragment {
@@ -145,8 +148,9 @@ struct RegexConcatenation {
     var fragment: RegexFragment {
         if nodes == 0 { return .emptyMatch }
         if nodes == 1, let only { return only }
-        return RegexFragment(shape: .concatenation, matchesEmpty: matchesEmpty, size: max(size, 1), height: childHeight + 1,
-                             repeatProduct: repeatProduct, count: nodes, isText: isText)
+        return RegexFragment(
+            shape: .concatenation, matchesEmpty: matchesEmpty, size: max(size, 1), height: childHeight + 1,
+            repeatProduct: repeatProduct, count: nodes, isText: isText)
     }
 }
 
@@ -188,7 +192,8 @@ struct RegexAlternation {
 
     var fragment: RegexFragment {
         if branches == 1, let only { return only }
-        return RegexFragment(shape: .alternation, matchesEmpty: matchesEmpty, size: size + max(branches - 1, 0), height: childHeight + 1,
-                             repeatProduct: repeatProduct, count: branches)
+        return RegexFragment(
+            shape: .alternation, matchesEmpty: matchesEmpty, size: size + max(branches - 1, 0), height: childHeight + 1,
+            repeatProduct: repeatProduct, count: branches)
     }
 }

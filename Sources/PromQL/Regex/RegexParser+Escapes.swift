@@ -78,12 +78,24 @@ extension RegexParser {
             guard let high, let low else { break }
             position = index
             return high * 16 + low
-        case "a": position = index; return 7
-        case "f": position = index; return 12
-        case "n": position = index; return 10
-        case "r": position = index; return 13
-        case "t": position = index; return 9
-        case "v": position = index; return 11
+        case "a":
+            position = index
+            return 7
+        case "f":
+            position = index
+            return 12
+        case "n":
+            position = index
+            return 10
+        case "r":
+            position = index
+            return 13
+        case "t":
+            position = index
+            return 9
+        case "v":
+            position = index
+            return 11
         default:
             if character.isASCII, !character.isASCIIAlphanumeric {
                 position = index

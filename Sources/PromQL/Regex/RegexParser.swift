@@ -94,7 +94,12 @@ struct RegexParser {
             case "[":
                 try parseClass()
             case "*", "+", "?":
-                let operation: RegexFragment.Repetition = switch scalars[position] { case "*": .star; case "+": .plus; default: .quest }
+                let operation: RegexFragment.Repetition =
+                    switch scalars[position] {
+                    case "*": .star
+                    case "+": .plus
+                    default: .quest
+                    }
                 position += 1
                 try repeatLast(operation, from: start)
                 repetition = start

@@ -35,6 +35,7 @@ enum UnicodeClassNames {
     ]
 
     /// `[:name:]` and `[:^name:]` inside a class.
-    static let posix: Set<String> = Set(["alnum", "alpha", "ascii", "blank", "cntrl", "digit", "graph", "lower", "print", "punct", "space", "upper", "word", "xdigit"]
-        .flatMap { ["[:\($0):]", "[:^\($0):]"] })
+    static let posix: Set<String> = Set(
+        ["alnum", "alpha", "ascii", "blank", "cntrl", "digit", "graph", "lower", "print", "punct", "space", "upper", "word", "xdigit"]
+            .flatMap { ["[:\($0):]", "[:^\($0):]"] })
 }

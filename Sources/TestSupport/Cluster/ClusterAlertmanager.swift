@@ -12,30 +12,32 @@ public final class ClusterAlertmanager: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let config = directory.appendingPathComponent("alertmanager.yml")
         try """
-            route:
-              receiver: nobody
-              group_by: [alertname, namespace, deployment]
-              group_wait: 1s
-              group_interval: 1s
-              repeat_interval: 1h
-              routes:
-                - matchers: ['trigger="hpa"']
-                  receiver: hpa-operator
-            receivers:
-              - name: nobody
-              - name: hpa-operator
-                webhook_configs:
-                  - url: \(webhookURL)
-                    send_resolved: true
-                    http_config:
-                      authorization: {type: Bearer, credentials_file: \(tokenFile)}
-            """.write(to: config, atomically: true, encoding: .utf8)
+        route:
+          receiver: nobody
+          group_by: [alertname, namespace, deployment]
+          group_wait: 1s
+          group_interval: 1s
+          repeat_interval: 1h
+          routes:
+            - matchers: ['trigger="hpa"']
+              receiver: hpa-operator
+        receivers:
+          - name: nobody
+          - name: hpa-operator
+            webhook_configs:
+              - url: \(webhookURL)
+                send_resolved: true
+                http_config:
+                  authorization: {type: Bearer, credentials_file: \(tokenFile)}
+        """.write(to: config, atomically: true, encoding: .utf8)
         let port = try freePort(on: host)
         let url = "http://\(host):\(port)"
         let process = try ChildProcess(
             name: "alertmanager", executable: try Tool.path("prometheus-alertmanager", hint: "Debian package prometheus-alertmanager"),
-            arguments: ["--config.file=\(config.path)", "--storage.path=\(directory.appendingPathComponent("data").path)",
-                        "--web.listen-address=\(host):\(port)", "--cluster.listen-address=", "--log.level=info"],
+            arguments: [
+                "--config.file=\(config.path)", "--storage.path=\(directory.appendingPathComponent("data").path)",
+                "--web.listen-address=\(host):\(port)", "--cluster.listen-address=", "--log.level=info",
+            ],
             logFile: directory.appendingPathComponent("alertmanager.log"), reaper: reaper)
         let client = HTTPClient()
         let deadline = ContinuousClock.now + .seconds(60)

@@ -10,7 +10,8 @@ import Foundation
 /// - `../shared/k8s/unpack` beside the repository.
 public enum ClusterBinaries {
     public static let hint = "set HPA_OPERATOR_K8S_BIN to a folder holding kube-apiserver and kube-controller-manager, or KUBEBUILDER_ASSETS to envtest's folder (setup-envtest use 1.33 -p path)"
-    public static let noControllersReason = "skipped: KUBEBUILDER_ASSETS has no kube-controller-manager, and this scenario needs the HPA controller or another of its controllers; put one in that folder, or use HPA_OPERATOR_K8S_BIN"
+    public static let noControllersReason =
+        "skipped: KUBEBUILDER_ASSETS has no kube-controller-manager, and this scenario needs the HPA controller or another of its controllers; put one in that folder, or use HPA_OPERATOR_K8S_BIN"
 
     public static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

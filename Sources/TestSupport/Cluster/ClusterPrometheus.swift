@@ -17,17 +17,19 @@ public final class ClusterPrometheus: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let config = directory.appendingPathComponent("prometheus.yml")
         try """
-            global: {scrape_interval: 1s, evaluation_interval: 1s}
-            scrape_configs:
-              - job_name: e2e
-                static_configs: [{targets: [\(scrapeTargets.map { "\"\($0)\"" }.joined(separator: ", "))]}]
-            \(extraConfiguration)
-            """.write(to: config, atomically: true, encoding: .utf8)
+        global: {scrape_interval: 1s, evaluation_interval: 1s}
+        scrape_configs:
+          - job_name: e2e
+            static_configs: [{targets: [\(scrapeTargets.map { "\"\($0)\"" }.joined(separator: ", "))]}]
+        \(extraConfiguration)
+        """.write(to: config, atomically: true, encoding: .utf8)
         let port = try freePort(on: host)
         let prometheus = ClusterPrometheus(
             url: "http://\(host):\(port)", directory: directory, reaper: reaper,
-            arguments: ["--config.file=\(config.path)", "--storage.tsdb.path=\(directory.appendingPathComponent("data").path)",
-                        "--web.listen-address=\(host):\(port)", "--log.level=warn"])
+            arguments: [
+                "--config.file=\(config.path)", "--storage.tsdb.path=\(directory.appendingPathComponent("data").path)",
+                "--web.listen-address=\(host):\(port)", "--log.level=warn",
+            ])
         try await prometheus.start()
         return prometheus
     }
@@ -42,8 +44,9 @@ public final class ClusterPrometheus: Sendable {
 
     /// Starts it (again) and waits until `/-/ready`.
     public func start() async throws {
-        let process = try ChildProcess(name: "prometheus", executable: try Tool.path("prometheus", hint: "Debian package prometheus"),
-                                       arguments: arguments, logFile: directory.appendingPathComponent("prometheus.log"), reaper: reaper)
+        let process = try ChildProcess(
+            name: "prometheus", executable: try Tool.path("prometheus", hint: "Debian package prometheus"),
+            arguments: arguments, logFile: directory.appendingPathComponent("prometheus.log"), reaper: reaper)
         current.withLock { $0 = process }
         let client = HTTPClient()
         let deadline = ContinuousClock.now + .seconds(60)
@@ -62,11 +65,14 @@ public final class ClusterPrometheus: Sendable {
 
     /// The value of an instant query that returns one sample, or nil (no data, an error, down).
     public func value(_ query: String) async -> Double? {
-        guard let response = try? await HTTPClient().send(HTTPRequest(url: "\(url)/api/v1/query?query=\(query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")", timeout: .seconds(5))),
-              response.status == 200,
-              let body = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any],
-              let result = (body["data"] as? [String: Any])?["result"] as? [[String: Any]], result.count == 1,
-              let sample = result[0]["value"] as? [Any], sample.count == 2, let text = sample[1] as? String else { return nil }
+        guard
+            let response = try? await HTTPClient().send(
+                HTTPRequest(url: "\(url)/api/v1/query?query=\(query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")", timeout: .seconds(5))),
+            response.status == 200,
+            let body = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any],
+            let result = (body["data"] as? [String: Any])?["result"] as? [[String: Any]], result.count == 1,
+            let sample = result[0]["value"] as? [Any], sample.count == 2, let text = sample[1] as? String
+        else { return nil }
         return Double(text)
     }
 }

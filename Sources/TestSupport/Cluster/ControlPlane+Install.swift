@@ -37,9 +37,11 @@ extension ControlPlane {
     /// EndpointSlice, which newer aggregators may read instead and no mirroring controller makes
     /// here. The slice is best effort: the suite passed on v1.26.1 and v1.33.3 with Endpoints alone.
     public func pointService(_ name: String, namespace: String) async throws {
-        let endpoints = #"{"apiVersion":"v1","kind":"Endpoints","metadata":{"name":"\#(name)","namespace":"\#(namespace)"},"subsets":[{"addresses":[{"ip":"\#(network.address)"}],"ports":[{"name":"https","port":6443},{"name":"metrics","port":8080}]}]}"#
+        let endpoints =
+            #"{"apiVersion":"v1","kind":"Endpoints","metadata":{"name":"\#(name)","namespace":"\#(namespace)"},"subsets":[{"addresses":[{"ip":"\#(network.address)"}],"ports":[{"name":"https","port":6443},{"name":"metrics","port":8080}]}]}"#
         _ = try await admin.raw("POST", "/api/v1/namespaces/\(namespace)/endpoints", body: Data(endpoints.utf8))
-        let slice = #"{"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSlice","metadata":{"name":"\#(name)-e2e","namespace":"\#(namespace)","labels":{"kubernetes.io/service-name":"\#(name)"}},"addressType":"IPv4","endpoints":[{"addresses":["\#(network.address)"],"conditions":{"ready":true}}],"ports":[{"name":"https","port":6443,"protocol":"TCP"},{"name":"metrics","port":8080,"protocol":"TCP"}]}"#
+        let slice =
+            #"{"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSlice","metadata":{"name":"\#(name)-e2e","namespace":"\#(namespace)","labels":{"kubernetes.io/service-name":"\#(name)"}},"addressType":"IPv4","endpoints":[{"addresses":["\#(network.address)"],"conditions":{"ready":true}}],"ports":[{"name":"https","port":6443,"protocol":"TCP"},{"name":"metrics","port":8080,"protocol":"TCP"}]}"#
         _ = try? await admin.raw("POST", "/apis/discovery.k8s.io/v1/namespaces/\(namespace)/endpointslices", body: Data(slice.utf8))
     }
 
@@ -63,7 +65,8 @@ extension ControlPlane {
             guard let object = document as? [String: Any] else { continue }
             let pod = object["kind"] as? String == "Pod" ? object : ((object["spec"] as? [String: Any])?["template"] as? [String: Any])
             guard let containers = (pod?["spec"] as? [String: Any])?["containers"] as? [[String: Any]],
-                  let arguments = containers.first?["args"] as? [String], arguments.first == command else { continue }
+                let arguments = containers.first?["args"] as? [String], arguments.first == command
+            else { continue }
             return Array(arguments.dropFirst())
         }
         throw ControlPlaneError("the manifests hold no Deployment or Pod running `hpa-operator \(command)`")

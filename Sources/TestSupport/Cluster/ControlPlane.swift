@@ -68,7 +68,8 @@ public final class ControlPlane: Sendable {
         let signingKey = try PrivateKey()
         let serviceAccountKey = try file("sa.key", try signingKey.pem)
         let serviceAccountPublicKey = try file("sa.pub", try signingKey.publicKeyPEM)
-        let etcdPort = try freePort(), etcdPeerPort = try freePort()
+        let etcdPort = try freePort()
+        let etcdPeerPort = try freePort()
         let port = try freePort(on: network.hostAddress)
         let plane = ControlPlane(
             directory: directory, reaper: reaper, network: network, server: "https://\(network.hostAddress):\(port)", caPEM: try clusterCA.certificatePEM,
@@ -94,27 +95,31 @@ public final class ControlPlane: Sendable {
                 "--audit-log-path=\(directory.appendingPathComponent("audit.log").path)", "--audit-log-mode=blocking",
             ] + (options.admissionPlugins.isEmpty ? [] : ["--enable-admission-plugins=\(options.admissionPlugins.joined(separator: ","))"]))
         do {
-            plane.add(try ChildProcess(
-                name: "etcd", executable: etcdBinary,
-                arguments: ["--data-dir", directory.appendingPathComponent("etcd").path, "--listen-client-urls", "http://127.0.0.1:\(etcdPort)",
-                            "--advertise-client-urls", "http://127.0.0.1:\(etcdPort)", "--listen-peer-urls", "http://127.0.0.1:\(etcdPeerPort)",
-                            "--log-level", "warn"],
-                logFile: directory.appendingPathComponent("etcd.log"), reaper: reaper))
+            plane.add(
+                try ChildProcess(
+                    name: "etcd", executable: etcdBinary,
+                    arguments: [
+                        "--data-dir", directory.appendingPathComponent("etcd").path, "--listen-client-urls", "http://127.0.0.1:\(etcdPort)",
+                        "--advertise-client-urls", "http://127.0.0.1:\(etcdPort)", "--listen-peer-urls", "http://127.0.0.1:\(etcdPeerPort)",
+                        "--log-level", "warn",
+                    ],
+                    logFile: directory.appendingPathComponent("etcd.log"), reaper: reaper))
             try await plane.startAPIServer()
             if options.controllers && ClusterBinaries.hasControllerManager {
                 let kubeconfig = try plane.writeKubeconfig(token: adminToken, name: "controller-manager.kubeconfig")
-                plane.add(try ChildProcess(
-                    name: "kube-controller-manager", executable: binaries.appendingPathComponent("kube-controller-manager").path,
-                    arguments: [
-                        "--kubeconfig=\(kubeconfig.path)",
-                        "--controllers=deployment,replicaset,statefulset,horizontalpodautoscaling,garbagecollector,serviceaccount",
-                        // Each controller with its own ServiceAccount, so the HPA controller reads
-                        // our metrics as system:serviceaccount:kube-system:horizontal-pod-autoscaler.
-                        "--use-service-account-credentials=true",
-                        "--horizontal-pod-autoscaler-sync-period=\(options.hpaSyncPeriod)",
-                        "--leader-elect=false", "--bind-address=127.0.0.1", "--secure-port=\(try freePort())",
-                    ],
-                    logFile: directory.appendingPathComponent("kube-controller-manager.log"), reaper: reaper))
+                plane.add(
+                    try ChildProcess(
+                        name: "kube-controller-manager", executable: binaries.appendingPathComponent("kube-controller-manager").path,
+                        arguments: [
+                            "--kubeconfig=\(kubeconfig.path)",
+                            "--controllers=deployment,replicaset,statefulset,horizontalpodautoscaling,garbagecollector,serviceaccount",
+                            // Each controller with its own ServiceAccount, so the HPA controller reads
+                            // our metrics as system:serviceaccount:kube-system:horizontal-pod-autoscaler.
+                            "--use-service-account-credentials=true",
+                            "--horizontal-pod-autoscaler-sync-period=\(options.hpaSyncPeriod)",
+                            "--leader-elect=false", "--bind-address=127.0.0.1", "--secure-port=\(try freePort())",
+                        ],
+                        logFile: directory.appendingPathComponent("kube-controller-manager.log"), reaper: reaper))
             }
         } catch {
             await plane.stop()
@@ -138,8 +143,10 @@ public final class ControlPlane: Sendable {
 
         """
 
-    private init(directory: URL, reaper: Reaper, network: NetworkNamespace, server: String, caPEM: String, adminToken: String, unprivilegedToken: String,
-                 requestheaderCA: TestCertificateAuthority, apiserverBinary: String, apiserverArguments: [String]) {
+    private init(
+        directory: URL, reaper: Reaper, network: NetworkNamespace, server: String, caPEM: String, adminToken: String, unprivilegedToken: String,
+        requestheaderCA: TestCertificateAuthority, apiserverBinary: String, apiserverArguments: [String]
+    ) {
         self.directory = directory
         self.reaper = reaper
         self.network = network
@@ -161,8 +168,9 @@ public final class ControlPlane: Sendable {
 
     /// Starts kube-apiserver (again, after `stopAPIServer`) and waits until `/readyz` answers ok.
     public func startAPIServer() async throws {
-        let process = try ChildProcess(name: "kube-apiserver", executable: apiserverBinary, arguments: apiserverArguments,
-                                       logFile: directory.appendingPathComponent("kube-apiserver.log"), reaper: reaper)
+        let process = try ChildProcess(
+            name: "kube-apiserver", executable: apiserverBinary, arguments: apiserverArguments,
+            logFile: directory.appendingPathComponent("kube-apiserver.log"), reaper: reaper)
         add(process)
         let deadline = ContinuousClock.now + .seconds(90)
         while ContinuousClock.now < deadline {
@@ -218,7 +226,8 @@ public final class ControlPlane: Sendable {
         let text = (try? String(contentsOf: directory.appendingPathComponent("audit.log"), encoding: .utf8)) ?? ""
         return text.split(separator: "\n").compactMap { line in
             guard let event = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let object = event["objectRef"] as? [String: Any], object["subresource"] == nil else { return nil }
+                let object = event["objectRef"] as? [String: Any], object["subresource"] == nil
+            else { return nil }
             return AuditedWrite(
                 user: (event["user"] as? [String: Any])?["username"] as? String ?? "",
                 verb: event["verb"] as? String ?? "",

@@ -23,11 +23,13 @@ public final class KubeletStandIn: Sendable {
     /// Marks the Pending pods Running and Ready (those of `labelSelector` only, when given).
     public static func markReady(client: KubeClient, excluded: Set<String> = [], labelSelector: String? = nil) async {
         guard let data = try? await client.raw("GET", "/api/v1/pods", query: labelSelector.map { [("labelSelector", $0)] } ?? []),
-              let list = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let items = list["items"] as? [[String: Any]] else { return }
+            let list = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let items = list["items"] as? [[String: Any]]
+        else { return }
         for pod in items {
             guard let metadata = pod["metadata"] as? [String: Any], let namespace = metadata["namespace"] as? String,
-                  let name = metadata["name"] as? String, !excluded.contains(namespace), metadata["deletionTimestamp"] == nil else { continue }
+                let name = metadata["name"] as? String, !excluded.contains(namespace), metadata["deletionTimestamp"] == nil
+            else { continue }
             let status = pod["status"] as? [String: Any]
             let ready = (status?["conditions"] as? [[String: Any]])?.contains { $0["type"] as? String == "Ready" && $0["status"] as? String == "True" } ?? false
             guard status?["phase"] as? String != "Running" || !ready else { continue }

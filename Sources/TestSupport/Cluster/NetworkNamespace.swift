@@ -18,7 +18,10 @@ public struct NetworkNamespace: Sendable {
         var subnet = ""
         for _ in 0..<100 {
             let candidate = "10.\(Int.random(in: 201...250)).\(Int.random(in: 0...255))"
-            if !used.contains(" \(candidate).") { subnet = candidate; break }
+            if !used.contains(" \(candidate).") {
+                subnet = candidate
+                break
+            }
         }
         guard !subnet.isEmpty else { throw ToolError("no free 10.x.y.0/24 subnet for the test network namespace") }
         let namespace = NetworkNamespace(name: "hpaop-\(tag)", hostInterface: "hv\(tag)", hostAddress: "\(subnet).1", address: "\(subnet).2")

@@ -15,8 +15,9 @@ public final class OperatorProcess: Sendable {
     /// `arguments` are those after `run`; the metrics port is read from `--metrics-bind-address`.
     public init(name: String, plane: ControlPlane, arguments: [String]) throws {
         let (executable, wrapped) = try plane.network.command(BuiltProduct.path("hpa-operator"), ["run"] + arguments)
-        process = try ChildProcess(name: name, executable: executable, arguments: wrapped,
-                                   logFile: plane.directory.appendingPathComponent("\(name).log"), reaper: plane.reaper)
+        process = try ChildProcess(
+            name: name, executable: executable, arguments: wrapped,
+            logFile: plane.directory.appendingPathComponent("\(name).log"), reaper: plane.reaper)
         self.arguments = arguments
         let bind = arguments.last { $0.hasPrefix("--metrics-bind-address=") }.map { String($0.dropFirst("--metrics-bind-address=".count)) } ?? ":8080"
         metricsURL = "http://\(plane.network.address):\(bind.split(separator: ":").last ?? "8080")"

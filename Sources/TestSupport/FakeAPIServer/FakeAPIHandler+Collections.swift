@@ -71,10 +71,11 @@ extension FakeAPIHandler {
             metadata["remainingItemCount"] = .integer(Int64(items.count - limit))
             items = Array(items[..<limit])
         }
-        return json(.object([
-            "kind": .string("\(target.resource.kind)List"), "apiVersion": .string(target.resource.apiVersion),
-            "metadata": .object(metadata), "items": .array(items),
-        ]))
+        return json(
+            .object([
+                "kind": .string("\(target.resource.kind)List"), "apiVersion": .string(target.resource.apiVersion),
+                "metadata": .object(metadata), "items": .array(items),
+            ]))
     }
 
     private enum WatchItem: Sendable {
@@ -105,10 +106,19 @@ extension FakeAPIHandler {
             let bookmarks = query["allowWatchBookmarks"] == "true"
             let (items, feed) = AsyncStream<WatchItem>.makeStream()
             let tasks = [
-                Task { for await event in live { feed.yield(.event(event)) }; feed.yield(.end) },
-                Task { try? await Task.sleep(for: timeout); feed.yield(.end) },
+                Task {
+                    for await event in live { feed.yield(.event(event)) }
+                    feed.yield(.end)
+                },
+                Task {
+                    try? await Task.sleep(for: timeout)
+                    feed.yield(.end)
+                },
                 // The server is stopping (the task inherits the request's shutdown context).
-                Task { try? await gracefulShutdown(); feed.yield(.end) },
+                Task {
+                    try? await gracefulShutdown()
+                    feed.yield(.end)
+                },
                 Task {
                     while bookmarks && !Task.isCancelled {
                         try? await Task.sleep(for: options.bookmarkInterval)
@@ -118,40 +128,42 @@ extension FakeAPIHandler {
             ]
             let state = self.state
             let resource = target.resource
-            return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-                defer {
-                    tasks.forEach { $0.cancel() }
-                    Task { await state.stopWatch(target.key, id: id) }
-                }
-                let dropAfter = await state.dropWatchesAfterEvents
-                var sent = 0
-                // Bookmarks carry the revision this watch has delivered everything up to, as the
-                // apiserver's do: a watch resumed from one misses nothing.
-                var delivered = startRevision
-                func send(_ event: StoredEvent) async throws {
-                    defer { delivered = max(delivered, event.resourceVersion) }
-                    guard filter.matches(event.object) else { return }
-                    if let dropAfter, sent >= dropAfter { throw WatchDropped() }
-                    try await writer.write(ByteBuffer(bytes: line(event.type, event.object)))
-                    sent += 1
-                }
-                if await state.endWatchesAtOnce {
-                    try await writer.finish(nil)
-                    return
-                }
-                for event in replay { try await send(event) }
-                for await item in items {
-                    switch item {
-                    case .event(let event): try await send(event)
-                    case .bookmark: try await writer.write(ByteBuffer(bytes: line("BOOKMARK", bookmark(resource, delivered))))
-                    case .end:
-                        if bookmarks { try await writer.write(ByteBuffer(bytes: line("BOOKMARK", bookmark(resource, delivered)))) }
+            return Response(
+                status: .ok, headers: headers,
+                body: ResponseBody { writer in
+                    defer {
+                        tasks.forEach { $0.cancel() }
+                        Task { await state.stopWatch(target.key, id: id) }
+                    }
+                    let dropAfter = await state.dropWatchesAfterEvents
+                    var sent = 0
+                    // Bookmarks carry the revision this watch has delivered everything up to, as the
+                    // apiserver's do: a watch resumed from one misses nothing.
+                    var delivered = startRevision
+                    func send(_ event: StoredEvent) async throws {
+                        defer { delivered = max(delivered, event.resourceVersion) }
+                        guard filter.matches(event.object) else { return }
+                        if let dropAfter, sent >= dropAfter { throw WatchDropped() }
+                        try await writer.write(ByteBuffer(bytes: line(event.type, event.object)))
+                        sent += 1
+                    }
+                    if await state.endWatchesAtOnce {
                         try await writer.finish(nil)
                         return
                     }
-                }
-                try await writer.finish(nil)
-            })
+                    for event in replay { try await send(event) }
+                    for await item in items {
+                        switch item {
+                        case .event(let event): try await send(event)
+                        case .bookmark: try await writer.write(ByteBuffer(bytes: line("BOOKMARK", bookmark(resource, delivered))))
+                        case .end:
+                            if bookmarks { try await writer.write(ByteBuffer(bytes: line("BOOKMARK", bookmark(resource, delivered)))) }
+                            try await writer.finish(nil)
+                            return
+                        }
+                    }
+                    try await writer.finish(nil)
+                })
         }
     }
 

@@ -59,10 +59,12 @@ extension FakeAPIHandler {
             throw badRequest("the name of the object (\(name)) does not match the name on the URL (\(target.name ?? ""))")
         }
         if let version = incoming["metadata"]?["resourceVersion"]?.stringValue, !version.isEmpty,
-           version != old.object["metadata"]?["resourceVersion"]?.stringValue {
+            version != old.object["metadata"]?["resourceVersion"]?.stringValue
+        {
             throw conflict(target, "the object has been modified; please apply your changes to the latest version and try again")
         }
-        let merged = target.subresource == "status"
+        let merged =
+            target.subresource == "status"
             ? withMember("status", of: incoming, into: old.object)
             : keepingServerFields(of: old.object, in: incoming, keepStatus: target.resource.hasStatusSubresource)
         return json(try await commit(target, merged, old: old) { updated(old, to: $0, by: target) })
@@ -82,9 +84,12 @@ extension FakeAPIHandler {
         case "application/json-patch+json":
             do { patched = try JSONPatching.jsonPatch(old.object, patch) } catch { throw failure(422, "Invalid", "the JSON patch could not be applied: \(error.message)") }
         default:
-            throw failure(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml")
+            throw failure(
+                415, "UnsupportedMediaType",
+                "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml")
         }
-        patched = target.subresource == "status"
+        patched =
+            target.subresource == "status"
             ? withMember("status", of: patched, into: old.object)
             : keepingServerFields(of: old.object, in: patched, keepStatus: target.resource.hasStatusSubresource)
         return json(try await commit(target, patched, old: old) { updated(old, to: $0, by: target) })
@@ -116,7 +121,8 @@ extension FakeAPIHandler {
     /// client that wrote managedFields itself gets them as written.
     private func updated(_ old: FakeAPIState.Stored, to new: JSONValue, by target: Target) -> ManagedFields {
         if new["metadata"]?["managedFields"] != old.object["metadata"]?["managedFields"],
-           let written = ManagedFields(parsing: new["metadata"]?["managedFields"]) {
+            let written = ManagedFields(parsing: new["metadata"]?["managedFields"])
+        {
             return written
         }
         var managed = old.managed
@@ -170,9 +176,12 @@ extension FakeAPIHandler {
         func field(_ path: FieldPath) -> String { path.map { $0.hasPrefix("k:") ? "[\($0.dropFirst(2))]" : ".\($0)" }.joined() }
         let list = conflicts.map { "conflict with \"\($0.owner)\" using \(apiVersion): \(field($0.path))" }
         let summary = list.count == 1 ? "Apply failed with 1 conflict: \(list[0])" : "Apply failed with \(list.count) conflicts: \(list.joined(separator: "\n"))"
-        let details: JSONValue = .object(["causes": .array(conflicts.map { conflict in
-            .object(["reason": .string("FieldManagerConflict"), "message": .string("conflict with \"\(conflict.owner)\" using \(apiVersion)"), "field": .string(field(conflict.path))])
-        })])
+        let details: JSONValue = .object([
+            "causes": .array(
+                conflicts.map { conflict in
+                    .object(["reason": .string("FieldManagerConflict"), "message": .string("conflict with \"\(conflict.owner)\" using \(apiVersion)"), "field": .string(field(conflict.path))])
+                })
+        ])
         return Failure(response: status(409, "Conflict", summary, details: details))
     }
 
@@ -182,12 +191,16 @@ extension FakeAPIHandler {
         if let options = try? JSONValue(parsing: body), let wanted = options["preconditions"]?["uid"]?.stringValue, wanted != uid {
             throw conflict(target, "Precondition failed: UID in precondition: \(wanted), UID in object meta: \(uid)")
         }
-        guard await state.write(target.key, objectKey(target, name: target.name!), nil, expecting: old.object["metadata"]?["resourceVersion"]?.stringValue,
-                                eventType: "DELETED", eventObject: old.object) != nil
+        guard
+            await state.write(
+                target.key, objectKey(target, name: target.name!), nil, expecting: old.object["metadata"]?["resourceVersion"]?.stringValue,
+                eventType: "DELETED", eventObject: old.object) != nil
         else { throw RaceLost(name: target.name!) }
-        return status(200, "", "", details: .object([
-            "name": .string(target.name!), "group": .string(target.resource.group), "kind": .string(target.resource.plural), "uid": .string(uid),
-        ]))
+        return status(
+            200, "", "",
+            details: .object([
+                "name": .string(target.name!), "group": .string(target.resource.group), "kind": .string(target.resource.plural), "uid": .string(uid),
+            ]))
     }
 
     /// autoscaling/v1 Scale from spec.replicas, status.replicas and spec.selector. As on the real
@@ -198,7 +211,8 @@ extension FakeAPIHandler {
         for key in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"] { scaleMetadata[key] = metadata[key] }
         var selectorText = ""
         if let selector = object["spec"]?["selector"], let data = try? JSONEncoder().encode(selector),
-           let parsed = try? JSONDecoder().decode(LabelSelector.self, from: data) {
+            let parsed = try? JSONDecoder().decode(LabelSelector.self, from: data)
+        {
             selectorText = parsed.selector.description
         }
         return .object([
@@ -214,8 +228,10 @@ extension FakeAPIHandler {
     /// stays), and stores with a new resourceVersion and the ownership `managed` gives for the
     /// admitted object — unless nothing changed, in which case the stored object is returned
     /// untouched (as the apiserver does).
-    private func commit(_ target: Target, _ proposed: JSONValue, old: FakeAPIState.Stored?,
-                        managed ownership: (JSONValue) -> ManagedFields) async throws -> JSONValue {
+    private func commit(
+        _ target: Target, _ proposed: JSONValue, old: FakeAPIState.Stored?,
+        managed ownership: (JSONValue) -> ManagedFields
+    ) async throws -> JSONValue {
         var object = proposed
         object["kind"] = .string(target.resource.kind)
         object["apiVersion"] = .string(target.resource.apiVersion)
@@ -252,8 +268,10 @@ extension FakeAPIHandler {
         object["metadata"] = metadata
         let key = objectKey(target, name: metadata["name"]?.stringValue ?? target.name ?? "")
         // Another writer may have got in since `old` was read: then this write loses, as with etcd.
-        guard let stored = await state.write(target.key, key, .init(object: object, managed: managed), expecting: old?.object["metadata"]?["resourceVersion"]?.stringValue,
-                                             eventType: old == nil ? "ADDED" : "MODIFIED", eventObject: object)
+        guard
+            let stored = await state.write(
+                target.key, key, .init(object: object, managed: managed), expecting: old?.object["metadata"]?["resourceVersion"]?.stringValue,
+                eventType: old == nil ? "ADDED" : "MODIFIED", eventObject: object)
         else { throw RaceLost(name: key.name) }
         return stored
     }

@@ -38,9 +38,11 @@ struct FakeAPIHandler: Sendable {
         let latency = await state.latency
         if latency > .zero { try? await Task.sleep(for: latency) }
         if let fault {
-            var response = status(fault.code, fault.reason, fault.code == 409
-                ? "Operation cannot be fulfilled: the object has been modified; please apply your changes to the latest version and try again"
-                : "injected fault: HTTP \(fault.code)")
+            var response = status(
+                fault.code, fault.reason,
+                fault.code == 409
+                    ? "Operation cannot be fulfilled: the object has been modified; please apply your changes to the latest version and try again"
+                    : "injected fault: HTTP \(fault.code)")
             if let seconds = fault.retryAfterSeconds { response.headers[.retryAfter] = String(seconds) }
             return response
         }
@@ -68,9 +70,11 @@ struct FakeAPIHandler: Sendable {
             return json(.object(["count": .integer(Int64(count))]))
         case "/fake/requests":
             let log = await state.requests.map { request -> JSONValue in
-                .object(["method": .string(request.method), "path": .string(request.path), "watch": .bool(request.isWatch),
-                         "query": .string(request.query.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "&")),
-                         "time": .number(request.time.timeIntervalSince1970)])
+                .object([
+                    "method": .string(request.method), "path": .string(request.path), "watch": .bool(request.isWatch),
+                    "query": .string(request.query.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "&")),
+                    "time": .number(request.time.timeIntervalSince1970),
+                ])
             }
             return json(.object(["requests": .array(log)]))
         case "/fake/clear":
@@ -103,8 +107,8 @@ struct FakeAPIHandler: Sendable {
             segments.removeFirst(2)
         }
         guard let plural = segments.first, segments.count <= 3,
-              let resource = options.resources.first(where: { $0.group == group && $0.version == version && $0.plural == plural }),
-              resource.namespaced || namespace == nil
+            let resource = options.resources.first(where: { $0.group == group && $0.version == version && $0.plural == plural }),
+            resource.namespaced || namespace == nil
         else { return nil }
         return Target(
             resource: resource, key: .init(group: group, plural: plural), namespace: namespace,
@@ -123,7 +127,9 @@ struct FakeAPIHandler: Sendable {
         case (.get, _?, "scale") where target.resource.hasScaleSubresource:
             return json(scale(of: try await existing(target).object, target.resource))
         case (.post, nil, nil):
-            do { return try await create(target, body) } catch let lost as RaceLost { throw failure(409, "AlreadyExists", "\(target.resource.qualifiedName) \"\(lost.name)\" already exists", target, name: lost.name) }
+            do { return try await create(target, body) } catch let lost as RaceLost {
+                throw failure(409, "AlreadyExists", "\(target.resource.qualifiedName) \"\(lost.name)\" already exists", target, name: lost.name)
+            }
         case (.put, _?, nil), (.put, _?, "status"):
             // An update naming the resourceVersion it read loses a race with 409; one without is retried.
             let precondition = (try? JSONValue(parsing: body))?["metadata"]?["resourceVersion"]?.stringValue.map { !$0.isEmpty } ?? false

@@ -26,7 +26,10 @@ struct StoredEvent: Sendable {
 /// (as etcd's revision), a bounded window of past events for watches to resume from, and the
 /// watches that are open.
 actor FakeAPIState {
-    struct ResourceKey: Hashable { var group: String; var plural: String }
+    struct ResourceKey: Hashable {
+        var group: String
+        var plural: String
+    }
     typealias ObjectKey = KubeModel.ObjectKey
     struct Stored {
         var object: JSONValue
@@ -161,8 +164,9 @@ actor FakeAPIState {
             replay = (events[resource] ?? []).filter { $0.resourceVersion > version && (namespace == nil || $0.namespace == namespace) }
         } else {
             replay = all(resource, namespace: namespace).map { key, stored in
-                StoredEvent(resourceVersion: Int(stored.object["metadata"]?["resourceVersion"]?.stringValue ?? "") ?? 0,
-                            type: "ADDED", object: stored.object, namespace: key.namespace)
+                StoredEvent(
+                    resourceVersion: Int(stored.object["metadata"]?["resourceVersion"]?.stringValue ?? "") ?? 0,
+                    type: "ADDED", object: stored.object, namespace: key.namespace)
             }
         }
         replay.sort { $0.resourceVersion < $1.resourceVersion }

@@ -21,8 +21,10 @@ public struct FakeResource: Hashable, Sendable {
     /// `deployments.apps`, as messages name it.
     public var qualifiedName: String { group.isEmpty ? plural : "\(plural).\(group)" }
 
-    public init(group: String, version: String, plural: String, kind: String, namespaced: Bool = true, status: Bool = false, scale: Bool = false, zeroStatus: JSONValue = .object([:]),
-                zeroStructs: [[String]] = []) {
+    public init(
+        group: String, version: String, plural: String, kind: String, namespaced: Bool = true, status: Bool = false, scale: Bool = false, zeroStatus: JSONValue = .object([:]),
+        zeroStructs: [[String]] = []
+    ) {
         self.group = group
         self.version = version
         self.plural = plural
@@ -36,10 +38,12 @@ public struct FakeResource: Hashable, Sendable {
 
     public static let standard: [FakeResource] = [
         FakeResource(group: "apps", version: "v1", plural: "deployments", kind: "Deployment", status: true, scale: true),
-        FakeResource(group: "apps", version: "v1", plural: "statefulsets", kind: "StatefulSet", status: true, scale: true,
-                     zeroStatus: .object(["replicas": .integer(0), "availableReplicas": .integer(0)])),
-        FakeResource(group: "autoscaling", version: "v2", plural: "horizontalpodautoscalers", kind: "HorizontalPodAutoscaler", status: true,
-                     zeroStatus: .object(["currentMetrics": .null, "desiredReplicas": .integer(0)]), zeroStructs: [["spec", "scaleTargetRef"]]),
+        FakeResource(
+            group: "apps", version: "v1", plural: "statefulsets", kind: "StatefulSet", status: true, scale: true,
+            zeroStatus: .object(["replicas": .integer(0), "availableReplicas": .integer(0)])),
+        FakeResource(
+            group: "autoscaling", version: "v2", plural: "horizontalpodautoscalers", kind: "HorizontalPodAutoscaler", status: true,
+            zeroStatus: .object(["currentMetrics": .null, "desiredReplicas": .integer(0)]), zeroStructs: [["spec", "scaleTargetRef"]]),
         FakeResource(group: "", version: "v1", plural: "configmaps", kind: "ConfigMap"),
         FakeResource(group: "", version: "v1", plural: "secrets", kind: "Secret"),
         FakeResource(group: "apiregistration.k8s.io", version: "v1", plural: "apiservices", kind: "APIService", namespaced: false),

@@ -57,7 +57,12 @@ enum JSONPatching {
             guard index >= 0, index <= items.count else { throw PatchError(message: "\(path): index out of range") }
             if last {
                 if let newValue {
-                    if replace { guard index < items.count else { throw PatchError(message: "\(path): index out of range") }; items[index] = newValue } else { items.insert(newValue, at: index) }
+                    if replace {
+                        guard index < items.count else { throw PatchError(message: "\(path): index out of range") }
+                        items[index] = newValue
+                    } else {
+                        items.insert(newValue, at: index)
+                    }
                 } else {
                     guard index < items.count else { throw PatchError(message: "\(path): index out of range") }
                     items.remove(at: index)

@@ -66,8 +66,10 @@ extension FakeAPIServer {
             }
         }
         for (index, metric) in (hpa.spec.metrics ?? []).enumerated() {
-            for (source, target) in [("object", metric.object?.target), ("pods", metric.pods?.target), ("external", metric.external?.target),
-                                     ("resource", metric.resource?.target), ("containerResource", metric.containerResource?.target)] {
+            for (source, target) in [
+                ("object", metric.object?.target), ("pods", metric.pods?.target), ("external", metric.external?.target),
+                ("resource", metric.resource?.target), ("containerResource", metric.containerResource?.target),
+            ] {
                 guard let target else { continue }
                 for (field, value) in [("value", target.value), ("averageValue", target.averageValue)] where (value?.sign ?? 1) <= 0 {
                     causes.append(("spec.metrics[\(index)].\(source).target.\(field)", "Invalid value: \(value!): must be positive"))
@@ -80,7 +82,8 @@ extension FakeAPIServer {
         }
         if !causes.isEmpty { throw Invalid(causes) }
         if release == .v1_26, let metrics = hpa.spec.metrics,
-           let cpu = metrics.firstIndex(where: { $0.resource?.name == "cpu" && $0.resource?.target.type == .utilization }) {
+            let cpu = metrics.firstIndex(where: { $0.resource?.name == "cpu" && $0.resource?.target.type == .utilization })
+        {
             hpa.spec.metrics = metrics.enumerated().filter { $0.offset != cpu }.map(\.element) + [metrics[cpu]]
         }
         return try JSONValue(parsing: JSONEncoder().encode(hpa))

@@ -29,8 +29,9 @@ struct ManagedFields: Sendable, Equatable {
         guard case .array(let items)? = json, !items.isEmpty else { return nil }
         entries = items.compactMap { item in
             guard let manager = item["manager"]?.stringValue, let operation = item["operation"]?.stringValue else { return nil }
-            return Entry(manager: manager, operation: operation, apiVersion: item["apiVersion"]?.stringValue ?? "",
-                         time: item["time"]?.stringValue ?? "", fields: Self.paths(ofFieldsV1: item["fieldsV1"] ?? .object([:])))
+            return Entry(
+                manager: manager, operation: operation, apiVersion: item["apiVersion"]?.stringValue ?? "",
+                time: item["time"]?.stringValue ?? "", fields: Self.paths(ofFieldsV1: item["fieldsV1"] ?? .object([:])))
         }
     }
 
@@ -67,8 +68,10 @@ struct ManagedFields: Sendable, Equatable {
 
     /// An update by `manager` changed `old` into `new` (nil `old`: a create, from a zero object
     /// with `zeroNodes`): it owns what it changed and the maps it made, nobody else does.
-    mutating func recordUpdate(by manager: String, from old: JSONValue?, to new: JSONValue, zeroNodes: Set<FieldPath> = [],
-                               apiVersion: String, time: String) {
+    mutating func recordUpdate(
+        by manager: String, from old: JSONValue?, to new: JSONValue, zeroNodes: Set<FieldPath> = [],
+        apiVersion: String, time: String
+    ) {
         let before = old.map(Self.paths) ?? []
         let after = Self.paths(of: new)
         let changed = before.union(after).filter { Self.value(at: $0, in: old ?? .null) != Self.value(at: $0, in: new) }
@@ -101,10 +104,15 @@ struct ManagedFields: Sendable, Equatable {
     /// and apiVersion.
     var json: JSONValue? {
         let sorted = entries.sorted { ($0.operation, $0.time, $0.manager, $0.apiVersion) < ($1.operation, $1.time, $1.manager, $1.apiVersion) }
-        return sorted.isEmpty ? nil : .array(sorted.map { entry in
-            .object(["manager": .string(entry.manager), "operation": .string(entry.operation), "apiVersion": .string(entry.apiVersion),
-                     "time": .string(entry.time), "fieldsType": .string("FieldsV1"), "fieldsV1": Self.fieldsV1(entry.fields)])
-        })
+        return sorted.isEmpty
+            ? nil
+            : .array(
+                sorted.map { entry in
+                    .object([
+                        "manager": .string(entry.manager), "operation": .string(entry.operation), "apiVersion": .string(entry.apiVersion),
+                        "time": .string(entry.time), "fieldsType": .string("FieldsV1"), "fieldsV1": Self.fieldsV1(entry.fields),
+                    ])
+                })
     }
 
     // MARK: Paths of an object
