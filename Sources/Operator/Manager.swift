@@ -21,6 +21,9 @@ public final class Manager: Service, Sendable {
         public var leaderElection: LeaderElector.Configuration?
         /// nil: no metrics/health port.
         public var metricsBindAddress: String?
+        /// A port of probes alone (kubebuilder's `--health-probe-bind-address`); nil: none (the
+        /// metrics port serves them too, either way).
+        public var healthProbeBindAddress: String?
         /// That port closes a connection with no complete request part for this long (a request
         /// head half-sent, say); `run` gives it the process's `ListenerLimits`.
         public var metricsIdleTimeout: Duration
@@ -54,7 +57,7 @@ public final class Manager: Service, Sendable {
     /// The process's one event recorder, behind the fence: every component records through it.
     public let events: any EventSink
     let controller: Controller
-    private let state = Mutex<(ready: Bool, port: Int?, informers: [Task<Void, Never>], fatal: ManagerError?)>((false, nil, [], nil))
+    private let state = Mutex<(ready: Bool, port: Int?, probePort: Int?, informers: [Task<Void, Never>], fatal: ManagerError?)>((false, nil, nil, [], nil))
 
     public init(client: KubeClient, configuration: Configuration, logger: Logger, metrics: OperatorMetrics = OperatorMetrics()) {
         self.configuration = configuration
@@ -88,6 +91,8 @@ public final class Manager: Service, Sendable {
     public var isLeader: Bool { leadership.mayWrite }
     /// The metrics port once it is bound.
     public var metricsPort: Int? { state.withLock { $0.port } }
+    /// The probes-only port once it is bound.
+    public var probePort: Int? { state.withLock { $0.probePort } }
     /// What stopped the operator, when something it cannot run without failed.
     public var failure: ManagerError? { state.withLock { $0.fatal } }
 
@@ -118,9 +123,13 @@ public final class Manager: Service, Sendable {
                 background.addTask { await self.controller.enqueue(statefulSetEvents, kind: StatefulSet.kind) }
                 background.addTask { await self.controller.enqueueOwners(hpaEvents) }
                 if let elector { background.addTask { await elector.run(releaseOnExit: releaseLease, onChange: self.leadershipChanged) } }
-                if let address = configuration.metricsBindAddress {
+                for (address, flag, metrics) in [
+                    (configuration.metricsBindAddress, "--metrics-bind-address", true),
+                    (configuration.healthProbeBindAddress, "--health-probe-bind-address", false),
+                ] {
+                    guard let address else { continue }
                     background.addTask {
-                        do { try await self.serveHTTP(address) } catch let error as ManagerError { self.stop(because: error) } catch {}
+                        do { try await self.serveHTTP(address, flag: flag, metrics: metrics) } catch let error as ManagerError { self.stop(because: error) } catch {}
                     }
                 }
                 if await cache.waitForSync() {
@@ -175,21 +184,22 @@ public final class Manager: Service, Sendable {
         Task { for key in keys { await queue.add(key) } }
     }
 
-    /// The plain port: probes and `/metrics`. Without it nothing could see the process is ready,
-    /// so a port that cannot be bound ends the process.
-    private func serveHTTP(_ address: String) async throws {
+    /// A plain port: probes, and `/metrics` on the metrics port. Without it nothing could see
+    /// the process is ready, so a port that cannot be bound ends the process.
+    private func serveHTTP(_ address: String, flag: String, metrics serveMetrics: Bool) async throws {
         guard let (host, port) = ListenAddress.parse(address) else {
-            throw ManagerError("--metrics-bind-address '\(address)' is not HOST:PORT or :PORT")
+            throw ManagerError("\(flag) '\(address)' is not HOST:PORT or :PORT")
         }
-        let server = OperatorHTTPServer(metrics: metrics, isReady: { [weak self] in self?.isReady ?? false }, idleTimeout: configuration.metricsIdleTimeout, logger: logger)
+        let server = OperatorHTTPServer(
+            metrics: serveMetrics ? metrics : nil, isReady: { [weak self] in self?.isReady ?? false }, idleTimeout: configuration.metricsIdleTimeout, logger: logger)
         do {
             try await server.run(host: host, port: port) { [weak self, logger] bound in
-                self?.state.withLock { $0.port = bound }
-                logger.info("serving /metrics and probes", metadata: ["address": "\(host.isEmpty ? "0.0.0.0" : host):\(bound)"])
+                self?.state.withLock { if serveMetrics { $0.port = bound } else { $0.probePort = bound } }
+                logger.info(serveMetrics ? "serving /metrics and probes" : "serving probes", metadata: ["address": "\(host.isEmpty ? "0.0.0.0" : host):\(bound)"])
             }
         } catch {
             if Task.isCancelled { return }
-            throw ManagerError("cannot serve --metrics-bind-address \(address): \(Self.describe(error)) (is another process using the port?)")
+            throw ManagerError("cannot serve \(flag) \(address): \(Self.describe(error)) (is another process using the port?)")
         }
     }
 

@@ -2,9 +2,10 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// The plain-HTTP port: `/metrics` (Prometheus text), `/healthz`, `/livez`, `/readyz`.
+/// A plain-HTTP port: `/healthz`, `/livez`, `/readyz`, and `/metrics` (Prometheus text) unless
+/// `metrics` is nil (a probes-only port, `--health-probe-bind-address`).
 struct OperatorHTTPServer {
-    let metrics: OperatorMetrics
+    let metrics: OperatorMetrics?
     let isReady: @Sendable () -> Bool
     /// A connection with no complete request part for this long is closed.
     let idleTimeout: Duration
@@ -13,10 +14,12 @@ struct OperatorHTTPServer {
     /// Serves until cancelled; `onPort` gets the bound port (useful with port 0).
     func run(host: String, port: Int, onPort: @escaping @Sendable (Int) -> Void) async throws {
         let router = Router()
-        router.get("metrics") { _, _ in
-            Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: await metrics.exposition())))
+        if let metrics {
+            router.get("metrics") { _, _ in
+                Response(
+                    status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                    body: ResponseBody(byteBuffer: ByteBuffer(string: await metrics.exposition())))
+            }
         }
         for path in ["healthz", "livez"] {
             router.get(RouterPath(path)) { _, _ in Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n"))) }

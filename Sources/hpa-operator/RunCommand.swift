@@ -66,6 +66,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Address of the plain-HTTP port for /metrics, /healthz, /livez and /readyz; empty to disable.")
     var metricsBindAddress: String = ":8080"
 
+    @Option(help: "Address of a further plain-HTTP port for /healthz, /livez and /readyz alone (kubebuilder's :8081); empty: none, the metrics port serves them.")
+    var healthProbeBindAddress: String = ""
+
     @OptionGroup(title: "Collector")
     var prometheus: PrometheusOptions
 
@@ -173,8 +176,8 @@ struct Run: AsyncParsableCommand {
         if let problem = leaderElection(identity: "validation").problem {
             throw ValidationError("--leader-elect-lease-duration, --leader-elect-renew-deadline, --leader-elect-retry-period: \(problem)")
         }
-        if !metricsBindAddress.isEmpty, !metricsBindAddress.contains(":") {
-            throw ValidationError("--metrics-bind-address must look like :8080 or 127.0.0.1:8080")
+        for (flag, address) in [("--metrics-bind-address", metricsBindAddress), ("--health-probe-bind-address", healthProbeBindAddress)] where !address.isEmpty && !address.contains(":") {
+            throw ValidationError("\(flag) must look like :8080 or 127.0.0.1:8080")
         }
     }
 
@@ -202,12 +205,11 @@ struct Run: AsyncParsableCommand {
             logger.notice("no --prometheus-server: only metrics whose annotations name a server URL or alias are collected")
         }
         let client = KubeClient(config: config)
-        let instance = Manager(
-            client: client,
-            configuration: Manager.Configuration(
-                namespace: watchNamespace, style: metricStyle, workers: workers, maxWorkers: maxWorkers, leaderElection: election,
-                metricsBindAddress: metricsBindAddress.isEmpty ? nil : metricsBindAddress, metricsIdleTimeout: ListenerLimits.idleTimeout),
-            logger: logger)
+        var configuration = Manager.Configuration(
+            namespace: watchNamespace, style: metricStyle, workers: workers, maxWorkers: maxWorkers, leaderElection: election,
+            metricsBindAddress: metricsBindAddress.isEmpty ? nil : metricsBindAddress, metricsIdleTimeout: ListenerLimits.idleTimeout)
+        configuration.healthProbeBindAddress = healthProbeBindAddress.isEmpty ? nil : healthProbeBindAddress
+        let instance = Manager(client: client, configuration: configuration, logger: logger)
         let collectorMetrics = CollectorMetrics(registry: instance.metrics.registry)
         let store = MetricStore(currentReplicas: { instance.currentReplicas(kind: $0.kind, namespace: $0.namespace, name: $0.name) })
         let alerts = alertBook(store: store, logger: logger)

@@ -29,15 +29,14 @@ final class Harness: Sendable {
     /// Starts an operator; the returned task ends when it stops.
     func startOperator(
         style: MetricStyle = .object, leaderElection: LeaderElector.Configuration? = nil, metricsIdleTimeout: Duration = .seconds(120),
-        releaseLease: @escaping @Sendable () -> Bool = { true }
+        healthProbeBindAddress: String? = nil, releaseLease: @escaping @Sendable () -> Bool = { true }
     ) async -> (Manager, Task<Void, any Error>) {
         let logger = Logger.quiet("operator-test")
-        let instance = Manager(
-            client: KubeClient(config: ClientConfig(server: server.url)),
-            configuration: Manager.Configuration(
-                style: style, leaderElection: leaderElection, metricsBindAddress: "127.0.0.1:0", metricsIdleTimeout: metricsIdleTimeout,
-                watchTimeoutSeconds: 30, backoff: Backoff(initial: .milliseconds(5), maximum: .milliseconds(100))),
-            logger: logger)
+        var configuration = Manager.Configuration(
+            style: style, leaderElection: leaderElection, metricsBindAddress: "127.0.0.1:0", metricsIdleTimeout: metricsIdleTimeout,
+            watchTimeoutSeconds: 30, backoff: Backoff(initial: .milliseconds(5), maximum: .milliseconds(100)))
+        configuration.healthProbeBindAddress = healthProbeBindAddress
+        let instance = Manager(client: KubeClient(config: ClientConfig(server: server.url)), configuration: configuration, logger: logger)
         let task = Task { try await instance.run(releaseLease: releaseLease) }
         return (instance, task)
     }

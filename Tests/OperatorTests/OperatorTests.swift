@@ -370,13 +370,19 @@ struct OperatorTests {
     @Test func readinessWaitsForSyncAndMetricsAreServed() async throws {
         let harness = try await Harness.start()
         await harness.server.failNext(40, code: 500, where: { $0.path.hasSuffix("/statefulsets") && !$0.isWatch })
-        let (instance, running) = await harness.startOperator()
-        try await harness.eventually("the metrics port") { instance.metricsPort != nil }
+        let (instance, running) = await harness.startOperator(healthProbeBindAddress: "127.0.0.1:0")
+        try await harness.eventually("the metrics port") { instance.metricsPort != nil && instance.probePort != nil }
         let http = HTTPClient()
         let base = "http://127.0.0.1:\(instance.metricsPort!)"
+        // The probes-only port (--health-probe-bind-address) answers as the metrics port does, /metrics not.
+        let probes = "http://127.0.0.1:\(instance.probePort!)"
         #expect(try await http.send(HTTPRequest(url: base + "/readyz")).status == 503)
+        #expect(try await http.send(HTTPRequest(url: probes + "/readyz")).status == 503)
         #expect(try await http.send(HTTPRequest(url: base + "/healthz")).status == 200)
+        #expect(try await http.send(HTTPRequest(url: probes + "/livez")).status == 200)
+        #expect(try await http.send(HTTPRequest(url: probes + "/metrics")).status == 404)
         try await harness.eventually("ready") { try await http.send(HTTPRequest(url: base + "/readyz")).status == 200 }
+        #expect(try await http.send(HTTPRequest(url: probes + "/readyz")).status == 200)
         _ = try await harness.client.create(Harness.deployment("web"))
         // The HPA is stored before the operator counts its write: wait for the count.
         try await harness.eventually("the HPA's create counted") {
