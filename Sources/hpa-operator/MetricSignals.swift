@@ -32,8 +32,10 @@ enum MetricSignals {
         /// The largest proposal within the bounds and the hold; nil when no metric can be read.
         var desired: Int32?
         var winner: String?
+        /// The winner's proposal, before bounds and hold.
+        var wanted: Int32?
         /// What keeps `desired` from the winner's proposal: maxReplicas, minReplicas, paused,
-        /// scaleUpDisabled, scaleDownDisabled.
+        /// scaleUpDisabled, scaleDownDisabled, unreadableMetric (a scale-down held).
         var limit: String?
     }
 
@@ -60,26 +62,38 @@ enum MetricSignals {
         }
         var summary = HPA(namespace: namespace, hpa: name)
         let proposals = metrics.compactMap { row in row.proposal.map { (row.metric, $0) } }
-        if let best = proposals.max(by: { $0.1 < $1.1 }) {
-            // The first of equals wins, as in the controller's loop.
-            let winner = proposals.first { $0.1 == best.1 }!
-            let minimum = hpa.spec.minReplicas ?? 1
-            let maximum = hpa.spec.maxReplicas
-            var desired = min(max(winner.1, minimum), maximum)
-            var limit: String? = winner.1 > maximum ? "maxReplicas" : winner.1 < minimum ? "minReplicas" : nil
-            let (up, down) = (hpa.spec.behavior?.scaleUp?.selectPolicy == "Disabled", hpa.spec.behavior?.scaleDown?.selectPolicy == "Disabled")
-            if up && down && desired != current && (minimum...maximum).contains(current) {
-                (desired, limit) = (current, "paused")
-            } else if up && desired > current {
-                (desired, limit) = (current, "scaleUpDisabled")
-            } else if down && desired < current {
-                (desired, limit) = (current, "scaleDownDisabled")
-            }
-            summary.desired = desired
-            summary.winner = winner.0
-            summary.limit = limit
-        }
+        guard let best = proposals.max(by: { $0.1 < $1.1 }) else { return (metrics, summary) }
+        // The first of equals wins, as in the controller's loop.
+        let winner = proposals.first { $0.1 == best.1 }!
+        summary.winner = winner.0
+        summary.wanted = winner.1
+        (summary.desired, summary.limit) = outcome(
+            wanted: winner.1, current: currentReplicas ?? hpa.status?.currentReplicas ?? 1, minimum: hpa.spec.minReplicas ?? 1, maximum: hpa.spec.maxReplicas,
+            someUnreadable: metrics.contains { $0.value == nil }, behavior: hpa.spec.behavior)
         return (metrics, summary)
+    }
+
+    /// What the HPA controller makes of the winning proposal, in its order: at 0 replicas (with a
+    /// floor above 0) it does not act; outside the bounds it moves to them; a metric it cannot
+    /// read holds a scale-down; then the bounds, then a direction `behavior` disables.
+    static func outcome(
+        wanted: Int32, current: Int32, minimum: Int32, maximum: Int32, someUnreadable: Bool,
+        behavior: HorizontalPodAutoscalerBehavior?
+    ) -> (desired: Int32, limit: String?) {
+        if current == 0 && minimum > 0 { return (0, nil) }
+        if current > maximum { return (maximum, nil) }
+        if current < minimum { return (minimum, nil) }
+        if wanted < current && someUnreadable { return (current, "unreadableMetric") }
+        var (desired, limit): (Int32, String?) = (min(max(wanted, minimum), maximum), wanted > maximum ? "maxReplicas" : wanted < minimum ? "minReplicas" : nil)
+        let (up, down) = (behavior?.scaleUp?.selectPolicy == "Disabled", behavior?.scaleDown?.selectPolicy == "Disabled")
+        if up && down && desired != current {
+            (desired, limit) = (current, "paused")
+        } else if up && desired > current {
+            (desired, limit) = (current, "scaleUpDisabled")
+        } else if down && desired < current {
+            (desired, limit) = (current, "scaleDownDisabled")
+        }
+        return (desired, limit)
     }
 
     /// What the HPA controller compares for one metric: the value as it reads it (per replica
@@ -157,7 +171,7 @@ enum MetricSignals {
             Names.winner, "1 for the metric whose proposal wins.",
             hpas.compactMap { hpa in hpa.winner.map { ([("namespace", hpa.namespace), ("hpa", hpa.hpa), ("metric", $0)], 1) } })
         family(
-            Names.limited, "1 while a limit keeps the HPA from the winning proposal: maxReplicas, minReplicas, paused, scaleUpDisabled or scaleDownDisabled.",
+            Names.limited, "1 while a limit keeps the HPA from the winning proposal: maxReplicas, minReplicas, paused, scaleUpDisabled, scaleDownDisabled or unreadableMetric.",
             hpas.compactMap { hpa in hpa.limit.map { ([("namespace", hpa.namespace), ("hpa", hpa.hpa), ("limit", $0)], 1) } })
         return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
     }

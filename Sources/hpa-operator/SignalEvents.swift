@@ -7,8 +7,10 @@ import Operator
 import ServiceLifecycle
 
 /// What the per-metric signals are worth saying as events, rate-limited: the winning metric
-/// changed (at most once per HPA per `winnerInterval`), and a limit that has held a change back
+/// changed (at most once per HPA per `winnerInterval`), and a limit that has held a scale-up back
 /// for `limitWindow` (once per episode: the capacity ceiling nobody notices until an incident).
+/// Limits that hold a scale-down (minReplicas, scaleDownDisabled, an unreadable metric) cost
+/// replicas, not capacity, and are left to `/metrics`.
 /// Pure: signals and the time in, events out.
 struct SignalEvents {
     static let winnerInterval: TimeInterval = 300
@@ -51,10 +53,9 @@ struct SignalEvents {
                 }
                 remembered.winner = winner
             }
-            if let limit = hpa.limit {
+            if let limit = hpa.limit, let wanted = hpa.wanted, let desired = hpa.desired, wanted > desired {
                 var episode = remembered.limit.flatMap { $0.name == limit ? $0 : nil } ?? (name: limit, since: now, said: false)
                 if !episode.said, now.timeIntervalSince(episode.since) >= Self.limitWindow {
-                    let wanted = proposals.compactMap(\.proposal).max().map(String.init) ?? "more"
                     let bound = limit == "maxReplicas" ? maxReplicas[key].map { ", maxReplicas \($0)" } ?? "" : ""
                     said.append(
                         Said(

@@ -37,12 +37,36 @@ import Testing
         #expect(metrics.map(\.value) == [Quantity(milli: 52_500), Quantity(150)])
         #expect(metrics.map(\.proposal) == [6, 6])
         #expect(metrics.map(\.age) == [12, 3])
-        #expect(summary == MetricSignals.HPA(namespace: "shop", hpa: "web", desired: 6, winner: "rps", limit: nil))
+        #expect(summary == MetricSignals.HPA(namespace: "shop", hpa: "web", desired: 6, winner: "rps", wanted: 6, limit: nil))
         let capped = MetricSignals.signals(hpa: Self.hpa(max: 5), served: served, currentReplicas: 4, now: Self.now).1
         #expect(capped.desired == 5 && capped.limit == "maxReplicas")
         let disabled = HorizontalPodAutoscalerBehavior(scaleUp: HPAScalingRules(selectPolicy: "Disabled"), scaleDown: HPAScalingRules(selectPolicy: "Disabled"))
         let paused = MetricSignals.signals(hpa: Self.hpa(behavior: disabled), served: served, currentReplicas: 4, now: Self.now).1
         #expect(paused.desired == 4 && paused.limit == "paused")
+    }
+
+    /// The controller's order: nothing at 0, the bounds first when outside them, an unreadable
+    /// metric holding a scale-down, then the bounds and a disabled direction.
+    @Test(arguments: [
+        (wanted: 3, current: 0, min: 1, max: 10, unreadable: false, disabled: "", desired: 0, limit: nil as String?),
+        (5, 12, 1, 10, false, "", 10, nil),
+        (5, 1, 2, 10, false, "", 2, nil),
+        (2, 4, 1, 10, true, "", 4, "unreadableMetric"),
+        (14, 4, 1, 10, false, "", 10, "maxReplicas"),
+        (1, 4, 2, 10, false, "", 2, "minReplicas"),
+        (6, 4, 1, 10, false, "both", 4, "paused"),
+        (6, 1, 3, 3, false, "both", 3, nil),
+        (6, 4, 1, 10, false, "up", 4, "scaleUpDisabled"),
+        (2, 4, 1, 10, false, "up", 2, nil),
+        (2, 4, 1, 10, false, "down", 4, "scaleDownDisabled"),
+    ])
+    func theOutcomeFollowsTheController(_ row: (wanted: Int32, current: Int32, min: Int32, max: Int32, unreadable: Bool, disabled: String, desired: Int32, limit: String?)) {
+        let disabled = HPAScalingRules(selectPolicy: "Disabled")
+        let behavior = HorizontalPodAutoscalerBehavior(
+            scaleUp: row.disabled == "both" || row.disabled == "up" ? disabled : nil,
+            scaleDown: row.disabled == "both" || row.disabled == "down" ? disabled : nil)
+        let outcome = MetricSignals.outcome(wanted: row.wanted, current: row.current, minimum: row.min, maximum: row.max, someUnreadable: row.unreadable, behavior: behavior)
+        #expect(outcome.desired == row.desired && outcome.limit == row.limit)
     }
 
     /// A failing metric proposes nothing and reads 0 on `readable`; none readable: no desired.
@@ -104,8 +128,8 @@ import Testing
     static let start = Date(timeIntervalSince1970: 1_700_000_000)
     static let key = ObjectKey(namespace: "shop", name: "web")
 
-    static func hpa(winner: String?, limit: String? = nil) -> MetricSignals.HPA {
-        MetricSignals.HPA(namespace: "shop", hpa: "web", desired: 10, winner: winner, limit: limit)
+    static func hpa(winner: String?, limit: String? = nil, wanted: Int32 = 10) -> MetricSignals.HPA {
+        MetricSignals.HPA(namespace: "shop", hpa: "web", desired: 10, winner: winner, wanted: wanted, limit: limit)
     }
 
     static func metrics(rps: Int32, queue: Int32) -> [MetricSignals.Metric] {
@@ -129,7 +153,7 @@ import Testing
     @Test func aCeilingHeldForTheWindowIsSaidOncePerEpisode() {
         var events = SignalEvents()
         let at = { (seconds: Double) in Self.start.addingTimeInterval(seconds) }
-        let capped = [Self.hpa(winner: "rps", limit: "maxReplicas")]
+        let capped = [Self.hpa(winner: "rps", limit: "maxReplicas", wanted: 14)]
         let metrics = Self.metrics(rps: 14, queue: 3)
         #expect(events.observe(capped, metrics: metrics, maxReplicas: [Self.key: 10], now: at(0)).isEmpty)
         #expect(events.observe(capped, metrics: metrics, maxReplicas: [Self.key: 10], now: at(899)).isEmpty)
@@ -143,5 +167,10 @@ import Testing
         #expect(events.observe(capped, metrics: metrics, maxReplicas: [Self.key: 10], now: at(2060)).isEmpty)
         #expect(events.observe(capped, metrics: metrics, maxReplicas: [Self.key: 10], now: at(2960)).map(\.reason) == ["ScaleLimitedByMax"])
         #expect(SignalEvents.reason("scaleUpDisabled") == "ScaleLimitedByScaleUpDisabled")
+        // A limit holding a scale-down (a floor at night) is not worth a warning.
+        var floor = SignalEvents()
+        let resting = [MetricSignals.HPA(namespace: "shop", hpa: "web", desired: 2, winner: "rps", wanted: 1, limit: "minReplicas")]
+        #expect(floor.observe(resting, metrics: metrics, maxReplicas: [:], now: at(0)).isEmpty)
+        #expect(floor.observe(resting, metrics: metrics, maxReplicas: [:], now: at(3600)).isEmpty)
     }
 }

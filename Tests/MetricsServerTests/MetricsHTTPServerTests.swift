@@ -54,7 +54,7 @@ import Testing
         }
 
         func get(_ client: HTTPClient, _ path: String, headers: [String: String] = [:]) async throws -> HTTPResponse {
-            try await client.send(HTTPRequest(url: url + path, headers: headers.map { ($0.key, $0.value) }, timeout: .seconds(5)))
+            try await client.send(HTTPRequest(url: url + path, headers: headers.map { ($0.key, $0.value) }, timeout: hangBound))
         }
 
         func stop() async {

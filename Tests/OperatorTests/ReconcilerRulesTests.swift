@@ -164,6 +164,17 @@ struct ReconcilerRulesTests {
         }
     }
 
+    /// A second write before the cache shows the first (the world's cache never catches up
+    /// here) says the pause once.
+    @Test func aPauseIsSaidOnceWhileTheCacheIsBehind() async throws {
+        let world = World(workload: Self.workload(Self.paused), cached: [Self.ours()], server: nil)
+        let reconciler = world.reconciler(leader: true)
+        _ = try await reconciler.reconcile(Self.key)
+        _ = try await reconciler.reconcile(Self.key)
+        #expect(world.writes == ["apply shop/web", "apply shop/web"])
+        #expect(world.events.filter { $0 == "Normal AutoscalingPaused" }.count == 1)
+    }
+
     @Test func aFailedWriteIsThrownForTheControllerToRetry() async throws {
         let world = World(workload: Self.workload(Self.annotations), cached: [], failing: KubeError.serverError(Status(message: "etcd timeout", reason: "InternalError", code: 500)))
         await #expect(throws: KubeError.self) { try await world.reconciler(leader: true).reconcile(Self.key) }

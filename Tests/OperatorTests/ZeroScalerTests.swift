@@ -152,6 +152,46 @@ struct ZeroScalerTests {
         #expect(held.state.withLock { $0.writes } == [0, 0])
     }
 
+    /// A frozen direction holds for the operator too: scale-down disabled never scales to zero,
+    /// scale-up disabled never wakes. paused-replicas above 0 from above 0 is the HPA
+    /// controller's to keep (its bounds are narrowed), so the operator writes nothing.
+    @Test func frozenDirectionsAndPausedReplicasAboveZero() async {
+        let noDown = Self.annotations.merging(["hpa.autoscaling.banzaicloud.io/scale-down": "disabled"]) { $1 }
+        let world = ZeroWorld(annotations: noDown, hpa: ReconcilerRulesTests.ours(noDown))
+        let scaler = world.scaler()
+        await scaler.observe(Self.key)
+        for _ in 0..<3 {
+            world.advance(60)
+            await scaler.tick()
+        }
+        #expect(world.state.withLock { $0.writes }.isEmpty)
+
+        let noUp = Self.annotations.merging(["hpa.autoscaling.banzaicloud.io/scale-up": "disabled"]) { $1 }
+        let asleep = ZeroWorld(annotations: noUp, hpa: ReconcilerRulesTests.ours(noUp))
+        asleep.state.withLock { state in
+            state.replicas = 0
+            state.rps = .value(Quantity(500))
+        }
+        let waker = asleep.scaler()
+        await waker.observe(Self.key)
+        await waker.tick()
+        #expect(asleep.state.withLock { $0.writes }.isEmpty)
+
+        let three = ReconcilerRulesTests.annotations.merging(["hpa.autoscaling.banzaicloud.io/paused-replicas": "3"]) { $1 }
+        let held = ZeroWorld(annotations: three, hpa: ReconcilerRulesTests.ours(three))
+        let holder = held.scaler()
+        await holder.observe(Self.key)
+        await holder.tick()
+        #expect(held.state.withLock { $0.writes }.isEmpty)
+        // At 0, where the HPA controller does not act, the operator sets 3.
+        held.state.withLock { state in
+            state.replicas = 0
+            state.version += 1
+        }
+        await holder.tick()
+        #expect(held.state.withLock { $0.writes } == [3])
+    }
+
     /// A scale made a moment before the scaler's write (kubectl scale, not yet in the cache) is
     /// not overwritten: the write is conditional on the version decided on, refused, and nothing
     /// is reported; once the cache shows the new state, the scaler decides on that.

@@ -2,6 +2,7 @@ import Autoscaling
 import KubeClient
 import KubeModel
 import Logging
+import Synchronization
 
 /// Brings one workload's HPA to what its annotations ask for (README, "`hpa-operator run`"). The rules, in order:
 ///
@@ -32,6 +33,9 @@ public struct HPAReconciler: Reconciler {
     let style: MetricStyle
     let logger: Logger
     let tolerance = ToleranceSupport()
+    /// Per workload, whether its HPA was last said to be held: a second write before the cache
+    /// shows the first says nothing again.
+    let holdsSaid = HoldsSaid()
 
     public init(cache: any AutoscalingCache, writer: any HPAWriter, events: any EventSink, style: MetricStyle, logger: Logger) {
         self.cache = cache
@@ -52,6 +56,7 @@ public struct HPAReconciler: Reconciler {
     private func bringToDesired(_ key: WorkloadKey) async throws -> ReconcileResult {
         guard let workload = cache.workload(key), workload.metadata.deletionTimestamp == nil else {
             events.forget(kind: key.kind, namespace: key.namespace, name: key.name)
+            holdsSaid.forget(key)
             return ReconcileResult(.gone)
         }
         let uid = workload.metadata.uid
@@ -167,8 +172,8 @@ public struct HPAReconciler: Reconciler {
         _ key: WorkloadKey, written: HorizontalPodAutoscaler, before: HorizontalPodAutoscaler?, workload: ObservedWorkload,
         _ reference: ObjectReference
     ) async {
-        let (was, now) = (before.map(Hold.holdsBoth) ?? false, Hold.holdsBoth(written))
-        guard was != now else { return }
+        let now = Hold.holdsBoth(written)
+        guard holdsSaid.change(key, to: now, otherwise: before.map(Hold.holdsBoth) ?? false) else { return }
         if now, case .valid(let spec, _) = workload.reading {
             let what = spec.hold.description ?? "scale-up and scale-down disabled"
             await events.record(
@@ -221,5 +226,23 @@ extension Logger {
         var copy = self
         for (key, value) in metadata { copy[metadataKey: key] = value }
         return copy
+    }
+}
+
+/// Whether each workload's HPA was last said to be held (`AutoscalingPaused`) or not.
+final class HoldsSaid: Sendable {
+    private let said = Mutex<[WorkloadKey: Bool]>([:])
+
+    /// Records `held`; true when it differs from what was said last (or, before anything was
+    /// said, from `otherwise`: the HPA as cached).
+    func change(_ key: WorkloadKey, to held: Bool, otherwise: Bool) -> Bool {
+        said.withLock { said in
+            defer { said[key] = held }
+            return (said[key] ?? otherwise) != held
+        }
+    }
+
+    func forget(_ key: WorkloadKey) {
+        _ = said.withLock { $0.removeValue(forKey: key) }
     }
 }

@@ -28,6 +28,9 @@ public actor ZeroScaler: Service {
         /// `paused`: no decisions; `paused-replicas`: the count to keep.
         var paused = false
         var pausedReplicas: Int32?
+        /// `scale-up`/`scale-down: disabled`: no waking, no scaling to zero.
+        var scaleUpDisabled = false
+        var scaleDownDisabled = false
         var memory = Activation.Memory()
         /// A write not yet seen in the cache: decisions wait for it (a while).
         var awaiting: (replicas: Int32, since: Date)?
@@ -129,6 +132,8 @@ public actor ZeroScaler: Service {
         candidate.native = zero.native
         candidate.paused = spec.hold.paused
         candidate.pausedReplicas = spec.hold.replicas
+        candidate.scaleUpDisabled = spec.hold.scaleUpDisabled
+        candidate.scaleDownDisabled = spec.hold.scaleDownDisabled
         candidates[key] = candidate
     }
 
@@ -148,11 +153,14 @@ public actor ZeroScaler: Service {
         // Our last write not in the cache yet: decide once it is (or after 10 s).
         if let awaiting = waiting.awaiting, awaiting.replicas != replicas, time.timeIntervalSince(awaiting.since) < 10 { return }
         if waiting.paused {
-            // Paused: no scale to zero or activation; paused-replicas is kept (the HPA controller
-            // does that too, except at 0, where it does not act).
-            // A cooldown starts afresh once resumed.
+            // Paused: no scale to zero or activation; a cooldown starts afresh once resumed.
             candidates[key]?.memory = Activation.Memory()
-            guard let held = waiting.pausedReplicas, held != replicas, leadership.mayWrite else { return }
+            // paused-replicas is the HPA controller's to keep (the HPA's bounds are narrowed to
+            // it), except where it does not act: at 0 replicas, or to hold 0. Only once the HPA is
+            // held, so the two never pull apart while the held HPA is not written yet.
+            guard let held = waiting.pausedReplicas, held != replicas, replicas == 0 || held == 0,
+                Hold.holdsBoth(hpa), hpa.spec.maxReplicas == max(held, 1), leadership.mayWrite
+            else { return }
             let message = "Set \(key.kind) \(key.name) from \(replicas) to \(held) replicas: \(AnnotationKeys.pausedReplicas) is \(held)"
             await write(key, workload, held, Self.pausedReplicasReason, message, at: time)
             return
@@ -160,7 +168,7 @@ public actor ZeroScaler: Service {
         if waiting.native {
             // Native in effect (the HPA's floor is 0), or not at 0: the HPA controller's to do.
             let floor = hpa.spec.minReplicas ?? 1
-            guard replicas == 0, floor > 0, leadership.mayWrite else { return }
+            guard replicas == 0, floor > 0, !waiting.scaleUpDisabled, leadership.mayWrite else { return }
             let message =
                 "Scaled \(key.kind) \(key.name) from 0 to 1 replica: \(AnnotationKeys.scaleToZero) native is not in effect (the HPA's minReplicas is \(floor); see its HPARejected events), so the HPA controller would leave it at 0"
             await write(key, workload, 1, Self.activatedReason, message, at: time)
@@ -182,6 +190,9 @@ public actor ZeroScaler: Service {
         let message: String
         switch action {
         case .none:
+            return
+        case .scaleToZero where candidate.scaleDownDisabled, .activate where candidate.scaleUpDisabled:
+            // That direction is frozen, for the operator as for the HPA.
             return
         case .scaleToZero(let quiet):
             (target, reason) = (0, Self.scaledToZeroReason)
