@@ -109,19 +109,26 @@ struct ZeroScalerTests {
         #expect(world.state.withLock { $0.events }.last == "Activated: Scaled Deployment web from 0 to 1 replica: rps 120 (threshold 50); the HPA takes over")
     }
 
-    /// Paused: no scale to zero however long it is quiet, and a cooldown starts afresh once
-    /// resumed. paused-replicas: the count is set, at 0 too (where the HPA controller does not
-    /// act), and kept.
-    @Test func aPauseHoldsAndPausedReplicasIsKept() async {
-        let paused = Self.annotations.merging(["hpa.autoscaling.banzaicloud.io/paused": "true"]) { $1 }
-        let world = ZeroWorld(annotations: paused, hpa: ReconcilerRulesTests.ours(paused))
+    /// A scale-to-zero workload with `extra` annotations, quiet for three minutes (six cooldowns):
+    /// no write.
+    static func quietForThreeMinutes(with extra: [String: String], sourceLocation: SourceLocation = #_sourceLocation) async -> (ZeroWorld, ZeroScaler) {
+        let annotations = Self.annotations.merging(extra) { $1 }
+        let world = ZeroWorld(annotations: annotations, hpa: ReconcilerRulesTests.ours(annotations))
         let scaler = world.scaler()
         await scaler.observe(Self.key)
         for _ in 0..<3 {
             world.advance(60)
             await scaler.tick()
         }
-        #expect(world.state.withLock { $0.writes }.isEmpty)
+        #expect(world.state.withLock { $0.writes }.isEmpty, sourceLocation: sourceLocation)
+        return (world, scaler)
+    }
+
+    /// Paused: no scale to zero however long it is quiet, and a cooldown starts afresh once
+    /// resumed. paused-replicas: the count is set, at 0 too (where the HPA controller does not
+    /// act), and kept.
+    @Test func aPauseHoldsAndPausedReplicasIsKept() async {
+        let (world, scaler) = await Self.quietForThreeMinutes(with: ["hpa.autoscaling.banzaicloud.io/paused": "true"])
         // Resumed: the cooldown counts from now, not from before the pause.
         world.state.withLock { $0.annotations = Self.annotations }
         await Self.expectZeroAfterTheCooldown(world, scaler)
@@ -156,15 +163,7 @@ struct ZeroScalerTests {
     /// scale-up disabled never wakes. paused-replicas above 0 from above 0 is the HPA
     /// controller's to keep (its bounds are narrowed), so the operator writes nothing.
     @Test func frozenDirectionsAndPausedReplicasAboveZero() async {
-        let noDown = Self.annotations.merging(["hpa.autoscaling.banzaicloud.io/scale-down": "disabled"]) { $1 }
-        let world = ZeroWorld(annotations: noDown, hpa: ReconcilerRulesTests.ours(noDown))
-        let scaler = world.scaler()
-        await scaler.observe(Self.key)
-        for _ in 0..<3 {
-            world.advance(60)
-            await scaler.tick()
-        }
-        #expect(world.state.withLock { $0.writes }.isEmpty)
+        _ = await Self.quietForThreeMinutes(with: ["hpa.autoscaling.banzaicloud.io/scale-down": "disabled"])
 
         let noUp = Self.annotations.merging(["hpa.autoscaling.banzaicloud.io/scale-up": "disabled"]) { $1 }
         let asleep = ZeroWorld(annotations: noUp, hpa: ReconcilerRulesTests.ours(noUp))
