@@ -68,7 +68,7 @@ enum MetricSignals {
         summary.winner = winner.0
         summary.wanted = winner.1
         (summary.desired, summary.limit) = outcome(
-            wanted: winner.1, current: currentReplicas ?? hpa.status?.currentReplicas ?? 1, minimum: hpa.spec.minReplicas ?? 1, maximum: hpa.spec.maxReplicas,
+            wanted: winner.1, current: current, minimum: hpa.spec.minReplicas ?? 1, maximum: hpa.spec.maxReplicas,
             someUnreadable: metrics.contains { $0.value == nil }, behavior: hpa.spec.behavior)
         return (metrics, summary)
     }
@@ -126,16 +126,19 @@ enum MetricSignals {
     /// The section `/metrics` adds: every HPA the collector serves metrics for, at the replicas
     /// the cache shows for its workload.
     static func section(collector: Collector, manager: Manager, now: Date) async -> String {
-        var metrics: [Metric] = []
-        var hpas: [HPA] = []
-        for (hpa, served) in await collector.servedMetrics(now: now) {
+        let gathered = await gather(collector: collector, manager: manager, now: now)
+        return exposition(gathered.flatMap(\.metrics), gathered.map(\.summary))
+    }
+
+    /// The signals of every HPA the collector serves metrics for, at the replicas the cache shows
+    /// for its workload.
+    static func gather(collector: Collector, manager: Manager, now: Date) async -> [(hpa: HorizontalPodAutoscaler, metrics: [Metric], summary: HPA)] {
+        await collector.servedMetrics(now: now).map { hpa, served in
             let target = hpa.spec.scaleTargetRef
             let current = manager.currentReplicas(kind: target.kind, namespace: hpa.metadata.namespace ?? "", name: target.name).map { Int32(clamping: $0) }
-            let (rows, summary) = signals(hpa: hpa, served: served, currentReplicas: current, now: now)
-            metrics += rows
-            hpas.append(summary)
+            let (metrics, summary) = signals(hpa: hpa, served: served, currentReplicas: current, now: now)
+            return (hpa, metrics, summary)
         }
-        return exposition(metrics, hpas)
     }
 
     /// The Prometheus text exposition of the signals.

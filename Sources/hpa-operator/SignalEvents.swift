@@ -99,23 +99,19 @@ final class SignalEventsService: Service {
     func run() async throws {
         let state = SignalState()
         await repeatedly(every: .seconds(30), startNow: false, logger: logger, failure: "cannot compute the per-metric signals") { [collector, manager] in
+            // Every replica keeps the memory (a new leader knows how long a limit has held); the
+            // recorder's fence lets only the leader's events out.
             let now = Date()
-            var metrics: [MetricSignals.Metric] = []
-            var hpas: [MetricSignals.HPA] = []
+            let gathered = await MetricSignals.gather(collector: collector, manager: manager, now: now)
             var maxima: [ObjectKey: Int32] = [:]
             var references: [ObjectKey: ObjectReference] = [:]
-            for (hpa, served) in await collector.servedMetrics(now: now) {
-                let target = hpa.spec.scaleTargetRef
-                let current = manager.currentReplicas(kind: target.kind, namespace: hpa.metadata.namespace ?? "", name: target.name).map { Int32(clamping: $0) }
-                let (rows, summary) = MetricSignals.signals(hpa: hpa, served: served, currentReplicas: current, now: now)
-                metrics += rows
-                hpas.append(summary)
+            for (hpa, _, _) in gathered {
                 maxima[hpa.metadata.key] = hpa.spec.maxReplicas
                 references[hpa.metadata.key] = ObjectReference(
                     apiVersion: HorizontalPodAutoscaler.apiVersion, kind: HorizontalPodAutoscaler.kind,
                     namespace: hpa.metadata.namespace, name: hpa.metadata.name, uid: hpa.metadata.uid)
             }
-            for said in await state.observe(hpas, metrics: metrics, maxReplicas: maxima, now: now) {
+            for said in await state.observe(gathered.map(\.summary), metrics: gathered.flatMap(\.metrics), maxReplicas: maxima, now: now) {
                 guard let reference = references[said.hpa] else { continue }
                 await manager.events.record(said.kind, reason: said.reason, message: said.message, on: reference, repeatable: true)
             }
